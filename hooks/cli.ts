@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The hooks program: one subcommand per Helm hook or check. See docs/ for what each does.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { kafkaCheckCommand } from './commands/kafka-check.js';
+import { kafkaTopicsCommand } from './commands/kafka-topics.js';
+import { ExitCode } from './lib/hook-error.js';
+
+await yargs(hideBin(process.argv))
+  .scriptName('learnflow-hooks')
+  .env('LEARNFLOW')
+  .command(kafkaTopicsCommand)
+  .command(kafkaCheckCommand)
+  .demandCommand(1, 'name a command')
+  .strict()
+  .fail((message, error) => {
+    process.stderr.write(`learnflow-hooks: ${message ?? error?.message}\nRun with --help for the commands and options.\n`);
+    process.exit(ExitCode.invalidInput);
+  })
+  .help()
+  .parseAsync();
+
+// Abandoned attempts (past a deadline) may hold sockets open; the outcome is already decided.
+process.exit(process.exitCode ?? ExitCode.ok);

@@ -1,0 +1,43 @@
+import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import { retryUntil } from '../lib/retry.js';
+import { createKafka, withAdmin } from '../kafka/client.js';
+import { classifyKafkaFailure } from '../kafka/failures.js';
+import { describeChange } from '../kafka/plan.js';
+import { reconcileTopics } from '../kafka/reconcile.js';
+import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook, type CommonArgs } from './options.js';
+
+interface KafkaTopicsArgs extends CommonArgs {
+  kafkaBrokers: string[];
+  topicsFile: string;
+  dryRun: boolean;
+}
+
+export const kafkaTopicsCommand: CommandModule<object, KafkaTopicsArgs> = {
+  command: 'kafka-topics',
+  describe: 'Create the catalogue topics, grow partitions and correct configs; never deletes anything',
+  builder: (yargs) =>
+    yargs.options({
+      ...commonOptions,
+      ...kafkaOptions,
+      'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
+    }) as never,
+  handler: (args: ArgumentsCamelCase<KafkaTopicsArgs>) =>
+    runHook(args, async (logger) => {
+      const topics = await loadCatalogue(args.topicsFile);
+      const kafka = createKafka({ brokers: args.kafkaBrokers, clientId: 'learnflow-kafka-topics' }, logger);
+      logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
+      const { plan, applied } = await retryUntil(
+        () => withAdmin(kafka, (admin) => reconcileTopics(admin, topics, { dryRun: args.dryRun, logger })),
+        retryOptions('reconciling Kafka topics', args, logger, classifyKafkaFailure),
+      );
+      if (args.dryRun) {
+        for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);
+        logger.info({ changes: plan.changes.length, inSync: plan.inSync.length }, `dry run: ${plan.changes.length} change(s) planned, nothing applied`);
+        return;
+      }
+      logger.info(
+        { applied: applied.length, inSync: plan.inSync.length },
+        `all ${topics.length} catalogue topics match: ${applied.length} change(s) applied, ${plan.inSync.length} topic(s) were already in sync`,
+      );
+    }),
+};

@@ -1,0 +1,113 @@
+import { HookError } from '../lib/hook-error.js';
+import type { FailureClass } from '../lib/retry.js';
+
+/** The fields of kafkajs errors (and Node socket errors) that classification reads. */
+interface ErrorFields {
+  name?: unknown;
+  message?: unknown;
+  type?: unknown;
+  code?: unknown;
+  retriable?: unknown;
+  broker?: unknown;
+  topic?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+const notReady = 'check that the Kafka pods are Running and Ready (kubectl get pods -l app.kubernetes.io/name=kafka)';
+
+/** Protocol errors that need a person, with what that person should do. */
+const fatalProtocolErrors: Record<string, string> = {
+  TOPIC_AUTHORIZATION_FAILED: "the hook's Kafka user lacks ACLs: grant it Create, Alter, Describe and DescribeConfigs on the topics",
+  CLUSTER_AUTHORIZATION_FAILED: "the hook's Kafka user lacks ACLs: grant it Create on the cluster",
+  GROUP_AUTHORIZATION_FAILED: "the check's Kafka user lacks ACLs: grant it Read on consumer groups named learnflow-check-*",
+  INVALID_CONFIG: 'check kafkaTopics.topics.<name>.config for a misspelled config name or an invalid value',
+  POLICY_VIOLATION: "the broker's create.topic.policy rejected the topic: adjust the topic to the policy",
+  INVALID_PARTITIONS: 'partitions must be 1 or more and can only grow',
+  INVALID_TOPIC_EXCEPTION: 'topic names may only contain letters, digits, ".", "_" and "-", up to 249 characters',
+  UNSUPPORTED_VERSION: 'the broker is older than Kafka 0.11; LearnFlow needs Kafka 3.x',
+  UNSUPPORTED_SASL_MECHANISM: "the broker's listener does not offer this SASL mechanism: match the client's mechanism to the listener",
+};
+
+/** Protocol errors that clear up by themselves (a broker joining, a leader being elected), with a hint for when they do not. */
+const retriableProtocolHints: Record<string, string> = {
+  INVALID_REPLICATION_FACTOR:
+    'the replication factor is larger than the number of live brokers: wait for the brokers to join, or lower kafkaTopics.replicationFactor',
+  UNKNOWN_TOPIC_OR_PARTITION: 'a topic was just created and the broker does not list it yet',
+};
+
+const socketErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+const slowBrokerErrors = new Set([
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSTimeout',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSLockTimeout',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSGroupCoordinatorNotFound',
+]);
+
+/**
+ * Whether a Kafka failure is worth waiting out (the broker is starting, moving a leader, or
+ * briefly unreachable) or needs a person (credentials, ACLs, invalid configuration), with the
+ * cause and the fix in words.
+ */
+export function classifyKafkaFailure(error: unknown): FailureClass {
+  if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
+  const fields: ErrorFields = typeof error === 'object' && error !== null ? error : { message: String(error) };
+  const name = String(fields.name ?? 'Error');
+  const message = String(fields.message ?? error);
+
+  // kafkajs wraps the last failure of its own retries, and batches per-topic failures.
+  if (name === 'KafkaJSNumberOfRetriesExceeded' && fields.cause) return classifyKafkaFailure(fields.cause);
+  if (name === 'KafkaJSAggregateError' && Array.isArray(fields.errors) && fields.errors.length > 0) {
+    const parts = fields.errors.map(classifyKafkaFailure);
+    return parts.find((part) => !part.retriable) ?? parts[0]!;
+  }
+
+  if (name === 'KafkaJSSASLAuthenticationError') {
+    return {
+      retriable: false,
+      reason: `the broker rejected the credentials: ${message}`,
+      hint: 'check the SASL mechanism, user and password the hook uses (and the Secret they come from) against the Kafka listener',
+    };
+  }
+  if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError') {
+    const code = fields.code ?? (fields.cause as ErrorFields | undefined)?.code;
+    const broker = typeof fields.broker === 'string' ? ` ${fields.broker}` : '';
+    return {
+      retriable: true,
+      reason: `cannot reach the Kafka broker${broker}: ${message}`,
+      hint:
+        code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'the broker address does not resolve: check kafkaTopics.bootstrapServers (or the release name) and that the Kafka Service exists'
+          : `the broker is not accepting connections: ${notReady}`,
+    };
+  }
+  if (slowBrokerErrors.has(name)) {
+    return { retriable: true, reason: `the broker did not answer in time (${message})`, hint: notReady };
+  }
+
+  const type = typeof fields.type === 'string' ? fields.type : undefined;
+  if (type) {
+    const topic = typeof fields.topic === 'string' ? ` for topic ${fields.topic}` : '';
+    const reason = `the broker answered ${type}${topic}: ${message}`;
+    const fatalHint = fatalProtocolErrors[type];
+    if (fatalHint) return { retriable: false, reason, hint: fatalHint };
+    const retriableHint = retriableProtocolHints[type];
+    if (retriableHint) return { retriable: true, reason, hint: retriableHint };
+    return { retriable: fields.retriable === true, reason, hint: notReady };
+  }
+
+  if (typeof fields.code === 'string' && socketErrorCodes.has(fields.code)) {
+    return { retriable: true, reason: `cannot reach the Kafka broker: ${message}`, hint: `the broker is not accepting connections: ${notReady}` };
+  }
+  return {
+    retriable: false,
+    reason: `${name}: ${message}`,
+    hint: 'this is unexpected: the log lines above show what the program was doing; please report it with them',
+  };
+}

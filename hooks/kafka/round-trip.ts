@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../lib/logger.js';
+import type { Admin, Kafka } from './kafkajs.js';
+
+export interface RoundTripOptions {
+  /** How long to wait for the message to come back once it is produced. */
+  receiveTimeoutMs: number;
+  logger: Logger;
+}
+
+/** Prefix of the temporary topic and consumer group; they never collide with the catalogue. */
+export const checkPrefix = 'learnflow.check.';
+
+/**
+ * Produces one message to a temporary topic and consumes it back with a fresh consumer group,
+ * proving that clients can write and read. The topic and group are removed on every exit path,
+ * and the catalogue's topics are not touched.
+ */
+export async function roundTrip(kafka: Kafka, admin: Admin, options: RoundTripOptions): Promise<{ elapsedMs: number }> {
+  const runId = randomUUID();
+  const topic = `${checkPrefix}${runId}`;
+  const groupId = `learnflow-check-${runId}`;
+  const started = Date.now();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  try {
+    await produceAndReceive(kafka, topic, groupId, runId, options);
+    return { elapsedMs: Date.now() - started };
+  } finally {
+    await cleanUp(admin, topic, groupId, options.logger);
+  }
+}
+
+async function produceAndReceive(kafka: Kafka, topic: string, groupId: string, runId: string, options: RoundTripOptions): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  try {
+    await Promise.all([producer.connect(), consumer.connect()]);
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const received = new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            if (message.value?.toString() === runId) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await producer.send({ topic, acks: -1, messages: [{ key: 'learnflow-check', value: runId }] });
+    const timedOut = sleep(options.receiveTimeoutMs, 'timeout' as const, { ref: false });
+    if ((await Promise.race([received, timedOut])) === 'timeout') {
+      throw Object.assign(new Error(`the message produced to ${topic} did not come back within ${options.receiveTimeoutMs} ms`), {
+        name: 'KafkaJSTimeout',
+      });
+    }
+  } finally {
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
+  }
+}
+
+async function cleanUp(admin: Admin, topic: string, groupId: string, logger: Logger): Promise<void> {
+  const results = await Promise.allSettled([admin.deleteTopics({ topics: [topic] }), admin.deleteGroups([groupId])]);
+  for (const result of results) {
+    if (result.status === 'rejected' && !neverCreated(result.reason)) {
+      logger.warn({ topic, groupId, err: result.reason }, 'could not remove the temporary check topic or group; it is safe to delete by hand');
+    }
+  }
+}
+
+/** A consumer group that never committed an offset does not exist, which is what cleaning up wants. */
+function neverCreated(error: unknown): boolean {
+  const groups = (error as { groups?: { error?: { type?: unknown } }[] }).groups;
+  return Array.isArray(groups) && groups.every((group) => group.error?.type === 'GROUP_ID_NOT_FOUND');
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, idempotently and fast when already cached:
+#   Helm           go install from the Go module proxy
+#   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
+#   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
+# Node packages are installed by `npm ci`, not here.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+source "$here/env.sh"
+
+step() { printf '==> %s\n' "$*"; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "install-tools: '$1' is required ($2) but not on PATH" >&2; exit 1; }
+}
+
+install_helm() {
+  if [ -x "$LEARNFLOW_HELM_DIR/helm" ]; then step "helm $HELM_VERSION: cached"; return; fi
+  need go "Helm is built from the Go module proxy"
+  step "helm $HELM_VERSION: building (a few minutes the first time)"
+  mkdir -p "$LEARNFLOW_HELM_DIR"
+  # Built from a temporary directory so that no go.mod around us interferes.
+  (cd "$(mktemp -d)" && GOBIN=$LEARNFLOW_HELM_DIR GOFLAGS=-trimpath go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION")
+}
+
+install_kafka() {
+  if [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ]; then step "kafka $KAFKA_VERSION: cached"; return; fi
+  need mvn "Kafka's jars come from Maven Central"
+  need java "the local Kafka brokers run on the JVM"
+  step "kafka $KAFKA_VERSION: resolving jars from Maven Central"
+  rm -rf "$LEARNFLOW_KAFKA_LIBS"
+  mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$LEARNFLOW_KAFKA_LIBS"
+  touch "$LEARNFLOW_KAFKA_LIBS/.complete"
+}
+
+install_validator() {
+  if [ -x "$LEARNFLOW_VALIDATE_DIR/bin/kubernetes-validate" ]; then
+    step "kubernetes-validate $KUBERNETES_VALIDATE_VERSION: cached"; return
+  fi
+  need python3 "kubernetes-validate is a Python package"
+  step "kubernetes-validate $KUBERNETES_VALIDATE_VERSION: installing from PyPI"
+  rm -rf "$LEARNFLOW_VALIDATE_DIR"
+  python3 -m venv "$LEARNFLOW_VALIDATE_DIR"
+  "$LEARNFLOW_VALIDATE_DIR/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+}
+
+install_helm
+install_kafka
+install_validator

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# A local Apache Kafka for the test suite and benchmarks, in either of the chart's two modes:
+#   zookeeper  a ZooKeeper and one broker (the chart's default profile)
+#   kraft      one combined controller+broker node (the chart's kraft profile)
+# Broker settings mirror what values.yaml gives the Bitnami broker for a single node.
+#
+#   kafka-server.sh start NAME MODE PORT   start instance NAME (restart keeps its data);
+#                                          ZooKeeper or the KRaft controller uses PORT+1
+#   kafka-server.sh stop NAME              stop it, keeping its data
+#   kafka-server.sh delete NAME            stop it and remove its data
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+source "$here/env.sh"
+
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "kafka-server: $*" >&2; exit 1; }
+
+[ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
+  die "Kafka $KAFKA_VERSION jars are missing from $LEARNFLOW_KAFKA_LIBS: run scripts/install-tools.sh"
+
+java_run() { # java_run LOG PIDFILE MAINCLASS ARGS...: start a detached JVM
+  local log=$1 pidfile=$2; shift 2
+  setsid java -Xms128m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$dir/log4j.properties" -Dzookeeper.admin.enableServer=false \
+    -cp "$LEARNFLOW_KAFKA_LIBS/*" "$@" >>"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+
+wait_port() { # wait_port PORT PIDFILE LOG: until PORT accepts connections, or the JVM dies
+  local port=$1 pid; pid=$(cat "$2")
+  for _ in $(seq 1 240); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$3" >&2; die "process for port $port exited (log: $3)"; }
+    sleep 0.25
+  done
+  tail -n 30 "$3" >&2
+  die "port $port not open after 60s (log: $3)"
+}
+
+stop_pid() { # stop_pid PIDFILE: TERM, then KILL after 30s
+  local pidfile=$1 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+write_configs() { # write_configs MODE PORT
+  local mode=$1 port=$2 second=$(($2 + 1))
+  cat >"$dir/log4j.properties" <<PROPS
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.state.change.logger=WARN
+PROPS
+  cat >"$dir/server.properties" <<PROPS
+log.dirs=$dir/data
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [ "$mode" = zookeeper ]; then
+    cat >>"$dir/server.properties" <<PROPS
+broker.id=100
+listeners=PLAINTEXT://127.0.0.1:$port
+zookeeper.connect=127.0.0.1:$second
+zookeeper.session.timeout.ms=6000
+PROPS
+    cat >"$dir/zookeeper.properties" <<PROPS
+dataDir=$dir/zookeeper
+clientPort=$second
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+PROPS
+  else
+    cat >>"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=0
+controller.quorum.voters=0@127.0.0.1:$second
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$second
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+PROPS
+  fi
+}
+
+start() { # start NAME MODE PORT
+  local mode=$2 port=$3
+  case "$mode" in zookeeper | kraft) ;; *) die "MODE must be zookeeper or kraft, not '$mode'" ;; esac
+  [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
+  stop_all
+  mkdir -p "$dir/data"
+  write_configs "$mode" "$port"
+  if [ "$mode" = zookeeper ]; then
+    java_run "$dir/zookeeper.log" "$dir/zookeeper.pid" \
+      org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zookeeper.properties"
+    wait_port $((port + 1)) "$dir/zookeeper.pid" "$dir/zookeeper.log"
+  elif [ ! -f "$dir/data/meta.properties" ]; then
+    # A KRaft log directory is formatted once with a cluster id; a restart keeps it.
+    local cluster_id
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+    java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
+      kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+      >>"$dir/kafka.log" 2>&1 || die "formatting the KRaft log directory failed (log: $dir/kafka.log)"
+  fi
+  java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"
+  wait_port "$port" "$dir/kafka.pid" "$dir/kafka.log"
+  echo "kafka-server: $name ($mode) listening on 127.0.0.1:$port"
+}
+
+stop_all() {
+  stop_pid "$dir/kafka.pid"
+  stop_pid "$dir/zookeeper.pid"
+}
+
+[ $# -ge 2 ] || usage
+command=$1 name=$2
+[[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
+dir=$LEARNFLOW_STATE/kafka/$name
+case "$command" in
+  start) [ $# -eq 4 ] || usage; start "$name" "$3" "$4" ;;
+  stop) stop_all ;;
+  delete) stop_all; rm -rf "$dir" ;;
+  *) usage ;;
+esac
