@@ -4,16 +4,17 @@
 #   kraft      one combined controller+broker node (the chart's kraft profile)
 # Broker settings mirror what values.yaml gives the Bitnami broker for a single node.
 #
-#   kafka-server.sh start NAME MODE PORT   start instance NAME (restart keeps its data);
+#   kafka-server.sh start NAME MODE PORT   start instance NAME (restarts its broker, keeping data);
 #                                          ZooKeeper or the KRaft controller uses PORT+1
 #   kafka-server.sh stop NAME              stop it, keeping its data
+#   kafka-server.sh kill NAME              kill the broker process at once (a crash)
 #   kafka-server.sh delete NAME            stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -37,6 +38,8 @@ wait_port() { # wait_port PORT PIDFILE LOG: until PORT accepts connections, or t
   tail -n 30 "$3" >&2
   die "port $port not open after 60s (log: $3)"
 }
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 stop_pid() { # stop_pid PIDFILE: TERM, then KILL after 30s
   local pidfile=$1 pid
@@ -100,10 +103,10 @@ start() { # start NAME MODE PORT
   local mode=$2 port=$3
   case "$mode" in zookeeper | kraft) ;; *) die "MODE must be zookeeper or kraft, not '$mode'" ;; esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
-  stop_all
+  stop_pid "$dir/kafka.pid"
   mkdir -p "$dir/data"
   write_configs "$mode" "$port"
-  if [ "$mode" = zookeeper ]; then
+  if [ "$mode" = zookeeper ] && ! running "$dir/zookeeper.pid"; then
     java_run "$dir/zookeeper.log" "$dir/zookeeper.pid" \
       org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zookeeper.properties"
     wait_port $((port + 1)) "$dir/zookeeper.pid" "$dir/zookeeper.log"
@@ -115,9 +118,30 @@ start() { # start NAME MODE PORT
       kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
       >>"$dir/kafka.log" 2>&1 || die "formatting the KRaft log directory failed (log: $dir/kafka.log)"
   fi
+  [ "$mode" = zookeeper ] && wait_for_session_expiry
   java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"
   wait_port "$port" "$dir/kafka.pid" "$dir/kafka.log"
   echo "kafka-server: $name ($mode) listening on 127.0.0.1:$port"
+}
+
+kill_broker() {
+  local pid
+  if [ -f "$dir/kafka.pid" ]; then
+    pid=$(cat "$dir/kafka.pid")
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  fi
+  rm -f "$dir/kafka.pid"
+  date +%s >"$dir/killed-at"
+}
+
+# A killed ZooKeeper-mode broker leaves its registration in ZooKeeper until its session expires
+# (zookeeper.session.timeout.ms=6000); a broker started before then refuses to start.
+wait_for_session_expiry() {
+  [ -f "$dir/killed-at" ] || return 0
+  local ready=$(($(cat "$dir/killed-at") + 7))
+  while [ "$(date +%s)" -lt "$ready" ]; do sleep 0.5; done
+  rm -f "$dir/killed-at"
 }
 
 stop_all() {
@@ -132,6 +156,7 @@ dir=$LEARNFLOW_STATE/kafka/$name
 case "$command" in
   start) [ $# -eq 4 ] || usage; start "$name" "$3" "$4" ;;
   stop) stop_all ;;
+  kill) kill_broker ;;
   delete) stop_all; rm -rf "$dir" ;;
   *) usage ;;
 esac

@@ -36,6 +36,8 @@ const retriableProtocolHints: Record<string, string> = {
   UNKNOWN_TOPIC_OR_PARTITION: 'a topic was just created and the broker does not list it yet',
 };
 
+const insideKafkajs = /[\\/]node_modules[\\/]kafkajs[\\/]/;
+
 const socketErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 const slowBrokerErrors = new Set([
@@ -102,6 +104,15 @@ export function classifyKafkaFailure(error: unknown): FailureClass {
     return { retriable: fields.retriable === true, reason, hint: notReady };
   }
 
+  // kafkajs turns "every broker connection failed" during a metadata read into a null result it
+  // then dereferences (brokerPool.withBroker), so a broker going away surfaces as a TypeError.
+  if (error instanceof TypeError && insideKafkajs.test(error.stack ?? '')) {
+    return {
+      retriable: true,
+      reason: `the connection to the brokers dropped during a request (kafkajs: ${message})`,
+      hint: `the broker went away: ${notReady}`,
+    };
+  }
   if (typeof fields.code === 'string' && socketErrorCodes.has(fields.code)) {
     return { retriable: true, reason: `cannot reach the Kafka broker: ${message}`, hint: `the broker is not accepting connections: ${notReady}` };
   }

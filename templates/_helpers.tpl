@@ -1,0 +1,193 @@
+{{/*
+Names. Kubernetes object names are DNS labels of at most 63 characters; a component's suffix is
+kept whole and the release part is shortened instead, so two components never collide however
+long the release name is.
+*/}}
+
+{{/* The chart's name. */}}
+{{- define "learnflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The release's base name, as the Bitnami charts make it: the release name, with the chart's name added unless already in it. */}}
+{{- define "learnflow.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "learnflow.name" . -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The name of one of the chart's components: (dict "context" $ "component" "kafka-topics").
+*/}}
+{{- define "learnflow.componentName" -}}
+{{- $base := include "learnflow.fullname" .context | trunc (int (sub 62 (len .component))) | trimSuffix "-" -}}
+{{- printf "%s-%s" $base .component -}}
+{{- end -}}
+
+{{/* The chart label value: name-version. */}}
+{{- define "learnflow.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels on every object; (dict "context" $ "component" "kafka-topics"). */}}
+{{- define "learnflow.labels" -}}
+helm.sh/chart: {{ include "learnflow.chart" .context }}
+{{ include "learnflow.selectorLabels" . }}
+app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+app.kubernetes.io/part-of: learnflow
+{{- end -}}
+
+{{/* Labels that select a component's Pods; (dict "context" $ "component" "kafka-topics"). */}}
+{{- define "learnflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "learnflow.name" .context }}
+app.kubernetes.io/instance: {{ .context.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* The ServiceAccount of the hook and test Pods that need no Kubernetes API access. */}}
+{{- define "learnflow.hooks.serviceAccountName" -}}
+{{- include "learnflow.componentName" (dict "context" . "component" "hooks") -}}
+{{- end -}}
+
+{{/* The hooks image reference: registry/repository:tag or @digest, honouring global.imageRegistry. */}}
+{{- define "learnflow.hooks.image" -}}
+{{- $image := .Values.hooks.image -}}
+{{- $registry := default $image.registry .Values.global.imageRegistry -}}
+{{- if $image.digest -}}
+{{- printf "%s/%s@%s" $registry $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s/%s:%s" $registry $image.repository (default .Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* imagePullSecrets of the hook and test Pods: the global ones and the hooks' own, as names or {name: ...} like Bitnami's. */}}
+{{- define "learnflow.hooks.imagePullSecrets" -}}
+{{- $secrets := concat .Values.global.imagePullSecrets .Values.hooks.imagePullSecrets | uniq -}}
+{{- if $secrets }}
+imagePullSecrets:
+{{- range $secrets }}
+  - name: {{ if kindIs "map" . }}{{ .name }}{{ else }}{{ . }}{{ end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The Pod spec fields every hook and test Pod shares (after `spec:`), without containers.
+*/}}
+{{- define "learnflow.hooks.podSpec" -}}
+serviceAccountName: {{ include "learnflow.hooks.serviceAccountName" . }}
+automountServiceAccountToken: false
+securityContext: {{- toYaml .Values.hooks.podSecurityContext | nindent 2 }}
+{{- include "learnflow.hooks.imagePullSecrets" . }}
+{{- with .Values.hooks.nodeSelector }}
+nodeSelector: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.hooks.tolerations }}
+tolerations: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.hooks.affinity }}
+affinity: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The container fields every hook and test container shares (image, command, security, resources),
+after `- name: ...`.
+*/}}
+{{- define "learnflow.hooks.container" -}}
+image: {{ include "learnflow.hooks.image" . }}
+imagePullPolicy: {{ .Values.hooks.image.pullPolicy }}
+command: ["node", "/app/dist/cli.js"]
+securityContext: {{- toYaml .Values.hooks.containerSecurityContext | nindent 2 }}
+resources: {{- toYaml .Values.hooks.resources | nindent 2 }}
+{{- end -}}
+
+{{/* Labels of a hook or test Pod, with hooks.podLabels; (dict "context" $ "component" "kafka-topics"). */}}
+{{- define "learnflow.hooks.podLabels" -}}
+{{ include "learnflow.labels" . }}
+{{- with .context.Values.hooks.podLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Kafka.
+*/}}
+
+{{/* The Bitnami kafka chart's base name (its common.names.fullname), which names its client Service. */}}
+{{- define "learnflow.kafka.fullname" -}}
+{{- if .Values.kafka.fullnameOverride -}}
+{{- .Values.kafka.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default "kafka" .Values.kafka.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Kafka's bootstrap address: kafkaTopics.bootstrapServers, or this release's Kafka client Service. */}}
+{{- define "learnflow.kafka.bootstrapServers" -}}
+{{- if .Values.kafkaTopics.bootstrapServers -}}
+{{- .Values.kafkaTopics.bootstrapServers -}}
+{{- else if .Values.kafka.enabled -}}
+{{- printf "%s.%s.svc.%s:%v" (include "learnflow.kafka.fullname" .) .Release.Namespace .Values.clusterDomain .Values.kafka.service.ports.client -}}
+{{- else -}}
+{{- fail "kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers to your Kafka's host:port, or set kafkaTopics.enabled=false" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMap holding the topic catalogue that the topic hook and the Kafka check read. */}}
+{{- define "learnflow.kafka.topicsConfigMapName" -}}
+{{- include "learnflow.componentName" (dict "context" . "component" "kafka-topics") -}}
+{{- end -}}
+
+{{/*
+The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted
+by name. Fails on topic names that differ only in "." and "_", which collide in Kafka.
+*/}}
+{{- define "learnflow.kafka.catalogue" -}}
+{{- $topics := list -}}
+{{- $metricNames := dict -}}
+{{- range $name, $topic := .Values.kafkaTopics.topics -}}
+{{- $metricName := replace "." "_" $name -}}
+{{- if hasKey $metricNames $metricName -}}
+{{- fail (printf "kafkaTopics.topics: %q and %q differ only in \".\" versus \"_\", which collide in Kafka's metric names: rename one" (get $metricNames $metricName) $name) -}}
+{{- end -}}
+{{- $_ := set $metricNames $metricName $name -}}
+{{- $topics = append $topics (dict "name" $name "partitions" $topic.partitions "replicationFactor" (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) "config" (default dict $topic.config)) -}}
+{{- end -}}
+{{- dict "topics" $topics | toJson -}}
+{{- end -}}
+
+{{/* Environment of the programs that talk to Kafka. */}}
+{{- define "learnflow.kafka.env" -}}
+- name: LEARNFLOW_KAFKA_BROKERS
+  value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
+- name: LEARNFLOW_TOPICS_FILE
+  value: /etc/learnflow/kafka/topics.json
+- name: LEARNFLOW_LOG_LEVEL
+  value: {{ .Values.hooks.logLevel | quote }}
+{{- end -}}
+
+{{/* The catalogue volume and its mount, as volumes: and volumeMounts: entries. */}}
+{{- define "learnflow.kafka.catalogueVolume" -}}
+- name: kafka-topics
+  configMap:
+    name: {{ include "learnflow.kafka.topicsConfigMapName" . }}
+{{- end -}}
+{{- define "learnflow.kafka.catalogueMount" -}}
+- name: kafka-topics
+  mountPath: /etc/learnflow/kafka
+  readOnly: true
+{{- end -}}

@@ -1,0 +1,121 @@
+import { describe, expect, inject, it } from 'vitest';
+import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
+import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
+import { reconcileTopics } from '../../hooks/kafka/reconcile.js';
+import { HookError } from '../../hooks/lib/hook-error.js';
+import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
+import { failure, runCli } from '../support/cli.js';
+import { kafkaModes } from '../support/kafka-server.js';
+import { quietLogger, topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+
+const reconcile = (brokers: string, topics: readonly TopicSpec[], dryRun = false) =>
+  withTestAdmin(brokers, (admin) => reconcileTopics(admin, topics, { dryRun, logger: quietLogger }));
+
+describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mode) => {
+  const brokers = inject('kafkaBrokers')[mode];
+
+  it('creates every catalogue topic with its partitions, replication factor and configs', async () => {
+    const topics = await chartCatalogue();
+    const { applied } = await reconcile(brokers, topics);
+    expect(applied).toHaveLength(topics.length);
+    await withTestAdmin(brokers, async (admin) => {
+      for (const topic of topics) {
+        expect(await topicFacts(admin, topic.name)).toEqual({
+          partitions: topic.partitions,
+          replicationFactor: topic.replicationFactor,
+          overrides: topic.config,
+          messages: 0,
+        });
+      }
+    });
+  });
+
+  it('changes nothing on a second run', async () => {
+    const topics = await chartCatalogue();
+    await reconcile(brokers, topics);
+    const again = await reconcile(brokers, topics);
+    expect(again.applied).toEqual([]);
+    expect(again.plan.inSync).toEqual(topics.map((topic) => topic.name));
+  });
+
+  it('corrects drifted configs and keeps overrides it does not manage', async () => {
+    const [topic] = await chartCatalogue();
+    await reconcile(brokers, [topic!]);
+    await withTestAdmin(brokers, (admin) =>
+      admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic!.name,
+            configEntries: [
+              { name: 'retention.ms', value: '1000' },
+              { name: 'max.message.bytes', value: '2000000' },
+            ],
+          },
+        ],
+      }),
+    );
+    const { applied } = await reconcile(brokers, [topic!]);
+    expect(applied.map((change) => change.kind)).toEqual(['set-config']);
+    const facts = await withTestAdmin(brokers, (admin) => topicFacts(admin, topic!.name));
+    expect(facts.overrides).toEqual({ ...topic!.config, 'max.message.bytes': '2000000' });
+  });
+
+  it('increases partitions', async () => {
+    const [topic] = await chartCatalogue();
+    await reconcile(brokers, [topic!]);
+    await reconcile(brokers, [{ ...topic!, partitions: topic!.partitions + 2 }]);
+    expect((await withTestAdmin(brokers, (admin) => topicFacts(admin, topic!.name))).partitions).toBe(topic!.partitions + 2);
+  });
+
+  it('refuses fewer partitions or another replication factor, and applies nothing else', async () => {
+    const [first, second] = await chartCatalogue();
+    await reconcile(brokers, [first!]);
+    const asking = [
+      { ...first!, partitions: first!.partitions - 1, replicationFactor: 2 },
+      second!,
+    ];
+    const refused = reconcile(brokers, asking);
+    await expect(refused).rejects.toBeInstanceOf(HookError);
+    await expect(refused).rejects.toThrow(/Kafka cannot remove partitions; set partitions to \d+ or more/);
+    await expect(refused).rejects.toThrow(/replication factor is 1 and the catalogue asks for 2/);
+    const existing = await withTestAdmin(brokers, (admin) => admin.listTopics());
+    expect(existing).not.toContain(second!.name);
+  });
+
+  it('plans without applying on a dry run, and says so', async () => {
+    const topics = await chartCatalogue();
+    const file = await writeCatalogue(topics);
+    const result = await runCli(['kafka-topics', '--dry-run', '--kafka-brokers', brokers, '--topics-file', file]);
+    expect(result.code).toBe(0);
+    const planned = result.lines.filter((line) => line['planned'] === 'create').map((line) => line.msg);
+    expect(planned).toHaveLength(topics.length);
+    expect(planned[0]).toMatch(/^would create t[0-9a-f]+\.learning\.query \(partitions 3, replication factor 1, retention\.ms=604800000, segment\.ms=86400000\)$/);
+    const existing = await withTestAdmin(brokers, (admin) => admin.listTopics());
+    expect(existing.filter((name) => topics.some((topic) => topic.name === name))).toEqual([]);
+  });
+
+  it('leaves the same state when two runs race', async () => {
+    const topics = await chartCatalogue();
+    const file = await writeCatalogue(topics);
+    const runs = await Promise.all([1, 2].map(() => runCli(['kafka-topics', '--kafka-brokers', brokers, '--topics-file', file])));
+    for (const result of runs) expect(result.code, result.stdout).toBe(0);
+    const again = await reconcile(brokers, topics);
+    expect(again.applied).toEqual([]);
+    // Both runs grew nothing twice: every topic has exactly its declared partitions.
+    await withTestAdmin(brokers, async (admin) => {
+      for (const topic of topics) expect((await topicFacts(admin, topic.name)).partitions).toBe(topic.partitions);
+    });
+  });
+
+  it('fails fast on a config the broker rejects, naming the topic', async () => {
+    const [topic] = await chartCatalogue();
+    const file = await writeCatalogue([{ ...topic!, config: { 'retention.ms': 'soon' } }]);
+    const result = await runCli(['kafka-topics', '--kafka-brokers', brokers, '--topics-file', file]);
+    expect(result.code).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(15_000);
+    expect(failure(result).msg).toMatch(new RegExp(`reconciling Kafka topics failed: the broker answered INVALID_CONFIG for topic ${topic!.name.replaceAll('.', '\\.')}`));
+    expect(failure(result).hint).toContain('kafkaTopics.topics.<name>.config');
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
+import { failure, runCli, startCli } from '../support/cli.js';
+import { KafkaServer, kafkaModes } from '../support/kafka-server.js';
+import { topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+
+// Each test here gets a broker of its own, since it stops or delays it.
+const servers: KafkaServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.delete()));
+});
+
+async function expectCatalogueHolds(server: KafkaServer, topics: Awaited<ReturnType<typeof chartCatalogue>>) {
+  await withTestAdmin(server.bootstrap, async (admin) => {
+    for (const topic of topics) {
+      const facts = await topicFacts(admin, topic.name);
+      expect(facts.partitions).toBe(topic.partitions);
+      expect(facts.overrides).toEqual(topic.config);
+    }
+  });
+}
+
+describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)', (mode) => {
+  it('waits for a broker that starts after the hook', { timeout: 120_000 }, async () => {
+    const server = await KafkaServer.allocate('late', mode);
+    servers.push(server);
+    const topics = await chartCatalogue();
+    const file = await writeCatalogue(topics);
+    let retries = 0;
+    const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, (line) => {
+      if (line.level === 'warn') retries++;
+    });
+    // Start the broker only once the hook has found it missing.
+    while (retries === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    await server.start();
+    const result = await hook;
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.find((line) => line.level === 'warn')?.msg).toContain('cannot reach the Kafka broker');
+    await expectCatalogueHolds(server, topics);
+  });
+
+  it('finishes the job when the broker crashes during the run and comes back', { timeout: 120_000 }, async () => {
+    const server = await KafkaServer.start('crash', mode);
+    servers.push(server);
+    const topics = await chartCatalogue();
+    const file = await writeCatalogue(topics);
+    let crashed: Promise<void> | undefined;
+    const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, () => {
+      // The first line is printed as the hook starts connecting: crash the broker under it.
+      crashed ??= server.kill();
+    });
+    while (!crashed) await new Promise((resolve) => setTimeout(resolve, 20));
+    await crashed;
+    await server.start();
+    const result = await hook;
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.some((line) => line.level === 'warn'), 'the hook saw the broker go away').toBe(true);
+    await expectCatalogueHolds(server, topics);
+  });
+});
+
+describe('the topic hook with nothing to talk to', () => {
+  it('fails within its timeout, naming the broker and what to check', async () => {
+    const unused = await KafkaServer.allocate('never', 'kraft');
+    const file = await writeCatalogue(await chartCatalogue());
+    const result = await runCli(['kafka-topics', '--kafka-brokers', unused.bootstrap, '--topics-file', file, '--timeout', '4']);
+    expect(result.code).toBe(1);
+    // The budget, plus the program's start-up.
+    expect(result.elapsedMs).toBeLessThan(4_000 + 2_000);
+    const { msg, hint } = failure(result);
+    expect(msg).toMatch(new RegExp(`^reconciling Kafka topics gave up after 4s and \\d+ attempt\\(s\\): cannot reach the Kafka broker ${unused.bootstrap}`));
+    expect(hint).toContain('kubectl get pods');
+  });
+
+  it('fails fast on a malformed catalogue, naming the bad entries', async () => {
+    const file = await writeCatalogue([
+      { name: 'learning.query', partitions: 0, replicationFactor: 1 },
+      { name: 'bad/name', partitions: 1, replicationFactor: 1 },
+    ]);
+    const result = await runCli(['kafka-topics', '--kafka-brokers', '127.0.0.1:1', '--topics-file', file]);
+    expect(result.code).toBe(2);
+    expect(result.elapsedMs).toBeLessThan(3_000);
+    const { msg } = failure(result);
+    expect(msg).toContain('topic "learning.query": partitions must be a whole number of 1 or more, not 0');
+    expect(msg).toContain('topic "bad/name": name may only contain letters, digits');
+  });
+
+  it('explains a missing catalogue file and bad flags', async () => {
+    const missing = await runCli(['kafka-topics', '--kafka-brokers', '127.0.0.1:1', '--topics-file', '/nonexistent/topics.json']);
+    expect(missing.code).toBe(2);
+    expect(failure(missing).msg).toContain('cannot read the topic catalogue /nonexistent/topics.json');
+    const noBrokers = await runCli(['kafka-topics', '--topics-file', '/x']);
+    expect(noBrokers.code).toBe(2);
+    expect(noBrokers.stderr).toContain('Missing required argument: kafka-brokers');
+  });
+});

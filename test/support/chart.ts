@@ -1,0 +1,115 @@
+import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import { repoRoot } from './paths.js';
+import { run, runOk, type Finished } from './process.js';
+
+/** A rendered Kubernetes object, loosely typed: tests look into it by path. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+/** Where unpacked dependency charts are, when a test may use them (see docs/testing.md). */
+export const subchartsDir = process.env['LEARNFLOW_SUBCHARTS_DIR'];
+
+/**
+ * The chart as Helm sees it, without its dependency charts: the repository's own files behind
+ * symlinks, and Chart.yaml with the dependencies removed (Helm refuses to render a chart whose
+ * declared dependencies are missing from charts/). With `subcharts`, that folder of unpacked
+ * charts becomes charts/ and Chart.yaml is kept whole.
+ */
+export async function chartCopy(options: { subcharts?: string } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'learnflow-chart-'));
+  const skip = new Set(['Chart.yaml', 'charts', '.git', 'node_modules']);
+  for (const entry of await readdir(repoRoot)) {
+    if (!skip.has(entry)) await symlink(join(repoRoot, entry), join(dir, entry));
+  }
+  const chartYaml = await readFile(join(repoRoot, 'Chart.yaml'), 'utf8');
+  if (options.subcharts) {
+    await writeFile(join(dir, 'Chart.yaml'), chartYaml);
+    await symlink(options.subcharts, join(dir, 'charts'));
+  } else {
+    await writeFile(join(dir, 'Chart.yaml'), chartYaml.replace(/^dependencies:[\s\S]*$/m, ''));
+  }
+  return dir;
+}
+
+let ownChart: Promise<string> | undefined;
+/** One dependency-free copy per test worker. */
+export function ownChartDir(): Promise<string> {
+  ownChart ??= chartCopy();
+  return ownChart;
+}
+
+export function helm(args: readonly string[]): Promise<Finished> {
+  return run('helm', args);
+}
+
+export interface RenderOptions {
+  release?: string;
+  namespace?: string;
+  /** Values files, relative to the repository (profiles/kraft.yaml). */
+  valuesFiles?: readonly string[];
+  /** --set arguments. */
+  set?: readonly string[];
+  chart?: string;
+}
+
+export function templateArgs(options: RenderOptions, chart: string): string[] {
+  return [
+    'template',
+    options.release ?? 'learnflow',
+    chart,
+    '--namespace',
+    options.namespace ?? 'learnflow',
+    ...(options.valuesFiles ?? []).flatMap((file) => ['-f', join(repoRoot, file)]),
+    ...(options.set ?? []).flatMap((value) => ['--set', value]),
+  ];
+}
+
+/** `helm template` output, as YAML text; fails with Helm's message when rendering fails. */
+export async function renderText(options: RenderOptions = {}): Promise<string> {
+  const chart = options.chart ?? (await ownChartDir());
+  return (await runOk('helm', templateArgs(options, chart))).stdout;
+}
+
+/** `helm template` output, parsed. */
+export async function render(options: RenderOptions = {}): Promise<K8sObject[]> {
+  return parseObjects(await renderText(options));
+}
+
+/** What Helm says when rendering fails (the test expects it to). */
+export async function renderError(options: RenderOptions): Promise<string> {
+  const result = await helm(templateArgs(options, options.chart ?? (await ownChartDir())));
+  if (result.code === 0) throw new Error(`helm template succeeded, but a failure was expected (${JSON.stringify(options)})`);
+  return result.stderr;
+}
+
+export function parseObjects(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => object !== null);
+}
+
+export function find(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} among: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+/** The chart's values.yaml, parsed: tests read the catalogue from it rather than repeating it. */
+export async function chartValues(): Promise<ChartValues> {
+  return parse(await readFile(join(repoRoot, 'values.yaml'), 'utf8')) as ChartValues;
+}
+
+export interface ChartValues {
+  kafkaTopics: {
+    replicationFactor: number;
+    topics: Record<string, { partitions: number; replicationFactor?: number; config?: Record<string, string> }>;
+  };
+  [section: string]: unknown;
+}

@@ -1,0 +1,44 @@
+import { createLogger } from '../../hooks/lib/logger.js';
+import { Kafka, ConfigResourceTypes, ConfigSource, type Admin } from '../../hooks/kafka/kafkajs.js';
+
+/** A quiet logger for in-process calls of the hooks' functions. */
+export const quietLogger = createLogger('error');
+
+/**
+ * An admin client of the tests' own, to set up and inspect the broker independently of the
+ * code under test.
+ */
+export async function withTestAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = new Kafka({ clientId: 'learnflow-tests', brokers: [brokers], logLevel: 0 }).admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface TopicFacts {
+  partitions: number;
+  replicationFactor: number;
+  overrides: Record<string, string>;
+  messages: number;
+}
+
+/** What the broker says about a topic: partitions, replicas, topic-level configs and messages held. */
+export async function topicFacts(admin: Admin, name: string): Promise<TopicFacts> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
+  const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name }] });
+  const offsets = await admin.fetchTopicOffsets(name);
+  const partitions = topics[0]?.partitions ?? [];
+  return {
+    partitions: partitions.length,
+    replicationFactor: partitions[0]?.replicas.length ?? 0,
+    overrides: Object.fromEntries(
+      (resources[0]?.configEntries ?? [])
+        .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG)
+        .map((entry) => [entry.configName, entry.configValue]),
+    ),
+    messages: offsets.reduce((sum, offset) => sum + Number(offset.high) - Number(offset.low), 0),
+  };
+}

@@ -1,0 +1,10 @@
+// What the global setup hands to the tests (vitest's provide/inject).
+import type {} from 'vitest';
+import type { KafkaMode } from './kafka-server.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Bootstrap address of the suite's shared broker in each mode. */
+    kafkaBrokers: Record<KafkaMode, string>;
+  }
+}
