@@ -8,7 +8,7 @@ import { ExitCode } from './lib/hook-error.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('learnflow-hooks')
-  .env('LEARNFLOW')
+  .env('LEARNFLOW_HOOKS')
   .command(kafkaTopicsCommand)
   .command(kafkaCheckCommand)
   .demandCommand(1, 'name a command')

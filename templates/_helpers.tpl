@@ -172,11 +172,11 @@ by name. Fails on topic names that differ only in "." and "_", which collide in 
 
 {{/* Environment of the programs that talk to Kafka. */}}
 {{- define "learnflow.kafka.env" -}}
-- name: LEARNFLOW_KAFKA_BROKERS
+- name: LEARNFLOW_HOOKS_KAFKA_BROKERS
   value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
-- name: LEARNFLOW_TOPICS_FILE
+- name: LEARNFLOW_HOOKS_TOPICS_FILE
   value: /etc/learnflow/kafka/topics.json
-- name: LEARNFLOW_LOG_LEVEL
+- name: LEARNFLOW_HOOKS_LOG_LEVEL
   value: {{ .Values.hooks.logLevel | quote }}
 {{- end -}}
 

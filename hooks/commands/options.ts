@@ -5,8 +5,9 @@ import { createLogger, logLevels, type LogLevel, type Logger } from '../lib/logg
 import type { FailureClass, RetryOptions } from '../lib/retry.js';
 import { parseCatalogue, type TopicSpec } from '../kafka/catalogue.js';
 
-// Every option can also come from the environment as LEARNFLOW_<OPTION> (LEARNFLOW_KAFKA_BROKERS),
-// which is how the chart's Jobs set them.
+// Every option can also come from the environment as LEARNFLOW_HOOKS_<OPTION>
+// (LEARNFLOW_HOOKS_KAFKA_BROKERS), which is how the chart's Jobs set them. The prefix is the
+// program's own: in strict mode any other variable under it would be an unknown option.
 
 export const commonOptions = {
   'log-level': { choices: logLevels, default: 'info' as LogLevel, describe: 'Least severe log level to print' },

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,16 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-/** Where unpacked dependency charts are, when a test may use them (see docs/testing.md). */
-export const subchartsDir = process.env['LEARNFLOW_SUBCHARTS_DIR'];
+/**
+ * The dependency charts, when they are here: a folder of unpacked charts named by
+ * LEARNFLOW_SUBCHARTS_DIR, or charts/ after `helm dependency build` (see docs/testing.md).
+ */
+export function subchartsDir(): string | undefined {
+  const named = process.env['LEARNFLOW_SUBCHARTS_DIR'];
+  if (named) return named;
+  const built = join(repoRoot, 'charts');
+  return existsSync(built) && readdirSync(built).some((file) => file.startsWith('kafka-') && file.endsWith('.tgz')) ? built : undefined;
+}
 
 /**
  * The chart as Helm sees it, without its dependency charts: the repository's own files behind

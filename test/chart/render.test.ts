@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
+import { chartValues, find, helm, ownChartDir, render, renderText, type K8sObject, type RenderOptions } from '../support/chart.js';
+import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
+
+const profiles: Record<string, RenderOptions> = {
+  default: {},
+  kraft: { valuesFiles: ['profiles/kraft.yaml'] },
+};
+
+type Container = { name: string; securityContext: Record<string, unknown>; resources: { requests: object; limits: object }; image: string };
+type PodSpec = { securityContext: Record<string, unknown>; automountServiceAccountToken: boolean; containers: Container[] };
+
+function podSpecs(objects: readonly K8sObject[]): [string, PodSpec][] {
+  return objects.flatMap((object): [string, PodSpec][] => {
+    if (object.kind === 'Pod') return [[`Pod/${object.metadata.name}`, object['spec'] as PodSpec]];
+    if (object.kind === 'Job') return [[`Job/${object.metadata.name}`, (object['spec'] as { template: { spec: PodSpec } }).template.spec]];
+    return [];
+  });
+}
+
+describe.each(Object.entries(profiles))('the chart (own templates, %s profile)', (_profile, options) => {
+  it('passes helm lint --strict', async () => {
+    const args = ['lint', '--strict', await ownChartDir(), ...(options.valuesFiles ?? []).flatMap((file) => ['-f', file])];
+    const result = await helm(args);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  });
+
+  it.each(kubernetesVersions)('renders objects that Kubernetes %s accepts (API schemas, strict)', async (version) => {
+    expect(await schemaErrors(await renderText(options), version)).toEqual([]);
+  });
+
+  it('renders the topic hook, its catalogue and the Kafka check', async () => {
+    const objects = await render(options);
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
+      'ConfigMap/learnflow-kafka-topics',
+      'Job/learnflow-kafka-topics',
+      'Pod/learnflow-kafka-check',
+      'ServiceAccount/learnflow-hooks',
+    ]);
+    expect(find(objects, 'Job', 'learnflow-kafka-topics').metadata.annotations).toEqual({
+      'helm.sh/hook': 'post-install,post-upgrade',
+      'helm.sh/hook-weight': '0',
+      'helm.sh/hook-delete-policy': 'before-hook-creation',
+    });
+    expect(find(objects, 'Pod', 'learnflow-kafka-check').metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test' });
+  });
+});
+
+describe('the rendered topic catalogue', () => {
+  it('is every topic of values.yaml, as the hooks program reads it', async () => {
+    const configMap = find(await render(), 'ConfigMap', 'learnflow-kafka-topics');
+    const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
+    const { kafkaTopics } = await chartValues();
+    expect(topics).toHaveLength(9);
+    expect(Object.fromEntries(topics.map(({ name, ...rest }) => [name, rest]))).toEqual(
+      Object.fromEntries(
+        Object.entries(kafkaTopics.topics).map(([name, topic]) => [
+          name,
+          { partitions: topic.partitions, replicationFactor: kafkaTopics.replicationFactor, config: topic.config },
+        ]),
+      ),
+    );
+  });
+
+  it('lets one topic override the replication factor', async () => {
+    const configMap = find(await render({ set: ['kafkaTopics.topics.learning\\.query.replicationFactor=3'] }), 'ConfigMap', 'learnflow-kafka-topics');
+    const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
+    expect(topics.find((topic) => topic.name === 'learning.query')?.replicationFactor).toBe(3);
+    expect(topics.find((topic) => topic.name === 'learning.response')?.replicationFactor).toBe(1);
+  });
+});
+
+describe('hook and test Pods', () => {
+  it('meet the restricted Pod Security Standard and have requests and limits', async () => {
+    const pods = podSpecs(await render());
+    expect(pods).toHaveLength(2);
+    for (const [name, spec] of pods) {
+      expect(spec.automountServiceAccountToken, name).toBe(false);
+      expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const container of spec.containers) {
+        expect(container.securityContext, name).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(Object.keys(container.resources).sort()).toEqual(['limits', 'requests']);
+      }
+    }
+  });
+
+  it('run the hooks image of the chart appVersion, or the digest or registry the user names', async () => {
+    const image = async (set: string[]) => podSpecs(await render({ set }))[0]![1].containers[0]!.image;
+    expect(await image([])).toBe('ghcr.io/learnflow/learnflow-hooks:0.1.0');
+    expect(await image(['global.imageRegistry=mirror.example.com'])).toBe('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
+  });
+
+  it('take pull secrets given as names or as {name}', async () => {
+    const objects = await render({ set: ['global.imagePullSecrets[0].name=a', 'hooks.imagePullSecrets[0]=b'] });
+    for (const [name, spec] of podSpecs(objects)) {
+      expect((spec as unknown as { imagePullSecrets: unknown }).imagePullSecrets, name).toEqual([{ name: 'a' }, { name: 'b' }]);
+    }
+  });
+});
+
+describe('names', () => {
+  it('stay valid and distinct for the longest release name Helm allows', async () => {
+    const release = 'a-very-long-release-name-that-helm-still-accepts-53ch';
+    expect(release).toHaveLength(53);
+    const objects = await render({ release });
+    const names = objects.map((object) => object.metadata.name);
+    for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`)).size).toBe(objects.length);
+    expect(names.filter((name) => name.endsWith('-kafka-topics'))).toHaveLength(2);
+  });
+
+  it('point the hooks at the Kafka service of the release', async () => {
+    const env = async (options: RenderOptions) => {
+      const job = find(await render(options), 'Job', options.set?.includes('fullnameOverride=lf') ? 'lf-kafka-topics' : 'learnflow-kafka-topics');
+      const containers = (job['spec'] as { template: { spec: PodSpec } }).template.spec.containers as unknown as { env: { name: string; value: string }[] }[];
+      return containers[0]!.env.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value;
+    };
+    expect(await env({ namespace: 'edu' })).toBe('learnflow-kafka.edu.svc.cluster.local:9092');
+    expect(await env({ set: ['kafka.fullnameOverride=events'] })).toBe('events.learnflow.svc.cluster.local:9092');
+    expect(await env({ set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092'] })).toBe('kafka.shared:9092');
+  });
+
+  it('turn the Kafka parts off with kafkaTopics.enabled=false', async () => {
+    expect(await render({ set: ['kafkaTopics.enabled=false'] })).toEqual([]);
+  });
+});

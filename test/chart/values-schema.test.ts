@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { renderError } from '../support/chart.js';
+
+describe('values.schema.json and template checks reject bad values with a message that says where', () => {
+  it.each([
+    ['an illegal topic name', ['kafkaTopics.topics.bad/name.partitions=1'], "'bad/name' does not match pattern"],
+    ['zero partitions', ['kafkaTopics.topics.learning\\.query.partitions=0'], "at '/kafkaTopics/topics/learning.query/partitions': minimum: got 0, want 1"],
+    ['a topic without partitions', ['kafkaTopics.topics.new\\.topic.config.retention\\.ms=1'], "at '/kafkaTopics/topics/new.topic': missing property 'partitions'"],
+    ['a replication factor below 1', ['kafkaTopics.replicationFactor=0'], "at '/kafkaTopics/replicationFactor': minimum: got 0, want 1"],
+    ['an unknown key in kafkaTopics', ['kafkaTopics.topic.x=1'], "at '/kafkaTopics': additional properties 'topic' not allowed"],
+    ['an unknown key in hooks', ['hooks.imageTag=1'], "at '/hooks': additional properties 'imageTag' not allowed"],
+    ['an unknown key in tests', ['tests.kafka.timeout=5'], "at '/tests/kafka': additional properties 'timeout' not allowed"],
+    ['an unknown top-level key', ['kafkaTopic.enabled=true'], "additional properties 'kafkaTopic' not allowed"],
+    ['a malformed bootstrap address', ['kafkaTopics.bootstrapServers=kafka'], "at '/kafkaTopics/bootstrapServers'"],
+    ['a malformed digest', ['hooks.image.digest=latest'], "at '/hooks/image/digest'"],
+    ['an unknown log level', ['hooks.logLevel=verbose'], "at '/hooks/logLevel'"],
+  ])('%s', async (_case, set, message) => {
+    expect(await renderError({ set })).toContain(message);
+  });
+
+  it('topic names that collide in Kafka metrics', async () => {
+    expect(await renderError({ set: ['kafkaTopics.topics.learning_query.partitions=1'] })).toContain(
+      'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." versus "_", which collide in Kafka\'s metric names: rename one',
+    );
+  });
+
+  it('no Kafka to manage', async () => {
+    expect(await renderError({ set: ['kafka.enabled=false'] })).toContain(
+      'kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers',
+    );
+  });
+});
