@@ -33,7 +33,7 @@ export function subchartsDir(): string | undefined {
  */
 export async function chartCopy(options: { subcharts?: string } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'learnflow-chart-'));
-  const skip = new Set(['Chart.yaml', 'charts', '.git', 'node_modules']);
+  const skip = new Set(['Chart.yaml', 'charts', '.git', 'node_modules', '.build']);
   for (const entry of await readdir(repoRoot)) {
     if (!skip.has(entry)) await symlink(join(repoRoot, entry), join(dir, entry));
   }
@@ -116,6 +116,7 @@ export async function chartValues(): Promise<ChartValues> {
 }
 
 export interface ChartValues {
+  hooks: { podSecurityContext: { runAsUser: number; runAsGroup: number } };
   kafkaTopics: {
     replicationFactor: number;
     topics: Record<string, { partitions: number; replicationFactor?: number; config?: Record<string, string> }>;

@@ -1,5 +1,15 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const cliPath = `${repoRoot}dist/cli.js`;
-export const kafkaServerScript = `${repoRoot}scripts/kafka-server.sh`;
+/** The repository root: the nearest folder up with package.json (works from compiled copies too). */
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
+  }
+}
+
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const cliPath = join(repoRoot, 'dist', 'cli.js');
+export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');

@@ -1,0 +1,23 @@
+# The hooks program image: the compiled program and its production dependencies, nothing else;
+# it runs as a non-root user and needs no writable filesystem (the chart sets
+# readOnlyRootFilesystem). Built and published by the release pipeline; for a local cluster:
+#   docker build -t ghcr.io/learnflow/learnflow-hooks:0.1.0 .
+ARG NODE_IMAGE=node:22-alpine
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY hooks ./hooks
+RUN npm run build && npm prune --omit=dev
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/package.json ./package.json
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+# The image's "node" user; the chart's securityContext runs as the same uid and gid.
+USER 1000:1000
+ENTRYPOINT ["node", "/app/dist/cli.js"]
