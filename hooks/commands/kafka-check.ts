@@ -1,4 +1,4 @@
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { HookError } from '../lib/hook-error.js';
 import { retryUntil } from '../lib/retry.js';
 import { createKafka, withAdmin } from '../kafka/client.js';
@@ -6,18 +6,15 @@ import { observeTopics } from '../kafka/cluster.js';
 import { classifyKafkaFailure } from '../kafka/failures.js';
 import { describeChange, describeRefusal, planTopics } from '../kafka/plan.js';
 import { roundTrip } from '../kafka/round-trip.js';
-import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook, type CommonArgs } from './options.js';
+import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook } from './options.js';
 
-interface KafkaCheckArgs extends CommonArgs {
-  kafkaBrokers: string[];
-  topicsFile: string;
-}
+const options = { ...commonOptions, ...kafkaOptions };
 
-export const kafkaCheckCommand: CommandModule<object, KafkaCheckArgs> = {
+export const kafkaCheckCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
   command: 'kafka-check',
   describe: 'Verify the catalogue topics and a produce/consume round trip (helm test)',
-  builder: (yargs) => yargs.options({ ...commonOptions, ...kafkaOptions }) as never,
-  handler: (args: ArgumentsCamelCase<KafkaCheckArgs>) =>
+  builder: (yargs) => yargs.options(options),
+  handler: (args) =>
     runHook(args, async (logger) => {
       const topics = await loadCatalogue(args.topicsFile);
       const kafka = createKafka({ brokers: args.kafkaBrokers, clientId: 'learnflow-kafka-check' }, logger);

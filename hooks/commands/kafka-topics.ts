@@ -1,27 +1,22 @@
-import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { retryUntil } from '../lib/retry.js';
 import { createKafka, withAdmin } from '../kafka/client.js';
 import { classifyKafkaFailure } from '../kafka/failures.js';
 import { describeChange } from '../kafka/plan.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
-import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook, type CommonArgs } from './options.js';
+import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook } from './options.js';
 
-interface KafkaTopicsArgs extends CommonArgs {
-  kafkaBrokers: string[];
-  topicsFile: string;
-  dryRun: boolean;
-}
+const options = {
+  ...commonOptions,
+  ...kafkaOptions,
+  'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
+} as const satisfies Record<string, Options>;
 
-export const kafkaTopicsCommand: CommandModule<object, KafkaTopicsArgs> = {
+export const kafkaTopicsCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
   command: 'kafka-topics',
   describe: 'Create the catalogue topics, grow partitions and correct configs; never deletes anything',
-  builder: (yargs) =>
-    yargs.options({
-      ...commonOptions,
-      ...kafkaOptions,
-      'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
-    }) as never,
-  handler: (args: ArgumentsCamelCase<KafkaTopicsArgs>) =>
+  builder: (yargs) => yargs.options(options),
+  handler: (args) =>
     runHook(args, async (logger) => {
       const topics = await loadCatalogue(args.topicsFile);
       const kafka = createKafka({ brokers: args.kafkaBrokers, clientId: 'learnflow-kafka-topics' }, logger);
