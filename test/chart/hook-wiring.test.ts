@@ -7,7 +7,7 @@ import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 import { find, render, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { failure, runCli } from '../support/cli.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
-import { topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
 
 interface Container {
   command: string[];
@@ -73,17 +73,9 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
     const configMap = find(objects, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>;
     const topics = parseCatalogue(configMap['topics.json']!, 'ConfigMap');
-    await withTestAdmin(brokers, async (admin) => {
-      for (const topic of topics) {
-        expect(await topicFacts(admin, topic.name)).toEqual({
-          partitions: topic.partitions,
-          replicationFactor: topic.replicationFactor,
-          overrides: topic.config,
-          messages: 0,
-        });
-      }
-      expect((await admin.listTopics()).filter((name) => name.startsWith(checkPrefix))).toEqual([]);
-    });
+    await expectTopicsAsDeclared(brokers, topics);
+    const leftovers = await withTestAdmin(brokers, async (admin) => (await admin.listTopics()).filter((name) => name.startsWith(checkPrefix)));
+    expect(leftovers).toEqual([]);
   });
 
   it('fails the check, naming the topic, when a topic drifted', async () => {

@@ -2,23 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
 import { failure, runCli, startCli } from '../support/cli.js';
 import { KafkaServer, kafkaModes } from '../support/kafka-server.js';
-import { topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 
 // Each test here gets a broker of its own, since it stops or delays it.
 const servers: KafkaServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.delete()));
 });
-
-async function expectCatalogueHolds(server: KafkaServer, topics: Awaited<ReturnType<typeof chartCatalogue>>) {
-  await withTestAdmin(server.bootstrap, async (admin) => {
-    for (const topic of topics) {
-      const facts = await topicFacts(admin, topic.name);
-      expect(facts.partitions).toBe(topic.partitions);
-      expect(facts.overrides).toEqual(topic.config);
-    }
-  });
-}
 
 describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)', (mode) => {
   it('waits for a broker that starts after the hook', { timeout: 120_000 }, async () => {
@@ -36,7 +26,7 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
     const result = await hook;
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.find((line) => line.level === 'warn')?.msg).toContain('cannot reach the Kafka broker');
-    await expectCatalogueHolds(server, topics);
+    await expectTopicsAsDeclared(server.bootstrap, topics);
   });
 
   it('finishes the job when the broker crashes during the run and comes back', { timeout: 120_000 }, async () => {
@@ -55,7 +45,7 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
     const result = await hook;
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.some((line) => line.level === 'warn'), 'the hook saw the broker go away').toBe(true);
-    await expectCatalogueHolds(server, topics);
+    await expectTopicsAsDeclared(server.bootstrap, topics);
   });
 });
 

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { createLogger } from '../../hooks/lib/logger.js';
 import { Kafka, ConfigResourceTypes, ConfigSource, type Admin } from '../../hooks/kafka/kafkajs.js';
 
@@ -41,4 +43,18 @@ export async function topicFacts(admin: Admin, name: string): Promise<TopicFacts
     ),
     messages: offsets.reduce((sum, offset) => sum + Number(offset.high) - Number(offset.low), 0),
   };
+}
+
+/** Every topic exists exactly as declared, and holds no message. */
+export async function expectTopicsAsDeclared(brokers: string, topics: readonly TopicSpec[]): Promise<void> {
+  await withTestAdmin(brokers, async (admin) => {
+    for (const topic of topics) {
+      expect(await topicFacts(admin, topic.name), topic.name).toEqual({
+        partitions: topic.partitions,
+        replicationFactor: topic.replicationFactor,
+        overrides: topic.config,
+        messages: 0,
+      });
+    }
+  });
 }
