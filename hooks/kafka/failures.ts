@@ -89,6 +89,13 @@ export function classifyKafkaFailure(error: unknown): FailureClass {
           : `the broker is not accepting connections: ${notReady}`,
     };
   }
+  if (name === 'TopicsNotSettled') {
+    return {
+      retriable: true,
+      reason: message,
+      hint: 'if this lasts, something else keeps changing these topics (another tool, or a second release managing them): stop it',
+    };
+  }
   if (slowBrokerErrors.has(name)) {
     return { retriable: true, reason: `the broker did not answer in time (${message})`, hint: notReady };
   }

@@ -11,40 +11,46 @@ export interface ReconcileOptions {
 }
 
 export interface ReconcileResult {
-  /** The plan made from the first observation: what this run found to do. */
+  /** The plan made from what this run observed. */
   plan: TopicPlan;
-  /** Changes this run applied (empty for a dry run or when all was in sync). */
+  /** Changes this run applied (none for a dry run, or when all was in sync). */
   applied: TopicChange[];
 }
 
-/** Enough rounds for a run that races a concurrent one; more means someone keeps undoing our work. */
-const maxRounds = 3;
+/**
+ * Applied changes that Kafka does not show yet: a topic another run has just created but whose
+ * metadata has not reached every broker, or a concurrent writer. Waiting helps, so the caller's
+ * retry loop runs the reconcile again.
+ */
+export class TopicsNotSettled extends Error {
+  override readonly name = 'TopicsNotSettled';
+
+  constructor(readonly remaining: TopicPlan) {
+    super(
+      `Kafka does not show the changes yet: ${[...remaining.changes.map(describeChange), ...remaining.refusals.map(describeRefusal)].join('; ')}`,
+    );
+  }
+}
 
 /**
- * Observe, plan, apply, and observe again until the cluster matches the catalogue. Refusals stop
- * the run before anything is applied, so a bad catalogue never leaves a half-applied change.
+ * Observe, plan, apply, and observe again. Refusals stop the run before anything is applied, so a
+ * bad catalogue never leaves a half-applied change; a plan that does not show up as applied is
+ * reported as TopicsNotSettled.
  */
 export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[], options: ReconcileOptions): Promise<ReconcileResult> {
-  const { logger } = options;
   const names = topics.map((topic) => topic.name);
-  let first: TopicPlan | undefined;
-  const applied: TopicChange[] = [];
-  for (let round = 1; round <= maxRounds; round++) {
-    const plan = planTopics(topics, await observeTopics(admin, names));
-    first ??= plan;
-    if (plan.refusals.length > 0) {
-      throw new HookError(
-        `the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`,
-        'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied',
-      );
-    }
-    if (plan.changes.length === 0 || options.dryRun) return { plan: first, applied };
-    for (const change of plan.changes) logger.info({ round, change: change.kind }, describeChange(change));
-    await applyChanges(admin, plan.changes);
-    applied.push(...plan.changes);
+  const plan = planTopics(topics, await observeTopics(admin, names));
+  if (plan.refusals.length > 0) {
+    throw new HookError(
+      `the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`,
+      'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied',
+    );
   }
-  throw new HookError(
-    `the topics still differ from the catalogue after ${maxRounds} rounds of changes`,
-    'something else is changing these topics at the same time (another tool or a second release managing them): stop it, then run the hook again',
-  );
+  if (plan.changes.length === 0 || options.dryRun) return { plan, applied: [] };
+
+  for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
+  await applyChanges(admin, plan.changes);
+  const after = planTopics(topics, await observeTopics(admin, names));
+  if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
+  return { plan, applied: plan.changes };
 }

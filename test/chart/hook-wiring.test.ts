@@ -66,10 +66,9 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
     const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, brokers);
     expect(check.code, check.stdout).toBe(0);
-    expect(check.lines.filter((line) => line['check']).map((line) => [line['check'], line['ok']])).toEqual([
-      ['topics', true],
-      ['round-trip', true],
-    ]);
+    // A transient failure may repeat a step; what counts is that both passed.
+    expect(new Set(check.lines.filter((line) => line['ok'] === true).map((line) => line['check']))).toEqual(new Set(['topics', 'round-trip']));
+    expect(check.lines.at(-1)?.msg).toBe('kafka check passed');
 
     const configMap = find(objects, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>;
     const topics = parseCatalogue(configMap['topics.json']!, 'ConfigMap');

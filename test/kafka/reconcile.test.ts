@@ -1,15 +1,22 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
+import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { reconcileTopics } from '../../hooks/kafka/reconcile.js';
+import { retryUntil } from '../../hooks/lib/retry.js';
 import { HookError } from '../../hooks/lib/hook-error.js';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
 import { failure, runCli } from '../support/cli.js';
 import { kafkaModes } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, quietLogger, topicFacts, withTestAdmin } from '../support/kafka-admin.js';
 
-const reconcile = (brokers: string, topics: readonly TopicSpec[], dryRun = false) =>
-  withTestAdmin(brokers, (admin) => reconcileTopics(admin, topics, { dryRun, logger: quietLogger }));
+// As the kafka-topics command runs it: retried while Kafka settles, failing fast otherwise.
+const reconcile = (brokers: string, topics: readonly TopicSpec[]) =>
+  retryUntil(() => withTestAdmin(brokers, (admin) => reconcileTopics(admin, topics, { dryRun: false, logger: quietLogger })), {
+    what: 'reconciling',
+    classify: classifyKafkaFailure,
+    policy: { timeoutMs: 30_000, initialDelayMs: 200, maxDelayMs: 2_000 },
+  });
 
 describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mode) => {
   const brokers = inject('kafkaBrokers')[mode];

@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
+import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { createLogger } from '../../hooks/lib/logger.js';
+import { retryUntil } from '../../hooks/lib/retry.js';
 import { Kafka, ConfigResourceTypes, ConfigSource, type Admin } from '../../hooks/kafka/kafkajs.js';
 
 /** A quiet logger for in-process calls of the hooks' functions. */
@@ -27,8 +29,19 @@ export interface TopicFacts {
   messages: number;
 }
 
-/** What the broker says about a topic: partitions, replicas, topic-level configs and messages held. */
-export async function topicFacts(admin: Admin, name: string): Promise<TopicFacts> {
+/**
+ * What the broker says about a topic: partitions, replicas, topic-level configs and messages held.
+ * Retried briefly, since a topic created a moment ago may not have a leader everywhere yet.
+ */
+export function topicFacts(admin: Admin, name: string): Promise<TopicFacts> {
+  return retryUntil(() => readTopicFacts(admin, name), {
+    what: `reading topic ${name}`,
+    classify: classifyKafkaFailure,
+    policy: { timeoutMs: 15_000, initialDelayMs: 100, maxDelayMs: 1_000 },
+  });
+}
+
+async function readTopicFacts(admin: Admin, name: string): Promise<TopicFacts> {
   const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
   const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name }] });
   const offsets = await admin.fetchTopicOffsets(name);

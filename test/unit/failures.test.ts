@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
+import { TopicsNotSettled } from '../../hooks/kafka/reconcile.js';
 import { HookError } from '../../hooks/lib/hook-error.js';
 
 // The real kafkajs error classes, built the way kafkajs builds them.
@@ -58,5 +59,16 @@ describe('classifyKafkaFailure on a kafkajs defect', () => {
     const error = new TypeError("Cannot destructure property 'topicMetadata' of '(intermediate value)' as it is null.");
     error.stack = `${error.message}\n    at Object.listTopics (/app/node_modules/kafkajs/src/admin/index.js:103:13)`;
     expect(classifyKafkaFailure(error)).toMatchObject({ retriable: true, reason: expect.stringContaining('the connection to the brokers dropped') });
+  });
+});
+
+describe('classifyKafkaFailure on changes not visible yet', () => {
+  it('waits for applied changes to show, and says what to do if they never do', () => {
+    const error = new TopicsNotSettled({ changes: [{ kind: 'add-partitions', topic: 'a', from: 1, to: 2 }], refusals: [], inSync: [] });
+    expect(classifyKafkaFailure(error)).toEqual({
+      retriable: true,
+      reason: 'Kafka does not show the changes yet: add partitions to a: 1 -> 2',
+      hint: expect.stringContaining('something else keeps changing these topics'),
+    });
   });
 });
