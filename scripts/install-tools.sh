@@ -3,6 +3,8 @@
 #   Helm           go install from the Go module proxy
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
+#   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
+#                  kubectl and KWOK, built from their Go modules (scripts/controlplane.sh build)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,3 +51,5 @@ install_validator() {
 install_helm
 install_kafka
 install_validator
+need openssl "the test control plane's certificates are made with it"
+bash "$here/controlplane.sh" build

@@ -1,21 +1,26 @@
 import { access } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import './provided-context.js';
-import { cliPath } from './paths.js';
+import { ControlPlane } from './controlplane.js';
 import { KafkaServer, kafkaModes, type KafkaMode } from './kafka-server.js';
-
+import { cliPath } from './paths.js';
 
 /**
- * Starts one real broker per Kafka mode for the whole suite. There is no fallback: without
- * Kafka's jars (scripts/install-tools.sh) the suite fails here, saying so.
+ * Starts, for the whole suite, one real Kafka per mode and one real Kubernetes control plane.
+ * There is no fallback: without the tools (scripts/install-tools.sh) the suite fails here,
+ * saying so.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await access(cliPath).catch(() => {
     throw new Error(`${cliPath} is missing: run npm run build (npm test does)`);
   });
-  const servers = await Promise.all(kafkaModes.map((mode) => KafkaServer.start('suite', mode)));
-  project.provide('kafkaBrokers', Object.fromEntries(servers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
+  const [controlPlane, ...brokers] = await Promise.all([
+    ControlPlane.start('suite'),
+    ...kafkaModes.map((mode) => KafkaServer.start('suite', mode)),
+  ]);
+  project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
+  project.provide('kubeconfig', controlPlane.kubeconfig);
   return async () => {
-    await Promise.all(servers.map((server) => server.delete()));
+    await Promise.all([controlPlane, ...brokers].map((server) => server.delete()));
   };
 }

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { kafkaServerScript } from './paths.js';
+import { freePorts } from './ports.js';
 import { runOk } from './process.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
@@ -20,9 +20,9 @@ export class KafkaServer {
     return `127.0.0.1:${this.port}`;
   }
 
-  /** Reserves ports without starting anything, for tests that start the broker late. */
+  /** Reserves ports (the broker's, then ZooKeeper's or the controller's) without starting anything. */
   static async allocate(label: string, mode: KafkaMode): Promise<KafkaServer> {
-    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePortPair());
+    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(2));
   }
 
   static async start(label: string, mode: KafkaMode): Promise<KafkaServer> {
@@ -46,31 +46,3 @@ export class KafkaServer {
   }
 }
 
-/** A port whose successor is free too (ZooKeeper or the KRaft controller listens there). */
-async function freePortPair(): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const port = await listenOn(0);
-    if (port < 65_000 && (await canListen(port + 1))) return port;
-  }
-  throw new Error('found no two consecutive free ports on 127.0.0.1');
-}
-
-function listenOn(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : port));
-    });
-  });
-}
-
-async function canListen(port: number): Promise<boolean> {
-  try {
-    await listenOn(port);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -13,3 +13,4 @@ function findRoot(start: string): string {
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const cliPath = join(repoRoot, 'dist', 'cli.js');
 export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');
+export const controlplaneScript = join(repoRoot, 'scripts', 'controlplane.sh');

@@ -6,5 +6,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Bootstrap address of the suite's shared broker in each mode. */
     kafkaBrokers: Record<KafkaMode, string>;
+    /** Admin kubeconfig of the suite's Kubernetes control plane. */
+    kubeconfig: string;
   }
 }

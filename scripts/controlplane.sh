@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# A real Kubernetes control plane on loopback for the test suite: etcd, kube-apiserver and
+# kube-controller-manager and kube-scheduler built from the Kubernetes Go module, and KWOK
+# simulating the node
+# (Pods are scheduled and reported Running; Job Pods and helm test Pods are reported Succeeded).
+#
+#   controlplane.sh build                  build the binaries into the cache (once per version)
+#   controlplane.sh start NAME PORT        start instance NAME: kube-apiserver on PORT, etcd on
+#                                          PORT+1 (clients) and PORT+2 (peers); prints the kubeconfig
+#   controlplane.sh stop NAME              stop it, keeping its data
+#   controlplane.sh delete NAME            stop it and remove its data
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+source "$here/env.sh"
+
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "controlplane: $*" >&2; exit 1; }
+bin=$LEARNFLOW_CONTROLPLANE_BIN
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
+
+build() {
+  local missing=()
+  for name in "${binaries[@]}"; do [ -x "$bin/$name" ] || missing+=("$name"); done
+  if [ ${#missing[@]} -eq 0 ]; then echo "==> control plane $KUBERNETES_VERSION: cached"; return; fi
+  command -v go >/dev/null || die "go is required to build the control plane"
+  echo "==> control plane $KUBERNETES_VERSION: building ${missing[*]} (several minutes the first time)"
+  mkdir -p "$bin"
+  # Stamped with the release version, as the official builds are: Helm checks the chart's
+  # kubeVersion against what the server reports.
+  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  local stamp="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  stamp="$stamp ${stamp//component-base\/version/client-go\/pkg\/version}"
+  (cd "$here/controlplane" && go build -trimpath -ldflags "$stamp" -o "$bin/" ./cmd/...)
+  (cd "$(mktemp -d)" && GOBIN=$bin go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
+  # The kwok binary has no default stages: take the ones kwokctl uses from the kwok module.
+  local kwok_module
+  kwok_module=$(cd "$(mktemp -d)" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$bin/stages"
+  cp "$kwok_module"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml \
+    "$kwok_module"/kustomize/stage/node/fast/node-initialize.yaml \
+    "$kwok_module"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml "$bin/stages/"
+  chmod u+w "$bin"/stages/*.yaml
+}
+
+need_binaries() {
+  for name in "${binaries[@]}"; do
+    [ -x "$bin/$name" ] || die "$bin/$name is missing: run scripts/install-tools.sh (or $0 build)"
+  done
+}
+
+start_process() { # start_process NAME ARGS...: a detached process with its log and pid file
+  local name=$1; shift
+  setsid "$@" >>"$dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/$name.pid"
+}
+
+running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+
+stop_process() {
+  local pidfile=$dir/$1.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+wait_until() { # wait_until WHAT PROCESS COMMAND...: retry COMMAND for 120s while PROCESS lives
+  local what=$1 process=$2; shift 2
+  for _ in $(seq 1 600); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    running "$process" || { tail -n 40 "$dir/$process.log" >&2; die "$process exited while waiting for $what (log: $dir/$process.log)"; }
+    sleep 0.2
+  done
+  tail -n 40 "$dir/$process.log" >&2
+  die "$what not ready after 120s (log: $dir/$process.log)"
+}
+
+certificates() { # a CA, the API server's serving certificate, client certificates, the service-account key
+  local pki=$dir/pki
+  [ -f "$pki/.complete" ] && return 0
+  mkdir -p "$pki"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=learnflow-test-ca" \
+    -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  issue() { # issue NAME SUBJECT [SAN]
+    local extensions=$pki/$1.ext
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' >"$extensions"
+    [ -n "${3:-}" ] && echo "subjectAltName=$3" >>"$extensions"
+    openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
+      -extfile "$extensions" -out "$pki/$1.crt" 2>/dev/null
+  }
+  issue apiserver "/CN=kube-apiserver" "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc"
+  issue admin "/O=system:masters/CN=learnflow-test-admin"
+  issue controller-manager "/CN=system:kube-controller-manager"
+  issue scheduler "/CN=system:kube-scheduler"
+  issue kwok "/O=system:masters/CN=kwok"
+  openssl genrsa -out "$pki/service-account.key" 2048 2>/dev/null
+  openssl rsa -in "$pki/service-account.key" -pubout -out "$pki/service-account.pub" 2>/dev/null
+  touch "$pki/.complete"
+}
+
+kubeconfig() { # kubeconfig USER PORT: a kubeconfig for a client certificate
+  cat >"$dir/$1.kubeconfig" <<CONFIG
+apiVersion: v1
+kind: Config
+clusters:
+  - name: learnflow-test
+    cluster:
+      server: https://127.0.0.1:$2
+      certificate-authority: $dir/pki/ca.crt
+users:
+  - name: $1
+    user:
+      client-certificate: $dir/pki/$1.crt
+      client-key: $dir/pki/$1.key
+contexts:
+  - name: learnflow-test
+    context: { cluster: learnflow-test, user: $1 }
+current-context: learnflow-test
+CONFIG
+}
+
+start() { # start NAME PORT
+  local port=$2
+  [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
+  need_binaries
+  stop_all
+  mkdir -p "$dir"
+  certificates
+  for user in admin controller-manager scheduler kwok; do kubeconfig "$user" "$port"; done
+
+  start_process etcd "$bin/etcd" --name learnflow-test --data-dir "$dir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$((port + 1))" --advertise-client-urls "http://127.0.0.1:$((port + 1))" \
+    --listen-peer-urls "http://127.0.0.1:$((port + 2))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 2))" \
+    --initial-cluster "learnflow-test=http://127.0.0.1:$((port + 2))" --log-level warn
+  wait_until etcd etcd curl -sf "http://127.0.0.1:$((port + 1))/health"
+
+  start_process kube-apiserver "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$((port + 1))" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+    --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+    --client-ca-file "$dir/pki/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$dir/pki/service-account.pub" \
+    --service-account-signing-key-file "$dir/pki/service-account.key" \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --authorization-mode Node,RBAC \
+    --cert-dir "$dir/pki"
+  wait_until kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
+
+  start_process kube-controller-manager "$bin/kube-controller-manager" \
+    --kubeconfig "$dir/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
+    --service-account-private-key-file "$dir/pki/service-account.key" \
+    --root-ca-file "$dir/pki/ca.crt" --use-service-account-credentials \
+    --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+    --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
+
+  start_process kube-scheduler "$bin/kube-scheduler" \
+    --kubeconfig "$dir/scheduler.kubeconfig" \
+    --authentication-kubeconfig "$dir/scheduler.kubeconfig" \
+    --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
+    --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
+
+  local stages=()
+  for stage in "$bin"/stages/*.yaml "$here/controlplane/kwok-test-pods.yaml"; do stages+=(--config "$stage"); done
+  start_process kwok "$bin/kwok" --kubeconfig "$dir/kwok.kubeconfig" --manage-all-nodes=true \
+    --node-lease-duration-seconds 40 "${stages[@]}"
+  "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
+  wait_until "a Ready node" kwok "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" wait --for=condition=Ready node/learnflow-test-node --timeout=1s
+  echo "$dir/admin.kubeconfig"
+}
+
+stop_all() {
+  for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$process"; done
+}
+
+[ $# -ge 1 ] || usage
+case "$1" in
+  build) build; exit 0 ;;
+  start | stop | delete) [ $# -ge 2 ] || usage ;;
+  *) usage ;;
+esac
+name=$2
+[[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
+dir=$LEARNFLOW_STATE/controlplane/$name
+case "$1" in
+  start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
+  stop) stop_all ;;
+  delete) stop_all; rm -rf "$dir" ;;
+esac

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { controlplaneScript } from './paths.js';
+import { freePorts } from './ports.js';
+import { run, runOk, type Finished } from './process.js';
+
+/**
+ * A real Kubernetes control plane started by scripts/controlplane.sh (etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, and KWOK for the node).
+ */
+export class ControlPlane {
+  private constructor(
+    readonly name: string,
+    readonly kubeconfig: string,
+  ) {}
+
+  static async start(label: string): Promise<ControlPlane> {
+    const name = `${label}-${process.pid}`;
+    const port = await freePorts(3);
+    const { stdout } = await runOk('bash', [controlplaneScript, 'start', name, String(port)]);
+    return new ControlPlane(name, stdout.trim().split('\n').at(-1)!);
+  }
+
+  async delete(): Promise<void> {
+    await runOk('bash', [controlplaneScript, 'delete', this.name]);
+  }
+}
+
+/** A client of the control plane whose kubeconfig the suite provides. */
+export class Cluster {
+  constructor(readonly kubeconfig: string) {}
+
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, KUBECONFIG: this.kubeconfig };
+  }
+
+  kubectl(args: readonly string[], input?: string): Promise<Finished> {
+    return run('kubectl', args, { env: this.env(), ...(input === undefined ? {} : { input }) });
+  }
+
+  helm(args: readonly string[]): Promise<Finished> {
+    return run('helm', args, { env: this.env() });
+  }
+
+  async kubectlJson<T>(args: readonly string[]): Promise<T> {
+    const result = await this.kubectl([...args, '-o', 'json']);
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  /** A new namespace for one test, optionally enforcing a Pod Security Standard. */
+  async namespace(prefix: string, podSecurity?: 'restricted' | 'baseline'): Promise<string> {
+    const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+    const labels = podSecurity ? { 'pod-security.kubernetes.io/enforce': podSecurity, 'pod-security.kubernetes.io/enforce-version': 'latest' } : {};
+    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    const result = await this.kubectl(['apply', '-f', '-'], manifest);
+    if (result.code !== 0) throw new Error(`creating namespace ${name}: ${result.stderr}`);
+    return name;
+  }
+}
