@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# A real Kubernetes control plane on loopback for the test suite: etcd, kube-apiserver and
-# kube-controller-manager and kube-scheduler built from the Kubernetes Go module, and KWOK
-# simulating the node
-# (Pods are scheduled and reported Running; Job Pods and helm test Pods are reported Succeeded).
+# A real Kubernetes control plane on loopback for the test suite: etcd, kube-apiserver,
+# kube-controller-manager and kube-scheduler (built by controlplane/build.sh), and KWOK simulating
+# the node: Pods are scheduled and reported Running; Job Pods and helm test Pods Succeeded.
 #
-#   controlplane.sh build                  build the binaries into the cache (once per version)
 #   controlplane.sh start NAME PORT        start instance NAME: kube-apiserver on PORT, etcd on
 #                                          PORT+1 (clients) and PORT+2 (peers); prints the kubeconfig
+#   controlplane.sh wait NAME              wait until it is ready (start does, before it returns)
 #   controlplane.sh stop NAME              stop it, keeping its data
 #   controlplane.sh delete NAME            stop it and remove its data
 set -euo pipefail
@@ -14,39 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "controlplane: $*" >&2; exit 1; }
 bin=$LEARNFLOW_CONTROLPLANE_BIN
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok)
-
-build() {
-  local missing=()
-  for name in "${binaries[@]}"; do [ -x "$bin/$name" ] || missing+=("$name"); done
-  if [ ${#missing[@]} -eq 0 ]; then echo "==> control plane $KUBERNETES_VERSION: cached"; return; fi
-  command -v go >/dev/null || die "go is required to build the control plane"
-  echo "==> control plane $KUBERNETES_VERSION: building ${missing[*]} (several minutes the first time)"
-  mkdir -p "$bin"
-  # Stamped with the release version, as the official builds are: Helm checks the chart's
-  # kubeVersion against what the server reports.
-  local minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
-  local stamp="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
-  stamp="$stamp ${stamp//component-base\/version/client-go\/pkg\/version}"
-  (cd "$here/controlplane" && go build -trimpath -ldflags "$stamp" -o "$bin/" ./cmd/...)
-  (cd "$(mktemp -d)" && GOBIN=$bin go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION")
-  # The kwok binary has no default stages: take the ones kwokctl uses from the kwok module.
-  local kwok_module
-  kwok_module=$(cd "$(mktemp -d)" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  mkdir -p "$bin/stages"
-  cp "$kwok_module"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml \
-    "$kwok_module"/kustomize/stage/node/fast/node-initialize.yaml \
-    "$kwok_module"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml "$bin/stages/"
-  chmod u+w "$bin"/stages/*.yaml
-}
 
 need_binaries() {
-  for name in "${binaries[@]}"; do
-    [ -x "$bin/$name" ] || die "$bin/$name is missing: run scripts/install-tools.sh (or $0 build)"
-  done
+  [ -f "$bin/.complete" ] || die "the control plane is not built in $bin: run scripts/install-tools.sh"
 }
 
 start_process() { # start_process NAME ARGS...: a detached process with its log and pid file
@@ -172,25 +144,28 @@ start() { # start NAME PORT
   start_process kwok "$bin/kwok" --kubeconfig "$dir/kwok.kubeconfig" --manage-all-nodes=true \
     --node-lease-duration-seconds 40 "${stages[@]}"
   "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
-  wait_until "a Ready node" kwok "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" wait --for=condition=Ready node/learnflow-test-node --timeout=1s
+  wait_ready
   echo "$dir/admin.kubeconfig"
+}
+
+wait_ready() { # the API server answers ready and the simulated node is Ready
+  local kubectl=("$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig")
+  wait_until kube-apiserver kube-apiserver "${kubectl[@]}" get --raw /readyz
+  wait_until "a Ready node" kwok "${kubectl[@]}" wait --for=condition=Ready node/learnflow-test-node --timeout=1s
 }
 
 stop_all() {
   for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$process"; done
 }
 
-[ $# -ge 1 ] || usage
-case "$1" in
-  build) build; exit 0 ;;
-  start | stop | delete) [ $# -ge 2 ] || usage ;;
-  *) usage ;;
-esac
+[ $# -ge 2 ] || usage
 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
 dir=$LEARNFLOW_STATE/controlplane/$name
 case "$1" in
   start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
+  wait) need_binaries; wait_ready ;;
   stop) stop_all ;;
   delete) stop_all; rm -rf "$dir" ;;
+  *) usage ;;
 esac

@@ -11,8 +11,8 @@ export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_V
 # The control plane's Kubernetes version is the one its Go module requires.
 KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/controlplane/go.mod")
 # Keyed by what the binaries are built from, so a changed recipe builds anew.
-_learnflow_recipe=$(cat "$_learnflow_root"/scripts/controlplane/go.{mod,sum} "$_learnflow_root"/scripts/controlplane/cmd/*/main.go \
-  "$_learnflow_root/scripts/controlplane.sh" | sha256sum | cut -c1-12)
+_learnflow_recipe=$(cat "$_learnflow_root"/scripts/controlplane/{go.mod,go.sum,build.sh} \
+  "$_learnflow_root"/scripts/controlplane/cmd/*/main.go | sha256sum | cut -c1-12)
 export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERSION-kwok-$KWOK_VERSION-$_learnflow_recipe
 case ":$PATH:" in
   *":$LEARNFLOW_HELM_DIR:"*) ;;

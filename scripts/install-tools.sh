@@ -4,7 +4,7 @@
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#                  kubectl and KWOK, built from their Go modules (scripts/controlplane.sh build)
+#                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,4 +52,4 @@ install_helm
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
-bash "$here/controlplane.sh" build
+bash "$here/controlplane/build.sh"
