@@ -4,6 +4,9 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
+import { postgresCheckCommand } from './commands/postgres-check.js';
+import { postgresMigrateCommand } from './commands/postgres-migrate.js';
+import { postgresSeedCommand } from './commands/postgres-seed.js';
 import { ExitCode } from './lib/hook-error.js';
 
 await yargs(hideBin(process.argv))
@@ -11,6 +14,9 @@ await yargs(hideBin(process.argv))
   .env('LEARNFLOW_HOOKS')
   .command(kafkaTopicsCommand)
   .command(kafkaCheckCommand)
+  .command(postgresMigrateCommand)
+  .command(postgresSeedCommand)
+  .command(postgresCheckCommand)
   .demandCommand(1, 'name a command')
   .strict()
   .fail((message, error) => {

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { ExitCode, HookError } from '../lib/hook-error.js';
+import type { PasswordSource } from './failures.js';
+
+export interface PostgresConnection {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** A file holding the password, as a mounted Secret key provides it. */
+  passwordFile: string;
+  password: PasswordSource;
+}
+
+export async function readPassword(connection: PostgresConnection): Promise<string> {
+  try {
+    return (await readFile(connection.passwordFile, 'utf8')).trim();
+  } catch (error) {
+    throw new HookError(
+      `cannot read the database password from ${connection.passwordFile}: ${(error as Error).message}`,
+      `the Job mounts it from ${connection.password.description}: check that the Secret exists and has that key`,
+      ExitCode.invalidInput,
+    );
+  }
+}
+
+/** Runs `work` with a connected client, and always closes it. */
+export async function withClient<T>(connection: PostgresConnection, password: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password,
+    connectionTimeoutMillis: 5_000,
+    application_name: 'learnflow-hooks',
+  });
+  // An error on an idle connection (the server restarting) must not crash the process; the
+  // next query fails and the retry loop takes over.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

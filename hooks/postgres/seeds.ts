@@ -1,0 +1,109 @@
+import { ExitCode, HookError } from '../lib/hook-error.js';
+
+/** A curriculum topic; prerequisites name earlier topics. */
+export interface TopicSeed {
+  moduleNumber: number;
+  moduleName: string;
+  topicName: string;
+  difficultyLevel: number;
+  description: string;
+  prerequisites: readonly string[];
+}
+
+export const roles = ['student', 'teacher', 'admin'] as const;
+export const learningPaces = ['slow', 'medium', 'fast'] as const;
+
+/** A test user; its password is the credentials Secret's key `passwordKey`. */
+export interface UserSeed {
+  email: string;
+  fullName: string;
+  role: (typeof roles)[number];
+  passwordKey: string;
+  teacher?: { subjectExpertise: readonly string[]; yearsExperience: number };
+  student?: { gradeLevel: string; learningPace: (typeof learningPaces)[number] };
+}
+
+/** Parses and checks seeds/topics.json: unique names, prerequisites that point at earlier topics. */
+export function parseTopicSeeds(text: string, source: string): TopicSeed[] {
+  const topics = listIn(text, source, 'topics');
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  topics.forEach((topic, index) => {
+    const label = `topics[${index}]${isRecord(topic) && typeof topic['topicName'] === 'string' ? ` ("${topic['topicName']}")` : ''}`;
+    const problem = (message: string) => problems.push(`${label}: ${message}`);
+    if (!isRecord(topic)) return problem('must be an object');
+    if (!isWhole(topic['moduleNumber'], 1)) problem('moduleNumber must be a whole number of 1 or more');
+    for (const key of ['moduleName', 'topicName', 'description']) {
+      if (typeof topic[key] !== 'string' || topic[key] === '') problem(`${key} must be a non-empty string`);
+    }
+    if (!isWhole(topic['difficultyLevel'], 1, 5)) problem('difficultyLevel must be a whole number from 1 to 5');
+    const prerequisites = topic['prerequisites'];
+    if (!Array.isArray(prerequisites)) problem('prerequisites must be a list of earlier topic names');
+    else for (const name of prerequisites) if (!seen.has(name)) problem(`prerequisite "${String(name)}" is not an earlier topic`);
+    if (seen.has(topic['topicName'] as string)) problem('the topic name is used twice');
+    seen.add(topic['topicName'] as string);
+  });
+  if (problems.length > 0) throw invalid(source, problems);
+  return topics as TopicSeed[];
+}
+
+/** Parses and checks seeds/test-users.json: one user per email, each role's own row. */
+export function parseUserSeeds(text: string, source: string): UserSeed[] {
+  const users = listIn(text, source, 'users');
+  const problems: string[] = [];
+  const emails = new Set<string>();
+  users.forEach((user, index) => {
+    const label = `users[${index}]${isRecord(user) && typeof user['email'] === 'string' ? ` (${user['email']})` : ''}`;
+    const problem = (message: string) => problems.push(`${label}: ${message}`);
+    if (!isRecord(user)) return problem('must be an object');
+    const email = user['email'];
+    if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email)) problem('email must be an address');
+    else if (emails.has(email.toLowerCase())) problem('the email is used twice');
+    else emails.add(email.toLowerCase());
+    if (typeof user['fullName'] !== 'string') problem('fullName must be a string');
+    if (!roles.includes(user['role'] as UserSeed['role'])) problem(`role must be one of ${roles.join(', ')}`);
+    if (typeof user['passwordKey'] !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(user['passwordKey'])) {
+      problem('passwordKey must name a key of the credentials Secret');
+    }
+    const teacher = user['teacher'];
+    if (teacher !== undefined && (!isRecord(teacher) || !Array.isArray(teacher['subjectExpertise']) || !isWhole(teacher['yearsExperience'], 0))) {
+      problem('teacher must have subjectExpertise (a list) and yearsExperience (0 or more)');
+    }
+    const student = user['student'];
+    if (student !== undefined && (!isRecord(student) || !learningPaces.includes(student['learningPace'] as never))) {
+      problem(`student must have a learningPace of ${learningPaces.join(', ')}`);
+    }
+    if ((teacher !== undefined) !== (user['role'] === 'teacher')) problem('a teacher, and only a teacher, has a teacher row');
+    if ((student !== undefined) !== (user['role'] === 'student')) problem('a student, and only a student, has a student row');
+  });
+  if (problems.length > 0) throw invalid(source, problems);
+  return users as UserSeed[];
+}
+
+function listIn(text: string, source: string, key: string): unknown[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw invalid(source, [`it is not JSON (${(error as Error).message})`]);
+  }
+  const list = isRecord(document) ? document[key] : undefined;
+  if (!Array.isArray(list)) throw invalid(source, [`it must be an object with a "${key}" list`]);
+  return list;
+}
+
+function invalid(source: string, problems: readonly string[]): HookError {
+  return new HookError(
+    `the seed file ${source} is invalid: ${problems.join('; ')}`,
+    'fix the seed file in the chart (seeds/) and upgrade',
+    ExitCode.invalidInput,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}

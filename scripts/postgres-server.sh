@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A local PostgreSQL for the test suite and benchmarks, with password (SCRAM) authentication over
+# TCP on loopback, like the chart's. The superuser is "postgres"; its password is in
+# $LEARNFLOW_STATE/postgres/NAME/superuser.password.
+#
+#   postgres-server.sh start NAME PORT   start instance NAME (a restart keeps its data)
+#   postgres-server.sh stop NAME         stop it, keeping its data
+#   postgres-server.sh delete NAME       stop it and remove its data
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+source "$here/env.sh"
+
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "postgres-server: $*" >&2; exit 1; }
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$bindir/postgres" ] || die "PostgreSQL is not installed: run scripts/install-tools.sh"
+
+# PostgreSQL refuses to run as root; as root, run it as the postgres user Debian's package made.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() { # start NAME PORT
+  local port=$2
+  [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
+  stop_server
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/superuser.password"
+    chmod 644 "$dir/superuser.password"
+    as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=scram-sha-256 \
+      --pwfile="$dir/superuser.password" --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off" start >/dev/null ||
+    { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start (log: $dir/postgres.log)"; }
+  echo "postgres-server: $name listening on 127.0.0.1:$port"
+}
+
+stop_server() {
+  [ -f "$dir/data/postmaster.pid" ] || return 0
+  as_owner "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+[ $# -ge 2 ] || usage
+command=$1 name=$2
+[[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
+dir=$LEARNFLOW_STATE/postgres/$name
+case "$command" in
+  start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
+  stop) stop_server ;;
+  delete) stop_server; rm -rf "$dir" ;;
+  *) usage ;;
+esac
