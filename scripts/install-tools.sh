@@ -3,6 +3,7 @@
 #   Helm           go install from the Go module proxy
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
+#   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
 # Node packages are installed by `npm ci`, not here.
@@ -48,7 +49,16 @@ install_validator() {
   "$LEARNFLOW_VALIDATE_DIR/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
 }
 
+install_postgres() {
+  if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then step "postgresql: installed"; return; fi
+  need apt-get "PostgreSQL comes from Debian's packages"
+  step "postgresql: installing from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+
 install_helm
+install_postgres
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"

@@ -27,6 +27,7 @@ export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<type
       const password = await readPassword(connection);
       const seeds = await loadSeeds(args.seedsDir, args.testUsers);
       const users = await Promise.all(seeds.users.map(async (seed) => ({ seed, password: await userPassword(seed, args.credentialsDir) })));
+      logger.info({ host: connection.host, database: connection.database, topics: seeds.topics.length, users: users.length }, 'seeding the database');
       const result = await retryUntil(
         () => withClient(connection, password, (client) => applySeeds(client, seeds.topics, users)),
         retryOptions('seeding the database', args, logger, (error) => classifyPostgresFailure(error, connection.password)),

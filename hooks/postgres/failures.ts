@@ -41,7 +41,7 @@ export function classifyPostgresFailure(error: unknown, password: PasswordSource
   if (code === '3D000') {
     return { retriable: false, reason: message, hint: 'the database does not exist: check postgresql.auth.database and the hook\'s database name' };
   }
-  if (socketErrors.has(code) || waitable.has(code) || code.startsWith('08') || /Connection terminated|timeout expired/i.test(message)) {
+  if (socketErrors.has(code) || waitable.has(code) || code.startsWith('08') || /Connection terminated|not queryable|timeout expired/i.test(message)) {
     return {
       retriable: true,
       reason: `cannot use PostgreSQL yet: ${message}`,

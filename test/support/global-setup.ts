@@ -4,9 +4,11 @@ import './provided-context.js';
 import { ControlPlane } from './controlplane.js';
 import { KafkaServer, kafkaModes, type KafkaMode } from './kafka-server.js';
 import { cliPath } from './paths.js';
+import { PostgresServer } from './postgres-server.js';
 
 /**
- * Starts, for the whole suite, one real Kafka per mode and one real Kubernetes control plane.
+ * Starts, for the whole suite, one real Kafka per mode, one real PostgreSQL and one real
+ * Kubernetes control plane.
  * There is no fallback: without the tools (scripts/install-tools.sh) the suite fails here,
  * saying so.
  */
@@ -14,13 +16,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await access(cliPath).catch(() => {
     throw new Error(`${cliPath} is missing: run npm run build (npm test does)`);
   });
-  const [controlPlane, ...brokers] = await Promise.all([
+  const [controlPlane, postgres, ...brokers] = await Promise.all([
     ControlPlane.start('suite'),
+    PostgresServer.start('suite'),
     ...kafkaModes.map((mode) => KafkaServer.start('suite', mode)),
   ]);
   project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
   project.provide('kubeconfig', controlPlane.kubeconfig);
+  project.provide('postgres', await postgres.address());
   return async () => {
-    await Promise.all([controlPlane, ...brokers].map((server) => server.delete()));
+    await Promise.all([controlPlane, postgres, ...brokers].map((server) => server.delete()));
   };
 }

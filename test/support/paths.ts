@@ -14,3 +14,4 @@ export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const cliPath = join(repoRoot, 'dist', 'cli.js');
 export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');
 export const controlplaneScript = join(repoRoot, 'scripts', 'controlplane.sh');
+export const postgresServerScript = join(repoRoot, 'scripts', 'postgres-server.sh');

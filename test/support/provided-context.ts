@@ -1,6 +1,7 @@
 // What the global setup hands to the tests (vitest's provide/inject).
 import type {} from 'vitest';
 import type { KafkaMode } from './kafka-server.js';
+import type { PostgresAddress } from './postgres-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,5 +9,7 @@ declare module 'vitest' {
     kafkaBrokers: Record<KafkaMode, string>;
     /** Admin kubeconfig of the suite's Kubernetes control plane. */
     kubeconfig: string;
+    /** The suite's PostgreSQL; tests make a database each (freshDatabase). */
+    postgres: PostgresAddress;
   }
 }

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { failure, runCli, startCli } from '../support/cli.js';
+import { credentialsDir, freshDatabase, withDatabase, PostgresServer } from '../support/postgres-server.js';
+
+// Each test here gets a server of its own, since it stops it.
+const servers: PostgresServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.delete()));
+});
+
+async function ownServer() {
+  const server = await PostgresServer.start('pg-resilience');
+  servers.push(server);
+  return { server, db: await freshDatabase(await server.address()) };
+}
+
+const testPasswords = { 'test-admin-password': 'admin-secret-1', 'test-teacher-password': 'teacher-secret-1', 'test-student-password': 'student-secret-1' };
+
+describe('the database hooks when PostgreSQL is not there', () => {
+  it('migrate waits for a database that is not up yet when the hook starts', { timeout: 60_000 }, async () => {
+    const { server, db } = await ownServer();
+    await server.stop();
+    let started: Promise<void> | undefined;
+    const hook = startCli(['postgres-migrate', ...db.flags, '--timeout', '45'], {}, (line) => {
+      if (line.level === 'warn') started ??= server.start();
+    });
+    const result = await hook;
+    await started;
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.find((line) => line.level === 'warn')?.msg).toContain('cannot use PostgreSQL yet');
+    expect(result.lines.at(-1)?.msg).toMatch(/^applied 1 migration/);
+  });
+
+  it('seed completes, without duplicates, when the database restarts in the middle', { timeout: 60_000 }, async () => {
+    const { server, db } = await ownServer();
+    expect((await runCli(['postgres-migrate', ...db.flags])).code).toBe(0);
+    const credentials = await credentialsDir(testPasswords);
+    let restarted: Promise<void> | undefined;
+    const hook = startCli(['postgres-seed', ...db.flags, '--credentials-dir', credentials, '--timeout', '45'], {}, (line) => {
+      // Seeding has begun: stop the server under it, and bring it back.
+      if (line.msg === 'seeding the database') restarted ??= server.stop().then(() => server.start());
+    });
+    const result = await hook;
+    await restarted;
+    expect(result.code, result.stdout).toBe(0);
+    const again = await runCli(['postgres-seed', ...db.flags, '--credentials-dir', credentials]);
+    expect(again.code).toBe(0);
+    const counts = await withDatabase(db, async (client) =>
+      (await client.query<{ topics: number; users: number }>('SELECT (SELECT count(*) FROM topics)::int AS topics, (SELECT count(*) FROM users)::int AS users')).rows[0],
+    );
+    expect(counts).toEqual({ topics: 24, users: 3 });
+  });
+
+  it('fails fast on a wrong password, naming the Secret and key it came from', async () => {
+    const { db } = await ownServer();
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(db.passwordFile, 'not-the-password');
+    const result = await runCli(['postgres-migrate', ...db.flags, '--postgres-password-secret', 'Secret learnflow-credentials, key password']);
+    expect(result.code).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(5_000);
+    expect(failure(result).msg).toContain(`PostgreSQL rejected the password of user ${db.user}`);
+    expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
+  });
+
+  it('fails within its timeout when nothing answers', async () => {
+    const unused = await PostgresServer.allocate('pg-never');
+    const result = await runCli(['postgres-migrate', '--postgres-host', '127.0.0.1', '--postgres-port', String(unused.port), '--postgres-password-file', '/dev/null', '--timeout', '3']);
+    expect(result.code).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(3_000 + 2_000);
+    expect(failure(result).msg).toMatch(/^migrating the database gave up after 3s and \d+ attempt\(s\): cannot use PostgreSQL yet: connect ECONNREFUSED/);
+    expect(failure(result).hint).toContain('kubectl get pods');
+  });
+});

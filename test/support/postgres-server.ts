@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { postgresServerScript } from './paths.js';
+import { freePorts } from './ports.js';
+import { runOk } from './process.js';
+
+export interface PostgresAddress {
+  host: string;
+  port: number;
+  superuserPassword: string;
+}
+
+/** A real PostgreSQL started by scripts/postgres-server.sh. */
+export class PostgresServer {
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+  ) {}
+
+  static async allocate(label: string): Promise<PostgresServer> {
+    return new PostgresServer(`${label}-${process.pid}-${Date.now() % 100_000}`, await freePorts(1));
+  }
+
+  static async start(label: string): Promise<PostgresServer> {
+    const server = await PostgresServer.allocate(label);
+    await server.start();
+    return server;
+  }
+
+  async start(): Promise<void> {
+    await runOk('bash', [postgresServerScript, 'start', this.name, String(this.port)]);
+  }
+
+  async stop(): Promise<void> {
+    await runOk('bash', [postgresServerScript, 'stop', this.name]);
+  }
+
+  async delete(): Promise<void> {
+    await runOk('bash', [postgresServerScript, 'delete', this.name]);
+  }
+
+  async address(): Promise<PostgresAddress> {
+    const state = process.env['LEARNFLOW_STATE'] ?? join(tmpdir(), 'learnflow-infra');
+    const superuserPassword = (await readFile(join(state, 'postgres', this.name, 'superuser.password'), 'utf8')).trim();
+    return { host: '127.0.0.1', port: this.port, superuserPassword };
+  }
+}
+
+export interface TestDatabase {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  /** The password in a file, as the Jobs get it from the mounted Secret. */
+  passwordFile: string;
+  /** The hooks program's connection flags for this database. */
+  flags: string[];
+}
+
+/** A new, empty database owned by a new user, as the postgresql chart creates them. */
+export async function freshDatabase(server: PostgresAddress): Promise<TestDatabase> {
+  const suffix = randomBytes(4).toString('hex');
+  const database = `learnflow_${suffix}`;
+  const user = `learnflow_${suffix}`;
+  const password = randomBytes(12).toString('base64url');
+  await asSuperuser(server, async (client) => {
+    await client.query(`CREATE ROLE ${user} LOGIN PASSWORD '${password}'`);
+    await client.query(`CREATE DATABASE ${database} OWNER ${user}`);
+  });
+  const passwordFile = join(await mkdtemp(join(tmpdir(), 'learnflow-pg-')), 'password');
+  await writeFile(passwordFile, password);
+  return {
+    host: server.host,
+    port: server.port,
+    database,
+    user,
+    password,
+    passwordFile,
+    flags: [
+      '--postgres-host', server.host,
+      '--postgres-port', String(server.port),
+      '--postgres-database', database,
+      '--postgres-user', user,
+      '--postgres-password-file', passwordFile,
+    ],
+  };
+}
+
+export async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
+  const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs `work` connected to a test database as its owner. */
+export async function withDatabase<T>(db: TestDatabase, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Test users' passwords, as the credentials Secret's keys mounted as files. */
+export async function credentialsDir(passwords: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'learnflow-credentials-'));
+  for (const [key, value] of Object.entries(passwords)) await writeFile(join(dir, key), value);
+  return dir;
+}
