@@ -2,6 +2,7 @@
 // The hooks program: one subcommand per Helm hook or check. See docs/ for what each does.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { credentialsCommand } from './commands/credentials.js';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresCheckCommand } from './commands/postgres-check.js';
@@ -12,6 +13,7 @@ import { ExitCode } from './lib/hook-error.js';
 await yargs(hideBin(process.argv))
   .scriptName('learnflow-hooks')
   .env('LEARNFLOW_HOOKS')
+  .command(credentialsCommand)
   .command(kafkaTopicsCommand)
   .command(kafkaCheckCommand)
   .command(postgresMigrateCommand)

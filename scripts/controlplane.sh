@@ -101,6 +101,8 @@ start() { # start NAME PORT
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   need_binaries
   stop_all
+  # A start that fails part-way leaves nothing running.
+  trap stop_all EXIT
   mkdir -p "$dir"
   certificates
   for user in admin controller-manager scheduler kwok; do kubeconfig "$user" "$port"; done
@@ -145,6 +147,7 @@ start() { # start NAME PORT
     --node-lease-duration-seconds 40 "${stages[@]}"
   "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
   wait_ready
+  trap - EXIT
   echo "$dir/admin.kubeconfig"
 }
 

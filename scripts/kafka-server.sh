@@ -104,6 +104,8 @@ start() { # start NAME MODE PORT
   case "$mode" in zookeeper | kraft) ;; *) die "MODE must be zookeeper or kraft, not '$mode'" ;; esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   stop_pid "$dir/kafka.pid"
+  # A start that fails part-way leaves nothing running.
+  trap stop_all EXIT
   mkdir -p "$dir/data"
   write_configs "$mode" "$port"
   if [ "$mode" = zookeeper ] && ! running "$dir/zookeeper.pid"; then
@@ -121,6 +123,7 @@ start() { # start NAME MODE PORT
   [ "$mode" = zookeeper ] && wait_for_session_expiry
   java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"
   wait_port "$port" "$dir/kafka.pid" "$dir/kafka.log"
+  trap - EXIT
   echo "kafka-server: $name ($mode) listening on 127.0.0.1:$port"
 }
 

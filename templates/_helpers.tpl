@@ -80,20 +80,23 @@ imagePullSecrets:
 {{- end -}}
 
 {{/*
-The Pod spec fields every hook and test Pod shares (after `spec:`), without containers.
+The Pod spec fields every hook and test Pod shares (after `spec:`), without containers:
+(dict "context" $) runs as the hooks ServiceAccount with no API token;
+(dict "context" $ "serviceAccountName" "x" "apiAccess" true) as another, with its token.
 */}}
 {{- define "learnflow.hooks.podSpec" -}}
-serviceAccountName: {{ include "learnflow.hooks.serviceAccountName" . }}
-automountServiceAccountToken: false
-securityContext: {{- toYaml .Values.hooks.podSecurityContext | nindent 2 }}
-{{- include "learnflow.hooks.imagePullSecrets" . }}
-{{- with .Values.hooks.nodeSelector }}
+{{- $ := .context -}}
+serviceAccountName: {{ .serviceAccountName | default (include "learnflow.hooks.serviceAccountName" $) }}
+automountServiceAccountToken: {{ .apiAccess | default false }}
+securityContext: {{- toYaml $.Values.hooks.podSecurityContext | nindent 2 }}
+{{- include "learnflow.hooks.imagePullSecrets" $ }}
+{{- with $.Values.hooks.nodeSelector }}
 nodeSelector: {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.hooks.tolerations }}
+{{- with $.Values.hooks.tolerations }}
 tolerations: {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.hooks.affinity }}
+{{- with $.Values.hooks.affinity }}
 affinity: {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
@@ -190,4 +193,127 @@ by name. Fails on topic names that differ only in "." and "_", which collide in 
 - name: kafka-topics
   mountPath: /etc/learnflow/kafka
   readOnly: true
+{{- end -}}
+
+{{/*
+Credentials.
+*/}}
+
+{{/*
+The credentials Secret: global.learnflow.credentialsSecret, or the one the credentials hook
+creates. Also rendered inside the postgresql chart (its auth.existingSecret), so it uses only
+.Release and .Values.global.
+*/}}
+{{- define "learnflow.credentials.secretName" -}}
+{{- $global := .Values.global.learnflow | default dict -}}
+{{- default (printf "%s-credentials" .Release.Name | trunc 63 | trimSuffix "-") $global.credentialsSecret -}}
+{{- end -}}
+
+{{/* Whether this release runs the hook that creates the credentials Secret. */}}
+{{- define "learnflow.credentials.hookEnabled" -}}
+{{- $global := .Values.global.learnflow | default dict -}}
+{{- if and .Values.credentials.hook.enabled (not $global.credentialsSecret) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them. */}}
+{{- define "learnflow.credentials.keys" -}}
+{{- $keys := list "postgres-password" "password" -}}
+{{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
+{{- $keys = append $keys .passwordKey -}}
+{{- end -}}
+{{- join "," $keys -}}
+{{- end -}}
+
+{{/* The credentials Secret as a volume, and its mount. */}}
+{{- define "learnflow.credentials.volume" -}}
+- name: credentials
+  secret:
+    secretName: {{ include "learnflow.credentials.secretName" . }}
+    defaultMode: 0440
+{{- end -}}
+{{- define "learnflow.credentials.mount" -}}
+- name: credentials
+  mountPath: /etc/learnflow/credentials
+  readOnly: true
+{{- end -}}
+
+{{/*
+PostgreSQL.
+*/}}
+
+{{/* The Bitnami postgresql chart's base name (its common.names.fullname), which names its Service. */}}
+{{- define "learnflow.postgresql.fullname" -}}
+{{- if .Values.postgresql.fullnameOverride -}}
+{{- .Values.postgresql.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default "postgresql" .Values.postgresql.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The database host: database.host, or this release's PostgreSQL Service. */}}
+{{- define "learnflow.database.host" -}}
+{{- if .Values.database.host -}}
+{{- .Values.database.host -}}
+{{- else if .Values.postgresql.enabled -}}
+{{- printf "%s.%s.svc.%s" (include "learnflow.postgresql.fullname" .) .Release.Namespace .Values.clusterDomain -}}
+{{- else -}}
+{{- fail "postgresql.enabled is false and database.host is empty: set database.host to your PostgreSQL's host name, or set database.enabled=false" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password is. */}}
+{{- define "learnflow.database.env" -}}
+- name: LEARNFLOW_HOOKS_POSTGRES_HOST
+  value: {{ include "learnflow.database.host" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_PORT
+  value: {{ .Values.database.port | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_DATABASE
+  value: {{ .Values.database.name | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_USER
+  value: {{ .Values.database.user | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_FILE
+  value: /etc/learnflow/credentials/password
+- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_SECRET
+  value: {{ printf "Secret %s, key password" (include "learnflow.credentials.secretName" .) | quote }}
+- name: LEARNFLOW_HOOKS_LOG_LEVEL
+  value: {{ .Values.hooks.logLevel | quote }}
+{{- end -}}
+
+{{/* Where the migrations are mounted. */}}
+{{- define "learnflow.database.migrationsEnv" -}}
+- name: LEARNFLOW_HOOKS_MIGRATIONS_DIR
+  value: /etc/learnflow/migrations
+{{- end -}}
+
+{{/* Where the seed files are mounted, and whether test users are seeded. */}}
+{{- define "learnflow.database.seedsEnv" -}}
+- name: LEARNFLOW_HOOKS_SEEDS_DIR
+  value: /etc/learnflow/seeds
+- name: LEARNFLOW_HOOKS_TEST_USERS
+  value: {{ .Values.database.testUsers.enabled | quote }}
+{{- end -}}
+
+{{/* The migrations and seeds ConfigMaps as volumes, and their mounts. */}}
+{{- define "learnflow.database.volumes" -}}
+- name: migrations
+  configMap:
+    name: {{ include "learnflow.componentName" (dict "context" . "component" "migrations") }}
+- name: seeds
+  configMap:
+    name: {{ include "learnflow.componentName" (dict "context" . "component" "seeds") }}
+{{ include "learnflow.credentials.volume" . }}
+{{- end -}}
+{{- define "learnflow.database.mounts" -}}
+- name: migrations
+  mountPath: /etc/learnflow/migrations
+  readOnly: true
+- name: seeds
+  mountPath: /etc/learnflow/seeds
+  readOnly: true
+{{ include "learnflow.credentials.mount" . }}
 {{- end -}}

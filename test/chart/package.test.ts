@@ -16,7 +16,9 @@ describe('the packaged chart', () => {
     expect(result.code, result.stderr).toBe(0);
     const archive = join(out, 'learnflow-0.1.0.tgz');
     const files = (await runOk('tar', ['-tzf', archive])).stdout.trim().split('\n').map((file) => file.replace(/^learnflow\//, '')).sort();
-    for (const file of files) expect(file).toMatch(/^(Chart\.yaml|values\.yaml|values\.schema\.json|templates\/[\w/.-]+\.(yaml|tpl|txt))$/);
+    for (const file of files) {
+      expect(file).toMatch(/^(Chart\.yaml|values\.yaml|values\.schema\.json|templates\/[\w/.-]+\.(yaml|tpl|txt)|migrations\/[\w.-]+\.sql|seeds\/[\w.-]+\.json)$/);
+    }
     expect(files).toContain('templates/kafka-topics-job.yaml');
     const { size } = await stat(archive);
     console.info(`packaged chart without subcharts: ${files.length} files, ${size} bytes gzipped (budget ${ownPartBudgetBytes})`);

@@ -30,20 +30,33 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     expect(await schemaErrors(await renderText(options), version)).toEqual([]);
   });
 
-  it('renders the topic hook, its catalogue and the Kafka check', async () => {
+  it('renders the hooks, their inputs and the checks', async () => {
     const objects = await render(options);
     expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
       'ConfigMap/learnflow-kafka-topics',
+      'ConfigMap/learnflow-migrations',
+      'ConfigMap/learnflow-seeds',
+      'Job/learnflow-credentials-hook',
       'Job/learnflow-kafka-topics',
+      'Job/learnflow-postgres-migrate',
+      'Job/learnflow-postgres-seed',
       'Pod/learnflow-kafka-check',
+      'Pod/learnflow-postgres-check',
+      'Role/learnflow-credentials-hook',
+      'RoleBinding/learnflow-credentials-hook',
+      'ServiceAccount/learnflow-credentials-hook',
       'ServiceAccount/learnflow-hooks',
     ]);
-    expect(find(objects, 'Job', 'learnflow-kafka-topics').metadata.annotations).toEqual({
-      'helm.sh/hook': 'post-install,post-upgrade',
-      'helm.sh/hook-weight': '0',
+    const hook = (kind: string, name: string) => find(objects, kind, name).metadata.annotations;
+    expect(hook('Job', 'learnflow-credentials-hook')).toEqual({
+      'helm.sh/hook': 'pre-install,pre-upgrade',
+      'helm.sh/hook-weight': '-10',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
     });
-    expect(find(objects, 'Pod', 'learnflow-kafka-check').metadata.annotations).toMatchObject({ 'helm.sh/hook': 'test' });
+    expect(hook('Job', 'learnflow-kafka-topics')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
+    expect(hook('Job', 'learnflow-postgres-migrate')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '10' });
+    expect(hook('Job', 'learnflow-postgres-seed')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '20' });
+    for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check']) expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
   });
 });
 
@@ -72,11 +85,11 @@ describe('the rendered topic catalogue', () => {
 });
 
 describe('hook and test Pods', () => {
-  it('meet the restricted Pod Security Standard and have requests and limits', async () => {
+  it('meet the restricted Pod Security Standard and have requests and limits; only the credentials hook gets an API token', async () => {
     const pods = podSpecs(await render());
-    expect(pods).toHaveLength(2);
+    expect(pods).toHaveLength(6);
     for (const [name, spec] of pods) {
-      expect(spec.automountServiceAccountToken, name).toBe(false);
+      expect(spec.automountServiceAccountToken, name).toBe(name === 'Job/learnflow-credentials-hook');
       expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       for (const container of spec.containers) {
         expect(container.securityContext, name).toEqual({
@@ -128,7 +141,11 @@ describe('names', () => {
     expect(await env({ set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092'] })).toBe('kafka.shared:9092');
   });
 
-  it('turn the Kafka parts off with kafkaTopics.enabled=false', async () => {
-    expect(await render({ set: ['kafkaTopics.enabled=false'] })).toEqual([]);
+  it('turn each part off with its own switch', async () => {
+    const names = async (set: string[]) => (await render({ set })).map((object) => object.metadata.name);
+    expect((await names(['kafkaTopics.enabled=false'])).filter((name) => name.includes('kafka'))).toEqual([]);
+    expect((await names(['database.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
+    expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
+    expect(await names(['kafkaTopics.enabled=false', 'database.enabled=false', 'credentials.hook.enabled=false'])).toEqual([]);
   });
 });

@@ -4,6 +4,13 @@ import { Cluster } from '../support/controlplane.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
 
+interface HookRecord {
+  name: string;
+  kind: string;
+  events: string[];
+  last_run: { started_at?: string; completed_at?: string; phase: string };
+}
+
 interface Job {
   metadata: { name: string; uid: string; annotations: Record<string, string> };
   status: { succeeded?: number };
@@ -22,27 +29,58 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       return result.stdout;
     };
     const hookJobs = async () => (await cluster.kubectlJson<{ items: Job[] }>(['get', 'jobs', '--namespace', namespace])).items;
+    /** The release's install hooks, in the order Helm ran them; fails if one started before the previous had finished. */
+    const hookRuns = async () => {
+      const status = JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks: HookRecord[] };
+      const time = (stamp: string | undefined) => Date.parse(stamp ?? '');
+      const runs = status.hooks.filter((hook) => hook.last_run.started_at).sort((a, b) => time(a.last_run.started_at) - time(b.last_run.started_at));
+      runs.forEach((hook, index) => {
+        const previous = runs[index - 1];
+        if (previous) expect(time(hook.last_run.started_at) >= time(previous.last_run.completed_at), `${hook.name} started before ${previous.name} finished`).toBe(true);
+        expect(hook.last_run.phase, hook.name).toBe('Succeeded');
+      });
+      return runs.map((hook) => `${hook.events[0]} ${hook.kind}/${hook.name}`);
+    };
 
     await helm('install', 'learnflow', chart, '--wait', '--timeout', '3m');
-    const [installed] = await hookJobs();
-    expect(installed?.metadata.name).toBe('learnflow-kafka-topics');
+    // Each hook ran after the one before it had finished, in the order of events and weights.
+    expect(await hookRuns()).toEqual([
+      'pre-install ServiceAccount/learnflow-credentials-hook',
+      'pre-install Role/learnflow-credentials-hook',
+      'pre-install RoleBinding/learnflow-credentials-hook',
+      'pre-install Job/learnflow-credentials-hook',
+      'post-install Job/learnflow-kafka-topics',
+      'post-install Job/learnflow-postgres-migrate',
+      'post-install Job/learnflow-postgres-seed',
+    ]);
+    // hook-succeeded: the credentials hook's account and permissions are gone once it is done.
+    const rbac = await cluster.kubectlJson<{ items: unknown[] }>(['get', 'serviceaccounts,roles,rolebindings', '--namespace', namespace, '--selector', 'app.kubernetes.io/component=credentials-hook']);
+    expect(rbac.items).toEqual([]);
+    const installed = (await hookJobs()).find((job) => job.metadata.name === 'learnflow-kafka-topics');
     expect(installed?.status.succeeded).toBe(1);
     const configMap = await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', 'learnflow-kafka-topics', '--namespace', namespace]);
     expect(JSON.parse(configMap.data['topics.json']!).topics).toHaveLength(9);
 
     await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m', '--set', 'kafkaTopics.topics.learning\\.query.partitions=6');
     const upgraded = await hookJobs();
-    // before-hook-creation: the install's Job was replaced by the upgrade's, not kept beside it.
-    expect(upgraded.map((job) => job.metadata.name)).toEqual(['learnflow-kafka-topics']);
-    expect(upgraded[0]!.metadata.uid).not.toBe(installed!.metadata.uid);
-    expect(upgraded[0]!.status.succeeded).toBe(1);
+    // before-hook-creation: the install's Jobs were replaced by the upgrade's, not kept beside them.
+    expect(upgraded.map((job) => job.metadata.name).sort()).toEqual([
+      'learnflow-credentials-hook',
+      'learnflow-kafka-topics',
+      'learnflow-postgres-migrate',
+      'learnflow-postgres-seed',
+    ]);
+    const topicsJob = upgraded.find((job) => job.metadata.name === 'learnflow-kafka-topics')!;
+    expect(topicsJob.metadata.uid).not.toBe(installed!.metadata.uid);
+    expect(upgraded.every((job) => job.status.succeeded === 1)).toBe(true);
     const upgradedTopics = JSON.parse(
       (await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', 'learnflow-kafka-topics', '--namespace', namespace])).data['topics.json']!,
     ) as { topics: { name: string; partitions: number }[] };
     expect(upgradedTopics.topics.find((topic) => topic.name === 'learning.query')?.partitions).toBe(6);
 
     const tested = await helm('test', 'learnflow', '--timeout', '3m');
-    expect(tested).toMatch(/TEST SUITE:\s+learnflow-kafka-check[\s\S]*Phase:\s+Succeeded/);
+    expect(tested).toMatch(/TEST SUITE:\s+learnflow-kafka-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
+    expect(tested).toMatch(/TEST SUITE:\s+learnflow-postgres-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
 
     await helm('rollback', 'learnflow', '1', '--wait', '--timeout', '3m');
     const history = await helm('history', 'learnflow', '--output', 'json');

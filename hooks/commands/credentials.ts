@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import type { CommandModule, InferredOptionTypes } from 'yargs';
+import { ExitCode, HookError } from '../lib/hook-error.js';
+import { retryUntil } from '../lib/retry.js';
+import { inCluster, inClusterServer, KubernetesClient } from '../kubernetes/client.js';
+import { ensureCredentials } from '../kubernetes/credentials.js';
+import { classifyKubernetesFailure } from '../kubernetes/failures.js';
+import { commonOptions, retryOptions, runHook } from './options.js';
+
+const options = {
+  ...commonOptions,
+  'secret-name': { type: 'string', demandOption: true, describe: 'The credentials Secret to create, or complete' },
+  keys: {
+    type: 'string',
+    demandOption: true,
+    describe: 'Keys the Secret must hold, comma-separated; each missing one gets a random password',
+    coerce: (value: string) => value.split(',').map((key) => key.trim()).filter(Boolean),
+  },
+  namespace: { type: 'string', describe: "The Secret's namespace (default: the Pod's own)" },
+  'kube-server': { type: 'string', describe: 'API server URL (default: the in-cluster address)' },
+  'kube-token-file': { type: 'string', default: inCluster.tokenFile, describe: 'Bearer token file' },
+  'kube-ca-file': { type: 'string', default: inCluster.caFile, describe: "The API server's CA certificate" },
+} as const;
+
+export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
+  command: 'credentials',
+  describe: 'Create the credentials Secret with random passwords, once; never change a value already there',
+  builder: (yargs) => yargs.options(options),
+  handler: (args) =>
+    runHook(args, async (logger) => {
+      const server = args.kubeServer ?? inClusterServer(process.env);
+      if (!server) throw new HookError('no Kubernetes API server to talk to', 'run in a Pod, or pass --kube-server', ExitCode.invalidInput);
+      const namespace = args.namespace ?? (await readFile(inCluster.namespaceFile, 'utf8').catch(() => '')).trim();
+      if (!namespace) throw new HookError('no namespace for the Secret', 'run in a Pod, or pass --namespace', ExitCode.invalidInput);
+      const client = await KubernetesClient.connect({ server, tokenFile: args.kubeTokenFile, caFile: args.kubeCaFile });
+      const what = `setting up Secret ${namespace}/${args.secretName}`;
+      const result = await retryUntil(
+        () => ensureCredentials(client, namespace, args.secretName, args.keys),
+        retryOptions(what, args, logger, classifyKubernetesFailure),
+      );
+      logger.info(
+        { secret: args.secretName, created: result.created, added: result.added },
+        result.created
+          ? `created Secret ${args.secretName} with ${args.keys.length} random password(s)`
+          : `Secret ${args.secretName} exists; ${result.added.length === 0 ? 'nothing changed' : `added ${result.added.join(', ')}`}`,
+      );
+    }),
+};

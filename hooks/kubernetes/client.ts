@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+
+/** Where a Pod finds its API server and credentials (the ServiceAccount token mount). */
+export const inCluster = {
+  tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  caFile: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+  namespaceFile: '/var/run/secrets/kubernetes.io/serviceaccount/namespace',
+};
+
+export interface KubernetesAccess {
+  /** https://host:port of the API server. */
+  server: string;
+  tokenFile: string;
+  caFile: string;
+}
+
+/** The API server from inside a Pod: the environment the kubelet sets. */
+export function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
+  if (!host) return undefined;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** An answer from the API server; non-2xx answers are returned, not thrown, for the caller to judge. */
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+/** A failure to reach the API server at all (as opposed to an answer it gave). */
+export class ApiUnreachable extends Error {
+  override readonly name = 'ApiUnreachable';
+}
+
+/**
+ * A minimal Kubernetes API client on node:https: a bearer token and the cluster CA, JSON in and
+ * out. The hooks need a handful of calls, not a client library.
+ */
+export class KubernetesClient {
+  private constructor(
+    private readonly server: URL,
+    private readonly token: string,
+    private readonly ca: string,
+  ) {}
+
+  static async connect(access: KubernetesAccess): Promise<KubernetesClient> {
+    const [token, ca] = await Promise.all([readFile(access.tokenFile, 'utf8'), readFile(access.caFile, 'utf8')]);
+    return new KubernetesClient(new URL(access.server), token.trim(), ca);
+  }
+
+  call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, this.server),
+        {
+          method,
+          ca: this.ca,
+          timeout: 10_000,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            accept: 'application/json',
+            ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // Not JSON (a proxy's error page): keep the text.
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer within 10s')));
+      req.on('error', (error) => reject(new ApiUnreachable(`cannot reach the Kubernetes API at ${this.server.origin}: ${error.message}`)));
+      req.end(payload);
+    });
+  }
+}
