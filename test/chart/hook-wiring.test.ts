@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
@@ -8,6 +8,7 @@ import { find, render, type K8sObject, type RenderOptions } from '../support/cha
 import { failure, runCli } from '../support/cli.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
+import { freshDatabase } from '../support/postgres-server.js';
 
 interface Container {
   command: string[];
@@ -17,40 +18,47 @@ interface Container {
 }
 interface PodSpec {
   containers: Container[];
-  volumes: { name: string; configMap?: { name: string } }[];
+  volumes: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
 }
 
 const profiles: Record<KafkaMode, RenderOptions> = { zookeeper: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 const inClusterBrokers = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
 
+interface LocalServices {
+  /** Environment values to replace: in-cluster addresses by local ones. */
+  substitutions: Record<string, string>;
+  /** The content of Secrets the Pod mounts (made at run time by the credentials hook). */
+  secrets?: Record<string, Record<string, string>>;
+}
+
 /**
  * Runs a rendered container here as the kubelet would: its command and arguments, its
- * environment, and its ConfigMap volumes written out as files; only the Kafka address is
- * pointed at the local broker, and mount paths at a temporary folder.
+ * environment, and its ConfigMap and Secret volumes written out as files; only service addresses
+ * are pointed at the local services, and mount paths at a temporary folder.
  */
-async function runContainer(objects: readonly K8sObject[], spec: PodSpec, brokers: string) {
+async function runContainer(objects: readonly K8sObject[], spec: PodSpec, local: LocalServices) {
   const [container] = spec.containers;
   expect(container!.command).toEqual(['node', '/app/dist/cli.js']);
   const root = await mkdtemp(join(tmpdir(), 'learnflow-pod-'));
   const mounts = new Map<string, string>();
   for (const mount of container!.volumeMounts) {
-    const volume = spec.volumes.find((candidate) => candidate.name === mount.name);
-    const data = find(objects, 'ConfigMap', volume!.configMap!.name)['data'] as Record<string, string>;
-    const local = join(root, mount.mountPath);
-    for (const [file, content] of Object.entries(data)) {
-      await mkdir(dirname(join(local, file)), { recursive: true });
-      await writeFile(join(local, file), content);
-    }
-    mounts.set(mount.mountPath, local);
+    const volume = spec.volumes.find((candidate) => candidate.name === mount.name)!;
+    const data = volume.configMap
+      ? (find(objects, 'ConfigMap', volume.configMap.name)['data'] as Record<string, string>)
+      : local.secrets?.[volume.secret!.secretName];
+    expect(data, `the content of volume ${mount.name}`).toBeDefined();
+    const dir = join(root, mount.mountPath);
+    await mkdir(dir, { recursive: true });
+    for (const [file, content] of Object.entries(data!)) await writeFile(join(dir, file), content);
+    mounts.set(mount.mountPath, dir);
   }
   const env: Record<string, string> = {};
   for (const variable of container!.env) {
     expect(variable.valueFrom, `${variable.name} comes from a literal value`).toBeUndefined();
-    let value = variable.value!;
-    for (const [mountPath, local] of mounts) value = value.replace(mountPath, local);
-    env[variable.name] = value === inClusterBrokers ? brokers : value;
+    let value = local.substitutions[variable.value!] ?? variable.value!;
+    for (const [mountPath, dir] of mounts) value = value.replace(mountPath, dir);
+    env[variable.name] = value;
   }
-  expect(env['LEARNFLOW_HOOKS_KAFKA_BROKERS']).toBe(brokers);
   return runCli(container!.args, env);
 }
 
@@ -58,13 +66,14 @@ const jobSpec = (job: K8sObject) => (job['spec'] as { template: { spec: PodSpec 
 
 describe.each(kafkaModes)('the rendered hook and check, run by the real program (%s mode)', (mode) => {
   const brokers = inject('kafkaBrokers')[mode];
+  const kafka = { substitutions: { [inClusterBrokers]: brokers } };
 
   it('create the catalogue topics, then verify them and a round trip that leaves them empty', { timeout: 120_000 }, async () => {
     const objects = await render(profiles[mode]);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), brokers);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), kafka);
     expect(hook.code, hook.stdout).toBe(0);
 
-    const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, brokers);
+    const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
     expect(check.code, check.stdout).toBe(0);
     // A transient failure may repeat a step; what counts is that both passed.
     expect(new Set(check.lines.filter((line) => line['ok'] === true).map((line) => line['check']))).toEqual(new Set(['topics', 'round-trip']));
@@ -79,11 +88,48 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
   it('fails the check, naming the topic, when a topic drifted', async () => {
     const objects = await render(profiles[mode]);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), brokers);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), kafka);
     expect(hook.code).toBe(0);
     const drifted = await render({ ...profiles[mode], set: ['kafkaTopics.topics.learning\\.query.partitions=5', 'tests.kafka.timeoutSeconds=5'] });
-    const check = await runContainer(drifted, find(drifted, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, brokers);
+    const check = await runContainer(drifted, find(drifted, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('difference(s) between Kafka and the topic catalogue: add partitions to learning.query: 3 -> 5');
+  });
+});
+
+describe('the rendered database hooks and check, run by the real program', () => {
+  it('migrate and seed a fresh database, then the check passes', { timeout: 120_000 }, async () => {
+    const db = await freshDatabase(inject('postgres'));
+    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`] });
+    const credentials = {
+      password: db.password,
+      'postgres-password': 'not-used-by-the-hooks',
+      'test-admin-password': 'admin-secret-1',
+      'test-teacher-password': 'teacher-secret-1',
+      'test-student-password': 'student-secret-1',
+    };
+    const local: LocalServices = {
+      substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },
+      secrets: { 'learnflow-credentials': credentials },
+    };
+    for (const job of ['learnflow-postgres-migrate', 'learnflow-postgres-seed']) {
+      const result = await runContainer(objects, jobSpec(find(objects, 'Job', job)), local);
+      expect(result.code, `${job}\n${result.stdout}`).toBe(0);
+    }
+    const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-postgres-check')['spec'] as PodSpec, local);
+    expect(check.code, check.stdout).toBe(0);
+    expect(check.lines.at(-1)?.msg).toBe('postgresql check passed');
+  });
+
+  it('name the Secret and key when the password is wrong', async () => {
+    const db = await freshDatabase(inject('postgres'));
+    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`] });
+    const local: LocalServices = {
+      substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },
+      secrets: { 'learnflow-credentials': { password: 'wrong' } },
+    };
+    const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-postgres-migrate')), local);
+    expect(result.code).toBe(1);
+    expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
   });
 });

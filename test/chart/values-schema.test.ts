@@ -14,6 +14,10 @@ describe('values.schema.json and template checks reject bad values with a messag
     ['a malformed bootstrap address', ['kafkaTopics.bootstrapServers=kafka'], "at '/kafkaTopics/bootstrapServers'"],
     ['a malformed digest', ['hooks.image.digest=latest'], "at '/hooks/image/digest'"],
     ['an unknown log level', ['hooks.logLevel=verbose'], "at '/hooks/logLevel'"],
+    ['an unknown key in database', ['database.testUser=false'], "at '/database': additional properties 'testUser' not allowed"],
+    ['a database host with a port', ['database.host=db:5432'], "at '/database/host'"],
+    ['a port out of range', ['database.port=70000'], "at '/database/port': maximum: got 70,000, want 65,535"],
+    ['an invalid credentials Secret name', ['global.learnflow.credentialsSecret=My_Secret'], "at '/global/learnflow/credentialsSecret'"],
   ])('%s', async (_case, set, message) => {
     expect(await renderError({ set })).toContain(message);
   });
@@ -21,6 +25,12 @@ describe('values.schema.json and template checks reject bad values with a messag
   it('topic names that collide in Kafka metrics', async () => {
     expect(await renderError({ set: ['kafkaTopics.topics.learning_query.partitions=1'] })).toContain(
       'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." versus "_", which collide in Kafka\'s metric names: rename one',
+    );
+  });
+
+  it('no PostgreSQL to set up', async () => {
+    expect(await renderError({ set: ['postgresql.enabled=false'] })).toContain(
+      'postgresql.enabled is false and database.host is empty: set database.host',
     );
   });
 

@@ -1,0 +1,108 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
+import { render, type K8sObject } from '../support/chart.js';
+import { failure, runCli } from '../support/cli.js';
+import { Cluster } from '../support/controlplane.js';
+
+const cluster = new Cluster(inject('kubeconfig'));
+
+interface Kubeconfig {
+  clusters: { cluster: { server: string; 'certificate-authority': string } }[];
+}
+
+type Env = { name: string; value: string }[];
+
+/**
+ * The credentials hook as the chart sets it up, in a namespace of its own: its ServiceAccount,
+ * Role and RoleBinding applied from the rendered chart, and the program run with a token of that
+ * ServiceAccount and the Job's own environment. Nothing grants it more than the chart's Role.
+ */
+async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
+  const namespace = await cluster.namespace('credentials');
+  const objects = await render({ namespace });
+  const hookObjects = objects.filter(
+    (object) => object.metadata.name === 'learnflow-credentials-hook' && ['ServiceAccount', 'Role', 'RoleBinding'].includes(object.kind),
+  );
+  const applied = hookObjects.filter((object) => options.withRoleBinding !== false || object.kind !== 'RoleBinding');
+  const created = await cluster.kubectl(['apply', '--namespace', namespace, '-f', '-'], applied.map((object) => JSON.stringify(object)).join('\n---\n'));
+  expect(created.code, created.stderr).toBe(0);
+
+  const token = await cluster.kubectl(['create', 'token', 'learnflow-credentials-hook', '--namespace', namespace]);
+  expect(token.code, token.stderr).toBe(0);
+  const tokenFile = join(await mkdtemp(join(tmpdir(), 'learnflow-token-')), 'token');
+  await writeFile(tokenFile, token.stdout.trim());
+  const { cluster: server } = (parse(await readFile(cluster.kubeconfig, 'utf8')) as Kubeconfig).clusters[0]!;
+
+  const job = objects.find((object) => object.kind === 'Job' && object.metadata.name === 'learnflow-credentials-hook') as K8sObject;
+  const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
+  const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
+  const run = () =>
+    runCli([...container.args, '--namespace', namespace, '--kube-server', server.server, '--kube-token-file', tokenFile, '--kube-ca-file', server['certificate-authority'], '--timeout', '10'], env);
+  const secret = async () => {
+    const result = await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'learnflow-credentials', '--namespace', namespace]);
+    return Object.fromEntries(Object.entries(result.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
+  };
+  const can = async (verb: string, resource: string) =>
+    (await cluster.kubectl(['auth', 'can-i', verb, resource, '--namespace', namespace, '--as', `system:serviceaccount:${namespace}:learnflow-credentials-hook`])).stdout.trim();
+  return { namespace, run, secret, can };
+}
+
+const expectedKeys = ['password', 'postgres-password', 'test-admin-password', 'test-student-password', 'test-teacher-password'];
+
+describe('the credentials hook against the real API server, with the permissions of the chart\'s Role', () => {
+  it('creates the Secret once with strong random passwords, and never changes them', async () => {
+    const hook = await credentialsHook();
+    const first = await hook.run();
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const created = await hook.secret();
+    expect(Object.keys(created).sort()).toEqual(expectedKeys);
+    for (const value of Object.values(created)) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Set(Object.values(created)).size).toBe(expectedKeys.length);
+    expect(first.stdout).not.toContain(created['password']!);
+
+    const second = await hook.run();
+    expect(second.code).toBe(0);
+    expect(second.lines.at(-1)?.msg).toBe('Secret learnflow-credentials exists; nothing changed');
+    expect(await hook.secret()).toEqual(created);
+
+    // Its Role reaches no further than that one Secret (and creating Secrets, which cannot be narrowed).
+    expect(await hook.can('get', 'secrets/learnflow-credentials')).toBe('yes');
+    expect(await hook.can('get', 'secrets/someone-elses')).toBe('no');
+    expect(await hook.can('list', 'secrets')).toBe('no');
+    expect(await hook.can('delete', 'secrets/learnflow-credentials')).toBe('no');
+    expect(await hook.can('get', 'configmaps')).toBe('no');
+  });
+
+  it('adds only the keys a Secret lacks', async () => {
+    const hook = await credentialsHook();
+    expect((await hook.run()).code).toBe(0);
+    const before = await hook.secret();
+    const removed = await cluster.kubectl(['patch', 'secret', 'learnflow-credentials', '--namespace', hook.namespace, '--type', 'json', '-p', '[{"op":"remove","path":"/data/test-admin-password"}]']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const result = await hook.run();
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.at(-1)?.msg).toBe('Secret learnflow-credentials exists; added test-admin-password');
+    const after = await hook.secret();
+    expect({ ...after, 'test-admin-password': before['test-admin-password'] }).toEqual(before);
+  });
+
+  it('leaves one Secret when two runs race', async () => {
+    const hook = await credentialsHook();
+    const runs = await Promise.all([hook.run(), hook.run()]);
+    for (const run of runs) expect(run.code, run.stdout).toBe(0);
+    expect(runs.filter((run) => run.lines.at(-1)?.['created'] === true)).toHaveLength(1);
+    expect(Object.keys(await hook.secret()).sort()).toEqual(expectedKeys);
+  });
+
+  it('fails fast, naming the Role, without its RoleBinding', async () => {
+    const hook = await credentialsHook({ withRoleBinding: false });
+    const result = await hook.run();
+    expect(result.code).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(5_000);
+    expect(failure(result).msg).toContain('the API server answered 403');
+    expect(failure(result).hint).toContain("check the chart's credentials Role and RoleBinding");
+  });
+});
