@@ -10,6 +10,10 @@ type Container = { name: string; image: string; env?: { name: string; value?: st
 const containers = (statefulSet: K8sObject) =>
   (statefulSet['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers;
 const replicas = (statefulSet: K8sObject) => (statefulSet['spec'] as { replicas: number }).replicas;
+const secretVolumes = (workload: K8sObject) =>
+  (workload['spec'] as { template: { spec: { volumes: { secret?: { secretName: string } }[] } } }).template.spec.volumes.flatMap((volume) =>
+    volume.secret ? [volume.secret.secretName] : [],
+  );
 
 describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql and dapr charts', () => {
   const withSubcharts = async (options: RenderOptions = {}) => ({ ...options, chart: await chartCopy({ subcharts: subcharts! }) });
@@ -40,11 +44,43 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     }
   });
 
+  it('has PostgreSQL reading the credentials Secret, behind the Service our hooks use', async () => {
+    const objects = await render(await withSubcharts());
+    const service = find(objects, 'Service', 'learnflow-postgresql');
+    expect((service['spec'] as { ports: { port: number }[] }).ports).toContainEqual(expect.objectContaining({ port: 5432 }));
+    const hookEnv = (find(objects, 'Job', 'learnflow-postgres-migrate')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
+    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRES_HOST')?.value).toBe('learnflow-postgresql.learnflow.svc.cluster.local');
+
+    const postgres = find(objects, 'StatefulSet', 'learnflow-postgresql');
+    const container = containers(postgres)[0]!;
+    expect(container.image).toBe('docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4');
+    const env = container.env as { name: string; value?: string }[];
+    const value = (name: string) => env.find((variable) => variable.name === name)?.value;
+    // The chart reads the passwords as files from the credentials Secret, by our key names.
+    expect(secretVolumes(postgres)).toEqual(['learnflow-credentials']);
+    expect(value('POSTGRES_PASSWORD_FILE')).toBe('/opt/bitnami/postgresql/secrets/password');
+    expect(value('POSTGRES_POSTGRES_PASSWORD_FILE')).toBe('/opt/bitnami/postgresql/secrets/postgres-password');
+    expect(env.find((variable) => variable.name === 'POSTGRES_USER')?.value).toBe('learnflow');
+    expect(env.find((variable) => variable.name === 'POSTGRES_DATABASE')?.value).toBe('learnflow');
+    // The chart makes no Secret of its own: passwords exist only in the hook-made Secret.
+    expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).toEqual([]);
+    const claims = (postgres['spec'] as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates;
+    expect(claims[0]?.spec.resources.requests.storage).toBe('8Gi');
+  });
+
+  it('reads a Secret the user names instead, everywhere', async () => {
+    const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
+    expect(secretVolumes(find(objects, 'StatefulSet', 'learnflow-postgresql'))).toEqual(['team-db-secrets']);
+    expect(secretVolumes(find(objects, 'Job', 'learnflow-postgres-seed'))).toEqual(['team-db-secrets']);
+    expect(objects.some((object) => object.metadata.name === 'learnflow-credentials-hook')).toBe(false);
+  });
+
   it('runs one combined KRaft node with the kraft profile', async () => {
     const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kraft.yaml'] }));
     expect(find(objects, 'Service', 'learnflow-kafka')).toBeDefined();
     expect(replicas(find(objects, 'StatefulSet', 'learnflow-kafka-controller'))).toBe(1);
-    expect(objects.filter((object) => object.kind === 'StatefulSet').map((object) => object.metadata.name)).toEqual(['learnflow-kafka-controller']);
+    expect(objects.filter((object) => object.kind === 'StatefulSet' && object.metadata.name.includes('kafka')).map((object) => object.metadata.name)).toEqual(['learnflow-kafka-controller']);
+    expect(objects.some((object) => object.metadata.name.includes('zookeeper'))).toBe(false);
     const config = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)['server.properties']!;
     expect(config).toContain('process.roles=controller,broker');
   });
