@@ -18,6 +18,9 @@ WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# Defaults for running the program by hand; the chart mounts its own copies.
+COPY migrations ./migrations
+COPY seeds ./seeds
 # The image's "node" user; the chart's securityContext runs as the same uid and gid.
 USER 1000:1000
 ENTRYPOINT ["node", "/app/dist/cli.js"]

@@ -1,0 +1,94 @@
+// Benchmark: our database setup (postgres-migrate, then postgres-seed) beside applying an
+// equivalent plain SQL file with psql, on the same server in the same run: on an empty database,
+// and again on an up-to-date one. The SQL file is the migration's up section plus the topics as
+// INSERT ... ON CONFLICT DO NOTHING (no test users: bcrypt has no psql equivalent).
+//
+//   npm run bench        (after scripts/install-tools.sh and `source scripts/env.sh`)
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTopicSeeds } from '../hooks/postgres/seeds.js';
+import { runCli } from '../test/support/cli.js';
+import { repoRoot } from '../test/support/paths.js';
+import { freshDatabase, PostgresServer, type TestDatabase } from '../test/support/postgres-server.js';
+import { runOk } from '../test/support/process.js';
+
+const repetitions = 3;
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function ours(db: TestDatabase): Promise<void> {
+  for (const args of [['postgres-migrate'], ['postgres-seed', '--no-test-users']]) {
+    const result = await runCli([...args, ...db.flags]);
+    if (result.code !== 0) throw new Error(`${args[0]} failed:\n${result.stdout}`);
+  }
+}
+
+/** The same schema and topics as one idempotent SQL file, the way a psql-based hook would ship them. */
+async function plainSqlFile(): Promise<string> {
+  const migrations = (await readdir(join(repoRoot, 'migrations'))).sort();
+  const schema = await Promise.all(
+    migrations.map(async (file) => {
+      const text = await readFile(join(repoRoot, 'migrations', file), 'utf8');
+      const up = text.slice(text.indexOf('-- Up Migration'), text.indexOf('-- Down Migration'));
+      // Idempotent re-runs need IF NOT EXISTS, which the migration does not (need to) say.
+      return up
+        .replaceAll('CREATE TABLE ', 'CREATE TABLE IF NOT EXISTS ')
+        .replaceAll('CREATE UNIQUE INDEX ', 'CREATE UNIQUE INDEX IF NOT EXISTS ')
+        .replaceAll('CREATE INDEX ', 'CREATE INDEX IF NOT EXISTS ')
+        .replaceAll('CREATE FUNCTION ', 'CREATE OR REPLACE FUNCTION ')
+        .replaceAll('CREATE TRIGGER ', 'CREATE OR REPLACE TRIGGER ');
+    }),
+  );
+  const topics = parseTopicSeeds(await readFile(join(repoRoot, 'seeds', 'topics.json'), 'utf8'), 'topics.json');
+  const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const inserts = topics.map(
+    (topic) =>
+      `INSERT INTO topics (module_number, module_name, topic_name, description, difficulty_level) VALUES (${topic.moduleNumber}, ${quote(topic.moduleName)}, ${quote(topic.topicName)}, ${quote(topic.description)}, ${topic.difficultyLevel}) ON CONFLICT DO NOTHING;`,
+  );
+  const prerequisites = topics.map(
+    (topic) =>
+      `UPDATE topics SET prerequisites = ARRAY(SELECT id FROM topics WHERE topic_name IN (${['NULL', ...topic.prerequisites.map(quote)].join(', ')})) WHERE topic_name = ${quote(topic.topicName)};`,
+  );
+  const file = join(await mkdtemp(join(tmpdir(), 'learnflow-bench-')), 'setup.sql');
+  await writeFile(file, ['BEGIN;', ...schema, ...inserts, ...prerequisites, 'COMMIT;'].join('\n'));
+  return file;
+}
+
+async function psql(db: TestDatabase, file: string): Promise<void> {
+  await runOk('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-h', db.host, '-p', String(db.port), '-U', db.user, '-d', db.database, '-f', file], {
+    env: { ...process.env, PGPASSWORD: db.password },
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const seconds = (value: number) => `${value.toFixed(2)} s`.padStart(9);
+
+const server = await PostgresServer.start('bench');
+try {
+  const address = await server.address();
+  const sql = await plainSqlFile();
+  const results = { ours: { fresh: [] as number[], again: [] as number[] }, psql: { fresh: [] as number[], again: [] as number[] } };
+  for (let run = 0; run < repetitions; run++) {
+    const a = await freshDatabase(address);
+    const b = await freshDatabase(address);
+    results.ours.fresh.push(await timed(() => ours(a)));
+    results.ours.again.push(await timed(() => ours(a)));
+    results.psql.fresh.push(await timed(() => psql(b, sql)));
+    results.psql.again.push(await timed(() => psql(b, sql)));
+  }
+  const o = { fresh: median(results.ours.fresh), again: median(results.ours.again) };
+  const p = { fresh: median(results.psql.fresh), again: median(results.psql.again) };
+  const version = /\d+\.\d+/.exec((await runOk('postgres', ['--version'])).stdout)?.[0];
+  console.log(`\nPostgreSQL ${version}: schema and 24 topics, wall time, median of ${repetitions} runs`);
+  console.log(`${''.padEnd(52)}${'empty'.padStart(9)}${'up to date'.padStart(11)}`);
+  console.log(`${'postgres-migrate + postgres-seed (two processes)'.padEnd(52)}${seconds(o.fresh)}${seconds(o.again).padStart(11)}`);
+  console.log(`${'psql -f setup.sql (one process)'.padEnd(52)}${seconds(p.fresh)}${seconds(p.again).padStart(11)}`);
+  console.log(`${'ours / psql'.padEnd(52)}${`${(o.fresh / p.fresh).toFixed(1)}x`.padStart(9)}${`${(o.again / p.again).toFixed(1)}x`.padStart(11)}`);
+} finally {
+  await server.delete();
+}
