@@ -83,7 +83,7 @@ try {
   }
   const o = { fresh: median(results.ours.fresh), again: median(results.ours.again) };
   const p = { fresh: median(results.psql.fresh), again: median(results.psql.again) };
-  const version = /\d+\.\d+/.exec((await runOk('postgres', ['--version'])).stdout)?.[0];
+  const version = /\d+\.\d+/.exec((await runOk('psql', ['--version'])).stdout)?.[0];
   console.log(`\nPostgreSQL ${version}: schema and 24 topics, wall time, median of ${repetitions} runs`);
   console.log(`${''.padEnd(52)}${'empty'.padStart(9)}${'up to date'.padStart(11)}`);
   console.log(`${'postgres-migrate + postgres-seed (two processes)'.padEnd(52)}${seconds(o.fresh)}${seconds(o.again).padStart(11)}`);
