@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
+# shellcheck source=processes.sh
+source "$here/processes.sh"
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "controlplane: $*" >&2; exit 1; }
@@ -27,24 +29,11 @@ start_process() { # start_process NAME ARGS...: a detached process with its log 
   echo $! >"$dir/$name.pid"
 }
 
-running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
-
-stop_process() {
-  local pidfile=$dir/$1.pid pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-}
-
 wait_until() { # wait_until WHAT PROCESS COMMAND...: retry COMMAND for 120s while PROCESS lives
   local what=$1 process=$2; shift 2
   for _ in $(seq 1 600); do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    running "$process" || { tail -n 40 "$dir/$process.log" >&2; die "$process exited while waiting for $what (log: $dir/$process.log)"; }
+    running "$dir/$process.pid" || { tail -n 40 "$dir/$process.log" >&2; die "$process exited while waiting for $what (log: $dir/$process.log)"; }
     sleep 0.2
   done
   tail -n 40 "$dir/$process.log" >&2
@@ -158,7 +147,7 @@ wait_ready() { # the API server answers ready and the simulated node is Ready
 }
 
 stop_all() {
-  for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_process "$process"; done
+  for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$dir/$process.pid"; done
 }
 
 [ $# -ge 2 ] || usage

@@ -13,6 +13,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
+# shellcheck source=processes.sh
+source "$here/processes.sh"
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
@@ -37,19 +39,6 @@ wait_port() { # wait_port PORT PIDFILE LOG: until PORT accepts connections, or t
   done
   tail -n 30 "$3" >&2
   die "port $port not open after 60s (log: $3)"
-}
-
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-
-stop_pid() { # stop_pid PIDFILE: TERM, then KILL after 30s
-  local pidfile=$1 pid
-  [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  if kill -TERM "$pid" 2>/dev/null; then
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
 }
 
 write_configs() { # write_configs MODE PORT

@@ -1,10 +1,8 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { retryUntil } from '../lib/retry.js';
-import { createKafka, withAdmin } from '../kafka/client.js';
-import { classifyKafkaFailure } from '../kafka/failures.js';
 import { describeChange } from '../kafka/plan.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
-import { commonOptions, kafkaOptions, loadCatalogue, retryOptions, runHook } from './options.js';
+import { kafkaOptions, loadCatalogue, withKafka } from './kafka-options.js';
+import { commonOptions, runHook } from './options.js';
 
 const options = {
   ...commonOptions,
@@ -19,11 +17,9 @@ export const kafkaTopicsCommand: CommandModule<object, InferredOptionTypes<typeo
   handler: (args) =>
     runHook(args, async (logger) => {
       const topics = await loadCatalogue(args.topicsFile);
-      const kafka = createKafka({ brokers: args.kafkaBrokers, clientId: 'learnflow-kafka-topics' }, logger);
       logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
-      const { plan, applied } = await retryUntil(
-        () => withAdmin(kafka, (admin) => reconcileTopics(admin, topics, { dryRun: args.dryRun, logger })),
-        retryOptions('reconciling Kafka topics', args, logger, classifyKafkaFailure),
+      const { plan, applied } = await withKafka(args, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
+        reconcileTopics(admin, topics, { dryRun: args.dryRun, logger }),
       );
       if (args.dryRun) {
         for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);

@@ -1,13 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import type { Options } from 'yargs';
 import { ExitCode, HookError } from '../lib/hook-error.js';
 import { createLogger, logLevels, type LogLevel, type Logger } from '../lib/logger.js';
 import type { FailureClass, RetryOptions } from '../lib/retry.js';
-import { parseCatalogue, type TopicSpec } from '../kafka/catalogue.js';
 
 // Every option can also come from the environment as LEARNFLOW_HOOKS_<OPTION>
 // (LEARNFLOW_HOOKS_KAFKA_BROKERS), which is how the chart's Jobs set them. The prefix is the
 // program's own: in strict mode any other variable under it would be an unknown option.
+// Options of one service live beside its commands (kafka-options.ts, postgres-options.ts).
 
 export const commonOptions = {
   'log-level': { choices: logLevels, default: 'info' as LogLevel, describe: 'Least severe log level to print' },
@@ -16,16 +15,6 @@ export const commonOptions = {
     default: 300,
     describe: 'Seconds to keep waiting for services that are not ready yet, before failing',
   },
-} as const satisfies Record<string, Options>;
-
-export const kafkaOptions = {
-  'kafka-brokers': {
-    type: 'string',
-    demandOption: true,
-    describe: 'Bootstrap brokers, comma-separated host:port',
-    coerce: (value: string) => value.split(',').map((broker) => broker.trim()).filter(Boolean),
-  },
-  'topics-file': { type: 'string', demandOption: true, describe: 'The topic catalogue (JSON) that the chart mounts' },
 } as const satisfies Record<string, Options>;
 
 export interface CommonArgs {
@@ -60,18 +49,4 @@ export function retryOptions(what: string, args: CommonArgs, logger: Logger, cla
     policy: { timeoutMs: args.timeout * 1000, initialDelayMs: 500, maxDelayMs: 10_000 },
     onRetry: (failure, attempt, delayMs) => logger.warn({ attempt, retryInMs: delayMs, hint: failure.hint }, `${what}: ${failure.reason}`),
   };
-}
-
-export async function loadCatalogue(path: string): Promise<TopicSpec[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new HookError(
-      `cannot read the topic catalogue ${path}: ${(error as Error).message}`,
-      "the Job mounts it from the chart's kafka-topics ConfigMap; outside the cluster, pass --topics-file",
-      ExitCode.invalidInput,
-    );
-  }
-  return parseCatalogue(text, path);
 }

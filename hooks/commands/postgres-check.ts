@@ -1,11 +1,8 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { HookError } from '../lib/hook-error.js';
-import { retryUntil } from '../lib/retry.js';
 import { checkPostgres } from '../postgres/check.js';
-import { readPassword, withClient } from '../postgres/connection.js';
-import { classifyPostgresFailure } from '../postgres/failures.js';
-import { commonOptions, retryOptions, runHook } from './options.js';
-import { connectionFrom, loadSeeds, migrationsOptions, postgresOptions, seedOptions } from './postgres-options.js';
+import { commonOptions, runHook } from './options.js';
+import { loadSeeds, migrationsOptions, postgresOptions, seedOptions, withDatabase } from './postgres-options.js';
 
 const options = { ...commonOptions, ...postgresOptions, ...migrationsOptions, ...seedOptions };
 
@@ -15,12 +12,9 @@ export const postgresCheckCommand: CommandModule<object, InferredOptionTypes<typ
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runHook(args, async (logger) => {
-      const connection = connectionFrom(args);
-      const password = await readPassword(connection);
       const seeds = await loadSeeds(args.seedsDir, args.testUsers);
-      const problems = await retryUntil(
-        () => withClient(connection, password, (client) => checkPostgres(client, { migrationsDir: args.migrationsDir, ...seeds }, logger)),
-        retryOptions('checking PostgreSQL', args, logger, (error) => classifyPostgresFailure(error, connection.password)),
+      const problems = await withDatabase(args, logger, 'checking PostgreSQL', (client) =>
+        checkPostgres(client, { migrationsDir: args.migrationsDir, ...seeds }, logger),
       );
       if (problems.length > 0) {
         throw new HookError(

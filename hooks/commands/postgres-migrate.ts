@@ -1,10 +1,7 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { retryUntil } from '../lib/retry.js';
-import { readPassword, withClient } from '../postgres/connection.js';
-import { classifyPostgresFailure } from '../postgres/failures.js';
 import { migrate } from '../postgres/migrate.js';
-import { commonOptions, retryOptions, runHook } from './options.js';
-import { connectionFrom, migrationsOptions, postgresOptions } from './postgres-options.js';
+import { commonOptions, runHook } from './options.js';
+import { migrationsOptions, postgresOptions, withDatabase } from './postgres-options.js';
 
 const options = { ...commonOptions, ...postgresOptions, ...migrationsOptions };
 
@@ -14,13 +11,8 @@ export const postgresMigrateCommand: CommandModule<object, InferredOptionTypes<t
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runHook(args, async (logger) => {
-      const connection = connectionFrom(args);
-      const password = await readPassword(connection);
-      logger.info({ host: connection.host, database: connection.database, dir: args.migrationsDir }, 'migrating the database');
-      const applied = await retryUntil(
-        () => withClient(connection, password, (client) => migrate(client, args.migrationsDir, logger)),
-        retryOptions('migrating the database', args, logger, (error) => classifyPostgresFailure(error, connection.password)),
-      );
+      logger.info({ host: args.postgresHost, database: args.postgresDatabase, dir: args.migrationsDir }, 'migrating the database');
+      const applied = await withDatabase(args, logger, 'migrating the database', (client) => migrate(client, args.migrationsDir, logger));
       logger.info({ applied }, applied.length === 0 ? 'the schema is up to date' : `applied ${applied.length} migration(s): ${applied.join(', ')}`);
     }),
 };

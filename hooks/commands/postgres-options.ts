@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Options } from 'yargs';
 import { ExitCode, HookError } from '../lib/hook-error.js';
-import type { PostgresConnection } from '../postgres/connection.js';
+import { retryOptions, type CommonArgs } from './options.js';
+import type pg from 'pg';
+import type { Logger } from '../lib/logger.js';
+import { retryUntil } from '../lib/retry.js';
+import { readPassword, withClient, type PostgresConnection } from '../postgres/connection.js';
+import { classifyPostgresFailure } from '../postgres/failures.js';
 import { parseTopicSeeds, parseUserSeeds, type TopicSeed, type UserSeed } from '../postgres/seeds.js';
 
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
@@ -40,7 +45,7 @@ interface PostgresArgs {
   postgresPasswordSecret: string;
 }
 
-export function connectionFrom(args: PostgresArgs): PostgresConnection {
+function connectionFrom(args: PostgresArgs): PostgresConnection {
   return {
     host: args.postgresHost,
     port: args.postgresPort,
@@ -49,6 +54,19 @@ export function connectionFrom(args: PostgresArgs): PostgresConnection {
     passwordFile: args.postgresPasswordFile,
     password: { user: args.postgresUser, description: args.postgresPasswordSecret },
   };
+}
+
+/**
+ * Runs `work` with a client connected as the command's flags say, under the commands' retry
+ * policy: waiting for a database that is not ready, failing fast on what waiting cannot fix.
+ */
+export async function withDatabase<T>(args: PostgresArgs & CommonArgs, logger: Logger, what: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const connection = connectionFrom(args);
+  const password = await readPassword(connection);
+  return retryUntil(
+    () => withClient(connection, password, work),
+    retryOptions(what, args, logger, (error) => classifyPostgresFailure(error, connection.password)),
+  );
 }
 
 export interface Seeds {

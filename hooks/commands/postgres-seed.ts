@@ -2,13 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { ExitCode, HookError } from '../lib/hook-error.js';
-import { retryUntil } from '../lib/retry.js';
-import { readPassword, withClient } from '../postgres/connection.js';
-import { classifyPostgresFailure } from '../postgres/failures.js';
 import { applySeeds } from '../postgres/seed.js';
 import type { UserSeed } from '../postgres/seeds.js';
-import { commonOptions, retryOptions, runHook } from './options.js';
-import { connectionFrom, loadSeeds, postgresOptions, seedOptions } from './postgres-options.js';
+import { commonOptions, runHook } from './options.js';
+import { loadSeeds, postgresOptions, seedOptions, withDatabase } from './postgres-options.js';
 
 const options = {
   ...commonOptions,
@@ -23,15 +20,10 @@ export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<type
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runHook(args, async (logger) => {
-      const connection = connectionFrom(args);
-      const password = await readPassword(connection);
       const seeds = await loadSeeds(args.seedsDir, args.testUsers);
       const users = await Promise.all(seeds.users.map(async (seed) => ({ seed, password: await userPassword(seed, args.credentialsDir) })));
-      logger.info({ host: connection.host, database: connection.database, topics: seeds.topics.length, users: users.length }, 'seeding the database');
-      const result = await retryUntil(
-        () => withClient(connection, password, (client) => applySeeds(client, seeds.topics, users)),
-        retryOptions('seeding the database', args, logger, (error) => classifyPostgresFailure(error, connection.password)),
-      );
+      logger.info({ host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length }, 'seeding the database');
+      const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
       logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
     }),
 };
