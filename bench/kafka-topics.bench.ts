@@ -11,14 +11,9 @@ import { chartCatalogue, uniquePrefix, writeCatalogue } from '../test/support/ca
 import { runCli } from '../test/support/cli.js';
 import { KafkaServer, kafkaModes } from '../test/support/kafka-server.js';
 import { runOk } from '../test/support/process.js';
+import { median, printComparison, timed } from './measure.js';
 
 const repetitions = 3;
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
 
 async function ourReconcile(brokers: string, topics: readonly TopicSpec[]): Promise<void> {
   const result = await runCli(['kafka-topics', '--kafka-brokers', brokers, '--topics-file', await writeCatalogue(topics)]);
@@ -52,9 +47,6 @@ async function kafkaTopicsTool(brokers: string, topics: readonly TopicSpec[], lo
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const seconds = (value: number) => `${value.toFixed(2)} s`.padStart(9);
-
 const log4j = join(await mkdtemp(join(tmpdir(), 'learnflow-bench-')), 'tools-log4j.properties');
 await writeFile(log4j, 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.Target=System.err\n');
 
@@ -70,13 +62,15 @@ for (const mode of kafkaModes) {
       results.tool.fresh.push(await timed(() => kafkaTopicsTool(server.bootstrap, tool, log4j)));
       results.tool.again.push(await timed(() => kafkaTopicsTool(server.bootstrap, tool, log4j)));
     }
-    const ours = { fresh: median(results.ours.fresh), again: median(results.ours.again) };
-    const tool = { fresh: median(results.tool.fresh), again: median(results.tool.again) };
-    console.log(`\nKafka 3.9.0, ${mode} mode: the 9 catalogue topics, wall time, median of ${repetitions} runs`);
-    console.log(`${''.padEnd(52)}${'fresh'.padStart(9)}${'no change'.padStart(11)}`);
-    console.log(`${'learnflow-hooks kafka-topics (one process)'.padEnd(52)}${seconds(ours.fresh)}${seconds(ours.again).padStart(11)}`);
-    console.log(`${'kafka-topics.sh --create --if-not-exists, per topic'.padEnd(52)}${seconds(tool.fresh)}${seconds(tool.again).padStart(11)}`);
-    console.log(`${'kafka-topics.sh time / ours'.padEnd(52)}${`${(tool.fresh / ours.fresh).toFixed(1)}x`.padStart(9)}${`${(tool.again / ours.again).toFixed(1)}x`.padStart(11)}`);
+    printComparison(
+      `Kafka 3.9.0, ${mode} mode: the 9 catalogue topics, wall time, median of ${repetitions} runs`,
+      ['fresh', 'no change'],
+      [
+        { label: 'learnflow-hooks kafka-topics (one process)', values: [median(results.ours.fresh), median(results.ours.again)] },
+        { label: 'kafka-topics.sh --create --if-not-exists, per topic', values: [median(results.tool.fresh), median(results.tool.again)] },
+      ],
+      'kafka-topics.sh time / ours',
+    );
   } finally {
     await server.delete();
   }

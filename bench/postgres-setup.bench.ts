@@ -12,14 +12,9 @@ import { runCli } from '../test/support/cli.js';
 import { repoRoot } from '../test/support/paths.js';
 import { freshDatabase, PostgresServer, type TestDatabase } from '../test/support/postgres-server.js';
 import { runOk } from '../test/support/process.js';
+import { median, printComparison, timed } from './measure.js';
 
 const repetitions = 3;
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
 
 async function ours(db: TestDatabase): Promise<void> {
   for (const args of [['postgres-migrate'], ['postgres-seed', '--no-test-users']]) {
@@ -65,9 +60,6 @@ async function psql(db: TestDatabase, file: string): Promise<void> {
   });
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const seconds = (value: number) => `${value.toFixed(2)} s`.padStart(9);
-
 const server = await PostgresServer.start('bench');
 try {
   const address = await server.address();
@@ -81,14 +73,16 @@ try {
     results.psql.fresh.push(await timed(() => psql(b, sql)));
     results.psql.again.push(await timed(() => psql(b, sql)));
   }
-  const o = { fresh: median(results.ours.fresh), again: median(results.ours.again) };
-  const p = { fresh: median(results.psql.fresh), again: median(results.psql.again) };
   const version = /\d+\.\d+/.exec((await runOk('psql', ['--version'])).stdout)?.[0];
-  console.log(`\nPostgreSQL ${version}: schema and 24 topics, wall time, median of ${repetitions} runs`);
-  console.log(`${''.padEnd(52)}${'empty'.padStart(9)}${'up to date'.padStart(11)}`);
-  console.log(`${'postgres-migrate + postgres-seed (two processes)'.padEnd(52)}${seconds(o.fresh)}${seconds(o.again).padStart(11)}`);
-  console.log(`${'psql -f setup.sql (one process)'.padEnd(52)}${seconds(p.fresh)}${seconds(p.again).padStart(11)}`);
-  console.log(`${'ours / psql'.padEnd(52)}${`${(o.fresh / p.fresh).toFixed(1)}x`.padStart(9)}${`${(o.again / p.again).toFixed(1)}x`.padStart(11)}`);
+  printComparison(
+    `PostgreSQL ${version}: schema and 24 topics, wall time, median of ${repetitions} runs`,
+    ['empty', 'up to date'],
+    [
+      { label: 'psql -f setup.sql (one process)', values: [median(results.psql.fresh), median(results.psql.again)] },
+      { label: 'postgres-migrate + postgres-seed (two processes)', values: [median(results.ours.fresh), median(results.ours.again)] },
+    ],
+    'ours / psql',
+  );
 } finally {
   await server.delete();
 }

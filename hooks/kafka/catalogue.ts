@@ -1,4 +1,5 @@
 import { ExitCode, HookError } from '../lib/hook-error.js';
+import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
 /** One topic as the catalogue declares it; config values are Kafka's strings. */
 export interface TopicSpec {
@@ -60,12 +61,12 @@ function parseTopic(entry: unknown, problems: string[]): TopicSpec | undefined {
     const problem = topicNameProblem(name);
     if (problem) problems.push(`name ${problem}`);
   }
-  if (!isPositiveInteger(partitions)) problems.push(`partitions must be a whole number of 1 or more, not ${JSON.stringify(partitions)}`);
-  if (!isPositiveInteger(replicationFactor)) {
+  if (!isWholeNumber(partitions, 1)) problems.push(`partitions must be a whole number of 1 or more, not ${JSON.stringify(partitions)}`);
+  if (!isWholeNumber(replicationFactor, 1)) {
     problems.push(`replicationFactor must be a whole number of 1 or more, not ${JSON.stringify(replicationFactor)}`);
   }
   const parsedConfig = parseConfig(config, problems);
-  if (problems.length > 0 || typeof name !== 'string' || !isPositiveInteger(partitions) || !isPositiveInteger(replicationFactor)) {
+  if (problems.length > 0 || typeof name !== 'string' || !isWholeNumber(partitions, 1) || !isWholeNumber(replicationFactor, 1)) {
     return undefined;
   }
   return { name, partitions, replicationFactor, config: parsedConfig };
@@ -116,12 +117,4 @@ function invalid(source: string, problems: readonly string[]): HookError {
     'fix these entries under kafkaTopics.topics in the chart values (helm upgrade validates them against values.schema.json)',
     ExitCode.invalidInput,
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isPositiveInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
 }

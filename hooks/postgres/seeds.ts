@@ -1,4 +1,5 @@
 import { ExitCode, HookError } from '../lib/hook-error.js';
+import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
 /** A curriculum topic; prerequisites name earlier topics. */
 export interface TopicSeed {
@@ -32,11 +33,11 @@ export function parseTopicSeeds(text: string, source: string): TopicSeed[] {
     const label = `topics[${index}]${isRecord(topic) && typeof topic['topicName'] === 'string' ? ` ("${topic['topicName']}")` : ''}`;
     const problem = (message: string) => problems.push(`${label}: ${message}`);
     if (!isRecord(topic)) return problem('must be an object');
-    if (!isWhole(topic['moduleNumber'], 1)) problem('moduleNumber must be a whole number of 1 or more');
+    if (!isWholeNumber(topic['moduleNumber'], 1)) problem('moduleNumber must be a whole number of 1 or more');
     for (const key of ['moduleName', 'topicName', 'description']) {
       if (typeof topic[key] !== 'string' || topic[key] === '') problem(`${key} must be a non-empty string`);
     }
-    if (!isWhole(topic['difficultyLevel'], 1, 5)) problem('difficultyLevel must be a whole number from 1 to 5');
+    if (!isWholeNumber(topic['difficultyLevel'], 1, 5)) problem('difficultyLevel must be a whole number from 1 to 5');
     const prerequisites = topic['prerequisites'];
     if (!Array.isArray(prerequisites)) problem('prerequisites must be a list of earlier topic names');
     else for (const name of prerequisites) if (!seen.has(name)) problem(`prerequisite "${String(name)}" is not an earlier topic`);
@@ -66,7 +67,7 @@ export function parseUserSeeds(text: string, source: string): UserSeed[] {
       problem('passwordKey must name a key of the credentials Secret');
     }
     const teacher = user['teacher'];
-    if (teacher !== undefined && (!isRecord(teacher) || !Array.isArray(teacher['subjectExpertise']) || !isWhole(teacher['yearsExperience'], 0))) {
+    if (teacher !== undefined && (!isRecord(teacher) || !Array.isArray(teacher['subjectExpertise']) || !isWholeNumber(teacher['yearsExperience'], 0))) {
       problem('teacher must have subjectExpertise (a list) and yearsExperience (0 or more)');
     }
     const student = user['student'];
@@ -98,12 +99,4 @@ function invalid(source: string, problems: readonly string[]): HookError {
     'fix the seed file in the chart (seeds/) and upgrade',
     ExitCode.invalidInput,
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isWhole(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
