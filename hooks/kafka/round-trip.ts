@@ -9,7 +9,7 @@ export interface RoundTripOptions {
   logger: Logger;
 }
 
-/** Prefix of the temporary topic and consumer group; they never collide with the catalogue. */
+/** Prefix of the temporary topic (its consumer group is learnflow-check-<id>); never a catalogue name. */
 export const checkPrefix = 'learnflow.check.';
 
 /**
