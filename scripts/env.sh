@@ -8,6 +8,8 @@ export LEARNFLOW_STATE=${LEARNFLOW_STATE:-${TMPDIR:-/tmp}/learnflow-infra}
 export LEARNFLOW_HELM_DIR=$LEARNFLOW_CACHE/helm/$HELM_VERSION
 export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
+# The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
+export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION
 # The control plane's Kubernetes version is the one its Go module requires.
 KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/controlplane/go.mod")
 # Keyed by what the binaries are built from, so a changed recipe builds anew.

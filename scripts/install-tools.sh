@@ -4,6 +4,7 @@
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
+#   the dapr chart from the Dapr Go module (the tests render the release with it)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
 # Node packages are installed by `npm ci`, not here.
@@ -57,8 +58,26 @@ install_postgres() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
+install_dapr_chart() {
+  if [ -f "$LEARNFLOW_DAPR_CHARTS/.complete" ]; then step "dapr chart $DAPR_VERSION: cached"; return; fi
+  need go "the dapr chart comes from the Dapr Go module"
+  step "dapr chart $DAPR_VERSION: from the Dapr Go module"
+  local module
+  module=$(cd "$(mktemp -d)" && go mod download -json "github.com/dapr/dapr@$DAPR_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  rm -rf "$LEARNFLOW_DAPR_CHARTS"
+  mkdir -p "$LEARNFLOW_DAPR_CHARTS"
+  cp -r "$module/charts/dapr" "$LEARNFLOW_DAPR_CHARTS/dapr"
+  chmod -R u+w "$LEARNFLOW_DAPR_CHARTS"
+  # The sources say '0.0.0' and 'edge'; Dapr's release stamps the version in (its
+  # .github/scripts/set_helm_dapr_version.sh), and so does this.
+  grep -rlE "'0\.0\.0'|'edge'" "$LEARNFLOW_DAPR_CHARTS/dapr" |
+    xargs sed -i "s/'0\.0\.0'/'${DAPR_VERSION#v}'/g; s/'edge'/'${DAPR_VERSION#v}'/g"
+  touch "$LEARNFLOW_DAPR_CHARTS/.complete"
+}
+
 install_helm
 install_postgres
+install_dapr_chart
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"

@@ -1,26 +1,14 @@
 import { describe, expect, inject, it } from 'vitest';
-import { chartCopy, parseObjects, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
+import { join } from 'node:path';
+import { chartCopy, daprChartsDir, parseObjects, renderText, subchartsDir, type RenderOptions } from '../support/chart.js';
 import { Cluster } from '../support/controlplane.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
 const profiles: Record<string, RenderOptions> = { default: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 
-const workloads = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
-
-/**
- * Every object of a render, sent to the real API server: what Pods depend on (ServiceAccounts,
- * ConfigMaps, Services...) is created for real, then the workloads go as a server-side dry run,
- * which still runs validation and admission (PodSecurity, ServiceAccount) on them.
- */
+/** Every object of a render, sent to the real API server (see Cluster.serverDryRun). */
 async function serverDryRun(options: RenderOptions, namespace: string) {
-  const objects = parseObjects(await renderText({ ...options, namespace }));
-  const toYaml = (selected: K8sObject[]) => selected.map((object) => JSON.stringify(object)).join('\n---\n');
-  const dependencies = objects.filter((object) => !workloads.has(object.kind));
-  if (dependencies.length > 0) {
-    const created = await cluster.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(dependencies));
-    if (created.code !== 0) return created;
-  }
-  return cluster.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml(objects.filter((object) => workloads.has(object.kind))));
+  return cluster.serverDryRun(parseObjects(await renderText({ ...options, namespace })), namespace);
 }
 
 describe.each(Object.entries(profiles))('the real API server accepts every object the chart renders (%s profile)', (_profile, options) => {
@@ -47,5 +35,20 @@ describe('the API server rejects what a restricted namespace forbids', () => {
     const result = await serverDryRun({ set: ['hooks.containerSecurityContext.allowPrivilegeEscalation=true'] }, namespace);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('pods "learnflow-kafka-check" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+  });
+});
+
+describe('the release with the real dapr chart', () => {
+  it('is accepted by the API server, the Dapr CRDs (from the chart) installed first', async () => {
+    const installed = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds')]);
+    expect(installed.code, installed.stderr).toBe(0);
+    const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io', 'crd/configurations.dapr.io']);
+    expect(established.code, established.stderr).toBe(0);
+    const namespace = await cluster.namespace('dry-run-dapr');
+    const chart = await chartCopy({ subcharts: daprChartsDir() });
+    const result = await serverDryRun({ chart, set: ['dapr.enabled=true'] }, namespace);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('statefulset.apps/dapr-scheduler-server created (server dry run)');
+    expect(result.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)');
   });
 });

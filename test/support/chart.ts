@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 import { repoRoot } from './paths.js';
 import { run, runOk, type Finished } from './process.js';
 
@@ -26,10 +26,10 @@ export function subchartsDir(): string | undefined {
 }
 
 /**
- * The chart as Helm sees it, without its dependency charts: the repository's own files behind
- * symlinks, and Chart.yaml with the dependencies removed (Helm refuses to render a chart whose
- * declared dependencies are missing from charts/). With `subcharts`, that folder of unpacked
- * charts becomes charts/ and Chart.yaml is kept whole.
+ * The chart as Helm sees it: the repository's own files behind symlinks, with `subcharts` (a
+ * folder of dependency charts) as charts/, and Chart.yaml declaring only the dependencies that
+ * folder holds (Helm refuses to render a chart whose declared dependencies are missing). Without
+ * `subcharts`, the chart's own templates alone.
  */
 export async function chartCopy(options: { subcharts?: string } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'learnflow-chart-'));
@@ -37,13 +37,12 @@ export async function chartCopy(options: { subcharts?: string } = {}): Promise<s
   for (const entry of await readdir(repoRoot)) {
     if (!skip.has(entry)) await symlink(join(repoRoot, entry), join(dir, entry));
   }
-  const chartYaml = await readFile(join(repoRoot, 'Chart.yaml'), 'utf8');
-  if (options.subcharts) {
-    await writeFile(join(dir, 'Chart.yaml'), chartYaml);
-    await symlink(options.subcharts, join(dir, 'charts'));
-  } else {
-    await writeFile(join(dir, 'Chart.yaml'), chartYaml.replace(/^dependencies:[\s\S]*$/m, ''));
-  }
+  const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { dependencies?: { name: string }[] };
+  // Archives from `helm dependency build` are named <chart>-<version>.tgz, unpacked charts <chart>/.
+  const present = new Set(options.subcharts ? (await readdir(options.subcharts)).map((entry) => entry.replace(/-\d[\w.+-]*\.tgz$/, '')) : []);
+  chart.dependencies = (chart.dependencies ?? []).filter((dependency) => present.has(dependency.name));
+  await writeFile(join(dir, 'Chart.yaml'), stringify(chart));
+  if (options.subcharts) await symlink(options.subcharts, join(dir, 'charts'));
   return dir;
 }
 
@@ -122,4 +121,11 @@ export interface ChartValues {
     topics: Record<string, { partitions: number; replicationFactor?: number; config?: Record<string, string> }>;
   };
   [section: string]: unknown;
+}
+
+/** The dapr chart, from the Dapr Go module (scripts/install-tools.sh); always available, unlike the Bitnami charts. */
+export function daprChartsDir(): string {
+  const dir = process.env['LEARNFLOW_DAPR_CHARTS'];
+  if (!dir || !existsSync(join(dir, '.complete'))) throw new Error('the dapr chart is missing: run scripts/install-tools.sh and source scripts/env.sh');
+  return dir;
 }

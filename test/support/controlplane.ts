@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { K8sObject } from './chart.js';
 import { controlplaneScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { run, runOk, type Finished } from './process.js';
@@ -47,6 +48,23 @@ export class Cluster {
     return JSON.parse(result.stdout) as T;
   }
 
+  /**
+   * Sends rendered objects to the API server: what Pods depend on (ServiceAccounts, ConfigMaps,
+   * Services, RBAC...) is created for real, then the workloads and admission webhooks go as a
+   * server-side dry run, which still runs validation and admission (PodSecurity, ServiceAccount)
+   * on them.
+   */
+  async serverDryRun(objects: readonly K8sObject[], namespace: string): Promise<Finished> {
+    const dryRunOnly = (object: K8sObject) => workloadKinds.has(object.kind) || object.kind.endsWith('WebhookConfiguration');
+    const toYaml = (selected: readonly K8sObject[]) => selected.map((object) => JSON.stringify(object)).join('\n---\n');
+    const dependencies = objects.filter((object) => !dryRunOnly(object));
+    if (dependencies.length > 0) {
+      const created = await this.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(dependencies));
+      if (created.code !== 0) return created;
+    }
+    return this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml(objects.filter(dryRunOnly)));
+  }
+
   /** A new namespace for one test, optionally enforcing a Pod Security Standard. */
   async namespace(prefix: string, podSecurity?: 'restricted' | 'baseline'): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -57,3 +75,5 @@ export class Cluster {
     return name;
   }
 }
+
+const workloadKinds = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
