@@ -46,9 +46,25 @@ describe('the release with the real dapr chart', () => {
     expect(established.code, established.stderr).toBe(0);
     const namespace = await cluster.namespace('dry-run-dapr');
     const chart = await chartCopy({ subcharts: daprChartsDir() });
-    const result = await serverDryRun({ chart, set: ['dapr.enabled=true'] }, namespace);
+    const result = await serverDryRun({ chart, set: ['dapr.enabled=true', 'daprComponents.enabled=true'] }, namespace);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('component.dapr.io/pubsub-kafka created');
+    expect(result.stdout).toContain('component.dapr.io/statestore created');
     expect(result.stdout).toContain('statefulset.apps/dapr-scheduler-server created (server dry run)');
     expect(result.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)');
+  });
+});
+
+describe('the Component CRD schema', () => {
+  it('is enforced, so the check above can fail', async () => {
+    const installed = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds', 'components.yaml')]);
+    expect(installed.code, installed.stderr).toBe(0);
+    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io']);
+    const namespace = await cluster.namespace('dry-run-component');
+    const component = parseObjects(await renderText({ namespace, set: ['daprComponents.enabled=true'] })).find((object) => object.kind === 'Component')!;
+    delete (component['spec'] as { version?: string }).version;
+    const result = await cluster.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], JSON.stringify(component));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('spec.version: Required value');
   });
 });

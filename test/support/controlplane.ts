@@ -52,17 +52,15 @@ export class Cluster {
    * Sends rendered objects to the API server: what Pods depend on (ServiceAccounts, ConfigMaps,
    * Services, RBAC...) is created for real, then the workloads and admission webhooks go as a
    * server-side dry run, which still runs validation and admission (PodSecurity, ServiceAccount)
-   * on them.
+   * on them. The output is both steps'.
    */
   async serverDryRun(objects: readonly K8sObject[], namespace: string): Promise<Finished> {
     const dryRunOnly = (object: K8sObject) => workloadKinds.has(object.kind) || object.kind.endsWith('WebhookConfiguration');
     const toYaml = (selected: readonly K8sObject[]) => selected.map((object) => JSON.stringify(object)).join('\n---\n');
-    const dependencies = objects.filter((object) => !dryRunOnly(object));
-    if (dependencies.length > 0) {
-      const created = await this.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(dependencies));
-      if (created.code !== 0) return created;
-    }
-    return this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml(objects.filter(dryRunOnly)));
+    const created = await this.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(objects.filter((object) => !dryRunOnly(object))));
+    if (created.code !== 0) return created;
+    const dryRun = await this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml(objects.filter(dryRunOnly)));
+    return { code: dryRun.code, stdout: created.stdout + dryRun.stdout, stderr: created.stderr + dryRun.stderr };
   }
 
   /** A new namespace for one test, optionally enforcing a Pod Security Standard. */

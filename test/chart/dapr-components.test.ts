@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { expectedTables } from '../../hooks/postgres/schema.js';
+import { find, render, type K8sObject } from '../support/chart.js';
+
+interface ComponentSpec {
+  type: string;
+  version: string;
+  metadata: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[];
+}
+const componentSpec = (object: K8sObject) => object['spec'] as ComponentSpec;
+const metadata = (object: K8sObject) => Object.fromEntries(componentSpec(object).metadata.map((entry) => [entry.name, entry.value ?? entry.secretKeyRef]));
+const enabled = ['daprComponents.enabled=true'];
+
+describe('the Dapr components', () => {
+  it('are named as services expect, and point at the release\'s Kafka and PostgreSQL', async () => {
+    const objects = await render({ set: enabled });
+    const pubsub = find(objects, 'Component', 'pubsub-kafka');
+    expect(componentSpec(pubsub)).toMatchObject({ type: 'pubsub.kafka', version: 'v1' });
+    expect(metadata(pubsub)).toEqual({
+      brokers: 'learnflow-kafka.learnflow.svc.cluster.local:9092',
+      consumerGroup: 'learnflow-services',
+      authType: 'none',
+      version: '3.9.0',
+    });
+    const statestore = find(objects, 'Component', 'statestore');
+    expect(componentSpec(statestore)).toMatchObject({ type: 'state.postgresql', version: 'v1' });
+    expect(metadata(statestore)).toEqual({
+      connectionString: 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432 user=learnflow database=learnflow sslmode=disable',
+      password: { name: 'learnflow-credentials', key: 'password' },
+      tableName: 'dapr_state',
+      metadataTableName: 'dapr_metadata',
+    });
+  });
+
+  it('keep Dapr\'s tables apart from the schema\'s', async () => {
+    const statestore = find(await render({ set: enabled }), 'Component', 'statestore');
+    const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']];
+    for (const table of tables) expect(Object.keys(expectedTables).concat('pgmigrations')).not.toContain(table);
+  });
+
+  it('take scopes from values, and none means every app', async () => {
+    const scoped = await render({ set: [...enabled, 'daprComponents.pubsub.scopes={triage-service,concepts-service}'] });
+    expect(find(scoped, 'Component', 'pubsub-kafka')['scopes']).toEqual(['triage-service', 'concepts-service']);
+    expect(find(scoped, 'Component', 'statestore')['scopes']).toBeUndefined();
+  });
+
+  it('follow an external Kafka, a user-managed Secret, and are off by default', async () => {
+    const objects = await render({
+      set: [...enabled, 'kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092', 'global.learnflow.credentialsSecret=team-secrets'],
+    });
+    expect(metadata(find(objects, 'Component', 'pubsub-kafka'))['brokers']).toBe('kafka.shared:9092');
+    expect(metadata(find(objects, 'Component', 'statestore'))['password']).toEqual({ name: 'team-secrets', key: 'password' });
+    expect((await render()).filter((object) => object.kind === 'Component')).toEqual([]);
+  });
+});
