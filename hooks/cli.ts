@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { credentialsCommand } from './commands/credentials.js';
+import { daprCheckCommand } from './commands/dapr-check.js';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresCheckCommand } from './commands/postgres-check.js';
@@ -19,6 +20,7 @@ await yargs(hideBin(process.argv))
   .command(postgresMigrateCommand)
   .command(postgresSeedCommand)
   .command(postgresCheckCommand)
+  .command(daprCheckCommand)
   .demandCommand(1, 'name a command')
   .strict()
   .fail((message, error) => {

@@ -10,6 +10,9 @@ export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
 # The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
 export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION
+# daprd with LearnFlow's components, keyed by what it is built from.
+_learnflow_daprd=$(cat "$_learnflow_root"/scripts/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
+export LEARNFLOW_DAPRD_DIR=$LEARNFLOW_CACHE/daprd/$DAPR_VERSION-$_learnflow_daprd
 # The control plane's Kubernetes version is the one its Go module requires.
 KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/controlplane/go.mod")
 # Keyed by what the binaries are built from, so a changed recipe builds anew.
@@ -20,4 +23,4 @@ case ":$PATH:" in
   *":$LEARNFLOW_HELM_DIR:"*) ;;
   *) export PATH=$LEARNFLOW_HELM_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
 esac
-unset _learnflow_root _learnflow_recipe
+unset _learnflow_root _learnflow_recipe _learnflow_daprd

@@ -5,6 +5,7 @@
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
 #   the dapr chart from the Dapr Go module (the tests render the release with it)
+#   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
 # Node packages are installed by `npm ci`, not here.
@@ -82,3 +83,4 @@ install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
 bash "$here/controlplane/build.sh"
+bash "$here/dapr/build.sh"

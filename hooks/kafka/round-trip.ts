@@ -18,17 +18,23 @@ export const checkPrefix = 'learnflow.check.';
  * and the catalogue's topics are not touched.
  */
 export async function roundTrip(kafka: Kafka, admin: Admin, options: RoundTripOptions): Promise<{ elapsedMs: number }> {
-  const runId = randomUUID();
-  const topic = `${checkPrefix}${runId}`;
-  const groupId = `learnflow-check-${runId}`;
   const started = Date.now();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  const topic = await createTemporaryTopic(admin);
+  const runId = topic.slice(checkPrefix.length);
+  const groupId = `learnflow-check-${runId}`;
   try {
     await produceAndReceive(kafka, topic, groupId, runId, options);
     return { elapsedMs: Date.now() - started };
   } finally {
-    await cleanUp(admin, topic, groupId, options.logger);
+    await removeTemporary(admin, { topic, groupId }, options.logger);
   }
+}
+
+/** Creates a topic for one check, named under checkPrefix; returns its name. */
+export async function createTemporaryTopic(admin: Admin): Promise<string> {
+  const topic = `${checkPrefix}${randomUUID()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+  return topic;
 }
 
 async function produceAndReceive(kafka: Kafka, topic: string, groupId: string, runId: string, options: RoundTripOptions): Promise<void> {
@@ -58,8 +64,12 @@ async function produceAndReceive(kafka: Kafka, topic: string, groupId: string, r
   }
 }
 
-async function cleanUp(admin: Admin, topic: string, groupId: string, logger: Logger): Promise<void> {
-  const results = await Promise.allSettled([admin.deleteTopics({ topics: [topic] }), admin.deleteGroups([groupId])]);
+/** Removes a check's temporary topic (and consumer group); what cannot be removed is logged, not thrown. */
+export async function removeTemporary(admin: Admin, { topic, groupId }: { topic: string; groupId?: string }, logger: Logger): Promise<void> {
+  const results = await Promise.allSettled([
+    admin.deleteTopics({ topics: [topic] }),
+    ...(groupId ? [admin.deleteGroups([groupId])] : []),
+  ]);
   for (const result of results) {
     if (result.status === 'rejected' && !neverCreated(result.reason)) {
       logger.warn({ topic, groupId, err: result.reason }, 'could not remove the temporary check topic or group; it is safe to delete by hand');

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HookError } from '../lib/hook-error.js';
+import type { Logger } from '../lib/logger.js';
+import { DaprSidecar, SidecarUnreachable, type SidecarResponse } from './sidecar.js';
+
+export interface DaprCheckOptions {
+  pubsub: string;
+  statestore: string;
+  /** The temporary topic, created before the app listens (Dapr does not create topics). */
+  topic: string;
+  appPort: number;
+  sidecar: DaprSidecar;
+  /** How long to wait for the sidecar, and then for the message to come back. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+const route = '/learnflow-check';
+
+/**
+ * The app side of the Dapr check: a subscription (served to the sidecar at /dapr/subscribe) to
+ * the temporary topic, and the messages delivered to it.
+ */
+export class SubscriberApp {
+  private readonly server: Server;
+  private readonly received = new Map<string, () => void>();
+
+  constructor(private readonly pubsub: string, private readonly topic: string) {
+    this.server = createServer((request, response) => {
+      if (request.method === 'GET' && request.url === '/dapr/subscribe') {
+        response.setHeader('content-type', 'application/json');
+        response.end(JSON.stringify([{ pubsubname: this.pubsub, topic: this.topic, route }]));
+        return;
+      }
+      if (request.method === 'POST' && request.url === route) {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { data?: { runId?: string } };
+          if (event.data?.runId) this.received.get(event.data.runId)?.();
+          response.setHeader('content-type', 'application/json');
+          response.end(JSON.stringify({ status: 'SUCCESS' }));
+        });
+        return;
+      }
+      response.statusCode = 404;
+      response.end();
+    });
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, resolve);
+    });
+  }
+
+  /** Resolves when a message carrying runId arrives. */
+  delivery(runId: string): Promise<void> {
+    return new Promise((resolve) => this.received.set(runId, resolve));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/**
+ * Waits for the sidecar, then checks that both components are loaded, that state can be saved,
+ * read and deleted, and that a message published to the temporary topic comes back through the
+ * subscription. The first failure throws, naming what to look at.
+ */
+export async function checkDapr(app: SubscriberApp, options: DaprCheckOptions): Promise<void> {
+  const { sidecar, logger } = options;
+  const deadline = Date.now() + options.timeoutMs;
+  await waitForSidecar(sidecar, deadline);
+  logger.info({ check: 'sidecar', ok: true }, `the Dapr sidecar answers at ${sidecar.address}`);
+
+  const metadata = await sidecar.call('GET', '/v1.0/metadata');
+  const loaded = ((metadata.body as { components?: { name: string; type: string }[] })?.components ?? []).map((component) => component.name);
+  const missing = [options.pubsub, options.statestore].filter((name) => !loaded.includes(name));
+  if (missing.length > 0) {
+    throw new HookError(
+      `component(s) ${missing.join(', ')} not loaded by the sidecar (loaded: ${loaded.join(', ') || 'none'})`,
+      "check `kubectl get components`, that each component's scopes include this app id, and the daprd container's log for a component that failed to initialise",
+    );
+  }
+  logger.info({ check: 'components', ok: true, loaded }, `components ${options.pubsub} and ${options.statestore} are loaded`);
+
+  await stateRoundTrip(sidecar, options.statestore);
+  logger.info({ check: 'state', ok: true }, `state saved, read and deleted through ${options.statestore}`);
+
+  await pubsubRoundTrip(app, options, deadline);
+  logger.info({ check: 'pubsub', ok: true }, `a message published through ${options.pubsub} came back through the subscription`);
+}
+
+/**
+ * Publishes to the temporary topic until a message comes back. A new subscription starts at the
+ * newest offset once its consumer has joined the group, so a message published before that is
+ * never delivered: publishing again every two seconds is what makes the check dependable.
+ */
+async function pubsubRoundTrip(app: SubscriberApp, options: DaprCheckOptions, deadline: number): Promise<void> {
+  const runId = randomUUID();
+  let delivered = false;
+  const delivery = app.delivery(runId).then(() => (delivered = true));
+  while (!delivered && Date.now() < deadline) {
+    const published = await options.sidecar.call('POST', `/v1.0/publish/${options.pubsub}/${options.topic}`, { runId });
+    expectOk(published, `publishing to ${options.topic} through ${options.pubsub}`, 'check that Kafka is reachable from the sidecar');
+    await Promise.race([delivery, sleep(2_000)]);
+  }
+  if (!delivered) {
+    throw new HookError(
+      `messages published to ${options.topic} through ${options.pubsub} were not delivered back in time`,
+      "check the daprd container's log for the subscription, and that the consumer group can join (Kafka's __consumer_offsets topic)",
+    );
+  }
+}
+
+async function waitForSidecar(sidecar: DaprSidecar, deadline: number): Promise<void> {
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const health = await sidecar.call('GET', '/v1.0/healthz');
+      if (health.status === 204 || health.status === 200) return;
+      last = `it answered ${health.status}`;
+    } catch (error) {
+      if (!(error instanceof SidecarUnreachable)) throw error;
+      last = error.message;
+    }
+    await sleep(500);
+  }
+  throw new HookError(
+    `the Dapr sidecar was not ready in time: ${last}`,
+    'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and its log: a component that fails to initialise stops it',
+  );
+}
+
+async function stateRoundTrip(sidecar: DaprSidecar, store: string): Promise<void> {
+  const key = `learnflow-check-${randomUUID()}`;
+  const hint = 'check the state store component, the credentials Secret it reads, and that PostgreSQL is reachable';
+  expectOk(await sidecar.call('POST', `/v1.0/state/${store}`, [{ key, value: { check: true } }]), `saving state in ${store}`, hint);
+  const read = await sidecar.call('GET', `/v1.0/state/${store}/${key}`);
+  expectOk(read, `reading state from ${store}`, hint);
+  if ((read.body as { check?: boolean })?.check !== true) throw new HookError(`state read back from ${store} differs from what was saved`, hint);
+  expectOk(await sidecar.call('DELETE', `/v1.0/state/${store}/${key}`), `deleting state from ${store}`, hint);
+}
+
+function expectOk(response: SidecarResponse, what: string, hint: string): void {
+  if (response.status >= 200 && response.status < 300) return;
+  const detail = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
+  throw new HookError(`${what} failed: the sidecar answered ${response.status}: ${detail}`, hint);
+}
