@@ -10,7 +10,6 @@ export interface DaprCheckOptions {
   statestore: string;
   /** The temporary topic, created before the app listens (Dapr does not create topics). */
   topic: string;
-  appPort: number;
   sidecar: DaprSidecar;
   /** How long to wait for the sidecar, and then for the message to come back. */
   timeoutMs: number;
@@ -133,7 +132,7 @@ async function waitForSidecar(sidecar: DaprSidecar, deadline: number): Promise<v
   }
   throw new HookError(
     `the Dapr sidecar was not ready in time: ${last}`,
-    'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and its log: a component that fails to initialise stops it',
+    "check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and its log: a component that fails to initialise stops it (the state store when PostgreSQL is unreachable or rejects the password, the pub/sub when Kafka is unreachable)",
   );
 }
 
