@@ -9,11 +9,10 @@ interface ComponentSpec {
 }
 const componentSpec = (object: K8sObject) => object['spec'] as ComponentSpec;
 const metadata = (object: K8sObject) => Object.fromEntries(componentSpec(object).metadata.map((entry) => [entry.name, entry.value ?? entry.secretKeyRef]));
-const enabled = ['daprComponents.enabled=true'];
 
 describe('the Dapr components', () => {
   it('are named as services expect, and point at the release\'s Kafka and PostgreSQL', async () => {
-    const objects = await render({ set: enabled });
+    const objects = await render();
     const pubsub = find(objects, 'Component', 'pubsub-kafka');
     expect(componentSpec(pubsub)).toMatchObject({ type: 'pubsub.kafka', version: 'v1' });
     expect(metadata(pubsub)).toEqual({
@@ -33,23 +32,23 @@ describe('the Dapr components', () => {
   });
 
   it('keep Dapr\'s tables apart from the schema\'s', async () => {
-    const statestore = find(await render({ set: enabled }), 'Component', 'statestore');
+    const statestore = find(await render(), 'Component', 'statestore');
     const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']];
     for (const table of tables) expect(Object.keys(expectedTables).concat('pgmigrations')).not.toContain(table);
   });
 
   it('take scopes from values, and none means every app', async () => {
-    const scoped = await render({ set: [...enabled, 'daprComponents.pubsub.scopes={triage-service,concepts-service}'] });
+    const scoped = await render({ set: ['daprComponents.pubsub.scopes={triage-service,concepts-service}'] });
     expect(find(scoped, 'Component', 'pubsub-kafka')['scopes']).toEqual(['triage-service', 'concepts-service']);
     expect(find(scoped, 'Component', 'statestore')['scopes']).toBeUndefined();
   });
 
-  it('follow an external Kafka, a user-managed Secret, and are off by default', async () => {
+  it('follow an external Kafka and a user-managed Secret, and can be turned off', async () => {
     const objects = await render({
-      set: [...enabled, 'kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092', 'global.learnflow.credentialsSecret=team-secrets'],
+      set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092', 'global.learnflow.credentialsSecret=team-secrets'],
     });
     expect(metadata(find(objects, 'Component', 'pubsub-kafka'))['brokers']).toBe('kafka.shared:9092');
     expect(metadata(find(objects, 'Component', 'statestore'))['password']).toEqual({ name: 'team-secrets', key: 'password' });
-    expect((await render()).filter((object) => object.kind === 'Component')).toEqual([]);
+    expect((await render({ set: ['daprComponents.enabled=false'] })).filter((object) => object.kind === 'Component')).toEqual([]);
   });
 });

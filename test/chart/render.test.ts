@@ -33,10 +33,13 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
   it('renders the hooks, their inputs and the checks', async () => {
     const objects = await render(options);
     expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
+      'Component/pubsub-kafka',
+      'Component/statestore',
       'ConfigMap/learnflow-kafka-topics',
       'ConfigMap/learnflow-migrations',
       'ConfigMap/learnflow-seeds',
       'Job/learnflow-credentials-hook',
+      'Job/learnflow-dapr-check',
       'Job/learnflow-kafka-topics',
       'Job/learnflow-postgres-migrate',
       'Job/learnflow-postgres-seed',
@@ -57,6 +60,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     expect(hook('Job', 'learnflow-postgres-migrate')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '10' });
     expect(hook('Job', 'learnflow-postgres-seed')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '20' });
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check']) expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
+    expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
   });
 });
 
@@ -87,7 +91,7 @@ describe('the rendered topic catalogue', () => {
 describe('hook and test Pods', () => {
   it('meet the restricted Pod Security Standard and have requests and limits; only the credentials hook gets an API token', async () => {
     const pods = podSpecs(await render());
-    expect(pods).toHaveLength(6);
+    expect(pods).toHaveLength(7);
     for (const [name, spec] of pods) {
       expect(spec.automountServiceAccountToken, name).toBe(name === 'Job/learnflow-credentials-hook');
       expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -143,9 +147,10 @@ describe('names', () => {
 
   it('turn each part off with its own switch', async () => {
     const names = async (set: string[]) => (await render({ set })).map((object) => object.metadata.name);
-    expect((await names(['kafkaTopics.enabled=false'])).filter((name) => name.includes('kafka'))).toEqual([]);
+    expect((await names(['kafkaTopics.enabled=false'])).filter((name) => name.startsWith('learnflow-kafka'))).toEqual([]);
     expect((await names(['database.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
-    expect(await names(['kafkaTopics.enabled=false', 'database.enabled=false', 'credentials.hook.enabled=false'])).toEqual([]);
+    expect((await names(['daprComponents.enabled=false'])).filter((name) => ['pubsub-kafka', 'statestore', 'learnflow-dapr-check'].includes(name))).toEqual([]);
+    expect(await names(['kafkaTopics.enabled=false', 'database.enabled=false', 'credentials.hook.enabled=false', 'daprComponents.enabled=false'])).toEqual([]);
   });
 });

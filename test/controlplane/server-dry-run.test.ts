@@ -1,5 +1,4 @@
 import { describe, expect, inject, it } from 'vitest';
-import { join } from 'node:path';
 import { chartCopy, daprChartsDir, parseObjects, renderText, subchartsDir, type RenderOptions } from '../support/chart.js';
 import { Cluster } from '../support/controlplane.js';
 
@@ -39,29 +38,21 @@ describe('the API server rejects what a restricted namespace forbids', () => {
 });
 
 describe('the release with the real dapr chart', () => {
-  it('is accepted by the API server, the Dapr CRDs (from the chart) installed first', async () => {
-    const installed = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds')]);
-    expect(installed.code, installed.stderr).toBe(0);
-    const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io', 'crd/configurations.dapr.io']);
-    expect(established.code, established.stderr).toBe(0);
+  it('is accepted by the API server (the suite installed the chart\'s CRDs first)', async () => {
     const namespace = await cluster.namespace('dry-run-dapr');
-    const chart = await chartCopy({ subcharts: daprChartsDir() });
-    const result = await serverDryRun({ chart, set: ['dapr.enabled=true', 'daprComponents.enabled=true'] }, namespace);
+    const result = await serverDryRun({ chart: await chartCopy({ subcharts: daprChartsDir() }) }, namespace);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('component.dapr.io/pubsub-kafka created');
-    expect(result.stdout).toContain('component.dapr.io/statestore created');
     expect(result.stdout).toContain('statefulset.apps/dapr-scheduler-server created (server dry run)');
     expect(result.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)');
+    expect(result.stdout).toContain('component.dapr.io/pubsub-kafka created');
+    expect(result.stdout).toContain('component.dapr.io/statestore created');
   });
 });
 
 describe('the Component CRD schema', () => {
   it('is enforced, so the check above can fail', async () => {
-    const installed = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds', 'components.yaml')]);
-    expect(installed.code, installed.stderr).toBe(0);
-    await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io']);
     const namespace = await cluster.namespace('dry-run-component');
-    const component = parseObjects(await renderText({ namespace, set: ['daprComponents.enabled=true'] })).find((object) => object.kind === 'Component')!;
+    const component = parseObjects(await renderText({ namespace })).find((object) => object.kind === 'Component')!;
     delete (component['spec'] as { version?: string }).version;
     const result = await cluster.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], JSON.stringify(component));
     expect(result.code).not.toBe(0);

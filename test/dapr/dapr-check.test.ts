@@ -23,7 +23,7 @@ const inClusterPostgres = 'host=learnflow-postgresql.learnflow.svc.cluster.local
  */
 async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
   const objects = await render({
-    set: ['daprComponents.enabled=true', `database.name=${db.database}`, `database.user=${db.user}`, `tests.dapr.timeoutSeconds=${timeoutSeconds}`],
+    set: [`database.name=${db.database}`, `database.user=${db.user}`, `tests.dapr.timeoutSeconds=${timeoutSeconds}`],
   });
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { K8sObject } from './chart.js';
+import { join } from 'node:path';
+import { daprChartsDir, type K8sObject } from './chart.js';
 import { controlplaneScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { run, runOk, type Finished } from './process.js';
@@ -75,3 +76,12 @@ export class Cluster {
 }
 
 const workloadKinds = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+/** Dapr's CRDs from the dapr chart, established, as Helm installs a chart's crds/ before the rest. */
+export async function installDaprCrds(kubeconfig: string): Promise<void> {
+  const cluster = new Cluster(kubeconfig);
+  const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds')]);
+  if (applied.code !== 0) throw new Error(`installing Dapr's CRDs: ${applied.stderr}`);
+  const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io', 'crd/configurations.dapr.io', 'crd/subscriptions.dapr.io']);
+  if (established.code !== 0) throw new Error(`Dapr's CRDs not established: ${established.stderr}`);
+}

@@ -1,14 +1,14 @@
 import { access } from 'node:fs/promises';
 import type { TestProject } from 'vitest/node';
 import './provided-context.js';
-import { ControlPlane } from './controlplane.js';
+import { ControlPlane, installDaprCrds } from './controlplane.js';
 import { KafkaServer, kafkaModes, type KafkaMode } from './kafka-server.js';
 import { cliPath } from './paths.js';
 import { PostgresServer } from './postgres-server.js';
 
 /**
  * Starts, for the whole suite, one real Kafka per mode, one real PostgreSQL and one real
- * Kubernetes control plane.
+ * Kubernetes control plane with Dapr's CRDs (as the dapr chart's crds/ installs them).
  * There is no fallback: without the tools (scripts/install-tools.sh) the suite fails here,
  * saying so.
  */
@@ -23,6 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   ]);
   project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
   project.provide('kubeconfig', controlPlane.kubeconfig);
+  await installDaprCrds(controlPlane.kubeconfig);
   project.provide('postgres', await postgres.address());
   return async () => {
     await Promise.all([controlPlane, postgres, ...brokers].map((server) => server.delete()));
