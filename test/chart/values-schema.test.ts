@@ -17,6 +17,10 @@ describe('values.schema.json and template checks reject bad values with a messag
     ['an unknown key in database', ['database.testUser=false'], "at '/database': additional properties 'testUser' not allowed"],
     ['a database host with a port', ['database.host=db:5432'], "at '/database/host'"],
     ['a port out of range', ['database.port=70000'], "at '/database/port': maximum: got 70,000, want 65,535"],
+    ['an invalid Dapr component name', ['daprComponents.pubsub.name=Pub_Sub'], "at '/daprComponents/pubsub/name'"],
+    ['a Kafka protocol version that is not x.y.z', ['daprComponents.pubsub.kafkaVersion=latest'], "at '/daprComponents/pubsub/kafkaVersion'"],
+    ['a state table name that is not an identifier', ['daprComponents.statestore.tableName=dapr-state'], "at '/daprComponents/statestore/tableName'"],
+    ['an unknown key in tests.dapr', ['tests.dapr.appID=x'], "at '/tests/dapr': additional properties 'appID' not allowed"],
     ['an invalid credentials Secret name', ['global.learnflow.credentialsSecret=My_Secret'], "at '/global/learnflow/credentialsSecret'"],
   ])('%s', async (_case, set, message) => {
     expect(await renderError({ set })).toContain(message);
