@@ -31,6 +31,19 @@ describe('the Dapr components', () => {
     });
   });
 
+  it('authenticate with SCRAM when the Kafka client listener uses SASL, the password by secretKeyRef', async () => {
+    const pubsub = find(await render({ set: ['kafka.listeners.client.protocol=SASL_PLAINTEXT'] }), 'Component', 'pubsub-kafka');
+    expect(metadata(pubsub)).toMatchObject({
+      authType: 'password',
+      saslMechanism: 'SHA-512',
+      saslUsername: 'learnflow',
+      saslPassword: { name: 'learnflow-kafka-user-passwords', key: 'system-user-password' },
+      disableTls: 'true',
+    });
+    const overTls = find(await render({ set: ['kafka.listeners.client.protocol=SASL_SSL'] }), 'Component', 'pubsub-kafka');
+    expect(metadata(overTls)['disableTls']).toBeUndefined();
+  });
+
   it('keep Dapr\'s tables apart from the schema\'s', async () => {
     const statestore = find(await render(), 'Component', 'statestore');
     const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']];
