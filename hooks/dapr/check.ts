@@ -37,9 +37,10 @@ export class SubscriberApp {
         const chunks: Buffer[] = [];
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
         request.on('end', () => {
-          const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { data?: { runId?: string } };
-          if (event.data?.runId) this.received.get(event.data.runId)?.();
+          const runId = runIdOf(Buffer.concat(chunks).toString('utf8'));
+          if (runId) this.received.get(runId)?.();
           response.setHeader('content-type', 'application/json');
+          // Anything else on the topic is acknowledged and dropped: it is not ours to retry.
           response.end(JSON.stringify({ status: 'SUCCESS' }));
         });
         return;
@@ -63,6 +64,16 @@ export class SubscriberApp {
 
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** The runId in a delivered CloudEvent's data, if it is one of ours. */
+export function runIdOf(body: string): string | undefined {
+  try {
+    const event = JSON.parse(body) as { data?: { runId?: unknown } };
+    return typeof event.data?.runId === 'string' ? event.data.runId : undefined;
+  } catch {
+    return undefined;
   }
 }
 
