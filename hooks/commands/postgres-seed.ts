@@ -21,27 +21,37 @@ export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<type
   handler: (args) =>
     runHook(args, async (logger) => {
       const seeds = await loadSeeds(args.seedsDir, args.testUsers);
-      const users = await Promise.all(seeds.users.map(async (seed) => ({ seed, password: await userPassword(seed, args.credentialsDir) })));
+      const users = await testUserPasswords(seeds.users, args.credentialsDir);
       logger.info({ host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length }, 'seeding the database');
       const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
       logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
     }),
 };
 
-async function userPassword(user: UserSeed, credentialsDir: string | undefined): Promise<string> {
+/** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */
+async function testUserPasswords(users: readonly UserSeed[], credentialsDir: string | undefined): Promise<{ seed: UserSeed; password: string }[]> {
+  if (users.length === 0) return [];
   if (!credentialsDir) {
     throw new HookError('test users need their passwords', 'pass --credentials-dir (the mounted credentials Secret), or --no-test-users', ExitCode.invalidInput);
   }
-  const path = join(credentialsDir, user.passwordKey);
-  try {
-    const password = (await readFile(path, 'utf8')).trim();
-    if (password.length < 8) throw new Error('it is shorter than 8 characters');
-    return password;
-  } catch (error) {
+  const read = await Promise.all(
+    users.map(async (seed) => {
+      const path = join(credentialsDir, seed.passwordKey);
+      try {
+        const password = (await readFile(path, 'utf8')).trim();
+        return password.length < 8 ? { seed, problem: `${path} is shorter than 8 characters` } : { seed, password };
+      } catch (error) {
+        return { seed, problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${path} is missing` : `${path}: ${(error as Error).message}` };
+      }
+    }),
+  );
+  const unusable = read.filter((entry): entry is { seed: UserSeed; problem: string } => 'problem' in entry);
+  if (unusable.length > 0) {
     throw new HookError(
-      `no usable password for test user ${user.email} in ${path}: ${(error as Error).message}`,
-      `the credentials Secret needs the key ${user.passwordKey}; or turn test users off (postgresql.seed.testUsers=false)`,
+      `no usable password for test user(s): ${unusable.map(({ seed, problem }) => `${seed.email} (${problem})`).join('; ')}`,
+      `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; or turn test users off (database.testUsers.enabled=false)`,
       ExitCode.invalidInput,
     );
   }
+  return read as { seed: UserSeed; password: string }[];
 }

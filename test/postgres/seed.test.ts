@@ -97,11 +97,11 @@ describe('the seed data against a real PostgreSQL', () => {
     expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
   });
 
-  it('names the missing Secret key of a test user password', async () => {
+  it('names every missing Secret key of the test users at once', async () => {
     const db = await migratedDatabase();
     const result = await seed(db, { 'test-admin-password': 'admin-secret-1' });
     expect(result.code).toBe(2);
-    expect(result.lines.at(-1)?.msg).toContain('no usable password for test user teacher@learnflow.com');
-    expect(result.lines.at(-1)?.hint).toContain('the credentials Secret needs the key test-teacher-password');
+    expect(result.lines.at(-1)?.msg).toMatch(/^no usable password for test user\(s\): teacher@learnflow.com \(.*test-teacher-password is missing\); student@learnflow.com \(.*test-student-password is missing\)$/);
+    expect(result.lines.at(-1)?.hint).toContain('the credentials Secret needs the key(s) test-teacher-password, test-student-password');
   });
 });
