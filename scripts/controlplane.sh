@@ -113,7 +113,7 @@ start() { # start NAME PORT
     --service-cluster-ip-range 10.0.0.0/24 \
     --authorization-mode Node,RBAC \
     --cert-dir "$dir/pki"
-  wait_until kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
+  wait_apiserver
 
   start_process kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$dir/controller-manager.kubeconfig" \
@@ -135,15 +135,16 @@ start() { # start NAME PORT
   start_process kwok "$bin/kwok" --kubeconfig "$dir/kwok.kubeconfig" --manage-all-nodes=true \
     --node-lease-duration-seconds 40 "${stages[@]}"
   "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
-  wait_ready
+  wait_node
   trap - EXIT
   echo "$dir/admin.kubeconfig"
 }
 
-wait_ready() { # the API server answers ready and the simulated node is Ready
-  local kubectl=("$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig")
-  wait_until kube-apiserver kube-apiserver "${kubectl[@]}" get --raw /readyz
-  wait_until "a Ready node" kwok "${kubectl[@]}" wait --for=condition=Ready node/learnflow-test-node --timeout=1s
+wait_apiserver() { wait_until kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz; }
+
+wait_node() {
+  wait_until "a Ready node" kwok "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" \
+    wait --for=condition=Ready node/learnflow-test-node --timeout=1s
 }
 
 stop_all() {
@@ -156,7 +157,7 @@ name=$2
 dir=$LEARNFLOW_STATE/controlplane/$name
 case "$1" in
   start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
-  wait) need_binaries; wait_ready ;;
+  wait) need_binaries; wait_apiserver; wait_node ;;
   stop) stop_all ;;
   delete) stop_all; rm -rf "$dir" ;;
   *) usage ;;
