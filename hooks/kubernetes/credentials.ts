@@ -3,7 +3,7 @@ import { HookError } from '../lib/hook-error.js';
 import type { ApiResponse, KubernetesClient } from './client.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
-export function randomPassword(): string {
+function randomPassword(): string {
   return randomBytes(32).toString('base64url');
 }
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { TopicSeed, UserSeed } from './seeds.js';
 
 /** bcrypt's cost factor for test users' password hashes (CATALOGUE.md asks for 10 or more). */
-export const bcryptCost = 12;
+const bcryptCost = 12;
 
 // Seeding runs in one transaction under this lock: concurrent runs queue, and a run cut short
 // leaves nothing half-written.

@@ -12,7 +12,7 @@ export interface TopicSeed {
 }
 
 export const roles = ['student', 'teacher', 'admin'] as const;
-export const learningPaces = ['slow', 'medium', 'fast'] as const;
+const learningPaces = ['slow', 'medium', 'fast'] as const;
 
 /** A test user; its password is the credentials Secret's key `passwordKey`. */
 export interface UserSeed {

@@ -67,7 +67,7 @@ export interface RenderOptions {
   chart?: string;
 }
 
-export function templateArgs(options: RenderOptions, chart: string): string[] {
+function templateArgs(options: RenderOptions, chart: string): string[] {
   return [
     'template',
     options.release ?? 'learnflow',

@@ -47,7 +47,7 @@ export function startCli(args: readonly string[], env: Record<string, string>, o
   });
 }
 
-export function parseLines(stdout: string): LogLine[] {
+function parseLines(stdout: string): LogLine[] {
   return stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))

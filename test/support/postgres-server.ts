@@ -90,7 +90,7 @@ export async function freshDatabase(server: PostgresAddress): Promise<TestDataba
   };
 }
 
-export async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
+async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
   const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
   await client.connect();
   try {
