@@ -103,10 +103,11 @@ start() { # start NAME MODE PORT
     wait_port $((port + 1)) "$dir/zookeeper.pid" "$dir/zookeeper.log"
   elif [ ! -f "$dir/data/meta.properties" ]; then
     # A KRaft log directory is formatted once with a cluster id; a restart keeps it.
+    # "--cluster-id=" because a random id may begin with "-", which would read as an option.
     local cluster_id
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
     java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
+      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" \
       >>"$dir/kafka.log" 2>&1 || die "formatting the KRaft log directory failed (log: $dir/kafka.log)"
   fi
   [ "$mode" = zookeeper ] && wait_for_session_expiry
