@@ -23,4 +23,4 @@ COPY migrations ./migrations
 COPY seeds ./seeds
 # The image's "node" user; the chart's securityContext runs as the same uid and gid.
 USER 1000:1000
-ENTRYPOINT ["node", "/app/dist/cli.js"]
+ENTRYPOINT ["node", "/app/dist/hooks/cli.js"]

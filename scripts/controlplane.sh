@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real Kubernetes control plane on loopback for the test suite: etcd, kube-apiserver,
 # kube-controller-manager and kube-scheduler (built by controlplane/build.sh), and KWOK simulating
-# the node: Pods are scheduled and reported Running; Job Pods and helm test Pods Succeeded.
+# two nodes: Pods are scheduled and reported Running; Job Pods and helm test Pods Succeeded; the
+# failures a kubelet reports are simulated on request (controlplane/kwok-test-pods.yaml).
 #
 #   controlplane.sh start NAME PORT        start instance NAME: kube-apiserver on PORT, etcd on
 #                                          PORT+1 (clients) and PORT+2 (peers); prints the kubeconfig
@@ -142,10 +143,14 @@ start() { # start NAME PORT
 
 wait_apiserver() { wait_until kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz; }
 
-wait_node() {
-  wait_until "a Ready node" kwok "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" \
-    wait --for=condition=Ready node/learnflow-test-node --timeout=1s
+# Ready, and untainted: the node lifecycle controller lifts its not-ready taint a few seconds later.
+nodes_schedulable() {
+  "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" \
+    wait --for=condition=Ready node/learnflow-test-node-a node/learnflow-test-node-b --timeout=1s &&
+    [ -z "$("$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get nodes -o jsonpath='{.items[*].spec.taints}')" ]
 }
+
+wait_node() { wait_until "schedulable nodes" kwok nodes_schedulable; }
 
 stop_all() {
   for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$dir/$process.pid"; done

@@ -108,7 +108,9 @@ after `- name: ...`.
 {{- define "learnflow.hooks.container" -}}
 image: {{ include "learnflow.hooks.image" . }}
 imagePullPolicy: {{ .Values.hooks.image.pullPolicy }}
-command: ["node", "/app/dist/cli.js"]
+command: ["node", "/app/dist/hooks/cli.js"]
+# A failed hook's last log lines stay in its status, where `kubectl describe` and the deploy command read them.
+terminationMessagePolicy: FallbackToLogsOnError
 securityContext: {{- toYaml .Values.hooks.containerSecurityContext | nindent 2 }}
 resources: {{- toYaml .Values.hooks.resources | nindent 2 }}
 {{- end -}}

@@ -19,7 +19,7 @@ describe('the hooks image contents', () => {
     console.info(`hooks image payload: node_modules ${size} KiB with production dependencies only`);
 
     const file = await writeCatalogue(await chartCatalogue());
-    const result = await run(process.execPath, [join(app, 'dist/cli.js'), 'kafka-topics', '--dry-run', '--kafka-brokers', inject('kafkaBrokers').kraft, '--topics-file', file]);
+    const result = await run(process.execPath, [join(app, 'dist/hooks/cli.js'), 'kafka-topics', '--dry-run', '--kafka-brokers', inject('kafkaBrokers').kraft, '--topics-file', file]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
   });
 
@@ -27,7 +27,7 @@ describe('the hooks image contents', () => {
     const dockerfile = await readFile(join(repoRoot, 'Dockerfile'), 'utf8');
     const { runAsUser, runAsGroup } = (await chartValues()).hooks.podSecurityContext;
     expect(dockerfile).toMatch(new RegExp(`^USER ${runAsUser}:${runAsGroup}$`, 'm'));
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/cli\.js"\]$/m);
-    expect(await readFile(join(repoRoot, 'templates/_helpers.tpl'), 'utf8')).toContain('command: ["node", "/app/dist/cli.js"]');
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/hooks\/cli\.js"\]$/m);
+    expect(await readFile(join(repoRoot, 'templates/_helpers.tpl'), 'utf8')).toContain('command: ["node", "/app/dist/hooks/cli.js"]');
   });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cliPath } from './paths.js';
+import { cliPath, deployCliPath } from './paths.js';
 import { run, type Finished } from './process.js';
 
 export interface LogLine {
@@ -59,4 +59,20 @@ export function failure(result: CliResult): { msg: string; hint: string } {
   const line = result.lines.findLast((entry) => entry.level === 'error' || entry.level === 'fatal');
   if (!line) throw new Error(`no error line in:\n${result.stdout}\n${result.stderr}`);
   return { msg: line.msg, hint: line.hint ?? '' };
+}
+
+/** One JSON line of the deploy command (--output json). */
+export interface DeployEvent {
+  event: string;
+  [field: string]: unknown;
+}
+
+export interface DeployResult extends Finished {
+  events: DeployEvent[];
+}
+
+/** Runs the compiled deploy command (learnflow-infra) against the kubeconfig given. */
+export async function runDeploy(args: readonly string[], kubeconfig: string): Promise<DeployResult> {
+  const result = await run(process.execPath, [deployCliPath, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  return { ...result, events: result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as DeployEvent) };
 }

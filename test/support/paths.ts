@@ -11,7 +11,8 @@ function findRoot(start: string): string {
 }
 
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
-export const cliPath = join(repoRoot, 'dist', 'cli.js');
+export const cliPath = join(repoRoot, 'dist', 'hooks', 'cli.js');
+export const deployCliPath = join(repoRoot, 'dist', 'deploy', 'cli.js');
 export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');
 export const controlplaneScript = join(repoRoot, 'scripts', 'controlplane.sh');
 export const postgresServerScript = join(repoRoot, 'scripts', 'postgres-server.sh');

@@ -32,7 +32,7 @@ export interface LocalServices {
  */
 export async function runContainer(objects: readonly K8sObject[], spec: PodSpec, local: LocalServices) {
   const [container] = spec.containers;
-  expect(container!.command).toEqual(['node', '/app/dist/cli.js']);
+  expect(container!.command).toEqual(['node', '/app/dist/hooks/cli.js']);
   const root = await mkdtemp(join(tmpdir(), 'learnflow-pod-'));
   const mounts = new Map<string, string>();
   for (const mount of container!.volumeMounts ?? []) {

@@ -1,0 +1,41 @@
+import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
+import { chartRoot } from '../paths.js';
+import { formatTimings, formatVerify } from '../report.js';
+import { up } from '../up.js';
+import { printResult, runCommand, targetOptions } from './options.js';
+
+const options = {
+  ...targetOptions,
+  chart: { type: 'string', default: chartRoot, describe: 'Chart directory or reference' },
+  values: { alias: 'f', type: 'string', array: true, default: [] as string[], describe: 'Values files, as helm -f (e.g. profiles/production.yaml)' },
+  set: { type: 'string', array: true, default: [] as string[], describe: 'Values, as helm --set' },
+  image: { type: 'string', describe: 'Hooks image in a registry the cluster pulls from (default: build it and load it into the local kind, k3d or minikube cluster)' },
+  'create-kind-cluster': { type: 'string', describe: 'First create a local kind cluster of this name (reused if it exists) and deploy there' },
+  'stall-seconds': { type: 'number', default: 180, describe: 'How long a Pod may stay unschedulable or unable to pull its image before up stops and explains' },
+  'poll-seconds': { type: 'number', default: 2, describe: 'How often the cluster is looked at while waiting' },
+} as const satisfies Record<string, Options>;
+
+export const upCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
+  command: 'up',
+  describe: 'Check prerequisites, prepare the hooks image, install or upgrade the release, wait for it, and verify it',
+  builder: (yargs) => yargs.options(options),
+  handler: (args) =>
+    runCommand(args, async ({ progress }) => {
+      const report = await up(
+        {
+          release: args.release,
+          namespace: args.namespace,
+          context: args.kubeContext,
+          chart: args.chart,
+          valueArgs: [...args.values.flatMap((file) => ['--values', file]), ...args.set.flatMap((value) => ['--set', value])],
+          image: args.image,
+          createKindCluster: args.createKindCluster,
+          stallSeconds: args.stallSeconds,
+          pollSeconds: args.pollSeconds,
+        },
+        progress,
+      );
+      printResult(progress, report, () => [formatTimings(report.timings), '', formatVerify(report.verification), '', report.notes.trim()].join('\n'));
+      return report.ok;
+    }),
+};

@@ -1,0 +1,55 @@
+import { labelsOf, type Metadata } from './objects.js';
+
+/** The three components a user deploys and verifies. */
+export const componentNames = ['kafka', 'postgresql', 'dapr'] as const;
+export type ComponentName = (typeof componentNames)[number];
+
+/** What an object of the release is part of, and which values size it and name its image. */
+export interface Part {
+  component: ComponentName;
+  /** Human name, e.g. "Kafka broker". */
+  title: string;
+  resourcesValue: string;
+  imageValue: string;
+}
+
+const hooks = { resourcesValue: 'hooks.resources', imageValue: 'hooks.image (registry, repository, tag)' };
+const kafkaImage = 'kafka.image (registry, repository, tag)';
+const daprImage = 'dapr.global.registry and dapr.global.tag';
+
+/** Our own hook and test Pods, by their app.kubernetes.io/component label. */
+const ownParts: Record<string, Part> = {
+  'kafka-topics': { component: 'kafka', title: 'Kafka topics hook', ...hooks },
+  'kafka-check': { component: 'kafka', title: 'Kafka check', ...hooks },
+  'credentials-hook': { component: 'postgresql', title: 'credentials hook', ...hooks },
+  'postgres-migrate': { component: 'postgresql', title: 'migrations hook', ...hooks },
+  'postgres-seed': { component: 'postgresql', title: 'seed hook', ...hooks },
+  'postgres-check': { component: 'postgresql', title: 'PostgreSQL check', ...hooks },
+  'dapr-check': { component: 'dapr', title: 'Dapr check', ...hooks },
+};
+
+/**
+ * The part an object (or a Pod) of the release belongs to, from the labels the Bitnami, Dapr and
+ * our own templates put on it; undefined for anything else.
+ */
+export function partOf(object: { metadata?: Metadata }): Part | undefined {
+  const labels = labelsOf(object);
+  const name = labels['app.kubernetes.io/name'];
+  const component = labels['app.kubernetes.io/component'] ?? '';
+  if (labels['app.kubernetes.io/part-of'] === 'learnflow') return ownParts[component];
+  if (labels['app.kubernetes.io/part-of'] === 'dapr') {
+    const service = component.replaceAll('-', '_');
+    return { component: 'dapr', title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage };
+  }
+  if (name === 'zookeeper') {
+    return { component: 'kafka', title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)' };
+  }
+  if (name === 'kafka') {
+    const role = component === 'controller-eligible' ? 'controller' : 'broker';
+    return { component: 'kafka', title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage };
+  }
+  if (name === 'postgresql') {
+    return { component: 'postgresql', title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)' };
+  }
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import { DeployError } from './deploy-error.js';
+import type { Helm } from './helm.js';
+import type { Kubectl } from './kubectl.js';
+import { parseManifest } from './manifest.js';
+import type { K8sObject, PersistentVolumeClaim } from './objects.js';
+
+export interface DownReport {
+  release: string;
+  uninstalled: boolean;
+  /** Volumes and the credentials Secret: kept unless deleting data was asked for and confirmed. */
+  data: { kind: string; name: string; action: 'kept' | 'deleted' }[];
+}
+
+/** What holds the release's data: its StatefulSets' claims and the Secret the credentials hook created. */
+async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ claims: string[]; secret: string | undefined }> {
+  const manifest = parseManifest((await helm.run(['get', 'manifest', release])).stdout);
+  const prefixes = manifest
+    .filter((object) => object.kind === 'StatefulSet')
+    .flatMap((set: K8sObject) => ((set.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((template) => `${template.metadata.name}-${set.metadata.name}-`));
+  // By name for the claims of the release's StatefulSets; by label for what Bitnami's charts made, even once the release is gone.
+  const claims = (await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'))
+    .filter((claim) => prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)) || claim.metadata.labels?.['app.kubernetes.io/instance'] === release)
+    .map((claim) => claim.metadata.name);
+  // Only a Secret the hook made is ever deleted; one the user manages (global.learnflow.credentialsSecret) never is.
+  const values = JSON.parse((await helm.run(['get', 'values', release, '--all', '--output', 'json'])).stdout || '{}') as { global?: { learnflow?: { credentialsSecret?: string } } };
+  const name = values.global?.learnflow?.credentialsSecret || `${release}-credentials`.slice(0, 63).replace(/-$/, '');
+  const secret = await kubectl.run(['get', 'secret', name, '--namespace', kubectl.target.namespace, '--output', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']);
+  return { claims, secret: secret.code === 0 && secret.stdout === 'learnflow-hooks' ? name : undefined };
+}
+
+/**
+ * Uninstalls the release. Its volumes and credentials Secret (whose passwords match the data in
+ * the volumes) are kept unless `deleteData` is set, which the caller confirms first.
+ */
+export async function down(kubectl: Kubectl, helm: Helm, release: string, deleteData: boolean): Promise<DownReport> {
+  const exists = Boolean(await helm.release(release));
+  const data = await dataOf(kubectl, helm, release);
+  if (exists) await helm.ok(['uninstall', release, '--wait', '--timeout', '5m'], `helm uninstall ${release}`, 'see Helm\'s message above; running down again is safe');
+  const action = deleteData ? 'deleted' : 'kept';
+  const items = [...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })), ...(data.secret ? [{ kind: 'Secret', name: data.secret }] : [])];
+  if (deleteData && items.length > 0) {
+    const result = await kubectl.run(['delete', '--namespace', kubectl.target.namespace, '--wait', '--timeout', '120s', ...items.map((item) => `${item.kind.toLowerCase()}/${item.name}`)]);
+    if (result.code !== 0) throw new DeployError('deleting the release\'s data failed', 'see kubectl\'s message; running down --delete-data again is safe', [result.stderr.trim()]);
+  }
+  return { release, uninstalled: exists, data: items.map((item) => ({ ...item, action })) };
+}

@@ -1,0 +1,59 @@
+import { DeployError } from './deploy-error.js';
+import type { List } from './objects.js';
+import { lastLines, run, type Finished } from './process.js';
+
+/** How to reach the cluster: the kubeconfig's current context unless one is named. */
+export interface Target {
+  context?: string | undefined;
+  namespace: string;
+}
+
+/**
+ * Why kubectl could not talk to the cluster, as a cause and a fix; undefined when its error is
+ * about something else (a missing object, a rejected request).
+ */
+export function unreachable(stderr: string): DeployError | undefined {
+  const said = lastLines(stderr, 3).join(' ');
+  const causes: [RegExp, string, string][] = [
+    [/no configuration has been provided|current-context is not set|context .* (does not exist|not found)/i, 'no Kubernetes context is selected', 'choose one with kubectl config use-context NAME (or pass --kube-context), or create a local cluster with up --create-kind-cluster'],
+    [/certificate|x509|tls:/i, 'the cluster\'s certificate is not trusted by the kubeconfig', 'refresh the kubeconfig from the cluster (kind export kubeconfig, k3d kubeconfig merge, or your provider\'s CLI)'],
+    [/Unauthorized|must be logged in|provide credentials/i, 'the cluster rejected the kubeconfig\'s credentials', 'log in again or refresh the kubeconfig\'s token'],
+    [/connection refused|Unable to connect|no such host|i\/o timeout|connect: |dial tcp|EOF|server could not find|was refused/i, 'the Kubernetes API server cannot be reached', 'start the cluster or select a reachable context (kubectl config get-contexts); check VPN and proxy settings'],
+  ];
+  const found = causes.find(([pattern]) => pattern.test(said));
+  return found && new DeployError(`cluster unreachable: ${found[1]}`, found[2], [said]);
+}
+
+export class Kubectl {
+  constructor(readonly target: Target) {}
+
+  private globalArgs(): string[] {
+    return this.target.context ? ['--context', this.target.context] : [];
+  }
+
+  run(args: readonly string[], input?: string): Promise<Finished> {
+    return run('kubectl', [...this.globalArgs(), ...args], input === undefined ? {} : { input });
+  }
+
+  /** Runs kubectl and parses its JSON; fails with the reason when the cluster cannot be reached. */
+  async json<T>(args: readonly string[]): Promise<T> {
+    const result = await this.run([...args, '--output', 'json']);
+    if (result.code !== 0) {
+      throw unreachable(result.stderr) ?? new DeployError(`kubectl ${args.join(' ')} failed`, 'see kubectl\'s message above', lastLines(result.stderr));
+    }
+    return JSON.parse(result.stdout) as T;
+  }
+
+  /** Objects of the release's namespace (or the whole cluster with `clusterWide`). */
+  async list<T>(resource: string, options: { selector?: string; clusterWide?: boolean } = {}): Promise<T[]> {
+    const scope = options.clusterWide ? ['--all-namespaces'] : ['--namespace', this.target.namespace];
+    const selector = options.selector ? ['--selector', options.selector] : [];
+    return (await this.json<List<T>>(['get', resource, ...scope, ...selector])).items;
+  }
+
+  /** The last lines a Job's Pod printed, or nothing when the logs cannot be read. */
+  async jobLogs(job: string, lines = 20): Promise<string[]> {
+    const result = await this.run(['logs', `job/${job}`, '--namespace', this.target.namespace, '--tail', String(lines)]);
+    return result.code === 0 ? lastLines(result.stdout, lines) : [];
+  }
+}

@@ -1,0 +1,35 @@
+import { parseAllDocuments } from 'yaml';
+import { isHook, type K8sObject, type PodSpec, type Workload } from './objects.js';
+
+/** The objects of a rendered YAML stream (helm template, helm get manifest). */
+export function parseManifest(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => Boolean(object?.kind));
+}
+
+/** A kind of Pod the release will run, and how many at once. */
+export interface PodTemplate {
+  owner: K8sObject;
+  labels: Record<string, string>;
+  spec: PodSpec;
+  replicas: number;
+  /** Hook and test Pods run one at a time, after or beside the rest. */
+  hook: boolean;
+}
+
+const replicated = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
+
+export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
+  return objects.flatMap((object): PodTemplate[] => {
+    if (object.kind === 'Pod') {
+      return [{ owner: object, labels: object.metadata.labels ?? {}, spec: object.spec as PodSpec, replicas: 1, hook: isHook(object) }];
+    }
+    if (replicated.has(object.kind) || object.kind === 'DaemonSet' || object.kind === 'Job') {
+      const { spec } = object as Workload;
+      const replicas = replicated.has(object.kind) ? (spec.replicas ?? 1) : 1;
+      return [{ owner: object, labels: spec.template.metadata?.labels ?? {}, spec: spec.template.spec, replicas, hook: isHook(object) }];
+    }
+    return [];
+  });
+}

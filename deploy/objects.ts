@@ -1,0 +1,113 @@
+/** The parts of Kubernetes objects the deploy commands read; everything else is ignored. */
+
+export interface Metadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind: string; name: string }[];
+  creationTimestamp?: string;
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: Metadata;
+  spec?: unknown;
+}
+
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+}
+
+export interface Container {
+  name: string;
+  image: string;
+  resources?: { requests?: ResourceList; limits?: ResourceList };
+  /** Native sidecars (init containers with restartPolicy Always) run beside the others. */
+  restartPolicy?: string;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  nodeName?: string;
+}
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  ready: boolean;
+  state?: {
+    waiting?: { reason?: string; message?: string };
+    terminated?: { exitCode: number; reason?: string; message?: string };
+  };
+}
+
+export interface Pod extends K8sObject {
+  kind: 'Pod';
+  spec: PodSpec;
+  status?: {
+    phase?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface Job extends K8sObject {
+  kind: 'Job';
+  status?: {
+    succeeded?: number;
+    failed?: number;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+  };
+}
+
+/** Deployments and StatefulSets. */
+export interface Workload extends K8sObject {
+  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
+  status?: { readyReplicas?: number; replicas?: number };
+}
+
+export interface Node extends K8sObject {
+  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string }[] };
+  status?: { allocatable?: ResourceList };
+}
+
+export interface Event extends K8sObject {
+  involvedObject: { kind: string; name: string };
+  type: string;
+  reason: string;
+  message: string;
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+}
+
+export interface PersistentVolumeClaim extends K8sObject {
+  spec?: { storageClassName?: string };
+  status?: { phase?: string };
+}
+
+export interface StorageClass extends K8sObject {
+  provisioner: string;
+}
+
+export interface List<T> {
+  items: T[];
+}
+
+export function labelsOf(object: { metadata?: Metadata }): Record<string, string> {
+  return object.metadata?.labels ?? {};
+}
+
+export function isHook(object: K8sObject): boolean {
+  return Boolean(object.metadata.annotations?.['helm.sh/hook']);
+}
+
+/** Whether every label of the selector is on the object. */
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector ?? {});
+  return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
+}

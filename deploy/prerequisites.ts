@@ -1,0 +1,62 @@
+import type { K8sObject, StorageClass, Workload } from './objects.js';
+
+/** The oldest versions the chart and these commands are tested with. */
+export const minimumVersions = {
+  kubernetes: [1, 29],
+  kubectl: [1, 29],
+  // The oldest Helm whose client supports Kubernetes 1.29.
+  helm: [3, 14],
+} as const;
+
+/** [major, minor] from "v1.34.4", "1.29+" or {major: "1", minor: "29+"}. */
+export function parseVersion(text: string): [number, number] | undefined {
+  const match = /^v?(\d+)\.(\d+)/.exec(text.trim());
+  return match ? [Number(match[1]), Number(match[2])] : undefined;
+}
+
+export function atLeast(version: readonly [number, number], minimum: readonly [number, number]): boolean {
+  return version[0] > minimum[0] || (version[0] === minimum[0] && version[1] >= minimum[1]);
+}
+
+/** A version problem as one line, or undefined when the version is new enough. */
+export function versionProblem(what: keyof typeof minimumVersions, found: string): string | undefined {
+  const minimum = minimumVersions[what];
+  const version = parseVersion(found);
+  if (version && atLeast(version, minimum)) return undefined;
+  return `${what} ${found || '(unknown version)'} is older than the ${minimum.join('.')} this chart needs`;
+}
+
+function isDefault(storageClass: StorageClass): boolean {
+  const annotations = storageClass.metadata.annotations ?? {};
+  return annotations['storageclass.kubernetes.io/is-default-class'] === 'true' || annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+}
+
+interface Claim {
+  owner: string;
+  storageClassName?: string | undefined;
+}
+
+/** The volumes the release claims: StatefulSets' volumeClaimTemplates and PersistentVolumeClaims. */
+export function claimsOf(objects: readonly K8sObject[]): Claim[] {
+  return objects.flatMap((object): Claim[] => {
+    const owner = `${object.kind} ${object.metadata.name}`;
+    if (object.kind === 'PersistentVolumeClaim') return [{ owner, storageClassName: (object.spec as { storageClassName?: string } | undefined)?.storageClassName }];
+    if (object.kind !== 'StatefulSet') return [];
+    const templates = (object.spec as Workload['spec'] & { volumeClaimTemplates?: { spec?: { storageClassName?: string } }[] }).volumeClaimTemplates ?? [];
+    return templates.map((template) => ({ owner, storageClassName: template.spec?.storageClassName }));
+  });
+}
+
+/** Why the release's volumes cannot be provisioned, or undefined when they can. */
+export function storageProblem(claims: readonly Claim[], classes: readonly StorageClass[]): string | undefined {
+  const names = new Set(classes.map((storageClass) => storageClass.metadata.name));
+  const missing = claims.filter((claim) => claim.storageClassName && !names.has(claim.storageClassName));
+  if (missing.length > 0) {
+    return `StorageClass ${[...new Set(missing.map((claim) => claim.storageClassName))].join(', ')} does not exist (asked for by ${missing.map((claim) => claim.owner).join(', ')})`;
+  }
+  const unnamed = claims.filter((claim) => claim.storageClassName === undefined);
+  if (unnamed.length > 0 && !classes.some(isDefault)) {
+    return `the cluster has no default StorageClass, and ${[...new Set(unnamed.map((claim) => claim.owner))].join(', ')} ask for volumes of the default class`;
+  }
+  return undefined;
+}

@@ -1,0 +1,48 @@
+import { componentNames, partOf, type ComponentName } from './components.js';
+import type { Job, K8sObject, Workload } from './objects.js';
+
+/** What must be ready for a component to count as deployed: its workloads and its install hooks. */
+export interface Expected {
+  component: ComponentName;
+  kind: string;
+  name: string;
+  title: string;
+  /** As the release declares it; a workload scaled down by hand is not ready. */
+  replicas: number;
+}
+
+const waitedKinds = new Set(['Deployment', 'StatefulSet', 'Job']);
+
+/** From the rendered release: its workloads and its install/upgrade hook Jobs (not the tests). */
+export function expectedObjects(objects: readonly K8sObject[]): Expected[] {
+  return objects.flatMap((object): Expected[] => {
+    if (!waitedKinds.has(object.kind)) return [];
+    const hook = object.metadata.annotations?.['helm.sh/hook'] ?? '';
+    if (object.kind === 'Job' && !/post-(install|upgrade)/.test(hook)) return [];
+    const part = partOf(object) ?? partOf({ metadata: { name: object.metadata.name, labels: (object as Workload).spec.template.metadata?.labels ?? {} } });
+    const replicas = object.kind === 'Job' ? 1 : ((object as Workload).spec.replicas ?? 1);
+    return part ? [{ component: part.component, kind: object.kind, name: object.metadata.name, title: part.title, replicas }] : [];
+  });
+}
+
+export interface Observed {
+  workloads: Workload[];
+  jobs: Job[];
+}
+
+function isReady(expected: Expected, observed: Observed, since: number): boolean {
+  if (expected.kind === 'Job') {
+    // A hook Job of an earlier run may still be there until Helm replaces it: only this run's counts.
+    const job = observed.jobs.find((candidate) => candidate.metadata.name === expected.name);
+    return Boolean(job && Date.parse(job.metadata.creationTimestamp ?? '') >= since - 1000 && (job.status?.succeeded ?? 0) > 0);
+  }
+  const workload = observed.workloads.find((candidate) => candidate.kind === expected.kind && candidate.metadata.name === expected.name);
+  return Boolean(workload && (workload.status?.readyReplicas ?? 0) >= expected.replicas);
+}
+
+/** For each component, what it still waits for (empty: ready). */
+export function pendingByComponent(expected: readonly Expected[], observed: Observed, since: number): Record<ComponentName, string[]> {
+  const pending = Object.fromEntries(componentNames.map((name) => [name, [] as string[]])) as Record<ComponentName, string[]>;
+  for (const item of expected) if (!isReady(item, observed, since)) pending[item.component].push(item.title);
+  return pending;
+}

@@ -1,0 +1,32 @@
+import { componentNames, type ComponentName } from './components.js';
+import type { Helm } from './helm.js';
+import type { Kubectl } from './kubectl.js';
+import { clusterChecks, loadRelease, type Check } from './verify.js';
+
+export interface StatusReport {
+  release: string;
+  namespace: string;
+  status: string;
+  revision: number;
+  chartVersion: string;
+  lastDeployed: string;
+  components: { component: ComponentName; checks: Check[] }[];
+  hooks: { name: string; events: string[]; phase: string }[];
+}
+
+/** The release as Helm recorded it, and its components as the cluster shows them now; runs nothing. */
+export async function status(kubectl: Kubectl, helm: Helm, release: string): Promise<StatusReport> {
+  const view = await loadRelease(kubectl, helm, release);
+  const components = [];
+  for (const component of componentNames) components.push({ component, checks: await clusterChecks(kubectl, view, component) });
+  return {
+    release,
+    namespace: kubectl.target.namespace,
+    status: view.info.info.status,
+    revision: view.info.version,
+    chartVersion: view.info.chart?.metadata?.version ?? '',
+    lastDeployed: view.info.info.last_deployed ?? '',
+    components,
+    hooks: (view.info.hooks ?? []).map((hook) => ({ name: hook.name, events: hook.events, phase: hook.last_run?.phase || 'not run' })),
+  };
+}

@@ -1,0 +1,133 @@
+import { partOf, type ComponentName } from './components.js';
+import { DeployError } from './deploy-error.js';
+import { diagnosePods } from './diagnose.js';
+import type { Helm, ReleaseInfo } from './helm.js';
+import type { Kubectl } from './kubectl.js';
+import { parseManifest } from './manifest.js';
+import { observe, type Snapshot } from './observe.js';
+import type { K8sObject, PersistentVolumeClaim, Pod, Workload } from './objects.js';
+import { lastLines } from './process.js';
+import type { Progress } from './progress.js';
+import { expectedObjects, pendingByComponent } from './readiness.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface ComponentReport {
+  component: ComponentName;
+  ok: boolean;
+  checks: Check[];
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  release: string;
+  components: ComponentReport[];
+}
+
+/** The values that turn each component's in-cluster check on. */
+const testValues: Record<ComponentName, string> = { kafka: 'tests.kafka.enabled', postgresql: 'tests.postgresql.enabled', dapr: 'tests.dapr.enabled (and daprComponents.enabled)' };
+
+export interface ReleaseView {
+  release: string;
+  info: ReleaseInfo;
+  manifest: K8sObject[];
+  tests: { name: string; component: ComponentName | undefined }[];
+  snapshot: Snapshot;
+  claims: PersistentVolumeClaim[];
+}
+
+/**
+ * The component health checks: the release's workloads ready, its volumes bound, the Dapr control
+ * plane healthy, and the chart's own helm tests (round trips from inside the cluster) passing.
+ */
+export async function verify(kubectl: Kubectl, helm: Helm, release: string, components: readonly ComponentName[], progress: Progress, timeoutSeconds = 600): Promise<VerifyReport> {
+  const view = await loadRelease(kubectl, helm, release);
+  const reports: ComponentReport[] = [];
+  for (const component of components) {
+    progress.waiting(`${component} checks`);
+    const checks = [...(await clusterChecks(kubectl, view, component)), ...(await chartTests(kubectl, helm, view, component, timeoutSeconds))];
+    for (const check of checks) progress.info(`${check.ok ? 'ok  ' : 'FAIL'} ${component} ${check.name}: ${check.detail}`);
+    reports.push({ component, ok: checks.every((check) => check.ok), checks });
+  }
+  return { ok: reports.every((report) => report.ok), release, components: reports };
+}
+
+/** The release as Helm recorded it, and what its namespace holds now. */
+export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string): Promise<ReleaseView> {
+  const info = await helm.release(release);
+  if (!info) throw new DeployError(`release ${release} not found in namespace ${kubectl.target.namespace}`, 'deploy it with up, or name the right one with --release and --namespace');
+  return {
+    release,
+    info,
+    manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', 'see Helm\'s message above')),
+    tests: (info.hooks ?? [])
+      .filter((hook) => hook.events.includes('test'))
+      .map((hook) => ({ name: hook.name, component: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.component })),
+    snapshot: await observe(kubectl),
+    claims: await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'),
+  };
+}
+
+/** What the cluster shows about a component without running anything in it. */
+export async function clusterChecks(kubectl: Kubectl, view: ReleaseView, component: ComponentName): Promise<Check[]> {
+  return [await workloadsReady(kubectl, view, component), volumesBound(view, component)];
+}
+
+function notReadyDetail(pods: readonly Pod[], snapshot: Snapshot): string {
+  return diagnosePods(pods, snapshot.events).map((problem) => `${problem.message} (fix: ${problem.fix})`).join('; ');
+}
+
+async function workloadsReady(kubectl: Kubectl, view: ReleaseView, component: ComponentName): Promise<Check> {
+  const expected = expectedObjects(view.manifest).filter((item) => item.component === component && item.kind !== 'Job');
+  if (component === 'dapr' && expected.length === 0) {
+    // dapr.enabled false: the components rely on a control plane installed apart from this release.
+    const pods = await kubectl.list<Pod>('pods', { clusterWide: true, selector: 'app.kubernetes.io/part-of=dapr' });
+    const unready = pods.filter((pod) => !pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'));
+    if (pods.length === 0) return { name: 'control plane', ok: false, detail: 'no Dapr control plane in the cluster: install one, or set dapr.enabled=true' };
+    return { name: 'control plane', ok: unready.length === 0, detail: unready.length === 0 ? `${pods.length} Dapr control-plane Pod(s) ready (installed apart from this release)` : `not ready: ${unready.map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`).join(', ')}` };
+  }
+  if (expected.length === 0) return { name: 'workloads', ok: true, detail: `none in this release (an existing ${component} is used)` };
+  const pending = pendingByComponent(expected, view.snapshot, 0)[component];
+  if (pending.length === 0) return { name: 'workloads', ok: true, detail: `${expected.map((item) => item.title).join(', ')} ready` };
+  const pods = view.snapshot.pods.filter((pod) => partOf(pod)?.component === component);
+  return { name: 'workloads', ok: false, detail: `not ready: ${pending.join(', ')}${pods.length ? `. ${notReadyDetail(pods, view.snapshot)}` : ''}` };
+}
+
+/** Claims of the component's StatefulSets: <template>-<statefulset>-<ordinal>. */
+function volumesBound(view: ReleaseView, component: ComponentName): Check {
+  const prefixes = view.manifest
+    .filter((object): object is Workload => object.kind === 'StatefulSet' && partOf({ metadata: { name: object.metadata.name, labels: (object as Workload).spec.template.metadata?.labels ?? {} } })?.component === component)
+    .flatMap((set) => ((set.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((template) => `${template.metadata.name}-${set.metadata.name}-`));
+  const claims = view.claims.filter((claim) => prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)));
+  if (prefixes.length === 0) return { name: 'volumes', ok: true, detail: 'none in this release' };
+  const unbound = claims.filter((claim) => claim.status?.phase !== 'Bound');
+  if (claims.length === 0) return { name: 'volumes', ok: false, detail: 'no PersistentVolumeClaim created yet' };
+  return { name: 'volumes', ok: unbound.length === 0, detail: unbound.length === 0 ? `${claims.length} bound` : `not bound: ${unbound.map((claim) => `${claim.metadata.name} (${claim.status?.phase ?? 'unknown'})`).join(', ')}; kubectl describe pvc says why` };
+}
+
+async function chartTests(kubectl: Kubectl, helm: Helm, view: ReleaseView, component: ComponentName, timeoutSeconds: number): Promise<Check[]> {
+  const tests = view.tests.filter((test) => test.component === component);
+  if (tests.length === 0) return [{ name: 'helm test', ok: false, detail: `the release has no ${component} check: set ${testValues[component]}=true` }];
+  const checks: Check[] = [];
+  for (const test of tests) {
+    const result = await helm.run(['test', view.release, '--filter', `name=${test.name}`, '--timeout', `${timeoutSeconds}s`]);
+    if (result.code === 0) {
+      checks.push({ name: `helm test ${test.name}`, ok: true, detail: 'passed' });
+      continue;
+    }
+    // The check's own message: its last log lines, kept as the termination message of its Pod.
+    const pods = await kubectl.list<Pod>('pods', { selector: `app.kubernetes.io/instance=${view.release}` });
+    const said = pods
+      .filter((pod) => pod.metadata.name === test.name || pod.metadata.labels?.['job-name'] === test.name)
+      .flatMap((pod) => pod.status?.containerStatuses ?? [])
+      .map((status) => status.state?.terminated?.message?.trim())
+      .filter(Boolean);
+    checks.push({ name: `helm test ${test.name}`, ok: false, detail: [...lastLines(result.stderr, 2), ...said].join(' | ') });
+  }
+  return checks;
+}
+
