@@ -12,7 +12,7 @@ import { classifyPostgresFailure } from '../postgres/failures.js';
 import { parseTopicSeeds, parseUserSeeds, type TopicSeed, type UserSeed } from '../postgres/seeds.js';
 
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
-const besideProgram = (folder: string) => fileURLToPath(new URL(`../../${folder}`, import.meta.url));
+const besideProgram = (folder: string) => fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
 
 export const postgresOptions = {
   'postgres-host': { type: 'string', demandOption: true, describe: 'PostgreSQL host' },

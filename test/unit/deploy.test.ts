@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { capacityShortfall, freeCapacity, podRequests, releaseRequests } from '../../deploy/capacity.js';
+import { partOf } from '../../deploy/components.js';
+import { failedJob, imagePull, unschedulable } from '../../deploy/diagnose.js';
+import { parseDependencyList } from '../../deploy/helm.js';
+import { imageValues, localClusterOf } from '../../deploy/image.js';
+import { unreachable } from '../../deploy/kubectl.js';
+import type { PodTemplate } from '../../deploy/manifest.js';
+import type { Event, Job, Node, Pod } from '../../deploy/objects.js';
+import { claimsOf, storageProblem, versionProblem } from '../../deploy/prerequisites.js';
+import { formatDuration, outputMode, Progress } from '../../deploy/progress.js';
+import { parseQuantity } from '../../deploy/quantity.js';
+import { expectedObjects, pendingByComponent } from '../../deploy/readiness.js';
+
+const ownLabels = (component: string) => ({ 'app.kubernetes.io/part-of': 'learnflow', 'app.kubernetes.io/component': component });
+
+function pod(name: string, fields: Partial<Pod> = {}): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels: ownLabels('kafka-topics') }, spec: { containers: [] }, ...fields };
+}
+
+describe('quantities', () => {
+  it('reads CPU and memory as Kubernetes writes them', () => {
+    expect([parseQuantity('250m'), parseQuantity('1.5'), parseQuantity(2), parseQuantity('768Mi'), parseQuantity('1G'), parseQuantity('1e3')]).toEqual([0.25, 1.5, 2, 768 * 2 ** 20, 1e9, 1000]);
+    expect(() => parseQuantity('lots')).toThrow('"lots" is not a Kubernetes quantity');
+  });
+});
+
+describe('capacity', () => {
+  const container = (cpu: string, memory: string, restartPolicy?: string) => ({ name: 'c', image: 'i', resources: { requests: { cpu, memory } }, ...(restartPolicy ? { restartPolicy } : {}) });
+
+  it('counts containers and native sidecars, or the largest init container when that is more', () => {
+    expect(podRequests({ containers: [container('100m', '64Mi')], initContainers: [container('1', '32Mi'), container('50m', '16Mi', 'Always')] })).toEqual({ cpu: 1, memory: 80 * 2 ** 20 });
+  });
+
+  it('counts replicas, and only the largest hook Pod since hooks run one at a time', () => {
+    const template = (name: string, replicas: number, hook: boolean, cpu: string): PodTemplate => ({
+      owner: { apiVersion: 'v1', kind: hook ? 'Job' : 'StatefulSet', metadata: { name } },
+      labels: hook ? ownLabels('postgres-seed') : { 'app.kubernetes.io/name': 'postgresql' },
+      spec: { containers: [container(cpu, '1Gi')] },
+      replicas,
+      hook,
+    });
+    const needed = releaseRequests([template('db', 2, false, '500m'), template('seed', 1, true, '100m'), template('migrate', 1, true, '200m')]);
+    expect(needed.total).toEqual({ cpu: 1.2, memory: 3 * 2 ** 30 });
+    expect(needed.contributors.map((item) => item.value)).toEqual(['postgresql.primary.resources', 'hooks.resources']);
+  });
+
+  it('leaves out cordoned and tainted nodes, finished Pods and the release\'s own Pods', () => {
+    const node = (name: string, spec: Node['spec'] = {}): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec, status: { allocatable: { cpu: '4', memory: '8Gi' } } });
+    const running = (name: string, phase: string) => pod(name, { spec: { nodeName: 'a', containers: [container('1', '1Gi')] }, status: { phase } });
+    const free = freeCapacity(
+      [node('a'), node('b', { unschedulable: true }), node('c', { taints: [{ key: 'x', effect: 'NoSchedule' }] })],
+      [running('other', 'Running'), running('done', 'Succeeded'), running('ours', 'Running')],
+      (candidate) => candidate.metadata.name === 'ours',
+    );
+    expect(free).toEqual({ cpu: 3, memory: 7 * 2 ** 30, nodes: 3, schedulableNodes: 1 });
+    const short = capacityShortfall({ total: { cpu: 4, memory: 2 ** 30 }, contributors: [{ title: 'Kafka broker', value: 'kafka.broker.resources', requests: { cpu: 4, memory: 2 ** 30 } }] }, free);
+    expect(short).toEqual(['the release requests 4 CPU, 1Gi memory; the cluster has 3 CPU, 7Gi memory free on 1 schedulable node(s) (2 more cordoned or tainted NoSchedule)', 'Kafka broker: 4 CPU, 1Gi memory (kafka.broker.resources)']);
+  });
+});
+
+describe('components', () => {
+  it('knows each part by the labels its chart puts on it, and the values that size it', () => {
+    const labelled = (labels: Record<string, string>) => partOf({ metadata: { name: 'x', labels } });
+    expect(labelled({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'broker' })?.resourcesValue).toBe('kafka.broker.resources');
+    expect(labelled({ 'app.kubernetes.io/name': 'zookeeper' })?.component).toBe('kafka');
+    expect(labelled({ 'app.kubernetes.io/part-of': 'dapr', 'app.kubernetes.io/component': 'sidecar-injector' })?.resourcesValue).toBe('dapr.dapr_sidecar_injector.resources');
+    expect(labelled(ownLabels('postgres-migrate'))).toMatchObject({ component: 'postgresql', imageValue: 'hooks.image (registry, repository, tag)' });
+    expect(labelled({ app: 'something-else' })).toBeUndefined();
+  });
+});
+
+describe('diagnoses', () => {
+  it('names the values that shrink an unschedulable Pod, or the volume that holds it back', () => {
+    const pending = (message: string) => pod('p', { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] } });
+    expect(unschedulable(pending('0/3 nodes are available: 3 Insufficient memory.'))).toMatchObject({ message: 'Kafka topics hook (Pod p) cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.', fix: expect.stringContaining('hooks.resources') });
+    expect(unschedulable(pending('0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.'))?.fix).toContain('StorageClass');
+    expect(unschedulable(pod('scheduled'))).toBeUndefined();
+  });
+
+  it('takes the registry\'s error from the kubelet\'s event when the Pod only says back-off', () => {
+    const backOff = pod('p', { status: { containerStatuses: [{ name: 'c', image: 'r.example/hooks:1', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "r.example/hooks:1"' } } }] } });
+    const event: Event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p' }, type: 'Warning', reason: 'Failed', message: 'Failed to pull image "r.example/hooks:1": not found' };
+    expect(imagePull(backOff, [event])?.message).toBe('Kafka topics hook (Pod p) cannot pull image r.example/hooks:1: Failed to pull image "r.example/hooks:1": not found');
+    expect(imagePull(backOff, [])?.message).toContain('Back-off pulling image');
+  });
+
+  it('gives a failed Job\'s exit codes and log lines once each', () => {
+    const job: Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', labels: ownLabels('postgres-seed') }, status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] } };
+    const exited = pod('j-1', { status: { containerStatuses: [{ name: 'c', image: 'i', ready: false, state: { terminated: { exitCode: 1, message: 'wrong password\n' } } }] } });
+    expect(failedJob(job, [exited], ['wrong password'])).toMatchObject({
+      message: 'seed hook (Job j) failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+      details: ['exit code 1: wrong password', 'wrong password'],
+    });
+  });
+});
+
+describe('prerequisites', () => {
+  it('compares versions as Kubernetes and Helm print them', () => {
+    expect(versionProblem('kubernetes', 'v1.34.4')).toBeUndefined();
+    expect(versionProblem('helm', 'v3.13.3')).toBe('helm v3.13.3 is older than the 3.14 this chart needs');
+    expect(versionProblem('kubectl', '')).toBe('kubectl (unknown version) is older than the 1.29 this chart needs');
+  });
+
+  it('needs a default StorageClass only for claims that name no class', () => {
+    const objects = [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { template: { spec: { containers: [] } }, volumeClaimTemplates: [{ spec: {} }] } }];
+    const storageClass = (name: string, isDefault: boolean) => ({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', provisioner: 'p', metadata: { name, annotations: { 'storageclass.kubernetes.io/is-default-class': String(isDefault) } } });
+    expect(storageProblem(claimsOf(objects), [storageClass('slow', false)])).toBe('the cluster has no default StorageClass, and StatefulSet db ask for volumes of the default class');
+    expect(storageProblem(claimsOf(objects), [storageClass('fast', true)])).toBeUndefined();
+    expect(storageProblem([{ owner: 'StatefulSet db', storageClassName: 'gp3' }], [storageClass('fast', true)])).toBe('StorageClass gp3 does not exist (asked for by StatefulSet db)');
+  });
+});
+
+describe('the hooks image', () => {
+  it('is loaded into kind, k3d and minikube clusters, known by their context names', () => {
+    expect(localClusterOf('kind-learnflow')).toEqual({ tool: 'kind', name: 'learnflow' });
+    expect(localClusterOf('k3d-dev')).toEqual({ tool: 'k3d', name: 'dev' });
+    expect(localClusterOf('minikube')).toEqual({ tool: 'minikube', name: 'minikube' });
+    expect(localClusterOf('arn:aws:eks:eu-west-1:1:cluster/prod')).toBeUndefined();
+  });
+
+  it('turns an image reference into the chart\'s values', () => {
+    expect(imageValues('registry.example.com:5000/team/hooks:1.2.3')).toEqual(['--set-string', 'hooks.image.registry=registry.example.com:5000', '--set-string', 'hooks.image.repository=team/hooks', '--set-string', 'hooks.image.tag=1.2.3']);
+    expect(imageValues(`learnflow/hooks@sha256:${'a'.repeat(64)}`)).toContain(`hooks.image.digest=sha256:${'a'.repeat(64)}`);
+    expect(imageValues('learnflow/hooks:1')).toContain('hooks.image.registry=docker.io');
+    expect(() => imageValues('learnflow/hooks')).toThrow('not an image reference with a tag or digest');
+  });
+});
+
+describe('tool output', () => {
+  it('tells an unreachable cluster from other kubectl errors', () => {
+    expect(unreachable('The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?')?.message).toBe('cluster unreachable: the Kubernetes API server cannot be reached');
+    expect(unreachable('error: You must be logged in to the server (Unauthorized)')?.message).toBe('cluster unreachable: the cluster rejected the kubeconfig\'s credentials');
+    expect(unreachable('Error from server (NotFound): pods "x" not found')).toBeUndefined();
+  });
+
+  it('reads helm dependency list', () => {
+    expect(parseDependencyList('NAME\tVERSION\tREPOSITORY\tSTATUS\nkafka\t31.5.0\toci://registry/bitnamicharts\tmissing\ndapr\t1.18.3\thttps://dapr.github.io/helm-charts\tunpacked\n')).toEqual([
+      { name: 'kafka', repository: 'oci://registry/bitnamicharts', status: 'missing' },
+      { name: 'dapr', repository: 'https://dapr.github.io/helm-charts', status: 'unpacked' },
+    ]);
+  });
+});
+
+describe('readiness', () => {
+  it('counts a workload ready at the replicas the release declares, and only this run\'s hook Jobs', () => {
+    const expected = expectedObjects([
+      { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', labels: { 'app.kubernetes.io/name': 'postgresql' } }, spec: { replicas: 2, template: { spec: { containers: [] } } } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'seed', labels: ownLabels('postgres-seed'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } }, spec: { template: { spec: { containers: [] } } } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'check', labels: ownLabels('postgres-check'), annotations: { 'helm.sh/hook': 'test' } }, spec: { containers: [] } },
+    ]);
+    const since = Date.parse('2026-01-01T00:00:10Z');
+    const observed = (ready: number, jobCreated: string) => ({
+      workloads: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { replicas: 0, template: { spec: { containers: [] } } }, status: { readyReplicas: ready } }],
+      jobs: [{ apiVersion: 'batch/v1', kind: 'Job' as const, metadata: { name: 'seed', creationTimestamp: jobCreated }, status: { succeeded: 1 } }],
+    });
+    expect(pendingByComponent(expected, observed(1, '2026-01-01T00:00:00Z'), since).postgresql).toEqual(['PostgreSQL', 'seed hook']);
+    expect(pendingByComponent(expected, observed(2, '2026-01-01T00:00:11Z'), since).postgresql).toEqual([]);
+  });
+});
+
+describe('progress', () => {
+  it('prints one line per change in CI, JSON on request, and a live line on a terminal', () => {
+    let clock = 0;
+    const printed = (mode: 'plain' | 'json' | 'tty') => {
+      clock = 0;
+      let text = '';
+      const progress = new Progress(mode, (chunk) => (text += chunk), () => clock);
+      progress.phase('install');
+      clock = 65_000;
+      progress.waiting('Kafka broker');
+      progress.waiting('Kafka broker');
+      progress.problem({ key: 'k', problem: 'image-pull', message: 'cannot pull', fix: 'set kafka.image', details: [] });
+      progress.problem({ key: 'k', problem: 'image-pull', message: 'cannot pull', fix: 'set kafka.image', details: [] });
+      progress.stop();
+      return text;
+    };
+    expect(printed('plain')).toBe('==> install\n    [1m05s] waiting for Kafka broker\n    ! cannot pull\n      fix: set kafka.image\n');
+    const events = printed('json').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((event) => event['event'])).toEqual(['phase', 'waiting', 'problem']);
+    expect(printed('tty')).toContain('\r\x1b[K[install 1m05s] waiting for Kafka broker');
+    expect(outputMode('auto', { isTTY: true }, { CI: 'true' })).toBe('plain');
+    expect(outputMode('auto', { isTTY: true }, {})).toBe('tty');
+    expect(formatDuration(59_400)).toBe('59s');
+  });
+});
