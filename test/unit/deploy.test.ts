@@ -98,7 +98,8 @@ describe('diagnoses', () => {
 describe('prerequisites', () => {
   it('compares versions as Kubernetes and Helm print them', () => {
     expect(versionProblem('kubernetes', 'v1.34.4')).toBeUndefined();
-    expect(versionProblem('helm', 'v3.13.3')).toBe('helm v3.13.3 is older than the 3.14 this chart needs');
+    expect(versionProblem('helm', 'v3.17.3')).toBe('helm v3.17.3 is older than the 3.18 this chart needs');
+    expect(versionProblem('helm', 'v4.3')).toBeUndefined();
     expect(versionProblem('kubectl', '')).toBe('kubectl (unknown version) is older than the 1.29 this chart needs');
   });
 
