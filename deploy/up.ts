@@ -47,11 +47,11 @@ export interface UpReport {
 export async function up(options: UpOptions, progress: Progress): Promise<UpReport> {
   const started = Date.now();
   const timings: Timing[] = [];
-  const timed = async <T>(name: string, work: () => Promise<T>, budget?: { seconds: number; criterion: string }): Promise<T> => {
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     progress.phase(name);
     const phaseStarted = Date.now();
     const result = await work();
-    timings.push({ name, ms: Date.now() - phaseStarted, ...(budget ? { budgetSeconds: budget.seconds, criterion: budget.criterion } : {}) });
+    timings.push({ name, ms: Date.now() - phaseStarted });
     return result;
   };
 

@@ -1,10 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartCopy, daprChartsDir } from '../support/chart.js';
+import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
 import { runDeploy, type DeployEvent, type DeployResult } from '../support/cli.js';
 import { Cluster, ControlPlane } from '../support/controlplane.js';
+import { runOk } from '../support/process.js';
 
 // The deploy command end to end on a real control plane of its own (its tests install the Dapr
 // control plane and change cluster-wide objects: StorageClasses, volumes), with KWOK nodes: Pods
@@ -49,7 +50,7 @@ async function apply(manifest: object): Promise<void> {
   expect(result.code, result.stderr).toBe(0);
 }
 
-async function provideVolumes(prefix: string, count: number): Promise<void> {
+async function provideVolumes(prefix: string, count: number, size = '1Gi'): Promise<void> {
   // No provisioner runs here: volumes made in advance, which the real PV controller binds to claims.
   await apply({
     apiVersion: 'storage.k8s.io/v1',
@@ -63,7 +64,7 @@ async function provideVolumes(prefix: string, count: number): Promise<void> {
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: `${prefix}-${index}` },
-      spec: { storageClassName: 'local', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${prefix}-${index}` } },
+      spec: { storageClassName: 'local', capacity: { storage: size }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${prefix}-${index}` } },
     });
   }
 }
@@ -192,6 +193,17 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
   });
 
+  it.skipIf(!subchartsDir())('with the real Bitnami charts too: Kafka and PostgreSQL waited for, their volumes bound', { timeout: 300_000 }, async () => {
+    await provideVolumes('bitnami-volume', 3, '8Gi');
+    const full = await chartCopy({ subcharts: subchartsDir()! });
+    const result = await deploy('up', '--chart', full, '--output', 'json', '--poll-seconds', '0.5', ...elsewhere('bitnami'), '--image', image);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const checks = (only(result, 'result')['verification'] as { components: { component: string; checks: { name: string; detail: string }[] }[] }).components.flatMap((component) =>
+      component.checks.map((check) => `${component.component} ${check.name}: ${check.detail}`),
+    );
+    expect(checks).toEqual(expect.arrayContaining(['kafka workloads: ZooKeeper, Kafka broker ready', 'kafka volumes: 2 bound', 'postgresql workloads: PostgreSQL ready', 'postgresql volumes: 1 bound']));
+  });
+
   it('the capacity check names the largest requests before anything is installed', async () => {
     const result = await deploy('up', ...common, ...elsewhere('capacity'), '--image', image, '--set', 'hooks.resources.requests.cpu=64', '--set', 'hooks.resources.limits.cpu=64');
     expect(result.code).toBe(1);
@@ -223,6 +235,14 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(error.message).toMatch(/^helm upgrade --install failed: .*learnflow-credentials-hook/);
     expect(error.details[0]).toMatch(/^credentials hook \(Job learnflow-credentials-hook\) failed: BackoffLimitExceeded/);
     expect(error.details).toContain('  | exit code 1: {"level":"error","msg":"simulated failure (test control plane)","hint":"exit code 1"}');
+  });
+
+  it('a tool that is not installed', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'only-kubectl-'));
+    await symlink((await runOk('which', ['kubectl'])).stdout.trim(), join(bin, 'kubectl'));
+    const result = await runDeploy(['up', '--output', 'json', '--image', image], controlPlane.kubeconfig, { PATH: bin });
+    expect(result.code).toBe(1);
+    expect(errorOf(result)).toMatchObject({ message: 'helm is not installed (not found on PATH)', fix: expect.stringContaining('docs/deployment.md#prerequisites') });
   });
 
   it('a cluster that cannot be reached, or no context', async () => {

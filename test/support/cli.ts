@@ -72,7 +72,7 @@ export interface DeployResult extends Finished {
 }
 
 /** Runs the compiled deploy command (learnflow-infra) against the kubeconfig given. */
-export async function runDeploy(args: readonly string[], kubeconfig: string): Promise<DeployResult> {
-  const result = await run(process.execPath, [deployCliPath, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+export async function runDeploy(args: readonly string[], kubeconfig: string, env: Record<string, string> = {}): Promise<DeployResult> {
+  const result = await run(process.execPath, [deployCliPath, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, ...env } });
   return { ...result, events: result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as DeployEvent) };
 }
