@@ -21,6 +21,7 @@ COPY --from=build /src/dist ./dist
 # Defaults for running the program by hand; the chart mounts its own copies.
 COPY migrations ./migrations
 COPY seeds ./seeds
-# The image's "node" user; the chart's securityContext runs as the same uid and gid.
-USER 1000:1000
+# A numeric user outside the base image's (nothing needs a home directory); the chart's
+# securityContext runs as the same uid and gid.
+USER 10001:10001
 ENTRYPOINT ["node", "/app/dist/hooks/cli.js"]

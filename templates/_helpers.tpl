@@ -115,11 +115,46 @@ securityContext: {{- toYaml .Values.hooks.containerSecurityContext | nindent 2 }
 resources: {{- toYaml .Values.hooks.resources | nindent 2 }}
 {{- end -}}
 
-{{/* Labels of a hook or test Pod, with hooks.podLabels; (dict "context" $ "component" "kafka-topics"). */}}
+{{/*
+Labels of a hook or test Pod, with hooks.podLabels and the client labels that let it through
+Kafka's and PostgreSQL's NetworkPolicies; (dict "context" $ "component" "kafka-topics").
+*/}}
 {{- define "learnflow.hooks.podLabels" -}}
 {{ include "learnflow.labels" . }}
+{{- if .context.Values.kafka.enabled }}
+{{ include "learnflow.kafka.fullname" .context }}-client: "true"
+{{- end }}
+{{- if .context.Values.postgresql.enabled }}
+{{ include "learnflow.postgresql.fullname" .context }}-client: "true"
+{{- end }}
 {{- with .context.Values.hooks.podLabels }}
 {{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The ports the hook and check Pods connect to: each Kafka bootstrap server's, PostgreSQL's, the
+Kubernetes API's (the credentials hook) and the Dapr control plane's (the Dapr check's sidecar).
+*/}}
+{{- define "learnflow.networkPolicy.egressPorts" -}}
+{{- $ports := list -}}
+{{- if .Values.kafkaTopics.enabled -}}
+{{- range splitList "," (include "learnflow.kafka.bootstrapServers" .) -}}
+{{- $ports = append $ports (int (regexFind "[0-9]+$" (trim .))) -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.database.enabled -}}
+{{- $ports = append $ports (int .Values.database.port) -}}
+{{- end -}}
+{{- if eq (include "learnflow.credentials.hookEnabled" .) "true" -}}
+{{- $ports = concat $ports .Values.networkPolicy.kubernetesApiPorts -}}
+{{- end -}}
+{{- if and .Values.daprComponents.enabled .Values.tests.dapr.enabled -}}
+{{- $ports = concat $ports .Values.networkPolicy.daprPorts -}}
+{{- end -}}
+{{- range $ports | uniq | sortAlpha }}
+- port: {{ . }}
+  protocol: TCP
 {{- end }}
 {{- end -}}
 

@@ -25,8 +25,8 @@ export const kafkaCheckCommand: CommandModule<object, InferredOptionTypes<typeof
           );
         }
         logger.info({ check: 'topics', ok: true }, `all ${topics.length} catalogue topics exist with the declared partitions, replication factor and configs`);
-        const { elapsedMs } = await roundTrip(kafka, admin, { receiveTimeoutMs: 30_000, logger });
-        logger.info({ check: 'round-trip', ok: true, elapsedMs }, 'a message produced to a temporary topic was consumed back');
+        const { elapsedMs, topic } = await roundTrip(kafka, admin, { receiveTimeoutMs: 30_000, logger });
+        logger.info({ check: 'round-trip', ok: true, elapsedMs, topic }, 'a message produced to a temporary topic was consumed back');
       });
       logger.info('kafka check passed');
     }),

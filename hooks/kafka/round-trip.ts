@@ -17,14 +17,14 @@ export const checkPrefix = 'learnflow.check.';
  * proving that clients can write and read. The topic and group are removed on every exit path,
  * and the catalogue's topics are not touched.
  */
-export async function roundTrip(kafka: Kafka, admin: Admin, options: RoundTripOptions): Promise<{ elapsedMs: number }> {
+export async function roundTrip(kafka: Kafka, admin: Admin, options: RoundTripOptions): Promise<{ elapsedMs: number; topic: string }> {
   const started = Date.now();
   const topic = await createTemporaryTopic(admin);
   const runId = topic.slice(checkPrefix.length);
   const groupId = `learnflow-check-${runId}`;
   try {
     await produceAndReceive(kafka, topic, groupId, runId, options);
-    return { elapsedMs: Date.now() - started };
+    return { elapsedMs: Date.now() - started, topic };
   } finally {
     await removeTemporary(admin, { topic, groupId }, options.logger);
   }

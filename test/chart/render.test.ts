@@ -43,6 +43,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'Job/learnflow-kafka-topics',
       'Job/learnflow-postgres-migrate',
       'Job/learnflow-postgres-seed',
+      'NetworkPolicy/learnflow-hooks',
       'Pod/learnflow-kafka-check',
       'Pod/learnflow-postgres-check',
       'Role/learnflow-credentials-hook',
@@ -102,7 +103,7 @@ describe('hook and test Pods', () => {
           runAsNonRoot: true,
           capabilities: { drop: ['ALL'] },
         });
-        expect(Object.keys(container.resources).sort()).toEqual(['limits', 'requests']);
+        expect(container.resources, name).toEqual({ requests: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) }, limits: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) } });
       }
     }
   });
@@ -113,6 +114,29 @@ describe('hook and test Pods', () => {
     expect(await image(['global.imageRegistry=mirror.example.com'])).toBe('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
+  });
+
+  it('are closed to ingress, reach only DNS and the ports of their services, and carry the Kafka and PostgreSQL client labels', async () => {
+    const objects = await render();
+    const policy = find(objects, 'NetworkPolicy', 'learnflow-hooks')['spec'] as {
+      podSelector: { matchLabels: Record<string, string> };
+      policyTypes: string[];
+      ingress: unknown[];
+      egress: { ports: { port: number; protocol: string }[] }[];
+    };
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.ingress).toEqual([]);
+    expect(policy.egress.flatMap((rule) => rule.ports.map((port) => `${port.port}/${port.protocol}`)).sort()).toEqual(
+      ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP', '443/TCP', '6443/TCP', '50001/TCP', '6500/TCP', '50005/TCP', '50006/TCP'].sort(),
+    );
+    for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
+      const labels = (object.kind === 'Pod' ? object.metadata.labels : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};
+      expect(labels, object.metadata.name).toMatchObject({ ...policy.podSelector.matchLabels, 'learnflow-kafka-client': 'true', 'learnflow-postgresql-client': 'true' });
+    }
+    const external = find(await render({ set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092', 'postgresql.enabled=false', 'database.host=db', 'database.port=6432'] }), 'NetworkPolicy', 'learnflow-hooks');
+    const ports = (external['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port);
+    expect(ports).toEqual(expect.arrayContaining([19092, 29092, 6432]));
+    expect(ports).not.toContain(9092);
   });
 
   it('take pull secrets given as names or as {name}', async () => {
