@@ -1,4 +1,4 @@
-import { labelsOf, type Metadata } from './objects.js';
+import { labelsOf, type K8sObject, type Metadata, type Workload } from './objects.js';
 
 /** The three components a user deploys and verifies. */
 export const componentNames = ['kafka', 'postgresql', 'dapr'] as const;
@@ -52,4 +52,21 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
     return { component: 'postgresql', title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)' };
   }
   return undefined;
+}
+
+/** The part a rendered object belongs to, reading a workload's Pod template labels when it has them. */
+export function partOfObject(object: K8sObject): Part | undefined {
+  const template = (object as Workload).spec?.template;
+  return partOf(object) ?? (template ? partOf({ metadata: { name: object.metadata.name, labels: template.metadata?.labels ?? {} } }) : undefined);
+}
+
+/**
+ * Whether an object in the namespace is the release's: the Bitnami charts and ours label it with
+ * the release as instance; the dapr chart labels its own with the release as name instead.
+ */
+export function belongsTo(release: string): (object: { metadata?: Metadata }) => boolean {
+  return (object) => {
+    const labels = labelsOf(object);
+    return labels['app.kubernetes.io/instance'] === release || (labels['app.kubernetes.io/part-of'] === 'dapr' && labels['app.kubernetes.io/name'] === release);
+  };
 }

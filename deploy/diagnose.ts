@@ -63,7 +63,8 @@ export function imagePull(pod: Pod, events: readonly Event[]): Diagnosis | undef
 }
 
 export function crashLoop(pod: Pod): Diagnosis | undefined {
-  const failing = pod.status?.containerStatuses?.find((status) => status.state?.waiting?.reason === 'CrashLoopBackOff');
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const failing = statuses.find((status) => status.state?.waiting?.reason === 'CrashLoopBackOff');
   if (!failing) return undefined;
   const { what } = describe(pod);
   return {
@@ -86,7 +87,7 @@ export function failedJob(job: Job, pods: readonly Pod[], logs: readonly string[
     .filter((terminated) => terminated && terminated.exitCode !== 0)
     .map((terminated) => `exit code ${terminated!.exitCode}${terminated!.message ? `: ${terminated!.message.trim()}` : ''}`);
   return {
-    key: `hook-failed/${job.metadata.name}/${job.metadata.creationTimestamp ?? ''}`,
+    key: `hook-failed/${job.metadata.name}/${job.metadata.uid ?? ''}`,
     problem: 'hook-failed',
     message: `${what} failed: ${[condition.reason, condition.message].filter(Boolean).join(': ')}`,
     fix: `the hook's own message above says what to fix; then run up again (every hook is safe to re-run). Full log: kubectl logs job/${job.metadata.name} --namespace ${job.metadata.namespace ?? ''}`,

@@ -1,8 +1,8 @@
 import { DeployError } from './deploy-error.js';
 import type { Helm } from './helm.js';
 import type { Kubectl } from './kubectl.js';
-import { parseManifest } from './manifest.js';
-import type { K8sObject, PersistentVolumeClaim } from './objects.js';
+import { claimPrefixes, parseManifest } from './manifest.js';
+import type { PersistentVolumeClaim } from './objects.js';
 
 export interface DownReport {
   release: string;
@@ -13,10 +13,7 @@ export interface DownReport {
 
 /** What holds the release's data: its StatefulSets' claims and the Secret the credentials hook created. */
 async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ claims: string[]; secret: string | undefined }> {
-  const manifest = parseManifest((await helm.run(['get', 'manifest', release])).stdout);
-  const prefixes = manifest
-    .filter((object) => object.kind === 'StatefulSet')
-    .flatMap((set: K8sObject) => ((set.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((template) => `${template.metadata.name}-${set.metadata.name}-`));
+  const prefixes = claimPrefixes(parseManifest((await helm.run(['get', 'manifest', release])).stdout)).map((item) => item.prefix);
   // By name for the claims of the release's StatefulSets; by label for what Bitnami's charts made, even once the release is gone.
   const claims = (await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'))
     .filter((claim) => prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)) || claim.metadata.labels?.['app.kubernetes.io/instance'] === release)
@@ -35,7 +32,7 @@ async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ 
 export async function down(kubectl: Kubectl, helm: Helm, release: string, deleteData: boolean): Promise<DownReport> {
   const exists = Boolean(await helm.release(release));
   const data = await dataOf(kubectl, helm, release);
-  if (exists) await helm.ok(['uninstall', release, '--wait', '--timeout', '5m'], `helm uninstall ${release}`, 'see Helm\'s message above; running down again is safe');
+  if (exists) await helm.ok(['uninstall', release, '--wait', '--timeout', '5m'], `helm uninstall ${release}`, 'see Helm\'s message below; running down again is safe');
   const action = deleteData ? 'deleted' : 'kept';
   const items = [...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })), ...(data.secret ? [{ kind: 'Secret', name: data.secret }] : [])];
   if (deleteData && items.length > 0) {

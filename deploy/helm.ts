@@ -4,7 +4,6 @@ import { lastLines, run, type Finished } from './process.js';
 
 export interface ReleaseInfo {
   version: number;
-  chart?: { metadata?: { version?: string; appVersion?: string } };
   info: { status: string; last_deployed?: string };
   /** Hooks as Helm records them (helm status --output json), tests included. */
   hooks?: { name: string; kind: string; events: string[]; manifest: string; last_run?: { phase?: string; completed_at?: string } }[];
@@ -57,6 +56,6 @@ export class Helm {
     const result = await this.run(['status', name, '--output', 'json']);
     if (result.code === 0) return JSON.parse(result.stdout) as ReleaseInfo;
     if (/not found/i.test(result.stderr)) return undefined;
-    throw unreachable(result.stderr) ?? new DeployError(`helm status ${name} failed`, 'see Helm\'s message above', lastLines(result.stderr));
+    throw unreachable(result.stderr) ?? new DeployError(`helm status ${name} failed`, 'see Helm\'s message below', lastLines(result.stderr));
   }
 }

@@ -38,8 +38,8 @@ const loaders: Record<LocalCluster['tool'], (image: string, name: string) => [st
 /** Builds the hooks image from this package's Dockerfile and loads it into a local cluster. */
 export async function buildAndLoad(chartRoot: string, image: string, cluster: LocalCluster): Promise<void> {
   const built = await run('docker', ['build', '--tag', image, chartRoot]);
-  if (built.code !== 0) throw new DeployError('building the hooks image failed', 'see Docker\'s message above; or pass --image with an image from a registry', lastLines(built.stderr));
+  if (built.code !== 0) throw new DeployError('building the hooks image failed', 'see Docker\'s message below; or pass --image with an image from a registry', lastLines(built.stderr));
   const [command, args] = loaders[cluster.tool](image, cluster.name);
   const loaded = await run(command, args);
-  if (loaded.code !== 0) throw new DeployError(`loading the hooks image into ${cluster.tool} cluster ${cluster.name} failed`, `see ${command}'s message above`, lastLines(loaded.stderr));
+  if (loaded.code !== 0) throw new DeployError(`loading the hooks image into ${cluster.tool} cluster ${cluster.name} failed`, `see ${command}'s message below`, lastLines(loaded.stderr));
 }

@@ -16,12 +16,22 @@ export function unreachable(stderr: string): DeployError | undefined {
   const said = lastLines(stderr, 3).join(' ');
   const causes: [RegExp, string, string][] = [
     [/no configuration has been provided|current-context is not set|context .* (does not exist|not found)/i, 'no Kubernetes context is selected', 'choose one with kubectl config use-context NAME (or pass --kube-context), or create a local cluster with up --create-kind-cluster'],
-    [/certificate|x509|tls:/i, 'the cluster\'s certificate is not trusted by the kubeconfig', 'refresh the kubeconfig from the cluster (kind export kubeconfig, k3d kubeconfig merge, or your provider\'s CLI)'],
+    [/x509: certificate|tls: failed to verify/i, 'the cluster\'s certificate is not trusted by the kubeconfig', 'refresh the kubeconfig from the cluster (kind export kubeconfig, k3d kubeconfig merge, or your provider\'s CLI)'],
     [/Unauthorized|must be logged in|provide credentials/i, 'the cluster rejected the kubeconfig\'s credentials', 'log in again or refresh the kubeconfig\'s token'],
-    [/connection refused|Unable to connect|no such host|i\/o timeout|connect: |dial tcp|EOF|server could not find|was refused/i, 'the Kubernetes API server cannot be reached', 'start the cluster or select a reachable context (kubectl config get-contexts); check VPN and proxy settings'],
+    [/connection refused|Unable to connect to the server|no such host|i\/o timeout|dial tcp|was refused|Client\.Timeout exceeded/i, 'the Kubernetes API server cannot be reached', 'start the cluster or select a reachable context (kubectl config get-contexts); check VPN and proxy settings'],
   ];
   const found = causes.find(([pattern]) => pattern.test(said));
   return found && new DeployError(`cluster unreachable: ${found[1]}`, found[2], [said]);
+}
+
+interface ListOptions {
+  selector?: string;
+  clusterWide?: boolean;
+}
+
+function listArgs(resource: string, options: ListOptions, namespace: string): string[] {
+  const scope = options.clusterWide ? ['--all-namespaces'] : ['--namespace', namespace];
+  return ['get', resource, ...scope, ...(options.selector ? ['--selector', options.selector] : [])];
 }
 
 export class Kubectl {
@@ -31,24 +41,31 @@ export class Kubectl {
     return this.target.context ? ['--context', this.target.context] : [];
   }
 
+  /** A request gets 30 seconds: a dropped connection fails a poll instead of hanging it. */
   run(args: readonly string[], input?: string): Promise<Finished> {
-    return run('kubectl', [...this.globalArgs(), ...args], input === undefined ? {} : { input });
+    return run('kubectl', [...this.globalArgs(), '--request-timeout', '30s', ...args], input === undefined ? {} : { input });
   }
 
   /** Runs kubectl and parses its JSON; fails with the reason when the cluster cannot be reached. */
   async json<T>(args: readonly string[]): Promise<T> {
     const result = await this.run([...args, '--output', 'json']);
     if (result.code !== 0) {
-      throw unreachable(result.stderr) ?? new DeployError(`kubectl ${args.join(' ')} failed`, 'see kubectl\'s message above', lastLines(result.stderr));
+      throw unreachable(result.stderr) ?? new DeployError(`kubectl ${args.join(' ')} failed`, 'see kubectl\'s message below', lastLines(result.stderr));
     }
     return JSON.parse(result.stdout) as T;
   }
 
   /** Objects of the release's namespace (or the whole cluster with `clusterWide`). */
-  async list<T>(resource: string, options: { selector?: string; clusterWide?: boolean } = {}): Promise<T[]> {
-    const scope = options.clusterWide ? ['--all-namespaces'] : ['--namespace', this.target.namespace];
-    const selector = options.selector ? ['--selector', options.selector] : [];
-    return (await this.json<List<T>>(['get', resource, ...scope, ...selector])).items;
+  async list<T>(resource: string, options: ListOptions = {}): Promise<T[]> {
+    return (await this.json<List<T>>(listArgs(resource, options, this.target.namespace))).items;
+  }
+
+  /** Like list, but undefined when RBAC does not allow it (a user with rights in one namespace only). */
+  async listIfAllowed<T>(resource: string, options: ListOptions = {}): Promise<T[] | undefined> {
+    const result = await this.run([...listArgs(resource, options, this.target.namespace), '--output', 'json']);
+    if (result.code === 0) return (JSON.parse(result.stdout) as List<T>).items;
+    if (/forbidden/i.test(result.stderr)) return undefined;
+    throw unreachable(result.stderr) ?? new DeployError(`kubectl get ${resource} failed`, 'see kubectl\'s message below', lastLines(result.stderr));
   }
 
   /** The last lines a Job's Pod printed, or nothing when the logs cannot be read. */

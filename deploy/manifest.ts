@@ -33,3 +33,10 @@ export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
     return [];
   });
 }
+
+/** The claims a StatefulSet makes, named <template>-<statefulset>-<ordinal>: the prefixes, and how many. */
+export function claimPrefixes(objects: readonly K8sObject[]): { prefix: string; replicas: number }[] {
+  return objects
+    .filter((object): object is Workload => object.kind === 'StatefulSet')
+    .flatMap((set) => (set.spec.volumeClaimTemplates ?? []).map((template) => ({ prefix: `${template.metadata.name}-${set.metadata.name}-`, replicas: set.spec.replicas ?? 1 })));
+}

@@ -3,10 +3,10 @@
 export interface Metadata {
   name: string;
   namespace?: string;
+  uid?: string;
+  generation?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: { kind: string; name: string }[];
-  creationTimestamp?: string;
 }
 
 export interface K8sObject {
@@ -67,8 +67,12 @@ export interface Job extends K8sObject {
 
 /** Deployments and StatefulSets. */
 export interface Workload extends K8sObject {
-  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
-  status?: { readyReplicas?: number; replicas?: number };
+  spec: {
+    replicas?: number;
+    template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+    volumeClaimTemplates?: { metadata: { name: string }; spec?: { storageClassName?: string } }[];
+  };
+  status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number };
 }
 
 export interface Node extends K8sObject {
@@ -81,8 +85,6 @@ export interface Event extends K8sObject {
   type: string;
   reason: string;
   message: string;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
 }
 
 export interface PersistentVolumeClaim extends K8sObject {
@@ -90,9 +92,7 @@ export interface PersistentVolumeClaim extends K8sObject {
   status?: { phase?: string };
 }
 
-export interface StorageClass extends K8sObject {
-  provisioner: string;
-}
+export type StorageClass = K8sObject;
 
 export interface List<T> {
   items: T[];
@@ -104,10 +104,4 @@ export function labelsOf(object: { metadata?: Metadata }): Record<string, string
 
 export function isHook(object: K8sObject): boolean {
   return Boolean(object.metadata.annotations?.['helm.sh/hook']);
-}
-
-/** Whether every label of the selector is on the object. */
-export function selects(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  const entries = Object.entries(selector ?? {});
-  return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
 }

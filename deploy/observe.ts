@@ -1,6 +1,6 @@
 import { diagnosePods, failedJob, type Diagnosis } from './diagnose.js';
 import type { Kubectl } from './kubectl.js';
-import { selects, type Event, type Job, type K8sObject, type Pod, type Workload } from './objects.js';
+import type { Event, Job, K8sObject, Pod, Workload } from './objects.js';
 
 /** What the namespace holds now: the objects the deploy commands wait on and diagnose. */
 export interface Snapshot {
@@ -21,16 +21,13 @@ export async function observe(kubectl: Kubectl): Promise<Snapshot> {
 }
 
 /** The Pods a Job created (the Job controller labels them with its name). */
-export function podsOfJob(job: Job, pods: readonly Pod[]): Pod[] {
-  return pods.filter((pod) => selects({ 'job-name': job.metadata.name }, pod.metadata.labels ?? {}));
+export function podsOfJob(job: Job | string, pods: readonly Pod[]): Pod[] {
+  const name = typeof job === 'string' ? job : job.metadata.name;
+  return pods.filter((pod) => pod.metadata.labels?.['job-name'] === name);
 }
 
-/** Every problem in the namespace now, failed Jobs with their logs. */
-export async function diagnose(kubectl: Kubectl, snapshot: Snapshot, jobNames: ReadonlySet<string>): Promise<Diagnosis[]> {
-  const failed = await Promise.all(
-    snapshot.jobs
-      .filter((job) => jobNames.has(job.metadata.name))
-      .map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await kubectl.jobLogs(job.metadata.name) : [])),
-  );
+/** Every problem in a snapshot; `logsOf` gives a failed Job's last log lines. */
+export async function diagnose(snapshot: Snapshot, logsOf: (job: Job) => Promise<string[]>): Promise<Diagnosis[]> {
+  const failed = await Promise.all(snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])));
   return [...diagnosePods(snapshot.pods, snapshot.events), ...failed.filter((found): found is Diagnosis => Boolean(found))];
 }

@@ -42,8 +42,7 @@ export function claimsOf(objects: readonly K8sObject[]): Claim[] {
     const owner = `${object.kind} ${object.metadata.name}`;
     if (object.kind === 'PersistentVolumeClaim') return [{ owner, storageClassName: (object.spec as { storageClassName?: string } | undefined)?.storageClassName }];
     if (object.kind !== 'StatefulSet') return [];
-    const templates = (object.spec as Workload['spec'] & { volumeClaimTemplates?: { spec?: { storageClassName?: string } }[] }).volumeClaimTemplates ?? [];
-    return templates.map((template) => ({ owner, storageClassName: template.spec?.storageClassName }));
+    return ((object as Workload).spec.volumeClaimTemplates ?? []).map((template) => ({ owner, storageClassName: template.spec?.storageClassName }));
   });
 }
 

@@ -9,8 +9,6 @@ export interface Finished {
 
 export interface RunOptions {
   input?: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
   /** Aborting sends SIGTERM, which Helm turns into a clean cancellation. */
   signal?: AbortSignal;
 }
@@ -19,8 +17,6 @@ export interface RunOptions {
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      env: options.env ?? process.env,
-      cwd: options.cwd,
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' as const } : {}),
     });
@@ -34,6 +30,8 @@ export function run(command: string, args: readonly string[], options: RunOption
       else if (error.name !== 'AbortError') reject(error);
     });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A tool that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

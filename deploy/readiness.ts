@@ -1,4 +1,4 @@
-import { componentNames, partOf, type ComponentName } from './components.js';
+import { componentNames, partOfObject, type ComponentName } from './components.js';
 import type { Job, K8sObject, Workload } from './objects.js';
 
 /** What must be ready for a component to count as deployed: its workloads and its install hooks. */
@@ -19,7 +19,7 @@ export function expectedObjects(objects: readonly K8sObject[]): Expected[] {
     if (!waitedKinds.has(object.kind)) return [];
     const hook = object.metadata.annotations?.['helm.sh/hook'] ?? '';
     if (object.kind === 'Job' && !/post-(install|upgrade)/.test(hook)) return [];
-    const part = partOf(object) ?? partOf({ metadata: { name: object.metadata.name, labels: (object as Workload).spec.template.metadata?.labels ?? {} } });
+    const part = partOfObject(object);
     const replicas = object.kind === 'Job' ? 1 : ((object as Workload).spec.replicas ?? 1);
     return part ? [{ component: part.component, kind: object.kind, name: object.metadata.name, title: part.title, replicas }] : [];
   });
@@ -30,19 +30,27 @@ export interface Observed {
   jobs: Job[];
 }
 
-function isReady(expected: Expected, observed: Observed, since: number): boolean {
+/**
+ * Ready: a Job of this run succeeded (one whose uid is in `earlier` is an earlier run's, which Helm
+ * has yet to replace); a workload has rolled out the declared replicas, all ready.
+ */
+function isReady(expected: Expected, observed: Observed, earlier: ReadonlySet<string>): boolean {
   if (expected.kind === 'Job') {
-    // A hook Job of an earlier run may still be there until Helm replaces it: only this run's counts.
-    const job = observed.jobs.find((candidate) => candidate.metadata.name === expected.name);
-    return Boolean(job && Date.parse(job.metadata.creationTimestamp ?? '') >= since - 1000 && (job.status?.succeeded ?? 0) > 0);
+    const job = observed.jobs.find((candidate) => candidate.metadata.name === expected.name && !earlier.has(candidate.metadata.uid ?? ''));
+    return (job?.status?.succeeded ?? 0) > 0;
   }
   const workload = observed.workloads.find((candidate) => candidate.kind === expected.kind && candidate.metadata.name === expected.name);
-  return Boolean(workload && (workload.status?.readyReplicas ?? 0) >= expected.replicas);
+  const status = workload?.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (workload?.metadata.generation ?? 1) &&
+    (status.updatedReplicas ?? 0) >= expected.replicas &&
+    (status.readyReplicas ?? 0) >= expected.replicas
+  );
 }
 
 /** For each component, what it still waits for (empty: ready). */
-export function pendingByComponent(expected: readonly Expected[], observed: Observed, since: number): Record<ComponentName, string[]> {
+export function pendingByComponent(expected: readonly Expected[], observed: Observed, earlier: ReadonlySet<string> = new Set()): Record<ComponentName, string[]> {
   const pending = Object.fromEntries(componentNames.map((name) => [name, [] as string[]])) as Record<ComponentName, string[]>;
-  for (const item of expected) if (!isReady(item, observed, since)) pending[item.component].push(item.title);
+  for (const item of expected) if (!isReady(item, observed, earlier)) pending[item.component].push(item.title);
   return pending;
 }

@@ -38,7 +38,7 @@ export function formatVerify(report: VerifyReport): string {
 
 export function formatStatus(report: StatusReport): string {
   return [
-    `release ${report.release} in ${report.namespace}: ${report.status}, revision ${report.revision}, chart ${report.chartVersion}, deployed ${report.lastDeployed}`,
+    `release ${report.release} in ${report.namespace}: ${report.status}, revision ${report.revision}, chart ${report.chart}, deployed ${report.lastDeployed}`,
     ...report.components.flatMap((component) => formatChecks(component.component, component.checks)),
     'hooks and checks, last run:',
     ...report.hooks.map((hook) => `  ${hook.phase.padEnd(9)} ${hook.name} (${hook.events.join(', ')})`),

@@ -8,7 +8,8 @@ export interface StatusReport {
   namespace: string;
   status: string;
   revision: number;
-  chartVersion: string;
+  /** name-version, as helm history shows it (helm status leaves the chart out). */
+  chart: string;
   lastDeployed: string;
   components: { component: ComponentName; checks: Check[] }[];
   hooks: { name: string; events: string[]; phase: string }[];
@@ -17,6 +18,7 @@ export interface StatusReport {
 /** The release as Helm recorded it, and its components as the cluster shows them now; runs nothing. */
 export async function status(kubectl: Kubectl, helm: Helm, release: string): Promise<StatusReport> {
   const view = await loadRelease(kubectl, helm, release);
+  const history = JSON.parse(await helm.ok(['history', release, '--max', '1', '--output', 'json'], 'reading the release history', 'see Helm\'s message below')) as { chart: string }[];
   const components = [];
   for (const component of componentNames) components.push({ component, checks: await clusterChecks(kubectl, view, component) });
   return {
@@ -24,7 +26,7 @@ export async function status(kubectl: Kubectl, helm: Helm, release: string): Pro
     namespace: kubectl.target.namespace,
     status: view.info.info.status,
     revision: view.info.version,
-    chartVersion: view.info.chart?.metadata?.version ?? '',
+    chart: history[0]?.chart ?? '',
     lastDeployed: view.info.info.last_deployed ?? '',
     components,
     hooks: (view.info.hooks ?? []).map((hook) => ({ name: hook.name, events: hook.events, phase: hook.last_run?.phase || 'not run' })),

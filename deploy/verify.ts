@@ -1,11 +1,11 @@
-import { partOf, type ComponentName } from './components.js';
+import { belongsTo, partOf, partOfObject, type ComponentName } from './components.js';
 import { DeployError } from './deploy-error.js';
 import { diagnosePods } from './diagnose.js';
 import type { Helm, ReleaseInfo } from './helm.js';
 import type { Kubectl } from './kubectl.js';
-import { parseManifest } from './manifest.js';
-import { observe, type Snapshot } from './observe.js';
-import type { K8sObject, PersistentVolumeClaim, Pod, Workload } from './objects.js';
+import { claimPrefixes, parseManifest } from './manifest.js';
+import { observe, podsOfJob, type Snapshot } from './observe.js';
+import type { K8sObject, PersistentVolumeClaim, Pod } from './objects.js';
 import { lastLines } from './process.js';
 import type { Progress } from './progress.js';
 import { expectedObjects, pendingByComponent } from './readiness.js';
@@ -63,7 +63,7 @@ export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string)
   return {
     release,
     info,
-    manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', 'see Helm\'s message above')),
+    manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', 'see Helm\'s message below')),
     tests: (info.hooks ?? [])
       .filter((hook) => hook.events.includes('test'))
       .map((hook) => ({ name: hook.name, component: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.component })),
@@ -91,21 +91,21 @@ async function workloadsReady(kubectl: Kubectl, view: ReleaseView, component: Co
     return { name: 'control plane', ok: unready.length === 0, detail: unready.length === 0 ? `${pods.length} Dapr control-plane Pod(s) ready (installed apart from this release)` : `not ready: ${unready.map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`).join(', ')}` };
   }
   if (expected.length === 0) return { name: 'workloads', ok: true, detail: `none in this release (an existing ${component} is used)` };
-  const pending = pendingByComponent(expected, view.snapshot, 0)[component];
+  const pending = pendingByComponent(expected, view.snapshot)[component];
   if (pending.length === 0) return { name: 'workloads', ok: true, detail: `${expected.map((item) => item.title).join(', ')} ready` };
-  const pods = view.snapshot.pods.filter((pod) => partOf(pod)?.component === component);
+  const pods = view.snapshot.pods.filter((pod) => belongsTo(view.release)(pod) && partOf(pod)?.component === component);
   return { name: 'workloads', ok: false, detail: `not ready: ${pending.join(', ')}${pods.length ? `. ${notReadyDetail(pods, view.snapshot)}` : ''}` };
 }
 
-/** Claims of the component's StatefulSets: <template>-<statefulset>-<ordinal>. */
+/** The claims of the component's StatefulSets (<template>-<statefulset>-<ordinal>), one per replica, all bound. */
 function volumesBound(view: ReleaseView, component: ComponentName): Check {
-  const prefixes = view.manifest
-    .filter((object): object is Workload => object.kind === 'StatefulSet' && partOf({ metadata: { name: object.metadata.name, labels: (object as Workload).spec.template.metadata?.labels ?? {} } })?.component === component)
-    .flatMap((set) => ((set.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((template) => `${template.metadata.name}-${set.metadata.name}-`));
-  const claims = view.claims.filter((claim) => prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)));
-  if (prefixes.length === 0) return { name: 'volumes', ok: true, detail: 'none in this release' };
+  const sets = view.manifest.filter((object) => object.kind === 'StatefulSet' && partOfObject(object)?.component === component);
+  const expected = claimPrefixes(sets);
+  if (expected.length === 0) return { name: 'volumes', ok: true, detail: 'none in this release' };
+  const wanted = expected.reduce((sum, item) => sum + item.replicas, 0);
+  const claims = view.claims.filter((claim) => expected.some((item) => claim.metadata.name.startsWith(item.prefix)));
   const unbound = claims.filter((claim) => claim.status?.phase !== 'Bound');
-  if (claims.length === 0) return { name: 'volumes', ok: false, detail: 'no PersistentVolumeClaim created yet' };
+  if (claims.length < wanted) return { name: 'volumes', ok: false, detail: `${claims.length} of ${wanted} PersistentVolumeClaims created` };
   return { name: 'volumes', ok: unbound.length === 0, detail: unbound.length === 0 ? `${claims.length} bound` : `not bound: ${unbound.map((claim) => `${claim.metadata.name} (${claim.status?.phase ?? 'unknown'})`).join(', ')}; kubectl describe pvc says why` };
 }
 
@@ -121,8 +121,7 @@ async function chartTests(kubectl: Kubectl, helm: Helm, view: ReleaseView, compo
     }
     // The check's own message: its last log lines, kept as the termination message of its Pod.
     const pods = await kubectl.list<Pod>('pods', { selector: `app.kubernetes.io/instance=${view.release}` });
-    const said = pods
-      .filter((pod) => pod.metadata.name === test.name || pod.metadata.labels?.['job-name'] === test.name)
+    const said = [...pods.filter((pod) => pod.metadata.name === test.name), ...podsOfJob(test.name, pods)]
       .flatMap((pod) => pod.status?.containerStatuses ?? [])
       .map((status) => status.state?.terminated?.message?.trim())
       .filter(Boolean);

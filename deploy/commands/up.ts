@@ -6,13 +6,14 @@ import { printResult, runCommand, targetOptions } from './options.js';
 
 const options = {
   ...targetOptions,
-  chart: { type: 'string', default: chartRoot, describe: 'Chart directory or reference' },
+  chart: { type: 'string', default: chartRoot, describe: 'Chart directory (default: this package)' },
   values: { alias: 'f', type: 'string', array: true, default: [] as string[], describe: 'Values files, as helm -f (e.g. profiles/production.yaml)' },
   set: { type: 'string', array: true, default: [] as string[], describe: 'Values, as helm --set' },
   image: { type: 'string', describe: 'Hooks image in a registry the cluster pulls from (default: build it and load it into the local kind, k3d or minikube cluster)' },
   'create-kind-cluster': { type: 'string', describe: 'First create a local kind cluster of this name (reused if it exists) and deploy there' },
   'stall-seconds': { type: 'number', default: 180, describe: 'How long a Pod may stay unschedulable or unable to pull its image before up stops and explains' },
   'poll-seconds': { type: 'number', default: 2, describe: 'How often the cluster is looked at while waiting' },
+  'skip-capacity-check': { type: 'boolean', default: false, describe: 'Do not compare the release\'s requests with the free capacity (for clusters that add nodes on demand)' },
 } as const satisfies Record<string, Options>;
 
 export const upCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
@@ -32,6 +33,7 @@ export const upCommand: CommandModule<object, InferredOptionTypes<typeof options
           createKindCluster: args.createKindCluster,
           stallSeconds: args.stallSeconds,
           pollSeconds: args.pollSeconds,
+          skipCapacityCheck: args.skipCapacityCheck,
         },
         progress,
       );

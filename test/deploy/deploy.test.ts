@@ -107,7 +107,7 @@ describe('up, status, verify and down against a real control plane', () => {
     const result = await deploy('status', '--json');
     expect(result.code, result.stderr).toBe(0);
     const report = only(result, 'result');
-    expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1 });
+    expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1, chart: 'learnflow-0.1.0' });
     expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain('learnflow-kafka-topics Succeeded');
   });
 

@@ -22,6 +22,8 @@ export function run(command: string, args: readonly string[], options: { env?: N
       ),
     );
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A command that exits without reading its input closes the pipe: not an error of ours.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -150,13 +150,16 @@ describe('readiness', () => {
       { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'seed', labels: ownLabels('postgres-seed'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } }, spec: { template: { spec: { containers: [] } } } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'check', labels: ownLabels('postgres-check'), annotations: { 'helm.sh/hook': 'test' } }, spec: { containers: [] } },
     ]);
-    const since = Date.parse('2026-01-01T00:00:10Z');
-    const observed = (ready: number, jobCreated: string) => ({
-      workloads: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { replicas: 0, template: { spec: { containers: [] } } }, status: { readyReplicas: ready } }],
-      jobs: [{ apiVersion: 'batch/v1', kind: 'Job' as const, metadata: { name: 'seed', creationTimestamp: jobCreated }, status: { succeeded: 1 } }],
+    const earlier = new Set(['uid-of-the-last-run']);
+    const observed = (status: { observedGeneration: number; updatedReplicas: number; readyReplicas: number }, jobUid: string) => ({
+      workloads: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', generation: 2 }, spec: { replicas: 0, template: { spec: { containers: [] } } }, status }],
+      jobs: [{ apiVersion: 'batch/v1', kind: 'Job' as const, metadata: { name: 'seed', uid: jobUid }, status: { succeeded: 1 } }],
     });
-    expect(pendingByComponent(expected, observed(1, '2026-01-01T00:00:00Z'), since).postgresql).toEqual(['PostgreSQL', 'seed hook']);
-    expect(pendingByComponent(expected, observed(2, '2026-01-01T00:00:11Z'), since).postgresql).toEqual([]);
+    // Scaled down by hand, or still rolling out, or the old run's Job: not ready.
+    expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 1 }, 'uid-of-the-last-run'), earlier).postgresql).toEqual(['PostgreSQL', 'seed hook']);
+    expect(pendingByComponent(expected, observed({ observedGeneration: 1, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
+    expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 1, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
+    expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual([]);
   });
 });
 
