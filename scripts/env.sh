@@ -6,6 +6,7 @@ source "$_learnflow_root/scripts/versions.env"
 export LEARNFLOW_CACHE=${LEARNFLOW_CACHE:-$HOME/.cache/learnflow-infra}
 export LEARNFLOW_STATE=${LEARNFLOW_STATE:-${TMPDIR:-/tmp}/learnflow-infra}
 export LEARNFLOW_HELM_DIR=$LEARNFLOW_CACHE/helm/$HELM_VERSION
+export LEARNFLOW_KUBE_SCORE_DIR=$LEARNFLOW_CACHE/kube-score/$KUBE_SCORE_VERSION
 export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
 # The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
@@ -21,6 +22,6 @@ _learnflow_recipe=$(cat "$_learnflow_root"/scripts/controlplane/{go.mod,go.sum,b
 export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERSION-kwok-$KWOK_VERSION-$_learnflow_recipe
 case ":$PATH:" in
   *":$LEARNFLOW_HELM_DIR:"*) ;;
-  *) export PATH=$LEARNFLOW_HELM_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
+  *) export PATH=$LEARNFLOW_HELM_DIR:$LEARNFLOW_KUBE_SCORE_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
 esac
 unset _learnflow_root _learnflow_recipe _learnflow_daprd

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, idempotently and fast when already cached:
-#   Helm           go install from the Go module proxy
+#   Helm, kube-score  go install from the Go module proxy
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
@@ -20,13 +20,14 @@ need() {
   command -v "$1" >/dev/null 2>&1 || { echo "install-tools: '$1' is required ($2) but not on PATH" >&2; exit 1; }
 }
 
-install_helm() {
-  if [ -x "$LEARNFLOW_HELM_DIR/helm" ]; then step "helm $HELM_VERSION: cached"; return; fi
-  need go "Helm is built from the Go module proxy"
-  step "helm $HELM_VERSION: building (a few minutes the first time)"
-  mkdir -p "$LEARNFLOW_HELM_DIR"
+install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from the Go module proxy, cached in DIR
+  local name=$1 package=$2 version=$3 dir=$4
+  if [ -x "$dir/$name" ]; then step "$name $version: cached"; return; fi
+  need go "$name is built from the Go module proxy"
+  step "$name $version: building (a few minutes the first time)"
+  mkdir -p "$dir"
   # Built from a temporary directory so that no go.mod around us interferes.
-  (cd "$(mktemp -d)" && GOBIN=$LEARNFLOW_HELM_DIR GOFLAGS=-trimpath go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION")
+  (cd "$(mktemp -d)" && GOBIN=$dir GOFLAGS=-trimpath go install "$package@$version")
 }
 
 install_kafka() {
@@ -76,7 +77,8 @@ install_dapr_chart() {
   touch "$LEARNFLOW_DAPR_CHARTS/.complete"
 }
 
-install_helm
+install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
+install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
 install_postgres
 install_dapr_chart
 install_kafka
