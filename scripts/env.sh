@@ -11,6 +11,8 @@ export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
 # The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
 export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION
+# Argo CD's CRDs, from the Argo CD Go module.
+export LEARNFLOW_ARGOCD_CRDS=$LEARNFLOW_CACHE/argocd/$ARGOCD_VERSION
 # daprd with LearnFlow's components, keyed by what it is built from.
 _learnflow_daprd=$(cat "$_learnflow_root"/scripts/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
 export LEARNFLOW_DAPRD_DIR=$LEARNFLOW_CACHE/daprd/$DAPR_VERSION-$_learnflow_daprd

@@ -5,6 +5,7 @@
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
 #   the dapr chart from the Dapr Go module (the tests render the release with it)
+#   Argo CD's Application CRD, from the Argo CD Go module (the tests validate our Applications)
 #   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
 #                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
@@ -77,10 +78,22 @@ install_dapr_chart() {
   touch "$LEARNFLOW_DAPR_CHARTS/.complete"
 }
 
+install_argocd_crds() {
+  if [ -f "$LEARNFLOW_ARGOCD_CRDS/application-crd.yaml" ]; then step "argo cd CRDs $ARGOCD_VERSION: cached"; return; fi
+  need go "Argo CD's CRDs come from its Go module"
+  step "argo cd CRDs $ARGOCD_VERSION: downloading"
+  local module
+  module=$(cd "$(mktemp -d)" && go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$module" ] || { echo "install-tools: downloading the Argo CD module failed" >&2; exit 1; }
+  mkdir -p "$LEARNFLOW_ARGOCD_CRDS"
+  cp "$module/manifests/crds/application-crd.yaml" "$LEARNFLOW_ARGOCD_CRDS/"
+}
+
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
 install_postgres
 install_dapr_chart
+install_argocd_crds
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
