@@ -18,6 +18,17 @@ export function podRequests(spec: PodSpec): Resources {
     .reduce((most, next) => ({ cpu: Math.max(most.cpu, next.cpu), memory: Math.max(most.memory, next.memory) }), running);
 }
 
+/** The Dapr sidecar the injector adds to a Pod template annotated dapr.io/enabled, with the requests its annotations give. */
+function injectedSidecar(annotations: Record<string, string>): Resources {
+  if (annotations['dapr.io/enabled'] !== 'true') return noResources;
+  return { cpu: parseQuantity(annotations['dapr.io/sidecar-cpu-request'] ?? 0), memory: parseQuantity(annotations['dapr.io/sidecar-memory-request'] ?? 0) };
+}
+
+/** A Pod template's requests once running: its own, and an injected sidecar's. */
+export function templateRequests(template: PodTemplate): Resources {
+  return addResources(podRequests(template.spec), injectedSidecar(template.annotations));
+}
+
 export interface ReleaseRequests {
   total: Resources;
   /** The largest contributors, for the message that says which values to shrink. */
@@ -29,10 +40,10 @@ export function releaseRequests(templates: readonly PodTemplate[]): ReleaseReque
   const steady = templates.filter((template) => !template.hook);
   const largestHook = templates
     .filter((template) => template.hook)
-    .map((template) => ({ template, requests: podRequests(template.spec) }))
+    .map((template) => ({ template, requests: templateRequests(template) }))
     .sort((a, b) => b.requests.cpu - a.requests.cpu || b.requests.memory - a.requests.memory)[0];
   const counted = [
-    ...steady.map((template) => ({ template, requests: addResources(noResources, podRequests(template.spec), template.replicas) })),
+    ...steady.map((template) => ({ template, requests: addResources(noResources, templateRequests(template), template.replicas) })),
     ...(largestHook ? [largestHook] : []),
   ];
   return {

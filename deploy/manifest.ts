@@ -12,6 +12,7 @@ export function parseManifest(text: string): K8sObject[] {
 export interface PodTemplate {
   owner: K8sObject;
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   spec: PodSpec;
   replicas: number;
   /** Hook and test Pods run one at a time, after or beside the rest. */
@@ -23,12 +24,13 @@ const replicated = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
   return objects.flatMap((object): PodTemplate[] => {
     if (object.kind === 'Pod') {
-      return [{ owner: object, labels: object.metadata.labels ?? {}, spec: object.spec as PodSpec, replicas: 1, hook: isHook(object) }];
+      return [{ owner: object, labels: object.metadata.labels ?? {}, annotations: object.metadata.annotations ?? {}, spec: object.spec as PodSpec, replicas: 1, hook: isHook(object) }];
     }
     if (replicated.has(object.kind) || object.kind === 'DaemonSet' || object.kind === 'Job') {
       const { spec } = object as Workload;
       const replicas = replicated.has(object.kind) ? (spec.replicas ?? 1) : 1;
-      return [{ owner: object, labels: spec.template.metadata?.labels ?? {}, spec: spec.template.spec, replicas, hook: isHook(object) }];
+      const metadata = spec.template.metadata ?? {};
+      return [{ owner: object, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {}, spec: spec.template.spec, replicas, hook: isHook(object) }];
     }
     return [];
   });

@@ -69,7 +69,7 @@ export interface Job extends K8sObject {
 export interface Workload extends K8sObject {
   spec: {
     replicas?: number;
-    template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
+    template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
     volumeClaimTemplates?: { metadata: { name: string }; spec?: { storageClassName?: string } }[];
   };
   status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number };

@@ -71,6 +71,24 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect(claims[0]?.spec.resources.requests.storage).toBe('8Gi');
   });
 
+  it('lets only the release\'s clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL', async () => {
+    type Policy = { podSelector: { matchLabels: Record<string, string> }; ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[] };
+    const objects = await render(await withSubcharts());
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+    /** Whether the policy admits a Pod with these labels (any rule whose from has a podSelector it matches). */
+    const admits = (policy: Policy, labels: Record<string, string>) =>
+      policy.ingress.some((rule) => rule.from !== undefined && rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)));
+    const hookLabels = (find(objects, 'Job', 'learnflow-kafka-topics')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const stranger = { 'app.kubernetes.io/name': 'something-else', 'app.kubernetes.io/instance': 'learnflow' };
+    for (const name of ['learnflow-kafka', 'learnflow-postgresql']) {
+      const policy = find(objects, 'NetworkPolicy', name)['spec'] as Policy;
+      // No rule without `from`: nothing is open to every Pod.
+      expect(policy.ingress.every((rule) => rule.from !== undefined), name).toBe(true);
+      expect(admits(policy, hookLabels), name).toBe(true);
+      expect(admits(policy, stranger), name).toBe(false);
+    }
+  });
+
   it('reads a Secret the user names instead, everywhere', async () => {
     const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
     expect(secretVolumes(find(objects, 'StatefulSet', 'learnflow-postgresql'))).toEqual(['team-db-secrets']);

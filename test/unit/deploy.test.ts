@@ -36,6 +36,7 @@ describe('capacity', () => {
     const template = (name: string, replicas: number, hook: boolean, cpu: string): PodTemplate => ({
       owner: { apiVersion: 'v1', kind: hook ? 'Job' : 'StatefulSet', metadata: { name } },
       labels: hook ? ownLabels('postgres-seed') : { 'app.kubernetes.io/name': 'postgresql' },
+      annotations: {},
       spec: { containers: [container(cpu, '1Gi')] },
       replicas,
       hook,
@@ -43,6 +44,18 @@ describe('capacity', () => {
     const needed = releaseRequests([template('db', 2, false, '500m'), template('seed', 1, true, '100m'), template('migrate', 1, true, '200m')]);
     expect(needed.total).toEqual({ cpu: 1.2, memory: 3 * 2 ** 30 });
     expect(needed.contributors.map((item) => item.value)).toEqual(['postgresql.primary.resources', 'hooks.resources']);
+  });
+
+  it('adds the Dapr sidecar the injector will add, with the requests its annotations give', () => {
+    const check: PodTemplate = {
+      owner: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'dapr-check' } },
+      labels: ownLabels('dapr-check'),
+      annotations: { 'dapr.io/enabled': 'true', 'dapr.io/sidecar-cpu-request': '50m', 'dapr.io/sidecar-memory-request': '64Mi' },
+      spec: { containers: [container('50m', '96Mi')] },
+      replicas: 1,
+      hook: true,
+    };
+    expect(releaseRequests([check]).total).toEqual({ cpu: 0.1, memory: 160 * 2 ** 20 });
   });
 
   it('leaves out cordoned and tainted nodes, finished Pods and the release\'s own Pods', () => {
