@@ -61,12 +61,19 @@ install_postgres() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 }
 
+module_dir() { # module_dir MODULE@VERSION: downloads a Go module (source only) and prints its folder
+  local dir
+  dir=$(cd "$(mktemp -d)" && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { echo "install-tools: downloading the Go module $1 failed" >&2; exit 1; }
+  echo "$dir"
+}
+
 install_dapr_chart() {
   if [ -f "$LEARNFLOW_DAPR_CHARTS/.complete" ]; then step "dapr chart $DAPR_VERSION: cached"; return; fi
   need go "the dapr chart comes from the Dapr Go module"
   step "dapr chart $DAPR_VERSION: from the Dapr Go module"
   local module
-  module=$(cd "$(mktemp -d)" && go mod download -json "github.com/dapr/dapr@$DAPR_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  module=$(module_dir "github.com/dapr/dapr@$DAPR_VERSION")
   rm -rf "$LEARNFLOW_DAPR_CHARTS"
   mkdir -p "$LEARNFLOW_DAPR_CHARTS"
   cp -r "$module/charts/dapr" "$LEARNFLOW_DAPR_CHARTS/dapr"
@@ -83,8 +90,7 @@ install_argocd_crds() {
   need go "Argo CD's CRDs come from its Go module"
   step "argo cd CRDs $ARGOCD_VERSION: downloading"
   local module
-  module=$(cd "$(mktemp -d)" && go mod download -json "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -n "$module" ] || { echo "install-tools: downloading the Argo CD module failed" >&2; exit 1; }
+  module=$(module_dir "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")
   mkdir -p "$LEARNFLOW_ARGOCD_CRDS"
   cp "$module/manifests/crds/application-crd.yaml" "$LEARNFLOW_ARGOCD_CRDS/"
 }
