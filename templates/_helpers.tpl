@@ -134,22 +134,24 @@ Kafka's and PostgreSQL's NetworkPolicies; (dict "context" $ "component" "kafka-t
 
 {{/*
 The ports the hook and check Pods connect to: each Kafka bootstrap server's, PostgreSQL's, the
-Kubernetes API's (the credentials hook) and the Dapr control plane's (the Dapr check's sidecar).
+Kubernetes API's (the credentials hook) and the Dapr control plane's; the Dapr check's sidecar
+reaches Kafka and PostgreSQL through the components even when their hooks are off.
 */}}
 {{- define "learnflow.networkPolicy.egressPorts" -}}
 {{- $ports := list -}}
-{{- if .Values.kafkaTopics.enabled -}}
+{{- $daprCheck := and .Values.daprComponents.enabled .Values.tests.dapr.enabled -}}
+{{- if or .Values.kafkaTopics.enabled $daprCheck -}}
 {{- range splitList "," (include "learnflow.kafka.bootstrapServers" .) -}}
 {{- $ports = append $ports (int (regexFind "[0-9]+$" (trim .))) -}}
 {{- end -}}
 {{- end -}}
-{{- if .Values.database.enabled -}}
+{{- if or .Values.database.enabled $daprCheck -}}
 {{- $ports = append $ports (int .Values.database.port) -}}
 {{- end -}}
 {{- if eq (include "learnflow.credentials.hookEnabled" .) "true" -}}
 {{- $ports = concat $ports .Values.networkPolicy.kubernetesApiPorts -}}
 {{- end -}}
-{{- if and .Values.daprComponents.enabled .Values.tests.dapr.enabled -}}
+{{- if $daprCheck -}}
 {{- $ports = concat $ports .Values.networkPolicy.daprPorts -}}
 {{- end -}}
 {{- range $ports | uniq | sortAlpha }}

@@ -137,6 +137,9 @@ describe('hook and test Pods', () => {
     const ports = (external['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port);
     expect(ports).toEqual(expect.arrayContaining([19092, 29092, 6432]));
     expect(ports).not.toContain(9092);
+    // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
+    const daprOnly = find(await render({ set: ['kafkaTopics.enabled=false', 'database.enabled=false', 'tests.kafka.enabled=false', 'tests.postgresql.enabled=false'] }), 'NetworkPolicy', 'learnflow-hooks');
+    expect((daprOnly['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port)).toEqual(expect.arrayContaining([9092, 5432, 50001]));
   });
 
   it('take pull secrets given as names or as {name}', async () => {
