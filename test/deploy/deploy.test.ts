@@ -209,9 +209,9 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(result.code).toBe(1);
     const error = errorOf(result);
     expect(error.message).toBe('the cluster has too little free CPU or memory for the release');
-    expect(error.details[0]).toMatch(/^the release requests 64 CPU, 96Mi memory; the cluster has \d+m? CPU, [\d.]+Gi memory free on 2 schedulable node\(s\)$/);
-    // Every hook and check asks the same; one of them runs at a time.
-    expect(error.details[1]).toMatch(/^[\w ]+ (hook|check): 64 CPU, 96Mi memory \(hooks\.resources\)$/);
+    expect(error.details[0]).toMatch(/^the release requests 64050m CPU, 160Mi memory; the cluster has \d+m? CPU, [\d.]+Gi memory free on 2 schedulable node\(s\)$/);
+    // Hooks and checks run one at a time: the largest counts, the Dapr check with its sidecar (50m, 64Mi).
+    expect(error.details[1]).toBe('Dapr check: 64050m CPU, 160Mi memory (hooks.resources)');
   });
 
   it('an image that cannot be pulled: which image, the registry\'s error, and the values that choose it', { timeout: 120_000 }, async () => {
