@@ -2,6 +2,9 @@
 # A local Apache Kafka for the test suite and benchmarks, in either of the chart's two modes:
 #   zookeeper  a ZooKeeper and one broker (the chart's default profile)
 #   kraft      one combined controller+broker node (the chart's kraft profile)
+#   kraft-scram  the same, its client listener SASL_PLAINTEXT with SCRAM-SHA-512 and one user,
+#              learnflow, whose password is in the instance's client.password file (the chart's
+#              SASL option); brokers talk to each other on a plain listener on PORT+2
 # Broker settings mirror what values.yaml gives the Bitnami broker for a single node.
 #
 #   kafka-server.sh start NAME MODE PORT   start instance NAME (restarts its broker, keeping data);
@@ -16,7 +19,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -75,7 +78,7 @@ clientPort=$second
 clientPortAddress=127.0.0.1
 maxClientCnxns=0
 PROPS
-  else
+  elif [ "$mode" = kraft ]; then
     cat >>"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=0
@@ -85,12 +88,27 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 PROPS
+  else
+    # The client listener replaces the plain one advertised above.
+    sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://127.0.0.1:$port,INTERNAL://127.0.0.1:$((port + 2))|" "$dir/server.properties"
+    cat >>"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=0
+controller.quorum.voters=0@127.0.0.1:$second
+listeners=CLIENT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$second,INTERNAL://127.0.0.1:$((port + 2))
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=INTERNAL
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+PROPS
   fi
 }
 
 start() { # start NAME MODE PORT
   local mode=$2 port=$3
-  case "$mode" in zookeeper | kraft) ;; *) die "MODE must be zookeeper or kraft, not '$mode'" ;; esac
+  case "$mode" in zookeeper | kraft | kraft-scram) ;; *) die "MODE must be zookeeper, kraft or kraft-scram, not '$mode'" ;; esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   stop_pid "$dir/kafka.pid"
   # A start that fails part-way leaves nothing running.
@@ -106,8 +124,14 @@ start() { # start NAME MODE PORT
     # "--cluster-id=" because a random id may begin with "-", which would read as an option.
     local cluster_id
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+    local scram=()
+    if [ "$mode" = kraft-scram ]; then
+      # SCRAM users live in the cluster metadata: the client user is created with the log directory.
+      head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/client.password"
+      scram=(--add-scram "SCRAM-SHA-512=[name=learnflow,password=$(cat "$dir/client.password")]")
+    fi
     java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
-      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" \
+      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" "${scram[@]}" \
       >>"$dir/kafka.log" 2>&1 || die "formatting the KRaft log directory failed (log: $dir/kafka.log)"
   fi
   [ "$mode" = zookeeper ] && wait_for_session_expiry

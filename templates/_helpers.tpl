@@ -214,24 +214,89 @@ by name. Fails on topic names that differ only in "." and "_", which collide in 
 
 {{/* Environment of the programs that talk to Kafka. */}}
 {{- define "learnflow.kafka.env" -}}
-- name: LEARNFLOW_HOOKS_KAFKA_BROKERS
-  value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
+{{ include "learnflow.kafka.connectionEnv" . }}
 - name: LEARNFLOW_HOOKS_TOPICS_FILE
   value: /etc/learnflow/kafka/topics.json
 - name: LEARNFLOW_HOOKS_LOG_LEVEL
   value: {{ .Values.hooks.logLevel | quote }}
 {{- end -}}
 
+{{/* How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL. */}}
+{{- define "learnflow.kafka.connectionEnv" -}}
+- name: LEARNFLOW_HOOKS_KAFKA_BROKERS
+  value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
+{{- if include "learnflow.kafka.sasl.enabled" . }}
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_MECHANISM
+  value: scram-sha-512
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_USERNAME
+  value: {{ first .Values.kafka.sasl.client.users | quote }}
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_PASSWORD_FILE
+  value: /etc/learnflow/kafka-sasl/password
+{{- end }}
+{{- end -}}
+
+{{/* Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol); SCRAM-SHA-512 is the mechanism. */}}
+{{- define "learnflow.kafka.sasl.enabled" -}}
+{{- if hasPrefix "SASL" .Values.kafka.listeners.client.protocol -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The Secret holding the Kafka client user's password: kafka.sasl.existingSecret (rendered with
+tpl, as the Bitnami chart does), else the one the Bitnami chart generates with random values,
+which Argo CD would change on every sync.
+*/}}
+{{- define "learnflow.kafka.sasl.secretName" -}}
+{{- if .Values.kafka.sasl.existingSecret -}}
+{{- tpl .Values.kafka.sasl.existingSecret . -}}
+{{- else -}}
+{{- printf "%s-user-passwords" (include "learnflow.kafka.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Its key: the Bitnami chart reads client-passwords (one per client user) from an existing Secret, and writes the first also as system-user-password in its own. */}}
+{{- define "learnflow.kafka.sasl.secretKey" -}}
+{{- if .Values.kafka.sasl.existingSecret -}}
+{{- if ne (len .Values.kafka.sasl.client.users) 1 -}}
+{{- fail "kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user" -}}
+{{- end -}}
+client-passwords
+{{- else -}}
+system-user-password
+{{- end -}}
+{{- end -}}
+
 {{/* The catalogue volume and its mount, as volumes: and volumeMounts: entries. */}}
-{{- define "learnflow.kafka.catalogueVolume" -}}
+{{- define "learnflow.kafka.volumes" -}}
 - name: kafka-topics
   configMap:
     name: {{ include "learnflow.kafka.topicsConfigMapName" . }}
+{{ include "learnflow.kafka.saslVolume" . }}
 {{- end -}}
-{{- define "learnflow.kafka.catalogueMount" -}}
+
+{{/* The SASL password file's volume and mount, when the client listener uses SASL (else nothing). */}}
+{{- define "learnflow.kafka.saslVolume" -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+- name: kafka-sasl
+  secret:
+    secretName: {{ include "learnflow.kafka.sasl.secretName" . }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "learnflow.kafka.sasl.secretKey" . }}
+        path: password
+{{- end -}}
+{{- end -}}
+{{- define "learnflow.kafka.saslMount" -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+- name: kafka-sasl
+  mountPath: /etc/learnflow/kafka-sasl
+  readOnly: true
+{{- end -}}
+{{- end -}}
+{{- define "learnflow.kafka.mounts" -}}
 - name: kafka-topics
   mountPath: /etc/learnflow/kafka
   readOnly: true
+{{ include "learnflow.kafka.saslMount" . }}
 {{- end -}}
 
 {{/*
@@ -259,6 +324,10 @@ creates. Also rendered inside the postgresql chart (its auth.existingSecret), so
 {{- $keys := list "postgres-password" "password" -}}
 {{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
 {{- $keys = append $keys .passwordKey -}}
+{{- end -}}
+{{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
+{{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}
+{{- $keys = append $keys "client-passwords" -}}
 {{- end -}}
 {{- join "," $keys -}}
 {{- end -}}

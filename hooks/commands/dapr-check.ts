@@ -2,12 +2,12 @@ import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { checkDapr, SubscriberApp } from '../dapr/check.js';
 import { DaprSidecar } from '../dapr/sidecar.js';
 import { createTemporaryTopic, removeTemporary } from '../kafka/round-trip.js';
-import { kafkaOptions, withKafka } from './kafka-options.js';
+import { kafkaConnectionOptions, withKafka } from './kafka-options.js';
 import { commonOptions, runHook } from './options.js';
 
 const options = {
   ...commonOptions,
-  'kafka-brokers': kafkaOptions['kafka-brokers'],
+  ...kafkaConnectionOptions,
   'dapr-http-port': {
     type: 'number',
     // The sidecar injector tells the app its port in DAPR_HTTP_PORT.

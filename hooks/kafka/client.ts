@@ -1,10 +1,21 @@
 import type { Logger } from '../lib/logger.js';
-import { Kafka, logLevel, type Admin, type LogEntry } from './kafkajs.js';
+import { Kafka, logLevel, type Admin, type LogEntry, type SASLOptions } from './kafkajs.js';
+
+export const saslMechanisms = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type SaslMechanism = (typeof saslMechanisms)[number];
+
+export interface SaslCredentials {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}
 
 export interface KafkaConnection {
   /** host:port of one or more brokers. */
   brokers: readonly string[];
   clientId: string;
+  /** For a SASL_PLAINTEXT client listener; none for PLAINTEXT. */
+  sasl?: SaslCredentials | undefined;
 }
 
 /**
@@ -15,6 +26,8 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
   return new Kafka({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
+    // kafkajs types each mechanism apart; every one of ours takes a username and a password.
+    ...(connection.sasl ? { sasl: { ...connection.sasl } as SASLOptions } : {}),
     connectionTimeout: 3_000,
     requestTimeout: 15_000,
     retry: { retries: 2, initialRetryTime: 250, maxRetryTime: 2_000 },

@@ -3,5 +3,5 @@
 import kafkajs from 'kafkajs';
 
 export const { Kafka, ConfigResourceTypes, ConfigSource, logLevel } = kafkajs;
-export type { Admin, LogEntry } from 'kafkajs';
+export type { Admin, LogEntry, SASLOptions } from 'kafkajs';
 export type Kafka = InstanceType<typeof Kafka>;

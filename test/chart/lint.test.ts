@@ -6,6 +6,8 @@ const profiles: Record<string, RenderOptions> = {
   default: {},
   kraft: { valuesFiles: ['profiles/kraft.yaml'] },
   production: { valuesFiles: ['profiles/production.yaml'] },
+  'kafka-sasl': { valuesFiles: ['profiles/kafka-sasl.yaml'] },
+  gitops: { valuesFiles: ['profiles/gitops.yaml'] },
 };
 
 /**

@@ -89,6 +89,19 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     }
   });
 
+  it('with SASL (profiles/kafka-sasl.yaml), has Kafka read the client password from the credentials Secret, which nothing renders at random', async () => {
+    const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kafka-sasl.yaml'] }));
+    // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
+    expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain('learnflow-kafka-user-passwords');
+    const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
+    const env = (broker[0] as Container & { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
+    expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({ name: 'learnflow-credentials', key: 'client-passwords' });
+    const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
+    expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
+    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)['server.properties']!;
+    expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
+  });
+
   it('reads a Secret the user names instead, everywhere', async () => {
     const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
     expect(secretVolumes(find(objects, 'StatefulSet', 'learnflow-postgresql'))).toEqual(['team-db-secrets']);

@@ -3,7 +3,7 @@ import { chartCopy, daprChartsDir, parseObjects, renderText, subchartsDir, type 
 import { Cluster } from '../support/controlplane.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
-const profiles: Record<string, RenderOptions> = { default: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
+const profiles: Record<string, RenderOptions> = { default: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] }, 'kafka-sasl': { valuesFiles: ['profiles/kafka-sasl.yaml'] } };
 
 /** Every object of a render, sent to the real API server (see Cluster.serverDryRun). */
 async function serverDryRun(options: RenderOptions, namespace: string) {

@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { kafkaServerScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { runOk } from './process.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
 export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
+/** kraft-scram: a KRaft node whose client listener takes SASL/SCRAM-SHA-512 (user learnflow). */
+export type KafkaServerMode = KafkaMode | 'kraft-scram';
 
 /**
  * A real Kafka started by scripts/kafka-server.sh: a broker with its own ZooKeeper, or one
@@ -12,7 +16,7 @@ export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
 export class KafkaServer {
   private constructor(
     readonly name: string,
-    readonly mode: KafkaMode,
+    readonly mode: KafkaServerMode,
     readonly port: number,
   ) {}
 
@@ -21,11 +25,11 @@ export class KafkaServer {
   }
 
   /** Reserves ports (the broker's, then ZooKeeper's or the controller's) without starting anything. */
-  static async allocate(label: string, mode: KafkaMode): Promise<KafkaServer> {
-    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(2));
+  static async allocate(label: string, mode: KafkaServerMode): Promise<KafkaServer> {
+    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(mode === 'kraft-scram' ? 3 : 2));
   }
 
-  static async start(label: string, mode: KafkaMode): Promise<KafkaServer> {
+  static async start(label: string, mode: KafkaServerMode): Promise<KafkaServer> {
     const server = await KafkaServer.allocate(label, mode);
     await server.start();
     return server;
@@ -39,6 +43,13 @@ export class KafkaServer {
   /** Stops the broker process at once, as a crash would. */
   async kill(): Promise<void> {
     await runOk('bash', [kafkaServerScript, 'kill', this.name]);
+  }
+
+  /** The SCRAM password of the client user learnflow (kraft-scram), as the script generated it. */
+  async saslPassword(): Promise<string> {
+    const state = process.env['LEARNFLOW_STATE'];
+    if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
+    return (await readFile(join(state, 'kafka', this.name, 'client.password'), 'utf8')).trim();
   }
 
   async delete(): Promise<void> {

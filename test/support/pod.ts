@@ -13,7 +13,7 @@ export interface Container {
 }
 export interface PodSpec {
   containers: Container[];
-  volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
+  volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
 }
 
 export interface LocalServices {
@@ -43,14 +43,21 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     expect(data, `the content of volume ${mount.name}`).toBeDefined();
     const dir = join(root, mount.mountPath);
     await mkdir(dir, { recursive: true });
-    for (const [file, content] of Object.entries(data!)) await writeFile(join(dir, file), content);
+    // A volume with items holds those keys only, each at its path, as the kubelet writes it.
+    const files = volume.secret?.items ? volume.secret.items.map(({ key, path }): [string, string | undefined] => [path, data![key]]) : Object.entries(data!);
+    for (const [file, content] of files) {
+      expect(content, `key of ${file} in volume ${mount.name}`).toBeDefined();
+      await writeFile(join(dir, file), content!);
+    }
     mounts.set(mount.mountPath, dir);
   }
   const env: Record<string, string> = {};
   for (const variable of container!.env) {
     expect(variable.valueFrom, `${variable.name} comes from a literal value`).toBeUndefined();
     let value = local.substitutions[variable.value!] ?? variable.value!;
-    for (const [mountPath, dir] of mounts) value = value.replace(mountPath, dir);
+    // The longest mount path first: /etc/learnflow/kafka-sasl is not under /etc/learnflow/kafka.
+    const mount = [...mounts].sort(([a], [b]) => b.length - a.length).find(([mountPath]) => value.startsWith(`${mountPath}/`) || value === mountPath);
+    if (mount) value = mount[1] + value.slice(mount[0].length);
     env[variable.name] = value;
   }
   return runCli(container!.args, { ...local.env, ...env });
