@@ -94,7 +94,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
     expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain('learnflow-kafka-user-passwords');
     const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
-    const env = (broker[0] as Container & { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
+    const env = (broker[0] as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
     expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({ name: 'learnflow-credentials', key: 'client-passwords' });
     const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
     expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
