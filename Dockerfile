@@ -4,7 +4,9 @@
 #   docker build -t ghcr.io/learnflow/learnflow-hooks:0.1.0 .
 ARG NODE_IMAGE=node:22-alpine
 
-FROM ${NODE_IMAGE} AS build
+# The build stage runs on the builder's own platform: its output (JavaScript and pure-JavaScript
+# dependencies) is the same for every target, and no emulation is needed for arm64.
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund

@@ -35,7 +35,7 @@ function formatDefault(value) {
 }
 
 /** @param {string} text */
-const cell = (text) => text.replaceAll('|', '\\|');
+const cell = (text) => text.replaceAll('|', '\\|').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /**
  * @param {string} text values.yaml

@@ -140,13 +140,22 @@ reaches Kafka and PostgreSQL through the components even when their hooks are of
 {{- define "learnflow.networkPolicy.egressPorts" -}}
 {{- $ports := list -}}
 {{- $daprCheck := and .Values.daprComponents.enabled .Values.tests.dapr.enabled -}}
+{{- /* A NetworkPolicy sees the Pod's port, after a Service has translated its own: the chart's Kafka and PostgreSQL by their container ports. */ -}}
 {{- if or .Values.kafkaTopics.enabled $daprCheck -}}
+{{- if and .Values.kafka.enabled (not .Values.kafkaTopics.bootstrapServers) -}}
+{{- $ports = append $ports (int (dig "listeners" "client" "containerPort" 9092 .Values.kafka)) -}}
+{{- else -}}
 {{- range splitList "," (include "learnflow.kafka.bootstrapServers" .) -}}
 {{- $ports = append $ports (int (regexFind "[0-9]+$" (trim .))) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
 {{- if or .Values.database.enabled $daprCheck -}}
+{{- if and .Values.postgresql.enabled (not .Values.database.host) -}}
+{{- $ports = append $ports (int (dig "containerPorts" "postgresql" 5432 .Values.postgresql)) -}}
+{{- else -}}
 {{- $ports = append $ports (int .Values.database.port) -}}
+{{- end -}}
 {{- end -}}
 {{- if eq (include "learnflow.credentials.hookEnabled" .) "true" -}}
 {{- $ports = concat $ports .Values.networkPolicy.kubernetesApiPorts -}}
@@ -237,7 +246,11 @@ by name. Fails on topic names that differ only in "." and "_", which collide in 
 
 {{/* Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol); SCRAM-SHA-512 is the mechanism. */}}
 {{- define "learnflow.kafka.sasl.enabled" -}}
-{{- if hasPrefix "SASL" .Values.kafka.listeners.client.protocol -}}true{{- end -}}
+{{- $protocol := .Values.kafka.listeners.client.protocol -}}
+{{- if hasSuffix "SSL" $protocol -}}
+{{- fail (printf "kafka.listeners.client.protocol %s: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet" $protocol) -}}
+{{- end -}}
+{{- if eq $protocol "SASL_PLAINTEXT" -}}true{{- end -}}
 {{- end -}}
 
 {{/*
@@ -270,7 +283,9 @@ system-user-password
 - name: kafka-topics
   configMap:
     name: {{ include "learnflow.kafka.topicsConfigMapName" . }}
-{{ include "learnflow.kafka.saslVolume" . }}
+{{- with include "learnflow.kafka.saslVolume" . }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{/* The SASL password file's volume and mount, when the client listener uses SASL (else nothing). */}}
@@ -296,7 +311,9 @@ system-user-password
 - name: kafka-topics
   mountPath: /etc/learnflow/kafka
   readOnly: true
-{{ include "learnflow.kafka.saslMount" . }}
+{{- with include "learnflow.kafka.saslMount" . }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{/*

@@ -127,7 +127,7 @@ describe('hook and test Pods', () => {
     expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(policy.ingress).toEqual([]);
     expect(policy.egress.flatMap((rule) => rule.ports.map((port) => `${port.port}/${port.protocol}`)).sort()).toEqual(
-      ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP', '443/TCP', '6443/TCP', '50001/TCP', '6500/TCP', '50005/TCP', '50006/TCP'].sort(),
+      ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP', '443/TCP', '6443/TCP', '8443/TCP', '50001/TCP', '6500/TCP', '50005/TCP', '50006/TCP'].sort(),
     );
     for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
       const labels = (object.kind === 'Pod' ? object.metadata.labels : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};

@@ -102,6 +102,11 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
   });
 
+  it.each([[], ['profiles/kraft.yaml'], ['profiles/kafka-sasl.yaml']])('renders the same every time, as Argo CD needs (profiles/gitops.yaml and %j)', async (...profile) => {
+    const options = await withSubcharts({ valuesFiles: ['profiles/gitops.yaml', ...profile] });
+    expect(await renderText(options)).toBe(await renderText(options));
+  });
+
   it('reads a Secret the user names instead, everywhere', async () => {
     const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
     expect(secretVolumes(find(objects, 'StatefulSet', 'learnflow-postgresql'))).toEqual(['team-db-secrets']);
