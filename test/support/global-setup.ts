@@ -16,11 +16,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await access(cliPath).catch(() => {
     throw new Error(`${cliPath} is missing: run npm run build (npm test does)`);
   });
-  const [controlPlane, postgres, ...brokers] = await Promise.all([
-    ControlPlane.start('suite'),
-    PostgresServer.start('suite'),
-    ...kafkaModes.map((mode) => KafkaServer.start('suite', mode)),
-  ]);
+  const controlPlaneStart = ControlPlane.start('suite');
+  const postgresStart = PostgresServer.start('suite');
+  const brokerStarts = kafkaModes.map((mode) => KafkaServer.start('suite', mode));
+  const settled = await Promise.allSettled([controlPlaneStart, postgresStart, ...brokerStarts]);
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) {
+    // What did start is stopped again, so that a failed start leaves no server behind.
+    await Promise.all(settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.delete()] : [])));
+    throw failed.reason;
+  }
+  const [controlPlane, postgres, brokers] = await Promise.all([controlPlaneStart, postgresStart, Promise.all(brokerStarts)]);
   project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
   project.provide('kubeconfig', controlPlane.kubeconfig);
   await installDaprCrds(controlPlane.kubeconfig);
