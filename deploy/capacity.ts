@@ -25,7 +25,7 @@ function injectedSidecar(annotations: Record<string, string>): Resources {
 }
 
 /** A Pod template's requests once running: its own, and an injected sidecar's. */
-export function templateRequests(template: PodTemplate): Resources {
+function templateRequests(template: PodTemplate): Resources {
   return addResources(podRequests(template.spec), injectedSidecar(template.annotations));
 }
 

@@ -62,7 +62,7 @@ export function imagePull(pod: Pod, events: readonly Event[]): Diagnosis | undef
   };
 }
 
-export function crashLoop(pod: Pod): Diagnosis | undefined {
+function crashLoop(pod: Pod): Diagnosis | undefined {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   const failing = statuses.find((status) => status.state?.waiting?.reason === 'CrashLoopBackOff');
   if (!failing) return undefined;

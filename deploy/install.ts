@@ -23,7 +23,7 @@ export interface InstallOptions {
 /** A poll of the cluster may fail now and then (an API server restarting); this many in a row end the install. */
 const toleratedPollFailures = 5;
 
-export function problemLines(problems: readonly Diagnosis[]): string[] {
+function problemLines(problems: readonly Diagnosis[]): string[] {
   return problems.flatMap((problem) => [problem.message, `  fix: ${problem.fix}`, ...problem.details.map((detail) => `  | ${detail}`)]);
 }
 

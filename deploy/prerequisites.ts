@@ -1,7 +1,7 @@
 import type { K8sObject, StorageClass, Workload } from './objects.js';
 
 /** The oldest versions the chart and these commands are tested with. */
-export const minimumVersions = {
+const minimumVersions = {
   kubernetes: [1, 29],
   kubectl: [1, 29],
   // The oldest Helm the README promises; the tests run Helm 4.
@@ -9,12 +9,12 @@ export const minimumVersions = {
 } as const;
 
 /** [major, minor] from "v1.34.4", "1.29+" or {major: "1", minor: "29+"}. */
-export function parseVersion(text: string): [number, number] | undefined {
+function parseVersion(text: string): [number, number] | undefined {
   const match = /^v?(\d+)\.(\d+)/.exec(text.trim());
   return match ? [Number(match[1]), Number(match[2])] : undefined;
 }
 
-export function atLeast(version: readonly [number, number], minimum: readonly [number, number]): boolean {
+function atLeast(version: readonly [number, number], minimum: readonly [number, number]): boolean {
   return version[0] > minimum[0] || (version[0] === minimum[0] && version[1] >= minimum[1]);
 }
 

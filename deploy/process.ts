@@ -36,7 +36,7 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
-export function missingTool(command: string): DeployError {
+function missingTool(command: string): DeployError {
   return new DeployError(`${command} is not installed (not found on PATH)`, `install ${command} and make sure it is on PATH: see docs/deployment.md#prerequisites`);
 }
 

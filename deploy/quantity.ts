@@ -40,11 +40,11 @@ export function addResources(a: Resources, b: Resources, times = 1): Resources {
   return { cpu: a.cpu + b.cpu * times, memory: a.memory + b.memory * times };
 }
 
-export function formatCpu(cores: number): string {
+function formatCpu(cores: number): string {
   return Number.isInteger(cores) ? `${cores}` : `${Math.round(cores * 1000)}m`;
 }
 
-export function formatMemory(bytes: number): string {
+function formatMemory(bytes: number): string {
   const gibibytes = bytes / 2 ** 30;
   return gibibytes >= 1 ? `${Number(gibibytes.toFixed(2))}Gi` : `${Math.round(bytes / 2 ** 20)}Mi`;
 }

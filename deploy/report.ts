@@ -1,9 +1,8 @@
 import { withinBudget, type Timing } from './budgets.js';
-import type { Check } from './verify.js';
 import type { DownReport } from './down.js';
 import { formatDuration } from './progress.js';
 import type { StatusReport } from './status.js';
-import type { VerifyReport } from './verify.js';
+import type { Check, VerifyReport } from './verify.js';
 
 function table(rows: readonly string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
