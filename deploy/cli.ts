@@ -4,6 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { downCommand } from './commands/down.js';
+import { imagesCommand } from './commands/images.js';
 import { statusCommand } from './commands/status.js';
 import { upCommand } from './commands/up.js';
 import { verifyCommand } from './commands/verify.js';
@@ -15,7 +16,8 @@ await yargs(hideBin(process.argv))
   .command(verifyCommand)
   .command(statusCommand)
   .command(downCommand)
-  .demandCommand(1, 'name a command: up, verify, status or down')
+  .command(imagesCommand)
+  .demandCommand(1, 'name a command: up, verify, status, down or images')
   .strict()
   .fail((message, error) => {
     if (error) throw error;

@@ -57,7 +57,7 @@ export function imagePull(pod: Pod, events: readonly Event[]): Diagnosis | undef
     key: `image-pull/${pod.metadata.name}/${failing.image}`,
     problem: 'image-pull',
     message: `${what} cannot pull image ${failing.image}: ${registryError}`,
-    fix: `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull (a mirror or a private registry; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
+    fix: `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull, or global.imageRegistry (dapr.global.registry for Dapr's images) to a mirror that holds every image of the release (learnflow-infra images lists them; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
     details: [],
   };
 }

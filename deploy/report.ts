@@ -1,5 +1,6 @@
 import { withinBudget, type Timing } from './budgets.js';
 import type { DownReport } from './down.js';
+import type { ReleaseImage } from './images.js';
 import { formatDuration } from './progress.js';
 import type { StatusReport } from './status.js';
 import type { Check, VerifyReport } from './verify.js';
@@ -50,4 +51,8 @@ export function formatDown(report: DownReport): string {
     ...report.data.map((item) => `  ${item.action} ${item.kind} ${item.name}`),
     ...(report.data.some((item) => item.action === 'kept') ? ['kept data is reused by the next up; delete it with down --delete-data'] : []),
   ].join('\n');
+}
+
+export function formatImages(images: readonly ReleaseImage[]): string {
+  return images.map((entry) => `${entry.image}\n  used by ${entry.usedBy.join(', ')}\n  set by ${entry.values}`).join('\n');
 }

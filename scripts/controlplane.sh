@@ -4,8 +4,12 @@
 # two nodes: Pods are scheduled and reported Running; Job Pods and helm test Pods Succeeded; the
 # failures a kubelet reports are simulated on request (controlplane/kwok-test-pods.yaml).
 #
-#   controlplane.sh start NAME PORT        start instance NAME: kube-apiserver on PORT, etcd on
-#                                          PORT+1 (clients) and PORT+2 (peers); prints the kubeconfig
+#   controlplane.sh start NAME PORT [ADDRESS SERVICE_CIDR]
+#                                          start instance NAME: kube-apiserver on PORT, etcd on
+#                                          PORT+1 (clients) and PORT+2 (peers); prints the kubeconfig.
+#                                          With ADDRESS and SERVICE_CIDR, for a real node (node.sh):
+#                                          the API server on ADDRESS, Services in SERVICE_CIDR, and
+#                                          no simulated nodes
 #   controlplane.sh wait NAME              wait until it is ready (start does, before it returns)
 #   controlplane.sh stop NAME              stop it, keeping its data
 #   controlplane.sh delete NAME            stop it and remove its data
@@ -16,7 +20,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "controlplane: $*" >&2; exit 1; }
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 
@@ -41,21 +45,27 @@ wait_until() { # wait_until WHAT PROCESS COMMAND...: retry COMMAND for 120s whil
   die "$what not ready after 120s (log: $dir/$process.log)"
 }
 
+issue() { # issue NAME SUBJECT [SAN]: a certificate of the instance's CA, in $dir/pki
+  local pki=$dir/pki extensions=$dir/pki/$1.ext
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' >"$extensions"
+  [ -n "${3:-}" ] && echo "subjectAltName=$3" >>"$extensions"
+  openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$extensions" -out "$pki/$1.crt" 2>/dev/null
+}
+
 certificates() { # a CA, the API server's serving certificate, client certificates, the service-account key
   local pki=$dir/pki
   [ -f "$pki/.complete" ] && return 0
   mkdir -p "$pki"
   openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=learnflow-test-ca" \
     -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
-  issue() { # issue NAME SUBJECT [SAN]
-    local extensions=$pki/$1.ext
-    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' >"$extensions"
-    [ -n "${3:-}" ] && echo "subjectAltName=$3" >>"$extensions"
-    openssl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
-    openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
-      -extfile "$extensions" -out "$pki/$1.crt" 2>/dev/null
-  }
-  issue apiserver "/CN=kube-apiserver" "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc"
+  # The kubernetes Service's address is the first of the Service range.
+  local service_ip
+  service_ip=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_network(sys.argv[1])[1])' "$service_cidr")
+  issue apiserver "/CN=kube-apiserver" \
+    "IP:127.0.0.1,IP:$address,IP:$service_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
   issue admin "/O=system:masters/CN=learnflow-test-admin"
   issue controller-manager "/CN=system:kube-controller-manager"
   issue scheduler "/CN=system:kube-scheduler"
@@ -72,7 +82,7 @@ kind: Config
 clusters:
   - name: learnflow-test
     cluster:
-      server: https://127.0.0.1:$2
+      server: https://$address:$2
       certificate-authority: $dir/pki/ca.crt
 users:
   - name: $1
@@ -87,7 +97,7 @@ CONFIG
 }
 
 start() { # start NAME PORT
-  local port=$2
+  local port=$2 simulated_nodes=$3
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   need_binaries
   stop_all
@@ -105,14 +115,17 @@ start() { # start NAME PORT
 
   start_process kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$((port + 1))" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$port" \
+    --bind-address "$address" --advertise-address "$address" --secure-port "$port" \
     --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
     --client-ca-file "$dir/pki/ca.crt" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$dir/pki/service-account.pub" \
     --service-account-signing-key-file "$dir/pki/service-account.key" \
-    --service-cluster-ip-range 10.0.0.0/24 \
-    --authorization-mode Node,RBAC \
+    --service-cluster-ip-range "$service_cidr" \
+    --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+    --kubelet-client-certificate "$dir/pki/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$dir/pki/apiserver-kubelet-client.key" \
+    --kubelet-preferred-address-types InternalIP \
     --cert-dir "$dir/pki"
   wait_apiserver
 
@@ -123,6 +136,7 @@ start() { # start NAME PORT
     --service-account-private-key-file "$dir/pki/service-account.key" \
     --root-ca-file "$dir/pki/ca.crt" --use-service-account-credentials \
     --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+    --service-cluster-ip-range "$service_cidr" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
 
   start_process kube-scheduler "$bin/kube-scheduler" \
@@ -131,12 +145,14 @@ start() { # start NAME PORT
     --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port 0
 
-  local stages=()
-  for stage in "$bin"/stages/*.yaml "$here/controlplane/kwok-test-pods.yaml"; do stages+=(--config "$stage"); done
-  start_process kwok "$bin/kwok" --kubeconfig "$dir/kwok.kubeconfig" --manage-all-nodes=true \
-    --node-lease-duration-seconds 40 "${stages[@]}"
-  "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
-  wait_node
+  if [ "$simulated_nodes" = true ]; then
+    local stages=()
+    for stage in "$bin"/stages/*.yaml "$here/controlplane/kwok-test-pods.yaml"; do stages+=(--config "$stage"); done
+    start_process kwok "$bin/kwok" --kubeconfig "$dir/kwok.kubeconfig" --manage-all-nodes=true \
+      --node-lease-duration-seconds 40 "${stages[@]}"
+    "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" apply -f "$here/controlplane/node.yaml" >/dev/null
+    wait_node
+  fi
   trap - EXIT
   echo "$dir/admin.kubeconfig"
 }
@@ -160,8 +176,14 @@ stop_all() {
 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
 dir=$LEARNFLOW_STATE/controlplane/$name
+address=127.0.0.1 service_cidr=10.0.0.0/24
 case "$1" in
-  start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
+  start)
+    case $# in
+      3) start "$name" "$3" true ;;
+      5) address=$4 service_cidr=$5; start "$name" "$3" false ;;
+      *) usage ;;
+    esac ;;
   wait) need_binaries; wait_apiserver; wait_node ;;
   stop) stop_all ;;
   delete) stop_all; rm -rf "$dir" ;;

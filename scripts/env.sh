@@ -22,8 +22,12 @@ KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "
 _learnflow_recipe=$(cat "$_learnflow_root"/scripts/controlplane/{go.mod,go.sum,build.sh} \
   "$_learnflow_root"/scripts/controlplane/cmd/*/main.go | sha256sum | cut -c1-12)
 export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERSION-kwok-$KWOK_VERSION-$_learnflow_recipe
+# The test node's tools and images (node/build.sh), keyed by their recipe and the Dapr binaries.
+_learnflow_node=$(cat "$_learnflow_root"/scripts/node/{build.sh,images.sh,pause.c} "$_learnflow_root"/scripts/versions.env |
+  sha256sum | cut -c1-12)
+export LEARNFLOW_NODE_DIR=$LEARNFLOW_CACHE/node/$KUBERNETES_VERSION-$_learnflow_node-${LEARNFLOW_DAPRD_DIR##*-}
 case ":$PATH:" in
   *":$LEARNFLOW_HELM_DIR:"*) ;;
   *) export PATH=$LEARNFLOW_HELM_DIR:$LEARNFLOW_KUBE_SCORE_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
 esac
-unset _learnflow_root _learnflow_recipe _learnflow_daprd
+unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_node

@@ -8,7 +8,10 @@
 #   Argo CD's Application CRD, from the Argo CD Go module (the tests validate our Applications)
 #   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh)
+#                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh),
+#                  with the test node's kubelet and kube-proxy
+#   the test node  containerd, runc, the CNI plugins, buildah and mmdebstrap from Debian's
+#                  packages; CoreDNS, the volume provisioner and the images (scripts/node/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +54,18 @@ install_validator() {
   rm -rf "$LEARNFLOW_VALIDATE_DIR"
   python3 -m venv "$LEARNFLOW_VALIDATE_DIR"
   "$LEARNFLOW_VALIDATE_DIR/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+}
+
+install_node_packages() {
+  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables) missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then step "node packages: installed"; return; fi
+  need apt-get "the test node's runtime comes from Debian's packages"
+  step "node packages: installing ${missing[*]} from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 install_postgres() {
@@ -98,6 +113,7 @@ install_argocd_crds() {
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
 install_postgres
+install_node_packages
 install_dapr_chart
 install_argocd_crds
 install_kafka
@@ -105,3 +121,4 @@ install_validator
 need openssl "the test control plane's certificates are made with it"
 bash "$here/controlplane/build.sh"
 bash "$here/dapr/build.sh"
+bash "$here/node/build.sh"

@@ -7,8 +7,11 @@
 #              SASL option); brokers talk to each other on a plain listener on PORT+2
 # Broker settings mirror what values.yaml gives the Bitnami broker for a single node.
 #
-#   kafka-server.sh start NAME MODE PORT   start instance NAME (restarts its broker, keeping data);
-#                                          ZooKeeper or the KRaft controller uses PORT+1
+#   kafka-server.sh start NAME MODE PORT [ADDRESS]
+#                                          start instance NAME (restarts its broker, keeping data);
+#                                          ZooKeeper or the KRaft controller uses PORT+1; listening on
+#                                          and advertising ADDRESS (127.0.0.1; the test node's address
+#                                          for brokers its Pods reach)
 #   kafka-server.sh stop NAME              stop it, keeping its data
 #   kafka-server.sh kill NAME              kill the broker process at once (a crash)
 #   kafka-server.sh delete NAME            stop it and remove its data
@@ -19,7 +22,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -36,7 +39,7 @@ java_run() { # java_run LOG PIDFILE MAINCLASS ARGS...: start a detached JVM
 wait_port() { # wait_port PORT PIDFILE LOG: until PORT accepts connections, or the JVM dies
   local port=$1 pid; pid=$(cat "$2")
   for _ in $(seq 1 240); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    if (exec 3<>"/dev/tcp/$address/$port") 2>/dev/null; then return 0; fi
     kill -0 "$pid" 2>/dev/null || { tail -n 30 "$3" >&2; die "process for port $port exited (log: $3)"; }
     sleep 0.25
   done
@@ -56,7 +59,7 @@ log4j.logger.state.change.logger=WARN
 PROPS
   cat >"$dir/server.properties" <<PROPS
 log.dirs=$dir/data
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+advertised.listeners=PLAINTEXT://$address:$port
 auto.create.topics.enable=false
 num.partitions=1
 default.replication.factor=1
@@ -68,34 +71,34 @@ PROPS
   if [ "$mode" = zookeeper ]; then
     cat >>"$dir/server.properties" <<PROPS
 broker.id=100
-listeners=PLAINTEXT://127.0.0.1:$port
-zookeeper.connect=127.0.0.1:$second
+listeners=PLAINTEXT://$address:$port
+zookeeper.connect=$address:$second
 zookeeper.session.timeout.ms=6000
 PROPS
     cat >"$dir/zookeeper.properties" <<PROPS
 dataDir=$dir/zookeeper
 clientPort=$second
-clientPortAddress=127.0.0.1
+clientPortAddress=$address
 maxClientCnxns=0
 PROPS
   elif [ "$mode" = kraft ]; then
     cat >>"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=0
-controller.quorum.voters=0@127.0.0.1:$second
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$second
+controller.quorum.voters=0@$address:$second
+listeners=PLAINTEXT://$address:$port,CONTROLLER://$address:$second
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 PROPS
   else
     # The client listener replaces the plain one advertised above.
-    sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://127.0.0.1:$port,INTERNAL://127.0.0.1:$((port + 2))|" "$dir/server.properties"
+    sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://$address:$port,INTERNAL://$address:$((port + 2))|" "$dir/server.properties"
     cat >>"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=0
-controller.quorum.voters=0@127.0.0.1:$second
-listeners=CLIENT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$second,INTERNAL://127.0.0.1:$((port + 2))
+controller.quorum.voters=0@$address:$second
+listeners=CLIENT://$address:$port,CONTROLLER://$address:$second,INTERNAL://$address:$((port + 2))
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
 listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT
@@ -138,7 +141,7 @@ start() { # start NAME MODE PORT
   java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"
   wait_port "$port" "$dir/kafka.pid" "$dir/kafka.log"
   trap - EXIT
-  echo "kafka-server: $name ($mode) listening on 127.0.0.1:$port"
+  echo "kafka-server: $name ($mode) listening on $address:$port"
 }
 
 kill_broker() {
@@ -171,7 +174,10 @@ command=$1 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
 dir=$LEARNFLOW_STATE/kafka/$name
 case "$command" in
-  start) [ $# -eq 4 ] || usage; start "$name" "$3" "$4" ;;
+  start)
+    [ $# -eq 4 ] || [ $# -eq 5 ] || usage
+    address=${5:-127.0.0.1}
+    start "$name" "$3" "$4" ;;
   stop) stop_all ;;
   kill) kill_broker ;;
   delete) stop_all; rm -rf "$dir" ;;

@@ -3,7 +3,10 @@
 # TCP on loopback, like the chart's. The superuser is "postgres"; its password is in
 # $LEARNFLOW_STATE/postgres/NAME/superuser.password.
 #
-#   postgres-server.sh start NAME PORT   start instance NAME (a restart keeps its data)
+#   postgres-server.sh start NAME PORT [ADDRESS]
+#                                        start instance NAME (a restart keeps its data), listening
+#                                        on ADDRESS (127.0.0.1; the test node's address for a server
+#                                        its Pods reach, which then admits its subnet)
 #   postgres-server.sh stop NAME         stop it, keeping its data
 #   postgres-server.sh delete NAME       stop it and remove its data
 set -euo pipefail
@@ -11,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "postgres-server: $*" >&2; exit 1; }
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -34,11 +37,13 @@ start() { # start NAME PORT
     as_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=scram-sha-256 \
       --pwfile="$dir/superuser.password" --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    # initdb admits loopback only; the node's Pods connect from the address's own /24.
+    [ "$address" = 127.0.0.1 ] || echo "host all all ${address%.*}.0/24 scram-sha-256" >>"$dir/data/pg_hba.conf"
   fi
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off" start >/dev/null ||
+    -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories=$dir -c fsync=off" start >/dev/null ||
     { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start (log: $dir/postgres.log)"; }
-  echo "postgres-server: $name listening on 127.0.0.1:$port"
+  echo "postgres-server: $name listening on $address:$port"
 }
 
 stop_server() {
@@ -51,7 +56,10 @@ command=$1 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
 dir=$LEARNFLOW_STATE/postgres/$name
 case "$command" in
-  start) [ $# -eq 3 ] || usage; start "$name" "$3" ;;
+  start)
+    [ $# -eq 3 ] || [ $# -eq 4 ] || usage
+    address=${4:-127.0.0.1}
+    start "$name" "$3" ;;
   stop) stop_server ;;
   delete) stop_server; rm -rf "$dir" ;;
   *) usage ;;

@@ -2,6 +2,7 @@ import type { Options } from 'yargs';
 import { DeployError } from '../deploy-error.js';
 import { Helm } from '../helm.js';
 import { Kubectl } from '../kubectl.js';
+import { chartRoot } from '../paths.js';
 import { outputMode, Progress } from '../progress.js';
 
 // Every option can also come from the environment as LEARNFLOW_INFRA_<OPTION>
@@ -15,6 +16,19 @@ export const targetOptions = {
   output: { choices: ['auto', 'plain', 'json'] as const, default: 'auto' as 'auto' | 'plain' | 'json', describe: 'auto: live progress on a terminal, plain lines elsewhere; json: one JSON object per line' },
   json: { type: 'boolean', default: false, describe: 'Same as --output json' },
 } as const satisfies Record<string, Options>;
+
+/** Options that choose what is rendered: the chart, its values, and the hooks image. */
+export const chartOptions = {
+  chart: { type: 'string', default: chartRoot, describe: 'Chart directory (default: this package)' },
+  values: { alias: 'f', type: 'string', array: true, default: [] as string[], describe: 'Values files, as helm -f (e.g. profiles/production.yaml)' },
+  set: { type: 'string', array: true, default: [] as string[], describe: 'Values, as helm --set' },
+  image: { type: 'string', describe: 'Hooks image in a registry the cluster pulls from (default: build it and load it into the local kind, k3d or minikube cluster)' },
+} as const satisfies Record<string, Options>;
+
+/** -f files and --set values as Helm takes them. */
+export function valueArgs(args: { values: string[]; set: string[] }): string[] {
+  return [...args.values.flatMap((file) => ['--values', file]), ...args.set.flatMap((value) => ['--set', value])];
+}
 
 export interface TargetArgs {
   release: string;

@@ -1,15 +1,11 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { chartRoot } from '../paths.js';
 import { formatTimings, formatVerify } from '../report.js';
 import { up } from '../up.js';
-import { printResult, runCommand, targetOptions } from './options.js';
+import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
 
 const options = {
   ...targetOptions,
-  chart: { type: 'string', default: chartRoot, describe: 'Chart directory (default: this package)' },
-  values: { alias: 'f', type: 'string', array: true, default: [] as string[], describe: 'Values files, as helm -f (e.g. profiles/production.yaml)' },
-  set: { type: 'string', array: true, default: [] as string[], describe: 'Values, as helm --set' },
-  image: { type: 'string', describe: 'Hooks image in a registry the cluster pulls from (default: build it and load it into the local kind, k3d or minikube cluster)' },
+  ...chartOptions,
   'create-kind-cluster': { type: 'string', describe: 'First create a local kind cluster of this name (reused if it exists) and deploy there' },
   'stall-seconds': { type: 'number', default: 180, describe: 'How long a Pod may stay unschedulable or unable to pull its image before up stops and explains' },
   'poll-seconds': { type: 'number', default: 2, describe: 'How often the cluster is looked at while waiting' },
@@ -28,7 +24,7 @@ export const upCommand: CommandModule<object, InferredOptionTypes<typeof options
           namespace: args.namespace,
           context: args.kubeContext,
           chart: args.chart,
-          valueArgs: [...args.values.flatMap((file) => ['--values', file]), ...args.set.flatMap((value) => ['--set', value])],
+          valueArgs: valueArgs(args),
           image: args.image,
           createKindCluster: args.createKindCluster,
           stallSeconds: args.stallSeconds,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds daprd from the Dapr Go module, with only the components of components.go, into the
-# cache (env.sh keys it by this folder's files). Dapr's own cmd/daprd builds every component behind
+# Builds daprd from the Dapr Go module, with only the components of components.go, and the Dapr
+# control plane (operator, placement, sentry, injector, scheduler) for the test node's images,
+# into the cache (env.sh keys it by this folder's files). Dapr's own cmd/daprd builds every component behind
 # the tags stablecomponents/allcomponents, and some of their modules are not served by the Go
 # module proxy; without a tag, cmd/daprd/components/zz_notag.go panics on purpose. So the module
 # is copied into the cache, that one file is overlaid with an empty one, and main.go calls Dapr's
@@ -12,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../env.sh"
 out=$LEARNFLOW_DAPRD_DIR
 
-if [ -x "$out/daprd" ]; then echo "==> daprd $DAPR_VERSION: cached"; exit 0; fi
+if [ -f "$out/.complete" ]; then echo "==> daprd $DAPR_VERSION: cached"; exit 0; fi
 command -v go >/dev/null || { echo "dapr/build.sh: go is required" >&2; exit 1; }
 echo "==> daprd $DAPR_VERSION: building (a few minutes the first time)"
 build=$(mktemp -d)
@@ -27,6 +28,10 @@ printf '{"Replace":{"%s":"%s"}}' "$build/dapr/cmd/daprd/components/zz_notag.go" 
 cd "$build"
 go mod edit -replace "github.com/dapr/dapr=./dapr"
 mkdir -p "$out"
-go build -mod=mod -overlay overlay.json -trimpath \
-  -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION#v} -X github.com/dapr/dapr/pkg/buildinfo.gitversion=$DAPR_VERSION" \
-  -o "$out/daprd" .
+stamp="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION#v} -X github.com/dapr/dapr/pkg/buildinfo.gitversion=$DAPR_VERSION"
+# Static, as Dapr's release builds are: the images have no C library.
+export CGO_ENABLED=0
+go build -mod=mod -overlay overlay.json -trimpath -ldflags "$stamp" -o "$out/daprd" .
+go build -mod=mod -trimpath -ldflags "$stamp" -o "$out/" \
+  github.com/dapr/dapr/cmd/{operator,placement,sentry,injector,scheduler}
+touch "$out/.complete"

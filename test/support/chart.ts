@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +16,26 @@ export interface K8sObject {
 
 /**
  * The dependency charts, when they are here: a folder of unpacked charts named by
- * LEARNFLOW_SUBCHARTS_DIR, or charts/ after `helm dependency build` (see docs/testing.md).
+ * LEARNFLOW_SUBCHARTS_DIR, charts/ after `helm dependency build`, or the Bitnami charts of
+ * ../shared/subcharts with the dapr chart of the cache (see docs/testing.md).
  */
 export function subchartsDir(): string | undefined {
   const named = process.env['LEARNFLOW_SUBCHARTS_DIR'];
   if (named) return named;
   const built = join(repoRoot, 'charts');
-  return existsSync(built) && readdirSync(built).some((file) => file.startsWith('kafka-') && file.endsWith('.tgz')) ? built : undefined;
+  if (existsSync(built) && readdirSync(built).some((file) => file.startsWith('kafka-') && file.endsWith('.tgz'))) return built;
+  const shared = join(repoRoot, '..', 'shared', 'subcharts');
+  if (!existsSync(join(shared, 'kafka', 'Chart.yaml'))) return undefined;
+  sharedWithDapr ??= (() => {
+    const dir = mkdtempSync(join(tmpdir(), 'learnflow-subcharts-'));
+    for (const chart of ['kafka', 'postgresql']) symlinkSync(join(shared, chart), join(dir, chart));
+    symlinkSync(join(daprChartsDir(), 'dapr'), join(dir, 'dapr'));
+    return dir;
+  })();
+  return sharedWithDapr;
 }
+
+let sharedWithDapr: string | undefined;
 
 /**
  * The chart as Helm sees it: the repository's own files behind symlinks, with `subcharts` (a

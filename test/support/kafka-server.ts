@@ -18,26 +18,33 @@ export class KafkaServer {
     readonly name: string,
     readonly mode: KafkaServerMode,
     readonly port: number,
+    /** Where it listens and what it advertises: 127.0.0.1, or the test node's address for its Pods. */
+    readonly address: string,
   ) {}
 
   get bootstrap(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.address}:${this.port}`;
   }
 
   /** Reserves ports (the broker's, then ZooKeeper's or the controller's) without starting anything. */
-  static async allocate(label: string, mode: KafkaServerMode): Promise<KafkaServer> {
-    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(mode === 'kraft-scram' ? 3 : 2));
+  static async allocate(label: string, mode: KafkaServerMode, address = '127.0.0.1'): Promise<KafkaServer> {
+    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(mode === 'kraft-scram' ? 3 : 2), address);
   }
 
-  static async start(label: string, mode: KafkaServerMode): Promise<KafkaServer> {
-    const server = await KafkaServer.allocate(label, mode);
+  static async start(label: string, mode: KafkaServerMode, address?: string): Promise<KafkaServer> {
+    const server = await KafkaServer.allocate(label, mode, address);
     await server.start();
     return server;
   }
 
   /** Starts (or restarts, keeping data) whatever is not running. */
   async start(): Promise<void> {
-    await runOk('bash', [kafkaServerScript, 'start', this.name, this.mode, String(this.port)]);
+    await runOk('bash', [kafkaServerScript, 'start', this.name, this.mode, String(this.port), this.address]);
+  }
+
+  /** Stops the broker and ZooKeeper, keeping their data. */
+  async stop(): Promise<void> {
+    await runOk('bash', [kafkaServerScript, 'stop', this.name]);
   }
 
   /** Stops the broker process at once, as a crash would. */

@@ -18,20 +18,22 @@ export class PostgresServer {
   private constructor(
     readonly name: string,
     readonly port: number,
+    /** Where it listens: 127.0.0.1, or the test node's address for its Pods. */
+    readonly host: string,
   ) {}
 
-  static async allocate(label: string): Promise<PostgresServer> {
-    return new PostgresServer(`${label}-${process.pid}-${Date.now() % 100_000}`, await freePorts(1));
+  static async allocate(label: string, host = '127.0.0.1'): Promise<PostgresServer> {
+    return new PostgresServer(`${label}-${process.pid}-${Date.now() % 100_000}`, await freePorts(1), host);
   }
 
-  static async start(label: string): Promise<PostgresServer> {
-    const server = await PostgresServer.allocate(label);
+  static async start(label: string, host?: string): Promise<PostgresServer> {
+    const server = await PostgresServer.allocate(label, host);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    await runOk('bash', [postgresServerScript, 'start', this.name, String(this.port)]);
+    await runOk('bash', [postgresServerScript, 'start', this.name, String(this.port), this.host]);
   }
 
   async stop(): Promise<void> {
@@ -45,7 +47,7 @@ export class PostgresServer {
   async address(): Promise<PostgresAddress> {
     const state = process.env['LEARNFLOW_STATE'] ?? join(tmpdir(), 'learnflow-infra');
     const superuserPassword = (await readFile(join(state, 'postgres', this.name, 'superuser.password'), 'utf8')).trim();
-    return { host: '127.0.0.1', port: this.port, superuserPassword };
+    return { host: this.host, port: this.port, superuserPassword };
   }
 }
 
@@ -90,7 +92,7 @@ export async function freshDatabase(server: PostgresAddress): Promise<TestDataba
   };
 }
 
-async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
+export async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
   const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
   await client.connect();
   try {

@@ -1,0 +1,22 @@
+import type { CommandModule, InferredOptionTypes } from 'yargs';
+import { imageValues } from '../image.js';
+import { releaseImages } from '../images.js';
+import { prepareChart } from '../preflight.js';
+import { formatImages } from '../report.js';
+import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
+
+const options = { ...targetOptions, ...chartOptions } as const;
+
+export const imagesCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
+  command: 'images',
+  describe: 'List every image the release will run with these values (rendered, overrides applied), to mirror them before installing',
+  builder: (yargs) => yargs.options(options),
+  handler: (args) =>
+    runCommand(args, async ({ helm, progress }) => {
+      const image = args.image ? imageValues(args.image) : [];
+      const objects = await prepareChart(helm, { ...args, skipCapacityCheck: true }, [...valueArgs(args), ...image], progress);
+      const images = releaseImages(objects);
+      printResult(progress, { images }, () => formatImages(images));
+      return true;
+    }),
+};

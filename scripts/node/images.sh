@@ -1,0 +1,36 @@
+# Sourced by the node's scripts: images built with buildah in storage of their own under the
+# cache (nothing in /var/lib/containers), and saved as docker archives for the node's containerd.
+
+# The sandbox image and NODE_IMAGE, named for this project only.
+PAUSE_IMAGE=localhost/learnflow/pause:1
+NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_IMAGE_NODE_VERSION
+
+buildah_here() {
+  # buildah would make missing parents of its run root private, and the servers' users need them.
+  mkdir -p "$LEARNFLOW_STATE"
+  buildah --root "$LEARNFLOW_CACHE/buildah/storage" --runroot "$LEARNFLOW_STATE/buildah" --storage-driver overlay "$@"
+}
+
+# image_from_dir NAME ARCHIVE DIR USER ENTRYPOINT-JSON [ENV...]: an image of one layer, DIR's
+# contents, saved to ARCHIVE; it stays in the build storage, where a Dockerfile can build FROM it.
+image_from_dir() {
+  local name=$1 archive=$2 dir=$3 user=$4 entrypoint=$5 container setting
+  shift 5
+  container=$(buildah_here from --quiet scratch)
+  tar -C "$dir" -cf "$dir.layer.tar" .
+  buildah_here add --quiet "$container" "$dir.layer.tar" / >/dev/null
+  rm -f "$dir.layer.tar"
+  buildah_here config --user "$user" --entrypoint "$entrypoint" --workingdir / "$container"
+  for setting in "$@"; do buildah_here config --env "$setting" "$container"; done
+  buildah_here commit --quiet --rm "$container" "$name" >/dev/null
+  save_image "$name" "$archive"
+}
+
+# save_image NAME ARCHIVE: a docker archive that carries NAME, for ctr images import.
+save_image() {
+  rm -f "$2"
+  buildah_here push --quiet "$1" "docker-archive:$2:$1" >/dev/null
+}
+
+# hooks_image_archive REF: where node/hooks-image.sh keeps the archive of the hooks image REF.
+hooks_image_archive() { echo "$LEARNFLOW_CACHE/hooks-image/${1##*:}.tar"; }

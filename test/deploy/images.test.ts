@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
+import { runDeploy } from '../support/cli.js';
+
+// learnflow-infra images renders the release (no cluster needed) and lists what it will run.
+
+interface Listed {
+  image: string;
+  usedBy: string[];
+  values: string;
+}
+
+async function images(chart: string, ...args: string[]): Promise<Listed[]> {
+  // No cluster: the command only renders.
+  const result = await runDeploy(['images', '--chart', chart, '--json', ...args], '/nonexistent/kubeconfig');
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  return (result.events.find((event) => event.event === 'result') as unknown as { images: Listed[] }).images;
+}
+
+describe('learnflow-infra images', () => {
+  it('lists the hooks image, the Dapr control plane and the sidecar the injector adds, with the values that set each', async () => {
+    const chart = await chartCopy({ subcharts: daprChartsDir() });
+    const listed = await images(chart);
+    const byImage = Object.fromEntries(listed.map((entry) => [entry.image, entry]));
+    expect(Object.keys(byImage).sort()).toEqual([
+      'ghcr.io/dapr/daprd:1.18.3',
+      'ghcr.io/dapr/injector:1.18.3',
+      'ghcr.io/dapr/operator:1.18.3',
+      'ghcr.io/dapr/placement:1.18.3',
+      'ghcr.io/dapr/scheduler:1.18.3',
+      'ghcr.io/dapr/sentry:1.18.3',
+      'ghcr.io/learnflow/learnflow-hooks:0.1.0',
+    ]);
+    expect(byImage['ghcr.io/dapr/daprd:1.18.3']).toMatchObject({ usedBy: ['Job learnflow-dapr-check'], values: expect.stringContaining('dapr.global.registry') });
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(expect.arrayContaining(['Job learnflow-kafka-topics', 'Job learnflow-postgres-seed', 'Pod learnflow-postgres-check']));
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.values).toBe('hooks.image (registry, repository, tag)');
+  });
+
+  it('applies overrides: --image, global.imageRegistry and the Dapr registry', async () => {
+    const chart = await chartCopy({ subcharts: daprChartsDir() });
+    const listed = await images(chart, '--image', 'registry.example.com/hooks:1', '--set', 'dapr.global.registry=mirror.example.com/dapr');
+    expect(listed.map((entry) => entry.image)).toEqual(expect.arrayContaining(['registry.example.com/hooks:1', 'mirror.example.com/dapr/daprd:1.18.3']));
+    const mirrored = await images(chart, '--set', 'global.imageRegistry=mirror.example.com');
+    expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
+  });
+
+  it.skipIf(!subchartsDir())('with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy', async () => {
+    const listed = await images(await chartCopy({ subcharts: subchartsDir()! }));
+    const bitnami = listed.filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/')).map((entry) => entry.image.replace(/:.*/, ''));
+    expect(bitnami.sort()).toEqual(['docker.io/bitnamilegacy/kafka', 'docker.io/bitnamilegacy/postgresql', 'docker.io/bitnamilegacy/zookeeper']);
+  });
+});
