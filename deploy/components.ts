@@ -11,9 +11,11 @@ export interface Part {
   title: string;
   resourcesValue: string;
   imageValue: string;
+  /** The values that set its Pods' security context. */
+  securityValue: string;
 }
 
-const hooks = { resourcesValue: 'hooks.resources', imageValue: 'hooks.image (registry, repository, tag)' };
+const hooks = { resourcesValue: 'hooks.resources', imageValue: 'hooks.image (registry, repository, tag)', securityValue: 'hooks.podSecurityContext and hooks.containerSecurityContext' };
 const kafkaImage = 'kafka.image (registry, repository, tag)';
 const daprImage = 'dapr.global.registry and dapr.global.tag';
 
@@ -39,17 +41,17 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
   if (labels['app.kubernetes.io/part-of'] === 'learnflow') return ownParts[component];
   if (labels['app.kubernetes.io/part-of'] === 'dapr') {
     const service = component.replaceAll('-', '_');
-    return { component: 'dapr', title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage };
+    return { component: 'dapr', title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage, securityValue: 'dapr.global.seccompProfile' };
   }
   if (name === 'zookeeper') {
-    return { component: 'kafka', title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)' };
+    return { component: 'kafka', title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)', securityValue: 'kafka.zookeeper.podSecurityContext and kafka.zookeeper.containerSecurityContext' };
   }
   if (name === 'kafka') {
     const role = component === 'controller-eligible' ? 'controller' : 'broker';
-    return { component: 'kafka', title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage };
+    return { component: 'kafka', title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage, securityValue: `kafka.${role}.podSecurityContext and kafka.${role}.containerSecurityContext` };
   }
   if (name === 'postgresql') {
-    return { component: 'postgresql', title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)' };
+    return { component: 'postgresql', title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)', securityValue: 'postgresql.primary.podSecurityContext and postgresql.primary.containerSecurityContext' };
   }
   return undefined;
 }

@@ -1,11 +1,11 @@
 import { partOf, type Part } from './components.js';
-import type { ContainerStatus, Event, Job, Pod } from './objects.js';
+import type { ContainerStatus, Event, Job, Pod, Workload } from './objects.js';
 
 /** Something that keeps the release from becoming ready, explained. */
 export interface Diagnosis {
   /** Stable identity, so that the same problem seen on every poll is reported once. */
   key: string;
-  problem: 'unschedulable' | 'image-pull' | 'crash-loop' | 'hook-failed';
+  problem: 'unschedulable' | 'image-pull' | 'crash-loop' | 'hook-failed' | 'pods-refused';
   message: string;
   fix: string;
   details: string[];
@@ -13,7 +13,7 @@ export interface Diagnosis {
 
 const pullFailures = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
-function describe(object: Pod | Job): { part: Part | undefined; what: string } {
+function describe(object: Pod | Job | Workload): { part: Part | undefined; what: string } {
   const part = partOf(object);
   const name = `${object.kind} ${object.metadata.name}`;
   return { part, what: part ? `${part.title} (${name})` : name };
@@ -93,6 +93,25 @@ export function failedJob(job: Job, pods: readonly Pod[], logs: readonly string[
     fix: `the hook's own message above says what to fix; then run up again (every hook is safe to re-run). Full log: kubectl logs job/${job.metadata.name} --namespace ${job.metadata.namespace ?? ''}`,
     details: [...new Set([...exits, ...logs])],
   };
+}
+
+/**
+ * A controller whose Pods the API server refuses (a Pod Security Standard the namespace enforces,
+ * a quota): no Pod exists to diagnose, only the controller's FailedCreate event says why.
+ */
+export function podsRefused(workload: Workload, events: readonly Event[]): Diagnosis | undefined {
+  const refusal = events
+    .filter((event) => event.reason === 'FailedCreate' && event.involvedObject.kind === workload.kind && event.involvedObject.name === workload.metadata.name)
+    .at(-1);
+  if (!refusal) return undefined;
+  const { part, what } = describe(workload);
+  const podSecurity = /violates PodSecurity "([^"]+)"/.exec(refusal.message);
+  const fix = podSecurity
+    ? `the namespace enforces the Pod Security Standard "${podSecurity[1]}", which these Pods do not meet: set the security context values of their chart (${part?.securityValue ?? 'its podSecurityContext and containerSecurityContext'}), or run the release in a namespace whose pod-security.kubernetes.io/enforce label allows them`
+    : /exceeded quota/i.test(refusal.message)
+      ? `the namespace's ResourceQuota is used up: raise it, or lower ${part?.resourcesValue ?? 'the requests of its chart'}`
+      : `read the controller's reason (kubectl describe ${workload.kind.toLowerCase()} ${workload.metadata.name})`;
+  return { key: `pods-refused/${workload.kind}/${workload.metadata.name}`, problem: 'pods-refused', message: `${what} cannot create its Pods: ${refusal.message}`, fix, details: [] };
 }
 
 /** Every problem in the Pods seen now; failed Jobs are diagnosed apart, since their logs must be fetched. */

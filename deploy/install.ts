@@ -39,6 +39,7 @@ interface Look {
  */
 class ReleaseWatch {
   readonly expected: Expected[];
+  private readonly started = Date.now();
   private readonly jobNames: Set<string>;
   private readonly ours: ReturnType<typeof belongsTo>;
 
@@ -60,7 +61,15 @@ class ReleaseWatch {
 
   private current(snapshot: Snapshot): Snapshot {
     const fresh = (job: Snapshot['jobs'][number]) => this.jobNames.has(job.metadata.name) && !this.earlier.has(job.metadata.uid ?? '');
-    return { ...snapshot, pods: snapshot.pods.filter(this.ours), jobs: snapshot.jobs.filter(fresh) };
+    // A refusal reported before this run is an earlier run's; the controller reports it again if it lasts.
+    const recent = (event: Snapshot['events'][number]) => Date.parse(event.lastTimestamp ?? event.eventTime ?? '') >= this.started - 1000;
+    return {
+      ...snapshot,
+      pods: snapshot.pods.filter(this.ours),
+      jobs: snapshot.jobs.filter(fresh),
+      replicaSets: snapshot.replicaSets.filter(this.ours),
+      events: snapshot.events.filter((event) => event.reason !== 'FailedCreate' || recent(event)),
+    };
   }
 
   private readonly logs = new Map<string, Promise<string[]>>();

@@ -86,6 +86,8 @@ export interface Event extends K8sObject {
   type: string;
   reason: string;
   message: string;
+  lastTimestamp?: string;
+  eventTime?: string;
 }
 
 export interface PersistentVolumeClaim extends K8sObject {

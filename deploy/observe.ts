@@ -1,4 +1,4 @@
-import { diagnosePods, failedJob, type Diagnosis } from './diagnose.js';
+import { diagnosePods, failedJob, podsRefused, type Diagnosis } from './diagnose.js';
 import type { Kubectl } from './kubectl.js';
 import type { Event, Job, K8sObject, Pod, Workload } from './objects.js';
 
@@ -7,15 +7,18 @@ export interface Snapshot {
   pods: Pod[];
   jobs: Job[];
   workloads: Workload[];
+  /** The Deployments' ReplicaSets, which create their Pods. */
+  replicaSets: Workload[];
   events: Event[];
 }
 
 export async function observe(kubectl: Kubectl): Promise<Snapshot> {
-  const [objects, events] = await Promise.all([kubectl.list<K8sObject>('pods,jobs,deployments,statefulsets'), kubectl.list<Event>('events')]);
+  const [objects, events] = await Promise.all([kubectl.list<K8sObject>('pods,jobs,deployments,statefulsets,replicasets'), kubectl.list<Event>('events')]);
   return {
     pods: objects.filter((object): object is Pod => object.kind === 'Pod'),
     jobs: objects.filter((object): object is Job => object.kind === 'Job'),
     workloads: objects.filter((object): object is Workload => object.kind === 'Deployment' || object.kind === 'StatefulSet'),
+    replicaSets: objects.filter((object): object is Workload => object.kind === 'ReplicaSet'),
     events: events.filter((event) => event.type === 'Warning'),
   };
 }
@@ -29,5 +32,8 @@ export function podsOfJob(job: Job | string, pods: readonly Pod[]): Pod[] {
 /** Every problem in a snapshot; `logsOf` gives a failed Job's last log lines. */
 export async function diagnose(snapshot: Snapshot, logsOf: (job: Job) => Promise<string[]>): Promise<Diagnosis[]> {
   const failed = await Promise.all(snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])));
-  return [...diagnosePods(snapshot.pods, snapshot.events), ...failed.filter((found): found is Diagnosis => Boolean(found))];
+  // A Deployment's Pods are created by its ReplicaSets, a StatefulSet's and a Job's by themselves.
+  const creators = [...snapshot.workloads.filter((workload) => workload.kind === 'StatefulSet'), ...snapshot.replicaSets, ...snapshot.jobs];
+  const refused = creators.map((creator) => podsRefused(creator as Workload, snapshot.events));
+  return [...diagnosePods(snapshot.pods, snapshot.events), ...[...failed, ...refused].filter((found): found is Diagnosis => Boolean(found))];
 }

@@ -310,11 +310,11 @@ restore_machine() {
     iptables -t mangle -X "${chain#*:}" 2>/dev/null || true
   done
   [ -x "$bin/kube-proxy" ] && "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
-  # The kubelet's own chains, in both families.
+  # The kubelet's and kube-proxy's chains that --cleanup leaves, in both families.
   for command in iptables ip6tables; do
     for table in filter nat mangle; do
-      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY; do
-        "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" | sed 's/^-A/-D/' | while read -r line; do
+      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-PROXY-CANARY KUBE-IPTABLES-HINT; do
+        { "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" || true; } | sed 's/^-A/-D/' | while read -r line; do
           # shellcheck disable=SC2086
           "$command" -t "$table" $line 2>/dev/null || true
         done

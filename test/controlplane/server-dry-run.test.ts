@@ -20,8 +20,8 @@ describe.each(Object.entries(profiles))('the real API server accepts every objec
     expect(result.stderr).toBe('');
   });
 
-  it.skipIf(!subchartsDir())('the whole release with the real subcharts', async () => {
-    const namespace = await cluster.namespace('dry-run-full');
+  it.skipIf(!subchartsDir())('the whole release with the real subcharts, in a namespace that enforces the restricted Pod Security Standard', async () => {
+    const namespace = await cluster.namespace('dry-run-full', 'restricted');
     const result = await serverDryRun({ ...options, chart: await chartCopy({ subcharts: subchartsDir()! }) }, namespace);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('statefulset.apps/learnflow-kafka');
@@ -38,11 +38,12 @@ describe('the API server rejects what a restricted namespace forbids', () => {
 });
 
 describe('the release with the real dapr chart', () => {
-  it('is accepted by the API server (the suite installed the chart\'s CRDs first)', async () => {
-    const namespace = await cluster.namespace('dry-run-dapr');
+  it('is accepted by the API server (the suite installed the chart\'s CRDs first), its Pods in a restricted namespace', async () => {
+    const namespace = await cluster.namespace('dry-run-dapr', 'restricted');
     const result = await serverDryRun({ chart: await chartCopy({ subcharts: daprChartsDir() }) }, namespace);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('statefulset.apps/dapr-scheduler-server created (server dry run)');
+    expect(result.stdout).toContain('pod/dapr-scheduler-server-template created (server dry run)');
     expect(result.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)');
     expect(result.stdout).toContain('component.dapr.io/pubsub-kafka created');
     expect(result.stdout).toContain('component.dapr.io/statestore created');

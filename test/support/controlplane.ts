@@ -60,7 +60,10 @@ export class Cluster {
     const toYaml = (selected: readonly K8sObject[]) => selected.map((object) => JSON.stringify(object)).join('\n---\n');
     const created = await this.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(objects.filter((object) => !dryRunOnly(object))));
     if (created.code !== 0) return created;
-    const dryRun = await this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml(objects.filter(dryRunOnly)));
+    // Pod Security is enforced on Pods only (on workloads it just warns): each workload's Pod
+    // template goes as a Pod too, as its controller would create it.
+    const templatePods = objects.filter((object) => object.kind !== 'Pod' && workloadKinds.has(object.kind)).map((object) => podOf(object, namespace));
+    const dryRun = await this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml([...objects.filter(dryRunOnly), ...templatePods]));
     return { code: dryRun.code, stdout: created.stdout + dryRun.stdout, stderr: created.stderr + dryRun.stderr };
   }
 
@@ -76,6 +79,20 @@ export class Cluster {
 }
 
 const workloadKinds = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
+
+/**
+ * The Pod a workload's controller creates from its template (a CronJob's through its Job's), with
+ * a StatefulSet's claim templates as the volumes the controller adds.
+ */
+function podOf(workload: K8sObject, namespace: string): K8sObject {
+  type Template = { metadata?: { labels?: Record<string, string> }; spec: { volumes?: object[] } };
+  const spec = workload['spec'] as { template?: Template; jobTemplate?: { spec: { template: Template } }; volumeClaimTemplates?: { metadata: { name: string } }[] };
+  const template = spec.template ?? spec.jobTemplate!.spec.template;
+  const name = workload.metadata.name;
+  const claims = (spec.volumeClaimTemplates ?? []).map((claim) => ({ name: claim.metadata.name, persistentVolumeClaim: { claimName: `${claim.metadata.name}-${name}-0` } }));
+  const podSpec = { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claims] };
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-template`, namespace, labels: template.metadata?.labels ?? {} }, spec: podSpec };
+}
 
 /** Dapr's CRDs from the dapr chart, established, as Helm installs a chart's crds/ before the rest. */
 export async function installDaprCrds(kubeconfig: string): Promise<void> {

@@ -27,11 +27,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw failed.reason;
   }
   const [controlPlane, postgres, brokers] = await Promise.all([controlPlaneStart, postgresStart, Promise.all(brokerStarts)]);
-  project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
-  project.provide('kubeconfig', controlPlane.kubeconfig);
-  await installDaprCrds(controlPlane.kubeconfig);
-  project.provide('postgres', await postgres.address());
-  return async () => {
+  const stopAll = async () => {
     await Promise.all([controlPlane, postgres, ...brokers].map((server) => server.delete()));
   };
+  try {
+    project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
+    project.provide('kubeconfig', controlPlane.kubeconfig);
+    await installDaprCrds(controlPlane.kubeconfig);
+    project.provide('postgres', await postgres.address());
+  } catch (error) {
+    // Vitest runs no teardown for a setup that throws.
+    await stopAll();
+    throw error;
+  }
+  return stopAll;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { capacityShortfall, freeCapacity, podRequests, releaseRequests } from '../../deploy/capacity.js';
 import { partOf } from '../../deploy/components.js';
-import { failedJob, imagePull, unschedulable } from '../../deploy/diagnose.js';
+import { failedJob, imagePull, podsRefused, unschedulable } from '../../deploy/diagnose.js';
 import { parseDependencyList } from '../../deploy/helm.js';
 import { imageValues, localClusterOf } from '../../deploy/image.js';
 import { unreachable } from '../../deploy/kubectl.js';
 import type { PodTemplate } from '../../deploy/manifest.js';
-import type { Event, Job, Node, Pod } from '../../deploy/objects.js';
+import type { Event, Job, Node, Pod, Workload } from '../../deploy/objects.js';
 import { claimsOf, storageProblem, versionProblem } from '../../deploy/prerequisites.js';
 import { formatDuration, outputMode, Progress } from '../../deploy/progress.js';
 import { parseQuantity } from '../../deploy/quantity.js';
@@ -96,6 +96,18 @@ describe('diagnoses', () => {
     const event: Event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p' }, type: 'Warning', reason: 'Failed', message: 'Failed to pull image "r.example/hooks:1": not found' };
     expect(imagePull(backOff, [event])?.message).toBe('Kafka topics hook (Pod p) cannot pull image r.example/hooks:1: Failed to pull image "r.example/hooks:1": not found');
     expect(imagePull(backOff, [])?.message).toContain('Back-off pulling image');
+  });
+
+  it('names the Pod Security Standard or quota that refuses a controller\'s Pods, and the values to change', () => {
+    const replicaSet: Workload = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'dapr-operator-1', labels: { 'app.kubernetes.io/part-of': 'dapr', 'app.kubernetes.io/component': 'operator' } }, spec: { template: { spec: { containers: [] } } } };
+    const refusal = (message: string): Event => ({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'ReplicaSet', name: 'dapr-operator-1' }, type: 'Warning', reason: 'FailedCreate', message });
+    const forbidden = 'Error creating: pods "dapr-operator-1-x" is forbidden: violates PodSecurity "restricted:latest": seccompProfile (pod or container "dapr-operator" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
+    expect(podsRefused(replicaSet, [refusal(forbidden)])).toMatchObject({
+      message: `Dapr operator (ReplicaSet dapr-operator-1) cannot create its Pods: ${forbidden}`,
+      fix: expect.stringContaining('Pod Security Standard "restricted:latest", which these Pods do not meet: set the security context values of their chart (dapr.global.seccompProfile)'),
+    });
+    expect(podsRefused(replicaSet, [refusal('Error creating: pods "x" is forbidden: exceeded quota: compute')])?.fix).toContain('dapr.dapr_operator.resources');
+    expect(podsRefused(replicaSet, [])).toBeUndefined();
   });
 
   it('gives a failed Job\'s exit codes and log lines once each', () => {
