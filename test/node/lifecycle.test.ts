@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, daprChartsDir } from '../support/chart.js';
 import { runDeploy, type DeployEvent, type DeployResult } from '../support/cli.js';
@@ -39,6 +39,13 @@ beforeAll(async () => {
   });
   await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: existingServices() }));
 }, 600_000);
+
+// A failure on a real node is explained by what ran there.
+beforeEach(() => {
+  onTestFailed(async () => {
+    console.log(await node.report(namespace));
+  });
+});
 
 afterAll(async () => {
   await Promise.allSettled([node?.stop(), kafka?.delete(), postgres?.delete()]);

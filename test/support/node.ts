@@ -25,6 +25,21 @@ export class RealNode {
     return new RealNode(new Cluster(stdout.trim().split('\n').at(-1)!), hooksImage);
   }
 
+  /** What a failed test needs to be understood: the Pods, the warnings, and every container's last log lines. */
+  async report(namespace: string): Promise<string> {
+    const text = async (args: string[]) => {
+      const result = await this.cluster.kubectl(args);
+      return `$ kubectl ${args.join(' ')}\n${result.stdout}${result.stderr}`;
+    };
+    const pods = await this.cluster.kubectlJson<{ items: { metadata: { name: string }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }[] }>(['get', 'pods', '--namespace', namespace]);
+    const logs = await Promise.all(
+      pods.items.flatMap((pod) =>
+        [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((container) => text(['logs', '--namespace', namespace, pod.metadata.name, '-c', container.name, '--tail', '25'])),
+      ),
+    );
+    return [await text(['get', 'pods', '-A', '-o', 'wide']), await text(['get', 'events', '--namespace', namespace, '--field-selector', 'type=Warning']), ...logs].join('\n');
+  }
+
   async stop(): Promise<void> {
     await runOk('bash', [nodeScript, 'stop', instance]);
   }
