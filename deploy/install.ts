@@ -15,6 +15,8 @@ export interface InstallOptions {
   release: string;
   chart: string;
   valueArgs: string[];
+  /** The chart's CRDs are in the cluster already (see crdsToSkip). */
+  skipCrds: boolean;
   timeoutSeconds: number;
   stallSeconds: number;
   pollSeconds: number;
@@ -105,7 +107,7 @@ export async function installRelease(kubectl: Kubectl, helm: Helm, options: Inst
   const abort = new AbortController();
   let finished: Finished | undefined;
   const helmRun = helm
-    .run(['upgrade', options.release, options.chart, '--install', '--create-namespace', '--reset-values', '--wait', '--timeout', `${options.timeoutSeconds}s`, ...options.valueArgs], abort.signal)
+    .run(['upgrade', options.release, options.chart, '--install', '--create-namespace', '--reset-values', '--wait', '--timeout', `${options.timeoutSeconds}s`, ...(options.skipCrds ? ['--skip-crds'] : []), ...options.valueArgs], abort.signal)
     .then((result) => (finished = result));
   try {
     await watchUntilDone(watch, options, progress, timings, started, () => finished);

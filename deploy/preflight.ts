@@ -128,6 +128,18 @@ export async function checkFit(kubectl: Kubectl, options: PreflightOptions, obje
   await checkDaprCrds(kubectl, objects);
 }
 
+/**
+ * Whether to leave the chart's CRDs as the cluster has them. Helm 4 applies crds/ server-side on
+ * every install, and Dapr's operator owns fields of its CRDs once it runs (the conversion
+ * webhook's service and CA): installing again after an uninstall, which keeps CRDs, fails on that
+ * conflict. Helm 3 never touched CRDs that existed; neither does up.
+ */
+export async function crdsToSkip(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<boolean> {
+  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.component === 'dapr');
+  if (!bringsDapr) return false;
+  return (await kubectl.run(['get', 'customresourcedefinition', 'subscriptions.dapr.io', '--output', 'name'])).code === 0;
+}
+
 /** Dapr Components need Dapr's CRDs: the dapr subchart brings them, otherwise the cluster must have them. */
 async function checkDaprCrds(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<void> {
   const needsCrds = objects.some((object) => object.apiVersion.startsWith('dapr.io/'));

@@ -9,7 +9,7 @@ import { installRelease } from './install.js';
 import { createKindCluster } from './kind.js';
 import { Kubectl, type Target } from './kubectl.js';
 import { chartRoot } from './paths.js';
-import { checkFit, checkPrerequisites, prepareChart } from './preflight.js';
+import { checkFit, checkPrerequisites, crdsToSkip, prepareChart } from './preflight.js';
 import type { Progress } from './progress.js';
 import { verify, type VerifyReport } from './verify.js';
 
@@ -63,7 +63,9 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   });
   await timed('image', () => prepareImage(options, context, progress));
   const timeoutSeconds = Math.max(60, upBudget.seconds - Math.round((Date.now() - started) / 1000));
-  await timed('install', () => installRelease(kubectl, helm, { ...options, valueArgs, timeoutSeconds }, rendered, progress, timings));
+  const skipCrds = await crdsToSkip(kubectl, rendered);
+  if (skipCrds) progress.info('Dapr\'s CRDs are in the cluster already: left as they are (helm --skip-crds)');
+  await timed('install', () => installRelease(kubectl, helm, { ...options, valueArgs, skipCrds, timeoutSeconds }, rendered, progress, timings));
   const verification = await timed('verify', () => verify(kubectl, helm, options.release, [...componentNames], progress));
   timings.push({ name: 'total', ms: Date.now() - started, budgetSeconds: upBudget.seconds, criterion: upBudget.criterion });
   const notes = await helm.ok(['get', 'notes', options.release], 'reading the release notes', 'see Helm\'s message below');

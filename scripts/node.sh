@@ -140,7 +140,14 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$dir/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$dir/containerd/registries"
 TOML
+  # Every registry leads to a loopback port where nothing listens: an image that is not imported
+  # fails to pull as on a cluster without registry access, and no pull leaves the machine.
+  mkdir -p "$dir/containerd/registries/_default"
+  printf 'server = "http://127.0.0.1:9"\n[host."http://127.0.0.1:9"]\n  capabilities = ["pull", "resolve"]\n' \
+    >"$dir/containerd/registries/_default/hosts.toml"
   start_process containerd containerd --config "$dir/containerd/config.toml"
   wait_until containerd 30 ctr --address "$dir/containerd.sock" version
 }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { chartCatalogue } from '../support/catalogue.js';
-import { chartCopy, daprChartsDir } from '../support/chart.js';
+import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
+import { repoRoot } from '../support/paths.js';
 import { runDeploy, type DeployEvent, type DeployResult } from '../support/cli.js';
 import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
-import { nodeAddress, RealNode } from '../support/node.js';
+import { guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
 import { asSuperuser, PostgresServer, type PostgresAddress } from '../support/postgres-server.js';
 
 // The whole life cycle on a real node (scripts/node.sh): every hook and check runs in a real Pod
@@ -21,9 +24,12 @@ let kafka: KafkaServer;
 let postgres: PostgresServer;
 let postgresAddress: PostgresAddress;
 let chart: string;
+let machineBefore: Record<string, string>;
+let stopped = false;
 const appPassword = randomBytes(18).toString('base64url');
 
 beforeAll(async () => {
+  machineBefore = await machineState();
   // The servers listen on the node's address, which exists once the node has started.
   node = await RealNode.start();
   [kafka, postgres, chart] = await Promise.all([
@@ -48,7 +54,7 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([node?.stop(), kafka?.delete(), postgres?.delete()]);
+  await Promise.allSettled([stopped ? undefined : node?.stop(), kafka?.delete(), postgres?.delete()]);
 }, 300_000);
 
 /** The namespace (restricted Pod Security enforced), Kafka's and PostgreSQL's Services, and the app password. */
@@ -86,8 +92,45 @@ const existingServicesValues = [
 ];
 
 function up(...args: string[]): Promise<DeployResult> {
-  return runDeploy(['up', '--chart', chart, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...existingServicesValues, ...args], node.cluster.kubeconfig);
+  return upChart(chart, ...args);
 }
+
+function upChart(from: string, ...args: string[]): Promise<DeployResult> {
+  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...existingServicesValues, ...args], node.cluster.kubeconfig);
+}
+
+function deploy(...args: string[]): Promise<DeployResult> {
+  return runDeploy([...args, '--namespace', namespace, '--output', 'json'], node.cluster.kubeconfig);
+}
+
+/** The chart with one more migration and one seed topic described anew, as a later version would ship. */
+async function nextVersionChart(): Promise<string> {
+  const next = await chartCopy({ subcharts: daprChartsDir() });
+  for (const folder of ['migrations', 'seeds']) {
+    await rm(join(next, folder));
+    await cp(join(repoRoot, folder), join(next, folder), { recursive: true });
+  }
+  await writeFile(
+    join(next, 'migrations', '1790000000000_topic-hints.sql'),
+    '-- Up Migration\nCREATE TABLE topic_hints (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), hint text NOT NULL);\n\n-- Down Migration\nDROP TABLE topic_hints;\n',
+  );
+  const seeds = JSON.parse(await readFile(join(next, 'seeds', 'topics.json'), 'utf8')) as { topics: { topicName: string; description: string }[] };
+  seeds.topics[0]!.description = 'Described anew by the next version.';
+  await writeFile(join(next, 'seeds', 'topics.json'), JSON.stringify(seeds, null, 2));
+  return next;
+}
+
+async function helmOk(...args: string[]): Promise<string> {
+  const result = await node.cluster.helm([...args, '--namespace', namespace]);
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  return result.stdout;
+}
+
+async function secretData(): Promise<Record<string, string>> {
+  return (await node.cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'learnflow-credentials', '--namespace', namespace])).data;
+}
+
+const chatLines = "SELECT message FROM chat_history ORDER BY created_at";
 
 function only(result: DeployResult, event: string): DeployEvent {
   const found = result.events.filter((entry) => entry.event === event);
@@ -104,6 +147,21 @@ async function withApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+describe('the node', () => {
+  it('keeps Pod traffic on the machine: a packet to an address outside it is dropped by the guard rules', { timeout: 120_000 }, async () => {
+    const dropsBefore = await guardDrops();
+    // An unused Service address: nothing translates it, so it would be routed off the machine.
+    const probe = "require('net').connect({host:'198.19.0.250',port:80,timeout:3000}).on('timeout',()=>{console.log('timeout');process.exit(0)}).on('connect',()=>{console.log('connected');process.exit(1)}).on('error',(e)=>{console.log(e.code);process.exit(1)})";
+    const name = `probe-${randomBytes(3).toString('hex')}`;
+    const created = await node.cluster.kubectl(['run', name, '--namespace', 'default', '--image', 'localhost/learnflow/node-base:22.23.5', '--image-pull-policy', 'Never', '--restart', 'Never', '--command', '--', 'node', '-e', probe]);
+    expect(created.code, created.stderr).toBe(0);
+    const done = await node.cluster.kubectl(['wait', '--namespace', 'default', `pod/${name}`, '--for', 'jsonpath={.status.phase}=Succeeded', '--timeout', '90s']);
+    expect(done.code, done.stderr + (await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout).toBe(0);
+    expect((await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout.trim()).toBe('timeout');
+    expect(await guardDrops()).toBeGreaterThan(dropsBefore);
+  });
+});
 
 describe('the chart on a real node', () => {
   it('up installs in a restricted namespace: every hook runs in a Pod, helm test passes all three checks, verify passes', { timeout: 900_000 }, async () => {
@@ -129,5 +187,91 @@ describe('the chart on a real node', () => {
       expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
       expect((await client.query<{ role: string }>('SELECT role FROM users ORDER BY role')).rows.map((row) => row.role)).toEqual(['admin', 'student', 'teacher']);
     });
+  });
+
+  it('upgrade with overrides: a new topic, more partitions, a new migration and a changed seed; data kept, and kept by a rollback', { timeout: 900_000 }, async () => {
+    await withApp((client) =>
+      client.query("INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), 'student', 'written before the upgrade' FROM students s JOIN users u ON u.id = s.user_id WHERE u.email = 'student@learnflow.com'"),
+    );
+    const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
+
+    const overrides = ['--set', 'kafkaTopics.topics.learning\\.hints.partitions=2', '--set', 'kafkaTopics.topics.struggle\\.detected.partitions=4'];
+    const result = await upChart(await nextVersionChart(), ...overrides);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+
+    const declared = await chartCatalogue('');
+    const struggle = declared.find((topic) => topic.name === 'struggle.detected')!;
+    await expectTopicsAsDeclared(kafka.bootstrap, [
+      ...declared.filter((topic) => topic !== struggle),
+      { ...struggle, partitions: 4 },
+      { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} },
+    ]);
+    await withApp(async (client) => {
+      expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
+      expect((await client.query("SELECT to_regclass('topic_hints') IS NOT NULL AS present")).rows[0].present).toBe(true);
+      expect((await client.query("SELECT description FROM topics WHERE topic_name = 'Variables and Data Types'")).rows[0].description).toBe('Described anew by the next version.');
+    });
+
+    await helmOk('rollback', 'learnflow', String(revision.version), '--wait', '--timeout', '10m');
+    await withApp(async (client) => {
+      expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
+    });
+  });
+
+  it('down keeps the volumes and the credentials Secret, up reuses them, down --delete-data removes the volumes', { timeout: 900_000 }, async () => {
+    const passwords = await secretData();
+    const down = await deploy('down');
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    const claims = () => node.cluster.kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>(['get', 'pvc', '--namespace', namespace]);
+    const kept = (await claims()).items;
+    expect(kept.map((claim) => claim.metadata.name).sort()).toEqual([0, 1, 2].map((ordinal) => `dapr-scheduler-data-dir-dapr-scheduler-server-${ordinal}`));
+
+    const again = await up();
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await secretData()).toEqual(passwords);
+    expect((await claims()).items.map((claim) => claim.metadata.uid).sort()).toEqual(kept.map((claim) => claim.metadata.uid).sort());
+    await withApp(async (client) => expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]));
+
+    const deleted = await deploy('down', '--delete-data', '--yes');
+    expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
+    expect((await claims()).items).toEqual([]);
+    // The Secret was made by the test, as the owner of a managed PostgreSQL makes it (the hook
+    // only added the missing keys): a Secret the hooks did not create is never deleted.
+    expect(await secretData()).toEqual(passwords);
+  });
+});
+
+describe('images that cannot be pulled, on the real node', () => {
+  it('up on the default release (the Bitnami charts) stops within its stall time and names the image, the registry\'s error and the values to change', { timeout: 600_000 }, async () => {
+    const subcharts = subchartsDir();
+    expect(subcharts, 'the Bitnami charts: ../shared/subcharts or LEARNFLOW_SUBCHARTS_DIR').toBeDefined();
+    const other = 'learnflow-pull';
+    // Dapr's control plane is cluster-wide and the release above brought it: this one uses it.
+    const started = Date.now();
+    const result = await runDeploy(
+      ['up', '--chart', await chartCopy({ subcharts: subcharts! }), '--namespace', other, '--image', node.hooksImage, '--output', 'json', '--stall-seconds', '20', '--set', 'dapr.enabled=false'],
+      node.cluster.kubeconfig,
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(300_000);
+    const error = only(result, 'error') as unknown as { message: string; fix: string; details: string[] };
+    expect(error.message).toMatch(/^the release cannot become ready: \d+ problem\(s\) lasted 20s$/);
+    const kafkaPull = error.details.find((line) => line.startsWith('Kafka broker (Pod learnflow-kafka-broker-0) cannot pull image docker.io/bitnamilegacy/kafka:'));
+    expect(kafkaPull, error.details.join('\n')).toContain('127.0.0.1:9');
+    const fix = error.details[error.details.indexOf(kafkaPull!) + 1]!;
+    expect(fix).toContain('kafka.image (registry, repository, tag)');
+    expect(fix).toContain('global.imageRegistry');
+    expect(fix).toContain('learnflow-infra images');
+    const cleaned = await runDeploy(['down', '--namespace', other, '--delete-data', '--yes', '--output', 'json'], node.cluster.kubeconfig);
+    expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+  });
+});
+
+describe('stopping the node', () => {
+  it('restores the machine as it was: links, rules, kernel settings, mounts and folders', { timeout: 300_000 }, async () => {
+    await node.stop();
+    stopped = true;
+    expect(await machineState()).toEqual(machineBefore);
   });
 });

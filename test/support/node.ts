@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cluster } from './controlplane.js';
 import { nodeScript } from './paths.js';
-import { runOk } from './process.js';
+import { run, runOk } from './process.js';
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
 export const nodeAddress = '198.18.0.1';
@@ -46,3 +46,37 @@ export class RealNode {
 }
 
 const instance = 'e2e';
+
+/**
+ * What the node changes on the machine and its stop must put back: network links, iptables rules
+ * (both families, without counters), the kernel settings it sets, mounts and folders.
+ */
+export async function machineState(): Promise<Record<string, string>> {
+  const rules = async (command: string) =>
+    (await runOk(command, [])).stdout
+      .split('\n')
+      .filter((line) => !line.startsWith('#'))
+      .map((line) => line.replace(/ \[\d+:\d+\]$/, ''))
+      .join('\n');
+  const links = (await runOk('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((line) => line.split(': ')[1]?.split('@')[0]).filter(Boolean);
+  const sysctls = await Promise.all(
+    ['net/ipv4/ip_forward', 'kernel/panic', 'kernel/panic_on_oops', 'vm/overcommit_memory', 'net/bridge/bridge-nf-call-iptables'].map(
+      async (key) => `${key}=${(await readFile(`/proc/sys/${key}`, 'utf8')).trim()}`,
+    ),
+  );
+  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((line) => /learnflow|kubelet|netns|containerd/.test(line));
+  const paths = await Promise.all(
+    ['/var/run/netns', '/var/lib/cni', '/var/log/pods', '/var/log/containers', '/var/lib/kubelet'].map(async (path) => `${path}: ${await access(path).then(() => 'present', () => 'absent')}`),
+  );
+  return { links: links.sort().join(' '), iptables: await rules('iptables-save'), ip6tables: await rules('ip6tables-save'), sysctls: sysctls.join(' '), mounts: mounts.join('\n'), paths: paths.join('\n') };
+}
+
+/** Packets the node's guard rules dropped (both chains), read from the mangle table. */
+export async function guardDrops(): Promise<number> {
+  let dropped = 0;
+  for (const chain of ['LEARNFLOW-FORWARD', 'LEARNFLOW-OUT']) {
+    const listing = (await run('iptables', ['-t', 'mangle', '-L', chain, '-v', '-x', '-n'])).stdout;
+    for (const line of listing.split('\n')) if (/\bDROP\b/.test(line)) dropped += Number(line.trim().split(/\s+/)[0]);
+  }
+  return dropped;
+}
