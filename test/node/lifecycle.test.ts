@@ -96,7 +96,17 @@ function up(...args: string[]): Promise<DeployResult> {
 }
 
 function upChart(from: string, ...args: string[]): Promise<DeployResult> {
-  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...existingServicesValues, ...args], node.cluster.kubeconfig);
+  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...existingServicesValues, ...grown, ...args], node.cluster.kubeconfig);
+}
+
+/** Kafka cannot shrink a topic: once the upgrade below grew one, every later install declares it so. */
+let grown: string[] = [];
+const grownPartitions = 4;
+
+/** The catalogue as the cluster should now hold it. */
+async function declaredTopics() {
+  const topics = await chartCatalogue('');
+  return grown.length === 0 ? topics : topics.map((topic) => (topic.name === 'struggle.detected' ? { ...topic, partitions: grownPartitions } : topic));
 }
 
 function deploy(...args: string[]): Promise<DeployResult> {
@@ -195,17 +205,10 @@ describe('the chart on a real node', () => {
     );
     const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
 
-    const overrides = ['--set', 'kafkaTopics.topics.learning\\.hints.partitions=2', '--set', 'kafkaTopics.topics.struggle\\.detected.partitions=4'];
-    const result = await upChart(await nextVersionChart(), ...overrides);
+    grown = ['--set', `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`];
+    const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
     expect(result.code, result.stdout + result.stderr).toBe(0);
-
-    const declared = await chartCatalogue('');
-    const struggle = declared.find((topic) => topic.name === 'struggle.detected')!;
-    await expectTopicsAsDeclared(kafka.bootstrap, [
-      ...declared.filter((topic) => topic !== struggle),
-      { ...struggle, partitions: 4 },
-      { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} },
-    ]);
+    await expectTopicsAsDeclared(kafka.bootstrap, [...(await declaredTopics()), { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} }]);
     await withApp(async (client) => {
       expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
       expect((await client.query("SELECT to_regclass('topic_hints') IS NOT NULL AS present")).rows[0].present).toBe(true);
@@ -239,6 +242,79 @@ describe('the chart on a real node', () => {
     // The Secret was made by the test, as the owner of a managed PostgreSQL makes it (the hook
     // only added the missing keys): a Secret the hooks did not create is never deleted.
     expect(await secretData()).toEqual(passwords);
+  });
+});
+
+/** The Pods of a hook Job, as the Job controller labels them. */
+async function hookPods(job: string): Promise<{ name: string; phase: string }[]> {
+  const pods = await node.cluster.kubectlJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job}`]);
+  return pods.items.filter((pod) => !pod.metadata.deletionTimestamp).map((pod) => ({ name: pod.metadata.name, phase: pod.status.phase }));
+}
+
+/** Waits (bounded) until a hook Job has a running Pod not in `seen`, and returns its name. */
+async function runningHookPod(job: string, seen: readonly string[] = []): Promise<string> {
+  for (let tries = 0; tries < 300; tries++) {
+    const running = (await hookPods(job)).find((pod) => pod.phase === 'Running' && !seen.includes(pod.name));
+    if (running) return running.name;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`no running Pod of Job ${job} within 150s`);
+}
+
+describe('faults on real Pods', () => {
+  it('Kafka gone while the topic hook waits, and the hook\'s Pod deleted: the Job\'s next Pod finishes once Kafka is back', { timeout: 900_000 }, async () => {
+    await kafka.stop();
+    const install = up();
+    const first = await runningHookPod('learnflow-kafka-topics');
+    await node.cluster.kubectl(['delete', 'pod', first, '--namespace', namespace, '--wait=false']);
+    await runningHookPod('learnflow-kafka-topics', [first]);
+    await kafka.start();
+    const result = await install;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+  });
+
+  it('PostgreSQL gone when the database hooks start: they wait in their Pods, and finish once it is back', { timeout: 900_000 }, async () => {
+    // A seed run takes well under a second: stopping the server under a running one is proven
+    // against the program itself (test/postgres/resilience.test.ts); here the Pods wait for it.
+    await postgres.stop();
+    const install = up();
+    await runningHookPod('learnflow-postgres-migrate');
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await postgres.start();
+    const result = await install;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    await withApp(async (client) => expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24));
+  });
+
+  it('a Kafka that never comes up: the topic hook fails within its timeout, up shows its last log lines, and a re-run heals', { timeout: 900_000 }, async () => {
+    const nowhere = ['--set', `kafkaTopics.bootstrapServers=nowhere.${namespace}.svc.cluster.local:9092`, '--set', 'hooks.waitTimeoutSeconds=20'];
+    const started = Date.now();
+    const failed = await up(...nowhere);
+    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+    expect(Date.now() - started).toBeLessThan(240_000);
+    const error = only(failed, 'error') as unknown as { message: string; details: string[] };
+    expect(error.message + error.details.join('\n')).toContain('Kafka topics hook');
+    expect(error.details.join('\n')).toMatch(/nowhere\.learnflow\.svc\.cluster\.local/);
+    const healed = await up();
+    expect(healed.code, healed.stdout + healed.stderr).toBe(0);
+    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+  });
+});
+
+describe('Kafka in KRaft mode', () => {
+  it('the same release on a KRaft broker: topics created, helm test passes', { timeout: 900_000 }, async () => {
+    const kraft = await KafkaServer.start('node', 'kraft', nodeAddress);
+    try {
+      // The kafka Service now leads to the KRaft broker, as a managed Kafka moved to KRaft would.
+      const patched = await node.cluster.kubectl(['patch', 'endpointslice', 'kafka-host', '--namespace', namespace, '--type', 'json', '--patch', JSON.stringify([{ op: 'replace', path: '/ports/0/port', value: kraft.port }])]);
+      expect(patched.code, patched.stderr).toBe(0);
+      const result = await up();
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      await expectTopicsAsDeclared(kraft.bootstrap, await declaredTopics());
+    } finally {
+      await kraft.delete();
+    }
   });
 });
 
