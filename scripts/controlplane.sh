@@ -10,6 +10,9 @@
 #                                          With ADDRESS and SERVICE_CIDR, for a real node (node.sh):
 #                                          the API server on ADDRESS, Services in SERVICE_CIDR, and
 #                                          no simulated nodes
+#   controlplane.sh client NAME USER SUBJECT
+#                                          a client certificate of the instance's CA for SUBJECT
+#                                          (/O=group/CN=user) and its kubeconfig, USER.kubeconfig
 #   controlplane.sh wait NAME              wait until it is ready (start does, before it returns)
 #   controlplane.sh stop NAME              stop it, keeping its data
 #   controlplane.sh delete NAME            stop it and remove its data
@@ -20,18 +23,12 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "controlplane: $*" >&2; exit 1; }
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 
 need_binaries() {
   [ -f "$bin/.complete" ] || die "the control plane is not built in $bin: run scripts/install-tools.sh"
-}
-
-start_process() { # start_process NAME ARGS...: a detached process with its log and pid file
-  local name=$1; shift
-  setsid "$@" >>"$dir/$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/$name.pid"
 }
 
 wait_until() { # wait_until WHAT PROCESS COMMAND...: retry COMMAND for 120s while PROCESS lives
@@ -105,6 +102,7 @@ start() { # start NAME PORT
   trap stop_all EXIT
   mkdir -p "$dir"
   certificates
+  echo "$address $port" >"$dir/endpoint"
   for user in admin controller-manager scheduler kwok; do kubeconfig "$user" "$port"; done
 
   start_process etcd "$bin/etcd" --name learnflow-test --data-dir "$dir/etcd" \
@@ -184,6 +182,12 @@ case "$1" in
       5) address=$4 service_cidr=$5; start "$name" "$3" false ;;
       *) usage ;;
     esac ;;
+  client)
+    [ $# -eq 4 ] || usage
+    read -r address port <"$dir/endpoint"
+    issue "$3" "$4"
+    kubeconfig "$3" "$port"
+    echo "$dir/$3.kubeconfig" ;;
   wait) need_binaries; wait_apiserver; wait_node ;;
   stop) stop_all ;;
   delete) stop_all; rm -rf "$dir" ;;

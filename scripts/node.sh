@@ -44,12 +44,6 @@ tools=$LEARNFLOW_NODE_DIR
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$cp_dir/admin.kubeconfig" "$@"; }
 
-start_process() { # start_process NAME ARGS...: a detached process with its log and pid file
-  local name=$1; shift
-  setsid "$@" >>"$dir/$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/$name.pid"
-}
-
 wait_until() { # wait_until WHAT SECONDS COMMAND...
   local what=$1 seconds=$2; shift 2
   for _ in $(seq 1 $((seconds * 4))); do
@@ -159,18 +153,15 @@ import_images() {
   done
 }
 
-node_certificates() { # the kubelet's and kube-proxy's client certificates, from the control plane's CA
-  local pki=$cp_dir/pki name subject
+node_certificates() { # client certificates of the control plane's CA for the node's programs
+  local name subject
   for name in kubelet kube-proxy coredns local-path-provisioner; do
     case $name in
       kubelet) subject="/O=system:nodes/CN=system:node:$node_name" ;;
       kube-proxy) subject="/CN=system:kube-proxy" ;;
       *) subject="/O=system:masters/CN=$name" ;;
     esac
-    openssl req -newkey rsa:2048 -nodes -subj "$subject" -keyout "$pki/$name.key" -out "$pki/$name.csr" 2>/dev/null
-    openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 3650 \
-      -out "$pki/$name.crt" 2>/dev/null
-    sed "s|$cp_dir/pki/admin\.|$pki/$name.|g" "$cp_dir/admin.kubeconfig" >"$dir/$name.kubeconfig"
+    bash "$here/controlplane.sh" client "$cp_name" "$name" "$subject" >/dev/null
   done
 }
 
@@ -201,7 +192,7 @@ imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1% }
 serializeImagePulls: false
 YAML
-  start_process kubelet "$bin/kubelet" --config "$dir/kubelet/config.yaml" --kubeconfig "$dir/kubelet.kubeconfig" \
+  start_process kubelet "$bin/kubelet" --config "$dir/kubelet/config.yaml" --kubeconfig "$cp_dir/kubelet.kubeconfig" \
     --container-runtime-endpoint "unix://$dir/containerd.sock" --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki" \
     --hostname-override "$node_name" --node-ip "$node_address" --v 1
 }
@@ -216,7 +207,7 @@ hostnameOverride: $node_name
 bindAddress: $node_address
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
-clientConnection: { kubeconfig: $dir/kube-proxy.kubeconfig }
+clientConnection: { kubeconfig: $cp_dir/kube-proxy.kubeconfig }
 # Leave the machine's conntrack settings alone.
 conntrack: { maxPerCore: 0 }
 iptables: { localhostNodePorts: false }
@@ -232,7 +223,7 @@ cluster_services() { # kube-dns (CoreDNS on the host, the Service without select
     health 127.0.0.1:18080
     ready 127.0.0.1:18181
     kubernetes cluster.local in-addr.arpa ip6.arpa {
-        kubeconfig $dir/coredns.kubeconfig
+        kubeconfig $cp_dir/coredns.kubeconfig
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
     }
@@ -244,7 +235,7 @@ COREFILE
   sed "s|@NODE_ADDRESS@|$node_address|g; s|@DNS_ADDRESS@|$dns_address|g; s|@HELPER_IMAGE@|$NODE_BASE_IMAGE|g; s|@VOLUMES@|$dir/volumes|g" \
     "$here/node/cluster.yaml" | kubectl_admin apply -f - >/dev/null
   start_process local-path-provisioner "$tools/bin/local-path-provisioner" start \
-    --kubeconfig "$dir/local-path-provisioner.kubeconfig" --namespace local-path-storage \
+    --kubeconfig "$cp_dir/local-path-provisioner.kubeconfig" --namespace local-path-storage \
     --service-account-name local-path-provisioner --helper-image "$NODE_BASE_IMAGE" \
     --configmap-name local-path-config
   wait_until CoreDNS 60 curl -sf http://127.0.0.1:18181/ready

@@ -1,5 +1,12 @@
 # Sourced by the scripts that run local servers: detached processes tracked by pid files.
 
+# start_process NAME ARGS...: a detached process with $dir/NAME.log and $dir/NAME.pid
+start_process() {
+  local name=$1; shift
+  setsid "$@" >>"$dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$dir/$name.pid"
+}
+
 # running PIDFILE: whether the process it names is alive
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
