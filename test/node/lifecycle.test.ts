@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
@@ -9,8 +8,8 @@ import { repoRoot } from '../support/paths.js';
 import { runDeploy, type DeployEvent, type DeployResult } from '../support/cli.js';
 import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
-import { guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
-import { asSuperuser, PostgresServer, type PostgresAddress } from '../support/postgres-server.js';
+import { ExistingServices, guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
+import type { PostgresServer } from '../support/postgres-server.js';
 
 // The whole life cycle on a real node (scripts/node.sh): every hook and check runs in a real Pod
 // from the hooks image built here, the Dapr check's sidecar is injected by the real injector, and
@@ -20,30 +19,18 @@ import { asSuperuser, PostgresServer, type PostgresAddress } from '../support/po
 
 const namespace = 'learnflow';
 let node: RealNode;
+let services: ExistingServices;
 let kafka: KafkaServer;
 let postgres: PostgresServer;
-let postgresAddress: PostgresAddress;
 let chart: string;
 let machineBefore: Record<string, string>;
 let stopped = false;
-const appPassword = randomBytes(18).toString('base64url');
 
 beforeAll(async () => {
   machineBefore = await machineState();
-  // The servers listen on the node's address, which exists once the node has started.
   node = await RealNode.start();
-  [kafka, postgres, chart] = await Promise.all([
-    KafkaServer.start('node', 'zookeeper', nodeAddress),
-    PostgresServer.start('node', nodeAddress),
-    chartCopy({ subcharts: daprChartsDir() }),
-  ]);
-  postgresAddress = await postgres.address();
-  // What the platform team of a managed PostgreSQL hands over: a database and its owner.
-  await asSuperuser(postgresAddress, async (client) => {
-    await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
-    await client.query('CREATE DATABASE learnflow OWNER learnflow');
-  });
-  await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: existingServices() }));
+  [services, chart] = await Promise.all([ExistingServices.start(node, namespace), chartCopy({ subcharts: daprChartsDir() })]);
+  ({ kafka, postgres } = services);
 }, 600_000);
 
 // A failure on a real node is explained by what ran there.
@@ -54,49 +41,15 @@ beforeEach(() => {
 });
 
 afterAll(async () => {
-  await Promise.allSettled([stopped ? undefined : node?.stop(), kafka?.delete(), postgres?.delete()]);
+  await Promise.allSettled([stopped ? undefined : node?.stop(), services?.delete()]);
 }, 300_000);
-
-/** The namespace (restricted Pod Security enforced), Kafka's and PostgreSQL's Services, and the app password. */
-function existingServices(): object[] {
-  const external = (name: string, port: number, targetPort: number) => [
-    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
-    {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: { name: `${name}-host`, namespace, labels: { 'kubernetes.io/service-name': name } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [nodeAddress] }],
-      ports: [{ name, port: targetPort }],
-    },
-  ];
-  return [
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
-    },
-    ...external('kafka', 9092, kafka.port),
-    ...external('postgresql', 5432, postgres.port),
-    // The credentials Secret as the chart names it, holding the one password the database was
-    // given; the credentials hook adds the keys that are missing (the test users').
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: { password: appPassword } },
-  ];
-}
-
-const existingServicesValues = [
-  '--set', 'kafka.enabled=false',
-  '--set', 'postgresql.enabled=false',
-  '--set', `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
-  '--set', `database.host=postgresql.${namespace}.svc.cluster.local`,
-];
 
 function up(...args: string[]): Promise<DeployResult> {
   return upChart(chart, ...args);
 }
 
 function upChart(from: string, ...args: string[]): Promise<DeployResult> {
-  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...existingServicesValues, ...grown, ...args], node.cluster.kubeconfig);
+  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values, ...grown, ...args], node.cluster.kubeconfig);
 }
 
 /** Kafka cannot shrink a topic: once the upgrade below grew one, every later install declares it so. */
@@ -148,16 +101,6 @@ function only(result: DeployResult, event: string): DeployEvent {
   return found[0]!;
 }
 
-async function withApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: postgres.host, port: postgres.port, user: 'learnflow', password: appPassword, database: 'learnflow' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('the node', () => {
   it('keeps Pod traffic on the machine: a packet to an address outside it is dropped by the guard rules', { timeout: 120_000 }, async () => {
     const dropsBefore = await guardDrops();
@@ -191,7 +134,7 @@ describe('the chart on a real node', () => {
 
     // What the test's own clients find, from outside the cluster.
     await expectTopicsAsDeclared(kafka.bootstrap, await chartCatalogue(''));
-    await withApp(async (client) => {
+    await services.withApp(async (client) => {
       const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'pgmigrations%' AND table_name NOT LIKE 'dapr%' ORDER BY 1");
       expect(tables.rows.map((row) => row.table_name)).toHaveLength(9);
       expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
@@ -200,7 +143,7 @@ describe('the chart on a real node', () => {
   });
 
   it('upgrade with overrides: a new topic, more partitions, a new migration and a changed seed; data kept, and kept by a rollback', { timeout: 900_000 }, async () => {
-    await withApp((client) =>
+    await services.withApp((client) =>
       client.query("INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), 'student', 'written before the upgrade' FROM students s JOIN users u ON u.id = s.user_id WHERE u.email = 'student@learnflow.com'"),
     );
     const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
@@ -209,14 +152,14 @@ describe('the chart on a real node', () => {
     const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
     expect(result.code, result.stdout + result.stderr).toBe(0);
     await expectTopicsAsDeclared(kafka.bootstrap, [...(await declaredTopics()), { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} }]);
-    await withApp(async (client) => {
+    await services.withApp(async (client) => {
       expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
       expect((await client.query("SELECT to_regclass('topic_hints') IS NOT NULL AS present")).rows[0].present).toBe(true);
       expect((await client.query("SELECT description FROM topics WHERE topic_name = 'Variables and Data Types'")).rows[0].description).toBe('Described anew by the next version.');
     });
 
     await helmOk('rollback', 'learnflow', String(revision.version), '--wait', '--timeout', '10m');
-    await withApp(async (client) => {
+    await services.withApp(async (client) => {
       expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
       expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
     });
@@ -234,7 +177,7 @@ describe('the chart on a real node', () => {
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(await secretData()).toEqual(passwords);
     expect((await claims()).items.map((claim) => claim.metadata.uid).sort()).toEqual(kept.map((claim) => claim.metadata.uid).sort());
-    await withApp(async (client) => expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]));
+    await services.withApp(async (client) => expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]));
 
     const deleted = await deploy('down', '--delete-data', '--yes');
     expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
@@ -284,7 +227,7 @@ describe('faults on real Pods', () => {
     await postgres.start();
     const result = await install;
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    await withApp(async (client) => expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24));
+    await services.withApp(async (client) => expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24));
   });
 
   it('a Kafka that never comes up: the topic hook fails within its timeout, up shows its last log lines, and a re-run heals', { timeout: 900_000 }, async () => {

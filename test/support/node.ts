@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pg from 'pg';
 import { Cluster } from './controlplane.js';
+import { KafkaServer } from './kafka-server.js';
 import { nodeScript } from './paths.js';
+import { asSuperuser, PostgresServer } from './postgres-server.js';
 import { run, runOk } from './process.js';
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
@@ -46,6 +50,73 @@ export class RealNode {
 }
 
 const instance = 'e2e';
+
+/**
+ * Kafka and PostgreSQL for the chart's "existing services" mode, as a user of a managed Kafka or
+ * PostgreSQL has them: the suite's own servers on the node's address (ZooKeeper mode), behind
+ * Services without selectors in a namespace that enforces the restricted Pod Security Standard; a
+ * database and its owner; and the credentials Secret holding the one password that owner was
+ * given (the credentials hook adds the keys that are missing).
+ */
+export class ExistingServices {
+  private constructor(
+    readonly kafka: KafkaServer,
+    readonly postgres: PostgresServer,
+    private readonly appPassword: string,
+    /** The values that point the chart at them. */
+    readonly values: readonly string[],
+  ) {}
+
+  static async start(node: RealNode, namespace: string): Promise<ExistingServices> {
+    const [kafka, postgres] = await Promise.all([KafkaServer.start('node', 'zookeeper', nodeAddress), PostgresServer.start('node', nodeAddress)]);
+    const appPassword = randomBytes(18).toString('base64url');
+    await asSuperuser(await postgres.address(), async (client) => {
+      await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
+      await client.query('CREATE DATABASE learnflow OWNER learnflow');
+    });
+    const external = (name: string, port: number, targetPort: number) => [
+      { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `${name}-host`, namespace, labels: { 'kubernetes.io/service-name': name } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: [nodeAddress] }],
+        ports: [{ name, port: targetPort }],
+      },
+    ];
+    const items = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } },
+      ...external('kafka', 9092, kafka.port),
+      ...external('postgresql', 5432, postgres.port),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: { password: appPassword } },
+    ];
+    const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    if (applied.code !== 0) throw new Error(`creating the existing services: ${applied.stderr}`);
+    const values = [
+      '--set', 'kafka.enabled=false',
+      '--set', 'postgresql.enabled=false',
+      '--set', `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
+      '--set', `database.host=postgresql.${namespace}.svc.cluster.local`,
+    ];
+    return new ExistingServices(kafka, postgres, appPassword, values);
+  }
+
+  /** Runs `work` connected to the database as its owner, from outside the cluster. */
+  async withApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ host: this.postgres.host, port: this.postgres.port, user: 'learnflow', password: this.appPassword, database: 'learnflow' });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async delete(): Promise<void> {
+    await Promise.all([this.kafka.delete(), this.postgres.delete()]);
+  }
+}
 
 /**
  * What the node changes on the machine and its stop must put back: network links, iptables rules

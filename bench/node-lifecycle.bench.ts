@@ -1,0 +1,95 @@
+// Benchmark: the release on the real node (scripts/node.sh), in one run: `up` to verified, per
+// phase; each hook Job from its creation to its completion, split into its Pod's start and the
+// program's own run; a no-op `helm upgrade` with the hooks beside the same with --no-hooks; and
+// the size of the release record Helm stores, read from the API server.
+//
+//   npm run bench        (as root, after scripts/install-tools.sh and `source scripts/env.sh`)
+import { gunzipSync } from 'node:zlib';
+import { imageValues } from '../deploy/image.js';
+import { chartCopy, daprChartsDir } from '../test/support/chart.js';
+import { runDeploy } from '../test/support/cli.js';
+import { ExistingServices, RealNode } from '../test/support/node.js';
+import { median, printComparison, timed } from './measure.js';
+
+const namespace = 'learnflow';
+const repetitions = 3;
+
+interface Timestamped {
+  metadata: { name: string; creationTimestamp: string; annotations?: Record<string, string> };
+}
+interface HookJob extends Timestamped {
+  status: { completionTime?: string };
+}
+interface HookPod extends Timestamped {
+  status: { containerStatuses?: { state: { terminated?: { startedAt: string; finishedAt: string } } }[] };
+}
+
+const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
+
+async function hookTimes(node: RealNode): Promise<void> {
+  const jobs = await node.cluster.kubectlJson<{ items: HookJob[] }>(['get', 'jobs', '--namespace', namespace]);
+  console.log('\nhook Jobs of the install (creation to completion = Pod start + program run)');
+  console.log(`${'job'.padEnd(36)}${'total'.padStart(9)}${'Pod start'.padStart(12)}${'program'.padStart(10)}`);
+  for (const job of jobs.items.filter((item) => item.metadata.annotations?.['helm.sh/hook'] && item.status.completionTime)) {
+    const pods = await node.cluster.kubectlJson<{ items: HookPod[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job.metadata.name}`]);
+    const pod = pods.items.at(-1);
+    const run = pod?.status.containerStatuses?.[0]?.state.terminated;
+    if (!pod || !run) continue;
+    const cells = [seconds(job.metadata.creationTimestamp, job.status.completionTime!), seconds(pod.metadata.creationTimestamp, run.startedAt), seconds(run.startedAt, run.finishedAt)];
+    console.log(`${job.metadata.name.padEnd(36)}${cells.map((value, index) => `${value.toFixed(1)} s`.padStart(index === 0 ? 9 : index === 1 ? 12 : 10)).join('')}`);
+  }
+  console.log('(Kubernetes records these times to the second)');
+}
+
+async function noOpUpgrades(node: RealNode, chart: string, values: readonly string[]): Promise<void> {
+  const upgrade = (extra: string[]) => async () => {
+    const result = await node.cluster.helm(['upgrade', 'learnflow', chart, '--namespace', namespace, '--wait', '--timeout', '10m', ...values, ...extra]);
+    if (result.code !== 0) throw new Error(`helm upgrade failed:\n${result.stderr}`);
+  };
+  const runs = async (extra: string[]) => {
+    const times: number[] = [];
+    for (let index = 0; index < repetitions; index++) times.push(await timed(upgrade(extra)));
+    return times;
+  };
+  const without = await runs(['--no-hooks']);
+  const withHooks = await runs([]);
+  printComparison(
+    `no-op helm upgrade on the real node (${repetitions} runs each)`,
+    ['first', 'median'],
+    [
+      { label: 'helm upgrade --no-hooks', values: [without[0]!, median(without)] },
+      { label: 'helm upgrade (credentials, topic, migrate, seed hooks)', values: [withHooks[0]!, median(withHooks)] },
+    ],
+    'with hooks / without',
+  );
+  console.log(`the hooks add ${(median(withHooks) - median(without)).toFixed(2)} s to a no-op upgrade (median)`);
+}
+
+async function releaseRecord(node: RealNode): Promise<void> {
+  const secrets = await node.cluster.kubectlJson<{ items: { metadata: { labels: Record<string, string> }; data: { release: string } }[] }>(['get', 'secrets', '--namespace', namespace, '--selector', 'owner=helm,name=learnflow']);
+  const latest = secrets.items.sort((a, b) => Number(a.metadata.labels['version']) - Number(b.metadata.labels['version'])).at(-1)!;
+  const stored = Buffer.from(latest.data.release, 'base64');
+  const json = gunzipSync(Buffer.from(stored.toString(), 'base64'));
+  console.log(`\nrelease record (Secret of revision ${latest.metadata.labels['version']}): ${(stored.length / 1024).toFixed(1)} KiB stored (limit 1024 KiB), ${(json.length / 1024).toFixed(1)} KiB uncompressed`);
+}
+
+const node = await RealNode.start();
+try {
+  const [services, chart] = await Promise.all([ExistingServices.start(node, namespace), chartCopy({ subcharts: daprChartsDir() })]);
+  try {
+    // What up sets for --image, so that the upgrades below change nothing.
+    const image = imageValues(node.hooksImage);
+    const up = await runDeploy(['up', '--chart', chart, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values], node.cluster.kubeconfig);
+    if (up.code !== 0) throw new Error(`up failed:\n${up.stdout}\n${up.stderr}`);
+    const report = up.events.find((event) => event.event === 'result') as unknown as { timings: { name: string; ms: number }[] };
+    console.log('\nup on the real node, to verified');
+    for (const timing of report.timings) console.log(`${timing.name.padEnd(36)}${`${(timing.ms / 1000).toFixed(1)} s`.padStart(9)}`);
+    await hookTimes(node);
+    await noOpUpgrades(node, chart, [...services.values, ...image]);
+    await releaseRecord(node);
+  } finally {
+    await services.delete();
+  }
+} finally {
+  await node.stop();
+}
