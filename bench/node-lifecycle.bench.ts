@@ -58,7 +58,7 @@ async function noOpUpgrades(node: RealNode, chart: string, values: readonly stri
     ['first', 'median'],
     [
       { label: 'helm upgrade --no-hooks', values: [without[0]!, median(without)] },
-      { label: 'helm upgrade (credentials, topic, migrate, seed hooks)', values: [withHooks[0]!, median(withHooks)] },
+      { label: 'helm upgrade (its hooks: the reconcile Job)', values: [withHooks[0]!, median(withHooks)] },
     ],
     'with hooks / without',
   );

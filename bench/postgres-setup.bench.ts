@@ -1,7 +1,8 @@
-// Benchmark: our database setup (postgres-migrate, then postgres-seed) beside applying an
-// equivalent plain SQL file with psql, on the same server in the same run: on an empty database,
-// and again on an up-to-date one. The SQL file is the migration's up section plus the topics as
-// INSERT ... ON CONFLICT DO NOTHING (no test users: bcrypt has no psql equivalent).
+// Benchmark: our database setup (postgres-migrate, then postgres-seed, in one process as the
+// reconcile Job runs them) beside applying an equivalent plain SQL file with psql, on the same
+// server in the same run: on an empty database, and again on an up-to-date one. The SQL file is
+// the migration's up section plus the topics as INSERT ... ON CONFLICT DO NOTHING (no test users:
+// bcrypt has no psql equivalent).
 //
 //   npm run bench        (after scripts/install-tools.sh and `source scripts/env.sh`)
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,10 +18,8 @@ import { median, printComparison, timed } from './measure.js';
 const repetitions = 3;
 
 async function ours(db: TestDatabase): Promise<void> {
-  for (const args of [['postgres-migrate'], ['postgres-seed', '--no-test-users']]) {
-    const result = await runCli([...args, ...db.flags]);
-    if (result.code !== 0) throw new Error(`${args[0]} failed:\n${result.stdout}`);
-  }
+  const result = await runCli(['reconcile', 'postgres-migrate', 'postgres-seed', '--no-test-users', ...db.flags]);
+  if (result.code !== 0) throw new Error(`reconcile failed:\n${result.stdout}`);
 }
 
 /** The same schema and topics as one idempotent SQL file, the way a psql-based hook would ship them. */
@@ -79,7 +78,7 @@ try {
     ['empty', 'up to date'],
     [
       { label: 'psql -f setup.sql (one process)', values: [median(results.psql.fresh), median(results.psql.again)] },
-      { label: 'postgres-migrate + postgres-seed (two processes)', values: [median(results.ours.fresh), median(results.ours.again)] },
+      { label: 'reconcile postgres-migrate postgres-seed (one process)', values: [median(results.ours.fresh), median(results.ours.again)] },
     ],
     'ours / psql',
   );

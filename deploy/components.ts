@@ -6,7 +6,8 @@ export type ComponentName = (typeof componentNames)[number];
 
 /** What an object of the release is part of, and which values size it and name its image. */
 export interface Part {
-  component: ComponentName;
+  /** The components it serves: one, but for the hook that reconciles Kafka and PostgreSQL together. */
+  components: readonly ComponentName[];
   /** Human name, e.g. "Kafka broker". */
   title: string;
   resourcesValue: string;
@@ -21,13 +22,11 @@ const daprImage = 'dapr.global.registry and dapr.global.tag';
 
 /** Our own hook and test Pods, by their app.kubernetes.io/component label. */
 const ownParts: Record<string, Part> = {
-  'kafka-topics': { component: 'kafka', title: 'Kafka topics hook', ...hooks },
-  'kafka-check': { component: 'kafka', title: 'Kafka check', ...hooks },
-  'credentials-hook': { component: 'postgresql', title: 'credentials hook', ...hooks },
-  'postgres-migrate': { component: 'postgresql', title: 'migrations hook', ...hooks },
-  'postgres-seed': { component: 'postgresql', title: 'seed hook', ...hooks },
-  'postgres-check': { component: 'postgresql', title: 'PostgreSQL check', ...hooks },
-  'dapr-check': { component: 'dapr', title: 'Dapr check', ...hooks },
+  reconcile: { components: ['kafka', 'postgresql'], title: 'topics, migrations and seeds hook', ...hooks },
+  'kafka-check': { components: ['kafka'], title: 'Kafka check', ...hooks },
+  'credentials-hook': { components: ['postgresql'], title: 'credentials hook', ...hooks },
+  'postgres-check': { components: ['postgresql'], title: 'PostgreSQL check', ...hooks },
+  'dapr-check': { components: ['dapr'], title: 'Dapr check', ...hooks },
 };
 
 /**
@@ -41,17 +40,17 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
   if (labels['app.kubernetes.io/part-of'] === 'learnflow') return ownParts[component];
   if (labels['app.kubernetes.io/part-of'] === 'dapr') {
     const service = component.replaceAll('-', '_');
-    return { component: 'dapr', title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage, securityValue: 'dapr.global.seccompProfile' };
+    return { components: ['dapr'], title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage, securityValue: 'dapr.global.seccompProfile' };
   }
   if (name === 'zookeeper') {
-    return { component: 'kafka', title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)', securityValue: 'kafka.zookeeper.podSecurityContext and kafka.zookeeper.containerSecurityContext' };
+    return { components: ['kafka'], title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)', securityValue: 'kafka.zookeeper.podSecurityContext and kafka.zookeeper.containerSecurityContext' };
   }
   if (name === 'kafka') {
     const role = component === 'controller-eligible' ? 'controller' : 'broker';
-    return { component: 'kafka', title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage, securityValue: `kafka.${role}.podSecurityContext and kafka.${role}.containerSecurityContext` };
+    return { components: ['kafka'], title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage, securityValue: `kafka.${role}.podSecurityContext and kafka.${role}.containerSecurityContext` };
   }
   if (name === 'postgresql') {
-    return { component: 'postgresql', title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)', securityValue: 'postgresql.primary.podSecurityContext and postgresql.primary.containerSecurityContext' };
+    return { components: ['postgresql'], title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)', securityValue: 'postgresql.primary.podSecurityContext and postgresql.primary.containerSecurityContext' };
   }
   return undefined;
 }

@@ -135,7 +135,7 @@ export async function checkFit(kubectl: Kubectl, options: PreflightOptions, obje
  * conflict. Helm 3 never touched CRDs that existed; neither does up.
  */
 export async function crdsToSkip(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<boolean> {
-  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.component === 'dapr');
+  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.components.includes('dapr'));
   if (!bringsDapr) return false;
   return (await kubectl.run(['get', 'customresourcedefinition', 'subscriptions.dapr.io', '--output', 'name'])).code === 0;
 }
@@ -143,7 +143,7 @@ export async function crdsToSkip(kubectl: Kubectl, objects: readonly K8sObject[]
 /** Dapr Components need Dapr's CRDs: the dapr subchart brings them, otherwise the cluster must have them. */
 async function checkDaprCrds(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<void> {
   const needsCrds = objects.some((object) => object.apiVersion.startsWith('dapr.io/'));
-  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.component === 'dapr');
+  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.components.includes('dapr'));
   if (!needsCrds || bringsDapr) return;
   const found = await kubectl.run(['get', 'customresourcedefinition', 'components.dapr.io', '--output', 'name']);
   if (found.code === 0 || /forbidden/i.test(found.stderr)) return;

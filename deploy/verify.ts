@@ -35,7 +35,7 @@ export interface ReleaseView {
   release: string;
   info: ReleaseInfo;
   manifest: K8sObject[];
-  tests: { name: string; component: ComponentName | undefined }[];
+  tests: { name: string; components: readonly ComponentName[] }[];
   snapshot: Snapshot;
   claims: PersistentVolumeClaim[];
 }
@@ -66,7 +66,7 @@ export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string)
     manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', 'see Helm\'s message below')),
     tests: (info.hooks ?? [])
       .filter((hook) => hook.events.includes('test'))
-      .map((hook) => ({ name: hook.name, component: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.component })),
+      .map((hook) => ({ name: hook.name, components: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.components ?? [] })),
     snapshot: await observe(kubectl),
     claims: await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'),
   };
@@ -93,13 +93,13 @@ async function workloadsReady(kubectl: Kubectl, view: ReleaseView, component: Co
   if (expected.length === 0) return { name: 'workloads', ok: true, detail: `none in this release (an existing ${component} is used)` };
   const pending = pendingByComponent(expected, view.snapshot)[component];
   if (pending.length === 0) return { name: 'workloads', ok: true, detail: `${expected.map((item) => item.title).join(', ')} ready` };
-  const pods = view.snapshot.pods.filter((pod) => belongsTo(view.release)(pod) && partOf(pod)?.component === component);
+  const pods = view.snapshot.pods.filter((pod) => belongsTo(view.release)(pod) && partOf(pod)?.components.includes(component));
   return { name: 'workloads', ok: false, detail: `not ready: ${pending.join(', ')}${pods.length ? `. ${notReadyDetail(pods, view.snapshot)}` : ''}` };
 }
 
 /** The claims of the component's StatefulSets (<template>-<statefulset>-<ordinal>), one per replica, all bound. */
 function volumesBound(view: ReleaseView, component: ComponentName): Check {
-  const sets = view.manifest.filter((object) => object.kind === 'StatefulSet' && partOfObject(object)?.component === component);
+  const sets = view.manifest.filter((object) => object.kind === 'StatefulSet' && partOfObject(object)?.components.includes(component));
   const expected = claimPrefixes(sets);
   if (expected.length === 0) return { name: 'volumes', ok: true, detail: 'none in this release' };
   const wanted = expected.reduce((sum, item) => sum + item.replicas, 0);
@@ -110,7 +110,7 @@ function volumesBound(view: ReleaseView, component: ComponentName): Check {
 }
 
 async function chartTests(kubectl: Kubectl, helm: Helm, view: ReleaseView, component: ComponentName, timeoutSeconds: number): Promise<Check[]> {
-  const tests = view.tests.filter((test) => test.component === component);
+  const tests = view.tests.filter((test) => test.components.includes(component));
   if (tests.length === 0) return [{ name: 'helm test', ok: false, detail: `the release has no ${component} check: set ${testValues[component]}=true` }];
   const checks: Check[] = [];
   for (const test of tests) {

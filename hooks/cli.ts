@@ -9,6 +9,7 @@ import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresCheckCommand } from './commands/postgres-check.js';
 import { postgresMigrateCommand } from './commands/postgres-migrate.js';
 import { postgresSeedCommand } from './commands/postgres-seed.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { ExitCode } from './lib/hook-error.js';
 
 await yargs(hideBin(process.argv))
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
   .command(postgresMigrateCommand)
   .command(postgresSeedCommand)
   .command(postgresCheckCommand)
+  .command(reconcileCommand)
   .command(daprCheckCommand)
   .demandCommand(1, 'name a command')
   .strict()

@@ -116,6 +116,17 @@ resources: {{- toYaml .Values.hooks.resources | nindent 2 }}
 {{- end -}}
 
 {{/*
+The program's own options every hook and test container sets: how long to wait for services,
+and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds).
+*/}}
+{{- define "learnflow.hooks.env" -}}
+- name: LEARNFLOW_HOOKS_TIMEOUT
+  value: {{ .timeout | quote }}
+- name: LEARNFLOW_HOOKS_LOG_LEVEL
+  value: {{ .context.Values.hooks.logLevel | quote }}
+{{- end -}}
+
+{{/*
 Labels of a hook or test Pod, with hooks.podLabels and the client labels that let it through
 Kafka's and PostgreSQL's NetworkPolicies; (dict "context" $ "component" "kafka-topics").
 */}}
@@ -226,8 +237,6 @@ by name. Fails on topic names that differ only in "." and "_", which collide in 
 {{ include "learnflow.kafka.connectionEnv" . }}
 - name: LEARNFLOW_HOOKS_TOPICS_FILE
   value: /etc/learnflow/kafka/topics.json
-- name: LEARNFLOW_HOOKS_LOG_LEVEL
-  value: {{ .Values.hooks.logLevel | quote }}
 {{- end -}}
 
 {{/* How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL. */}}
@@ -336,6 +345,22 @@ creates. Also rendered inside the postgresql chart (its auth.existingSecret), so
 {{- if and .Values.credentials.hook.enabled (not $global.credentialsSecret) -}}true{{- end -}}
 {{- end -}}
 
+{{/*
+Whether this install or upgrade renders the credentials hook: it is enabled, and the Secret does
+not already hold every key. Helm reads the Secret only when it talks to the cluster; where it
+cannot (helm template, Argo CD), the lookup is empty and the hook always runs. Skipping a hook
+with nothing to do spares every upgrade a Job and its Pod.
+*/}}
+{{- define "learnflow.credentials.hookRuns" -}}
+{{- if include "learnflow.credentials.hookEnabled" . -}}
+{{- $secret := lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .) -}}
+{{- $present := keys (dig "data" dict $secret) -}}
+{{- range splitList "," (include "learnflow.credentials.keys" .) -}}
+{{- if not (has . $present) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them. */}}
 {{- define "learnflow.credentials.keys" -}}
 {{- $keys := list "postgres-password" "password" -}}
@@ -405,8 +430,6 @@ PostgreSQL.
   value: /etc/learnflow/credentials/password
 - name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_SECRET
   value: {{ printf "Secret %s, key password" (include "learnflow.credentials.secretName" .) | quote }}
-- name: LEARNFLOW_HOOKS_LOG_LEVEL
-  value: {{ .Values.hooks.logLevel | quote }}
 {{- end -}}
 
 {{/* Where the migrations are mounted. */}}
@@ -445,7 +468,7 @@ PostgreSQL.
 
 {{/*
 The annotations of a check: a helm test hook, and with tests.syncHook.enabled an Argo CD PostSync
-hook as well (Argo CD never runs helm test hooks), after the install hooks' waves (0, 10, 20).
+hook as well (Argo CD never runs helm test hooks), after the install hook's wave (0).
 */}}
 {{- define "learnflow.tests.hookAnnotations" -}}
 helm.sh/hook: test

@@ -28,7 +28,7 @@ export const kafkaOptions = {
   'topics-file': { type: 'string', demandOption: true, describe: 'The topic catalogue (JSON) that the chart mounts' },
 } as const satisfies Record<string, Options>;
 
-interface KafkaArgs extends CommonArgs {
+export interface KafkaArgs extends CommonArgs {
   kafkaBrokers: string[];
   kafkaSaslMechanism?: SaslMechanism | undefined;
   kafkaSaslUsername?: string | undefined;

@@ -1,7 +1,8 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { describeChange } from '../kafka/plan.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
-import { kafkaOptions, loadCatalogue, withKafka } from './kafka-options.js';
+import type { Logger } from '../lib/logger.js';
+import { kafkaOptions, loadCatalogue, withKafka, type KafkaArgs } from './kafka-options.js';
 import { commonOptions, runHook } from './options.js';
 
 const options = {
@@ -14,21 +15,23 @@ export const kafkaTopicsCommand: CommandModule<object, InferredOptionTypes<typeo
   command: 'kafka-topics',
   describe: 'Create the catalogue topics, grow partitions and correct configs; never deletes anything',
   builder: (yargs) => yargs.options(options),
-  handler: (args) =>
-    runHook(args, async (logger) => {
-      const topics = await loadCatalogue(args.topicsFile);
-      logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
-      const { plan, applied } = await withKafka(args, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
-        reconcileTopics(admin, topics, { dryRun: args.dryRun, logger }),
-      );
-      if (args.dryRun) {
-        for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);
-        logger.info({ changes: plan.changes.length, inSync: plan.inSync.length }, `dry run: ${plan.changes.length} change(s) planned, nothing applied`);
-        return;
-      }
-      logger.info(
-        { applied: applied.length, inSync: plan.inSync.length },
-        `all ${topics.length} catalogue topics match: ${applied.length} change(s) applied, ${plan.inSync.length} topic(s) were already in sync`,
-      );
-    }),
+  handler: (args) => runHook(args, (logger) => reconcileKafkaTopics(args, logger)),
 };
+
+/** The topic hook's work: the catalogue made true in Kafka (or, with dryRun, the plan logged). */
+export async function reconcileKafkaTopics(args: KafkaArgs & { topicsFile: string; dryRun: boolean }, logger: Logger): Promise<void> {
+  const topics = await loadCatalogue(args.topicsFile);
+  logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
+  const { plan, applied } = await withKafka(args, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
+    reconcileTopics(admin, topics, { dryRun: args.dryRun, logger }),
+  );
+  if (args.dryRun) {
+    for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);
+    logger.info({ changes: plan.changes.length, inSync: plan.inSync.length }, `dry run: ${plan.changes.length} change(s) planned, nothing applied`);
+    return;
+  }
+  logger.info(
+    { applied: applied.length, inSync: plan.inSync.length },
+    `all ${topics.length} catalogue topics match: ${applied.length} change(s) applied, ${plan.inSync.length} topic(s) were already in sync`,
+  );
+}

@@ -28,17 +28,85 @@ export interface CommonArgs {
  */
 export async function runHook(args: CommonArgs, work: (logger: Logger) => Promise<void>): Promise<void> {
   const logger = createLogger(args.logLevel);
+  process.exitCode = (await outcome(logger, () => work(logger))).code;
+}
+
+/** One step of a composite command: its name (logged as `part` on each of its lines) and its work. */
+export type HookPart = readonly [name: string, work: (logger: Logger) => Promise<void>];
+
+/**
+ * Runs chains of parts side by side, the parts of one chain in order: a chain stops at its first
+ * failure, the others go on. Each failure is logged as runHook logs it, and once more in the
+ * last line, which is what `kubectl describe` and the deploy command show of a failed Pod. The
+ * exit code is invalidInput if any part had wrong input (running again will not help), else
+ * failed if any failed.
+ */
+export async function runHookChains(args: CommonArgs, chains: readonly (readonly HookPart[])[]): Promise<void> {
+  const logger = createLogger(args.logLevel);
+  const results = await Promise.all(
+    chains.map(async (chain) => {
+      const ran: (Outcome & { part: string })[] = [];
+      for (const [part, work] of chain) {
+        const child = logger.child({ part });
+        const result = await outcome(child, () => work(child));
+        ran.push({ part, ...result });
+        if (result.code !== ExitCode.ok) break;
+      }
+      return ran;
+    }),
+  );
+  const ran = results.flat();
+  const failed = ran.filter((result) => result.code !== ExitCode.ok);
+  const skipped = chains.flat().map(([part]) => part).filter((part) => !ran.some((result) => result.part === part));
+  process.exitCode = failed.some((result) => result.code === ExitCode.invalidInput) ? ExitCode.invalidInput : failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+  if (failed.length === 0) {
+    logger.info({ parts: ran.map((result) => result.part) }, `done: ${ran.map((result) => result.part).join(', ')}`);
+    return;
+  }
+  logger.error(
+    { failed: failed.map((result) => result.part), skipped, hint: failed.map((result) => result.hint).join('; ') },
+    `${failed.map((result) => `${result.part} failed: ${result.message}`).join('; ')}${skipped.length > 0 ? `; not run after that: ${skipped.join(', ')}` : ''}`,
+  );
+}
+
+interface Outcome {
+  code: ExitCode;
+  message?: string;
+  hint?: string;
+}
+
+/** How `work` ended, its failure logged with the fix. */
+async function outcome(logger: Logger, work: () => Promise<void>): Promise<Outcome> {
   try {
-    await work(logger);
+    await work();
+    return { code: ExitCode.ok };
   } catch (error) {
     if (error instanceof HookError) {
       logger.error({ hint: error.hint }, error.message);
-      process.exitCode = error.exitCode;
-    } else {
-      logger.fatal({ err: error }, 'unexpected failure, which is a bug: please report it with this log');
-      process.exitCode = ExitCode.failed;
+      return { code: error.exitCode, message: error.message, hint: error.hint };
     }
+    const bug = 'unexpected failure, which is a bug: please report it with this log';
+    logger.fatal({ err: error }, bug);
+    return { code: ExitCode.failed, message: bug, hint: 'see the fatal line above' };
   }
+}
+
+/**
+ * The options of `options` with none demanded, for a command whose parts each need only some
+ * of them; each part checks its own with requireOptions.
+ */
+export function undemanded<T extends Record<string, Options>>(options: T): { [K in keyof T]: Omit<T[K], 'demandOption'> } {
+  return Object.fromEntries(Object.entries(options).map(([key, { demandOption: _, ...option }]) => [key, option])) as { [K in keyof T]: Omit<T[K], 'demandOption'> };
+}
+
+/** `args` with the given options present, or a HookError naming every missing flag for `part`. */
+export function requireOptions<T extends object, K extends keyof T & string>(args: T, part: string, keys: readonly K[]): T & { [P in K]-?: NonNullable<T[P]> } {
+  const missing = keys.filter((key) => args[key] === undefined || args[key] === null);
+  if (missing.length > 0) {
+    const flags = missing.map((key) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
+    throw new HookError(`${part} needs ${flags.join(', ')}`, `pass ${flags.join(' and ')} (the chart sets each as a LEARNFLOW_HOOKS_* variable)`, ExitCode.invalidInput);
+  }
+  return args as T & { [P in K]-?: NonNullable<T[P]> };
 }
 
 /** The retry settings every command uses: `--timeout` bounds the wait, retries are logged. */

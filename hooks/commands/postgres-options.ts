@@ -36,7 +36,7 @@ export const seedOptions = {
   'test-users': { type: 'boolean', default: true, describe: 'Seed (or expect) the test users' },
 } as const satisfies Record<string, Options>;
 
-interface PostgresArgs {
+export interface PostgresArgs {
   postgresHost: string;
   postgresPort: number;
   postgresDatabase: string;

@@ -1,32 +1,35 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CommandModule, InferredOptionTypes } from 'yargs';
+import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { ExitCode, HookError } from '../lib/hook-error.js';
+import type { Logger } from '../lib/logger.js';
 import { applySeeds } from '../postgres/seed.js';
 import type { UserSeed } from '../postgres/seeds.js';
-import { commonOptions, runHook } from './options.js';
-import { loadSeeds, postgresOptions, seedOptions, withDatabase } from './postgres-options.js';
+import { commonOptions, runHook, type CommonArgs } from './options.js';
+import { loadSeeds, postgresOptions, seedOptions, withDatabase, type PostgresArgs } from './postgres-options.js';
 
-const options = {
-  ...commonOptions,
-  ...postgresOptions,
+export const postgresSeedOptions = {
   ...seedOptions,
   'credentials-dir': { type: 'string', describe: "Folder of the credentials Secret's keys, one file each (the test users' passwords)" },
-} as const;
+} as const satisfies Record<string, Options>;
+
+const options = { ...commonOptions, ...postgresOptions, ...postgresSeedOptions };
 
 export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
   command: 'postgres-seed',
   describe: 'Upsert the curriculum topics and the test users; any number of runs leaves one row each',
   builder: (yargs) => yargs.options(options),
-  handler: (args) =>
-    runHook(args, async (logger) => {
-      const seeds = await loadSeeds(args.seedsDir, args.testUsers);
-      const users = await testUserPasswords(seeds.users, args.credentialsDir);
-      logger.info({ host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length }, 'seeding the database');
-      const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
-      logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
-    }),
+  handler: (args) => runHook(args, (logger) => seedDatabase(args, logger)),
 };
+
+/** The seed hook's work: the curriculum topics and, if on, the test users upserted. */
+export async function seedDatabase(args: PostgresArgs & CommonArgs & { seedsDir: string; testUsers: boolean; credentialsDir?: string | undefined }, logger: Logger): Promise<void> {
+  const seeds = await loadSeeds(args.seedsDir, args.testUsers);
+  const users = await testUserPasswords(seeds.users, args.credentialsDir);
+  logger.info({ host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length }, 'seeding the database');
+  const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
+  logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
+}
 
 /** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */
 async function testUserPasswords(users: readonly UserSeed[], credentialsDir: string | undefined): Promise<{ seed: UserSeed; password: string }[]> {

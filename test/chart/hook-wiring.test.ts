@@ -16,10 +16,12 @@ const jobSpec = (job: K8sObject) => (job['spec'] as { template: { spec: PodSpec 
 describe.each(kafkaModes)('the rendered hook and check, run by the real program (%s mode)', (mode) => {
   const brokers = inject('kafkaBrokers')[mode];
   const kafka = { substitutions: { [inClusterBrokers]: brokers } };
+  // The reconcile Job with its PostgreSQL parts off: the Kafka part alone.
+  const topicsOnly = { ...profiles[mode], set: ['database.enabled=false'] };
 
   it('create the catalogue topics, then verify them and a round trip that leaves them empty', { timeout: 120_000 }, async () => {
-    const objects = await render(profiles[mode]);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), kafka);
+    const objects = await render(topicsOnly);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), kafka);
     expect(hook.code, hook.stdout).toBe(0);
 
     const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
@@ -38,8 +40,8 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
   });
 
   it('fails the check, naming the topic, when a topic drifted', async () => {
-    const objects = await render(profiles[mode]);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-kafka-topics')), kafka);
+    const objects = await render(topicsOnly);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), kafka);
     expect(hook.code).toBe(0);
     const drifted = await render({ ...profiles[mode], set: ['kafkaTopics.topics.learning\\.query.partitions=5', 'tests.kafka.timeoutSeconds=5'] });
     const check = await runContainer(drifted, find(drifted, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
@@ -51,7 +53,7 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 describe('the rendered database hooks and check, run by the real program', () => {
   it('migrate and seed a fresh database, then the check passes', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(inject('postgres'));
-    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`] });
+    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'kafkaTopics.enabled=false'] });
     const credentials = {
       password: db.password,
       'postgres-password': 'not-used-by-the-hooks',
@@ -63,24 +65,41 @@ describe('the rendered database hooks and check, run by the real program', () =>
       substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },
       secrets: { 'learnflow-credentials': credentials },
     };
-    for (const job of ['learnflow-postgres-migrate', 'learnflow-postgres-seed']) {
-      const result = await runContainer(objects, jobSpec(find(objects, 'Job', job)), local);
-      expect(result.code, `${job}\n${result.stdout}`).toBe(0);
-    }
+    const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(expect.arrayContaining(['postgres-migrate', 'postgres-seed']));
+    expect(result.lines.at(-1)?.msg).toBe('done: postgres-migrate, postgres-seed');
     const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-postgres-check')['spec'] as PodSpec, local);
     expect(check.code, check.stdout).toBe(0);
     expect(check.lines.at(-1)?.msg).toBe('postgresql check passed');
   });
 
+  it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
+    const db = await freshDatabase(inject('postgres'));
+    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'database.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3'] });
+    const local: LocalServices = {
+      // A closed port on this machine: every connection is refused, which the hook waits out.
+      substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port), [inClusterBrokers]: '127.0.0.1:9' },
+      secrets: { 'learnflow-credentials': { password: db.password } },
+    };
+    const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
+    expect(result.code, result.stdout).toBe(1);
+    expect(result.lines.some((line) => line['part'] === 'postgres-migrate' && String(line.msg).startsWith('applied '))).toBe(true);
+    expect(result.lines.some((line) => line['part'] === 'postgres-seed' && String(line.msg).startsWith('seeded 24 topics'))).toBe(true);
+    expect(failure(result).msg).toMatch(/^kafka-topics failed: /);
+    expect(failure(result).msg).not.toContain('postgres');
+  });
+
   it('name the Secret and key when the password is wrong', async () => {
     const db = await freshDatabase(inject('postgres'));
-    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`] });
+    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'kafkaTopics.enabled=false'] });
     const local: LocalServices = {
       substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },
       secrets: { 'learnflow-credentials': { password: 'wrong' } },
     };
-    const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-postgres-migrate')), local);
+    const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code).toBe(1);
+    expect(failure(result).msg).toMatch(/^postgres-migrate failed: .*; not run after that: postgres-seed$/);
     expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
   });
 });

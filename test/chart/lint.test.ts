@@ -35,6 +35,6 @@ describe('kube-score', () => {
   it('reports what it checks, so the test above can fail', async () => {
     const { code, findings } = await score({ set: ['networkPolicy.enabled=false'] });
     expect(code).not.toBe(0);
-    expect(findings).toContain('[CRITICAL] learnflow-kafka-topics/learnflow batch/v1/Job: The pod does not have a matching NetworkPolicy');
+    expect(findings).toContain('[CRITICAL] learnflow-reconcile/learnflow batch/v1/Job: The pod does not have a matching NetworkPolicy');
   });
 });

@@ -19,7 +19,7 @@ describe('the packaged chart', () => {
     for (const file of files) {
       expect(file).toMatch(/^(Chart\.yaml|values\.yaml|values\.schema\.json|templates\/[\w/.-]+\.(yaml|tpl|txt)|migrations\/[\w.-]+\.sql|seeds\/[\w.-]+\.json)$/);
     }
-    expect(files).toContain('templates/kafka-topics-job.yaml');
+    expect(files).toContain('templates/reconcile-job.yaml');
     const { size } = await stat(archive);
     console.info(`packaged chart without subcharts: ${files.length} files, ${size} bytes gzipped (budget ${ownPartBudgetBytes})`);
     expect(size).toBeLessThan(ownPartBudgetBytes);

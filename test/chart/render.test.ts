@@ -19,6 +19,10 @@ function podSpecs(objects: readonly K8sObject[]): [string, PodSpec][] {
   });
 }
 
+/** The hooks program's arguments in the reconcile Job: the parts it runs. */
+const reconcileArgs = (objects: readonly K8sObject[]) =>
+  ((find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args);
+
 describe.each(Object.entries(profiles))('the chart (own templates, %s profile)', (_profile, options) => {
   it('passes helm lint --strict', async () => {
     const args = ['lint', '--strict', await ownChartDir(), ...(options.valuesFiles ?? []).flatMap((file) => ['-f', file])];
@@ -40,9 +44,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'ConfigMap/learnflow-seeds',
       'Job/learnflow-credentials-hook',
       'Job/learnflow-dapr-check',
-      'Job/learnflow-kafka-topics',
-      'Job/learnflow-postgres-migrate',
-      'Job/learnflow-postgres-seed',
+      'Job/learnflow-reconcile',
       'NetworkPolicy/learnflow-hooks',
       'Pod/learnflow-kafka-check',
       'Pod/learnflow-postgres-check',
@@ -57,9 +59,8 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'helm.sh/hook-weight': '-10',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
     });
-    expect(hook('Job', 'learnflow-kafka-topics')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
-    expect(hook('Job', 'learnflow-postgres-migrate')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '10' });
-    expect(hook('Job', 'learnflow-postgres-seed')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '20' });
+    expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
+    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgres-migrate', 'postgres-seed']);
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check']) expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
   });
@@ -92,7 +93,7 @@ describe('the rendered topic catalogue', () => {
 describe('hook and test Pods', () => {
   it('meet the restricted Pod Security Standard and have requests and limits; only the credentials hook gets an API token', async () => {
     const pods = podSpecs(await render());
-    expect(pods).toHaveLength(7);
+    expect(pods).toHaveLength(5);
     for (const [name, spec] of pods) {
       expect(spec.automountServiceAccountToken, name).toBe(name === 'Job/learnflow-credentials-hook');
       expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
@@ -158,12 +159,12 @@ describe('names', () => {
     const names = objects.map((object) => object.metadata.name);
     for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`)).size).toBe(objects.length);
-    expect(names.filter((name) => name.endsWith('-kafka-topics'))).toHaveLength(2);
+    expect(names.filter((name) => name.endsWith('-kafka-topics') || name.endsWith('-reconcile'))).toHaveLength(2);
   });
 
   it('point the hooks at the Kafka service of the release', async () => {
     const env = async (options: RenderOptions) => {
-      const job = find(await render(options), 'Job', options.set?.includes('fullnameOverride=lf') ? 'lf-kafka-topics' : 'learnflow-kafka-topics');
+      const job = find(await render(options), 'Job', options.set?.includes('fullnameOverride=lf') ? 'lf-reconcile' : 'learnflow-reconcile');
       const containers = (job['spec'] as { template: { spec: PodSpec } }).template.spec.containers as unknown as { env: { name: string; value: string }[] }[];
       return containers[0]!.env.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value;
     };
@@ -175,7 +176,9 @@ describe('names', () => {
   it('turn each part off with its own switch', async () => {
     const names = async (set: string[]) => (await render({ set })).map((object) => object.metadata.name);
     expect((await names(['kafkaTopics.enabled=false'])).filter((name) => name.startsWith('learnflow-kafka'))).toEqual([]);
+    expect(reconcileArgs(await render({ set: ['kafkaTopics.enabled=false'] }))).toEqual(['reconcile', 'postgres-migrate', 'postgres-seed']);
     expect((await names(['database.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
+    expect(reconcileArgs(await render({ set: ['database.enabled=false'] }))).toEqual(['reconcile', 'kafka-topics']);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
     expect((await names(['daprComponents.enabled=false'])).filter((name) => ['pubsub-kafka', 'statestore', 'learnflow-dapr-check'].includes(name))).toEqual([]);
     expect(await names(['kafkaTopics.enabled=false', 'database.enabled=false', 'credentials.hook.enabled=false', 'daprComponents.enabled=false'])).toEqual([]);

@@ -28,7 +28,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const objects = await render(await withSubcharts());
     const service = find(objects, 'Service', 'learnflow-kafka');
     expect((service['spec'] as { ports: { name: string; port: number }[] }).ports).toContainEqual(expect.objectContaining({ name: 'tcp-client', port: 9092 }));
-    const hookEnv = (find(objects, 'Job', 'learnflow-kafka-topics')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
+    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
     expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value).toBe('learnflow-kafka.learnflow.svc.cluster.local:9092');
 
     const broker = find(objects, 'StatefulSet', 'learnflow-kafka-broker');
@@ -48,7 +48,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const objects = await render(await withSubcharts());
     const service = find(objects, 'Service', 'learnflow-postgresql');
     expect((service['spec'] as { ports: { port: number }[] }).ports).toContainEqual(expect.objectContaining({ port: 5432 }));
-    const hookEnv = (find(objects, 'Job', 'learnflow-postgres-migrate')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
+    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
     expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRES_HOST')?.value).toBe('learnflow-postgresql.learnflow.svc.cluster.local');
 
     const postgres = find(objects, 'StatefulSet', 'learnflow-postgresql');
@@ -78,7 +78,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     /** Whether the policy admits a Pod with these labels (any rule whose from has a podSelector it matches). */
     const admits = (policy: Policy, labels: Record<string, string>) =>
       policy.ingress.some((rule) => rule.from !== undefined && rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)));
-    const hookLabels = (find(objects, 'Job', 'learnflow-kafka-topics')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const hookLabels = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
     const stranger = { 'app.kubernetes.io/name': 'something-else', 'app.kubernetes.io/instance': 'learnflow' };
     for (const name of ['learnflow-kafka', 'learnflow-postgresql']) {
       const policy = find(objects, 'NetworkPolicy', name)['spec'] as Policy;
@@ -110,7 +110,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
   it('reads a Secret the user names instead, everywhere', async () => {
     const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
     expect(secretVolumes(find(objects, 'StatefulSet', 'learnflow-postgresql'))).toEqual(['team-db-secrets']);
-    expect(secretVolumes(find(objects, 'Job', 'learnflow-postgres-seed'))).toEqual(['team-db-secrets']);
+    expect(secretVolumes(find(objects, 'Job', 'learnflow-reconcile'))).toEqual(['team-db-secrets']);
     expect(objects.some((object) => object.metadata.name === 'learnflow-credentials-hook')).toBe(false);
   });
 

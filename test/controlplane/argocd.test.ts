@@ -84,7 +84,7 @@ describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)'
     for (const [kind, name] of [['Pod', 'learnflow-kafka-check'], ['Pod', 'learnflow-postgres-check'], ['Job', 'learnflow-dapr-check']] as const) {
       expect(find(objects, kind, name).metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/sync-wave': '30', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
     }
-    expect(find(objects, 'Job', 'learnflow-postgres-seed').metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '20' });
+    expect(find(objects, 'Job', 'learnflow-reconcile').metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
     const plain = parseObjects(await renderText());
     expect(find(plain, 'Pod', 'learnflow-kafka-check').metadata.annotations).not.toHaveProperty('argocd.argoproj.io/hook');
   });

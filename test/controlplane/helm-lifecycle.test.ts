@@ -49,14 +49,12 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       'pre-install Role/learnflow-credentials-hook',
       'pre-install RoleBinding/learnflow-credentials-hook',
       'pre-install Job/learnflow-credentials-hook',
-      'post-install Job/learnflow-kafka-topics',
-      'post-install Job/learnflow-postgres-migrate',
-      'post-install Job/learnflow-postgres-seed',
+      'post-install Job/learnflow-reconcile',
     ]);
     // hook-succeeded: the credentials hook's account and permissions are gone once it is done.
     const rbac = await cluster.kubectlJson<{ items: unknown[] }>(['get', 'serviceaccounts,roles,rolebindings', '--namespace', namespace, '--selector', 'app.kubernetes.io/component=credentials-hook']);
     expect(rbac.items).toEqual([]);
-    const installed = (await hookJobs()).find((job) => job.metadata.name === 'learnflow-kafka-topics');
+    const installed = (await hookJobs()).find((job) => job.metadata.name === 'learnflow-reconcile');
     expect(installed?.status.succeeded).toBe(1);
     const configMap = await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', 'learnflow-kafka-topics', '--namespace', namespace]);
     expect(JSON.parse(configMap.data['topics.json']!).topics).toHaveLength(9);
@@ -64,13 +62,8 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m', '--set', 'kafkaTopics.topics.learning\\.query.partitions=6');
     const upgraded = await hookJobs();
     // before-hook-creation: the install's Jobs were replaced by the upgrade's, not kept beside them.
-    expect(upgraded.map((job) => job.metadata.name).sort()).toEqual([
-      'learnflow-credentials-hook',
-      'learnflow-kafka-topics',
-      'learnflow-postgres-migrate',
-      'learnflow-postgres-seed',
-    ]);
-    const topicsJob = upgraded.find((job) => job.metadata.name === 'learnflow-kafka-topics')!;
+    expect(upgraded.map((job) => job.metadata.name).sort()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
+    const topicsJob = upgraded.find((job) => job.metadata.name === 'learnflow-reconcile')!;
     expect(topicsJob.metadata.uid).not.toBe(installed!.metadata.uid);
     expect(upgraded.every((job) => job.status.succeeded === 1)).toBe(true);
     const upgradedTopics = JSON.parse(
@@ -102,5 +95,35 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     ]);
     // The release's own objects are gone; finished hook Jobs expire by ttlSecondsAfterFinished.
     expect(left.items.filter((item) => item.kind !== 'Pod').map((item) => `${item.kind}/${item.metadata.name}`)).toEqual([]);
+  });
+
+  // No container runs here, so the hook never writes the Secret: the test writes it.
+  it('runs the credentials hook on an upgrade only while the Secret lacks one of its keys', { timeout: 180_000 }, async () => {
+    const chart = await ownChartDir();
+    const namespace = await cluster.namespace('credentials-skip', 'restricted');
+    const helm = async (...args: string[]) => {
+      const result = await cluster.helm([...args, '--namespace', namespace]);
+      expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+      return result.stdout;
+    };
+    const hooksRun = async () => (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks?.filter((hook) => hook.kind === 'Job').map((hook) => hook.name) ?? [];
+    await helm('install', 'learnflow', chart, '--wait', '--timeout', '3m');
+    expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
+    const job = await cluster.kubectlJson<{ spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } }>(['get', 'job', 'learnflow-credentials-hook', '--namespace', namespace]);
+    const keys = job.spec.template.spec.containers[0]!.env.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')!.value.split(',');
+    expect(keys).toEqual(expect.arrayContaining(['postgres-password', 'password']));
+
+    const kubectl = async (...args: string[]) => expect((await cluster.kubectl([...args, '--namespace', namespace])).code).toBe(0);
+    await kubectl('create', 'secret', 'generic', 'learnflow-credentials', ...keys.map((key) => `--from-literal=${key}=value-of-${key}`));
+    await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m');
+    expect(await hooksRun()).toEqual(['learnflow-reconcile']);
+
+    await kubectl('patch', 'secret', 'learnflow-credentials', '--type', 'json', '--patch', '[{"op":"remove","path":"/data/password"}]');
+    await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m');
+    expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
+    // Where Helm cannot read the cluster (helm template, Argo CD), the hook is always rendered.
+    const rendered = await cluster.helm(['template', 'learnflow', chart, '--namespace', namespace]);
+    expect(rendered.stdout).toContain('name: learnflow-credentials-hook');
+    await helm('uninstall', 'learnflow', '--wait', '--timeout', '3m');
   });
 });

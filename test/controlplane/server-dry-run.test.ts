@@ -15,7 +15,7 @@ describe.each(Object.entries(profiles))('the real API server accepts every objec
     const namespace = await cluster.namespace('dry-run', 'restricted');
     const result = await serverDryRun(options, namespace);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('job.batch/learnflow-kafka-topics created (server dry run)');
+    expect(result.stdout).toContain('job.batch/learnflow-reconcile created (server dry run)');
     expect(result.stdout).toContain('pod/learnflow-kafka-check created (server dry run)');
     expect(result.stderr).toBe('');
   });

@@ -108,7 +108,7 @@ describe('up, status, verify and down against a real control plane', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = only(result, 'result');
     expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1, chart: 'learnflow-0.1.0' });
-    expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain('learnflow-kafka-topics Succeeded');
+    expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain('learnflow-reconcile Succeeded');
   });
 
   it('up again upgrades in place and verify checks one component or all', { timeout: 300_000 }, async () => {

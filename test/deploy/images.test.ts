@@ -32,7 +32,7 @@ describe('learnflow-infra images', () => {
       'ghcr.io/learnflow/learnflow-hooks:0.1.0',
     ]);
     expect(byImage['ghcr.io/dapr/daprd:1.18.3']).toMatchObject({ usedBy: ['Job learnflow-dapr-check'], values: expect.stringContaining('dapr.global.registry') });
-    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(expect.arrayContaining(['Job learnflow-kafka-topics', 'Job learnflow-postgres-seed', 'Pod learnflow-postgres-check']));
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(expect.arrayContaining(['Job learnflow-reconcile', 'Pod learnflow-postgres-check']));
     expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.values).toBe('hooks.image (registry, repository, tag)');
   });
 

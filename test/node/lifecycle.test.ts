@@ -151,6 +151,9 @@ describe('the chart on a real node', () => {
     grown = ['--set', `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`];
     const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The credentials Secret already holds every key: the upgrade ran one hook Job, not two.
+    const status = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { hooks: { name: string; kind: string; events: string[] }[] };
+    expect(status.hooks.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name)).toEqual(['learnflow-reconcile']);
     await expectTopicsAsDeclared(kafka.bootstrap, [...(await declaredTopics()), { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} }]);
     await services.withApp(async (client) => {
       expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
@@ -208,9 +211,9 @@ describe('faults on real Pods', () => {
   it('Kafka gone while the topic hook waits, and the hook\'s Pod deleted: the Job\'s next Pod finishes once Kafka is back', { timeout: 900_000 }, async () => {
     await kafka.stop();
     const install = up();
-    const first = await runningHookPod('learnflow-kafka-topics');
+    const first = await runningHookPod('learnflow-reconcile');
     await node.cluster.kubectl(['delete', 'pod', first, '--namespace', namespace, '--wait=false']);
-    await runningHookPod('learnflow-kafka-topics', [first]);
+    await runningHookPod('learnflow-reconcile', [first]);
     await kafka.start();
     const result = await install;
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -222,7 +225,7 @@ describe('faults on real Pods', () => {
     // against the program itself (test/postgres/resilience.test.ts); here the Pods wait for it.
     await postgres.stop();
     const install = up();
-    await runningHookPod('learnflow-postgres-migrate');
+    await runningHookPod('learnflow-reconcile');
     await new Promise((resolve) => setTimeout(resolve, 5000));
     await postgres.start();
     const result = await install;
@@ -237,7 +240,7 @@ describe('faults on real Pods', () => {
     expect(failed.code, failed.stdout + failed.stderr).toBe(1);
     expect(Date.now() - started).toBeLessThan(240_000);
     const error = only(failed, 'error') as unknown as { message: string; details: string[] };
-    expect(error.message + error.details.join('\n')).toContain('Kafka topics hook');
+    expect(error.message + error.details.join('\n')).toContain('topics, migrations and seeds hook');
     expect(error.details.join('\n')).toMatch(/nowhere\.learnflow\.svc\.cluster\.local/);
     const healed = await up();
     expect(healed.code, healed.stdout + healed.stderr).toBe(0);

@@ -15,7 +15,7 @@ import { expectedObjects, pendingByComponent } from '../../deploy/readiness.js';
 const ownLabels = (component: string) => ({ 'app.kubernetes.io/part-of': 'learnflow', 'app.kubernetes.io/component': component });
 
 function pod(name: string, fields: Partial<Pod> = {}): Pod {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels: ownLabels('kafka-topics') }, spec: { containers: [] }, ...fields };
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels: ownLabels('reconcile') }, spec: { containers: [] }, ...fields };
 }
 
 describe('quantities', () => {
@@ -35,7 +35,7 @@ describe('capacity', () => {
   it('counts replicas, and only the largest hook Pod since hooks run one at a time', () => {
     const template = (name: string, replicas: number, hook: boolean, cpu: string): PodTemplate => ({
       owner: { apiVersion: 'v1', kind: hook ? 'Job' : 'StatefulSet', metadata: { name } },
-      labels: hook ? ownLabels('postgres-seed') : { 'app.kubernetes.io/name': 'postgresql' },
+      labels: hook ? ownLabels('reconcile') : { 'app.kubernetes.io/name': 'postgresql' },
       annotations: {},
       spec: { containers: [container(cpu, '1Gi')] },
       replicas,
@@ -76,9 +76,9 @@ describe('components', () => {
   it('knows each part by the labels its chart puts on it, and the values that size it', () => {
     const labelled = (labels: Record<string, string>) => partOf({ metadata: { name: 'x', labels } });
     expect(labelled({ 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/component': 'broker' })?.resourcesValue).toBe('kafka.broker.resources');
-    expect(labelled({ 'app.kubernetes.io/name': 'zookeeper' })?.component).toBe('kafka');
+    expect(labelled({ 'app.kubernetes.io/name': 'zookeeper' })?.components).toEqual(['kafka']);
     expect(labelled({ 'app.kubernetes.io/part-of': 'dapr', 'app.kubernetes.io/component': 'sidecar-injector' })?.resourcesValue).toBe('dapr.dapr_sidecar_injector.resources');
-    expect(labelled(ownLabels('postgres-migrate'))).toMatchObject({ component: 'postgresql', imageValue: 'hooks.image (registry, repository, tag)' });
+    expect(labelled(ownLabels('reconcile'))).toMatchObject({ components: ['kafka', 'postgresql'], imageValue: 'hooks.image (registry, repository, tag)' });
     expect(labelled({ app: 'something-else' })).toBeUndefined();
   });
 });
@@ -86,7 +86,7 @@ describe('components', () => {
 describe('diagnoses', () => {
   it('names the values that shrink an unschedulable Pod, or the volume that holds it back', () => {
     const pending = (message: string) => pod('p', { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] } });
-    expect(unschedulable(pending('0/3 nodes are available: 3 Insufficient memory.'))).toMatchObject({ message: 'Kafka topics hook (Pod p) cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.', fix: expect.stringContaining('hooks.resources') });
+    expect(unschedulable(pending('0/3 nodes are available: 3 Insufficient memory.'))).toMatchObject({ message: 'topics, migrations and seeds hook (Pod p) cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.', fix: expect.stringContaining('hooks.resources') });
     expect(unschedulable(pending('0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims.'))?.fix).toContain('StorageClass');
     expect(unschedulable(pod('scheduled'))).toBeUndefined();
   });
@@ -94,7 +94,7 @@ describe('diagnoses', () => {
   it('takes the registry\'s error from the kubelet\'s event when the Pod only says back-off', () => {
     const backOff = pod('p', { status: { containerStatuses: [{ name: 'c', image: 'r.example/hooks:1', ready: false, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "r.example/hooks:1"' } } }] } });
     const event: Event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, involvedObject: { kind: 'Pod', name: 'p' }, type: 'Warning', reason: 'Failed', message: 'Failed to pull image "r.example/hooks:1": not found' };
-    expect(imagePull(backOff, [event])?.message).toBe('Kafka topics hook (Pod p) cannot pull image r.example/hooks:1: Failed to pull image "r.example/hooks:1": not found');
+    expect(imagePull(backOff, [event])?.message).toBe('topics, migrations and seeds hook (Pod p) cannot pull image r.example/hooks:1: Failed to pull image "r.example/hooks:1": not found');
     expect(imagePull(backOff, [])?.message).toContain('Back-off pulling image');
   });
 
@@ -111,10 +111,10 @@ describe('diagnoses', () => {
   });
 
   it('gives a failed Job\'s exit codes and log lines once each', () => {
-    const job: Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', labels: ownLabels('postgres-seed') }, status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] } };
+    const job: Job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ns', labels: ownLabels('reconcile') }, status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] } };
     const exited = pod('j-1', { status: { containerStatuses: [{ name: 'c', image: 'i', ready: false, state: { terminated: { exitCode: 1, message: 'wrong password\n' } } }] } });
     expect(failedJob(job, [exited], ['wrong password'])).toMatchObject({
-      message: 'seed hook (Job j) failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+      message: 'topics, migrations and seeds hook (Job j) failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
       details: ['exit code 1: wrong password', 'wrong password'],
     });
   });
@@ -172,7 +172,7 @@ describe('readiness', () => {
   it('counts a workload ready at the replicas the release declares, and only this run\'s hook Jobs', () => {
     const expected = expectedObjects([
       { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', labels: { 'app.kubernetes.io/name': 'postgresql' } }, spec: { replicas: 2, template: { spec: { containers: [] } } } },
-      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'seed', labels: ownLabels('postgres-seed'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } }, spec: { template: { spec: { containers: [] } } } },
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'seed', labels: ownLabels('reconcile'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } }, spec: { template: { spec: { containers: [] } } } },
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'check', labels: ownLabels('postgres-check'), annotations: { 'helm.sh/hook': 'test' } }, spec: { containers: [] } },
     ]);
     const earlier = new Set(['uid-of-the-last-run']);
@@ -181,7 +181,11 @@ describe('readiness', () => {
       jobs: [{ apiVersion: 'batch/v1', kind: 'Job' as const, metadata: { name: 'seed', uid: jobUid }, status: { succeeded: 1 } }],
     });
     // Scaled down by hand, or still rolling out, or the old run's Job: not ready.
-    expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 1 }, 'uid-of-the-last-run'), earlier).postgresql).toEqual(['PostgreSQL', 'seed hook']);
+    expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 1 }, 'uid-of-the-last-run'), earlier)).toMatchObject({
+      postgresql: ['PostgreSQL', 'topics, migrations and seeds hook'],
+      // The one hook serves both components: each waits for it.
+      kafka: ['topics, migrations and seeds hook'],
+    });
     expect(pendingByComponent(expected, observed({ observedGeneration: 1, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
     expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 1, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
     expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual([]);

@@ -1,0 +1,45 @@
+import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
+import { kafkaOptions } from './kafka-options.js';
+import { reconcileKafkaTopics } from './kafka-topics.js';
+import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
+import { migrateDatabase } from './postgres-migrate.js';
+import { migrationsOptions, postgresOptions } from './postgres-options.js';
+import { postgresSeedOptions, seedDatabase } from './postgres-seed.js';
+
+/** The parts, in the order the PostgreSQL ones run (the seeds need the schema). */
+export const reconcileParts = ['kafka-topics', 'postgres-migrate', 'postgres-seed'] as const;
+type ReconcilePart = (typeof reconcileParts)[number];
+
+const options = {
+  ...commonOptions,
+  ...undemanded(kafkaOptions),
+  ...undemanded(postgresOptions),
+  ...migrationsOptions,
+  ...postgresSeedOptions,
+} as const satisfies Record<string, Options>;
+
+type Args = InferredOptionTypes<typeof options> & { parts: ReconcilePart[] };
+
+// One Pod for the post-install and post-upgrade work instead of one per part: Helm runs hook
+// Jobs one after another, and each Job's Pod start costs more than a no-op part's own run.
+export const reconcileCommand: CommandModule<object, Args> = {
+  command: 'reconcile <parts..>',
+  describe: 'Run the topic, migration and seed hooks in one process: Kafka and PostgreSQL side by side, migrations before seeds',
+  builder: (yargs) =>
+    yargs.positional('parts', { choices: reconcileParts, array: true, demandOption: true, describe: 'The parts to run' }).options(options),
+  handler: (args) => {
+    const chosen = (part: ReconcilePart) => args.parts.includes(part);
+    const kafka: HookPart[] = chosen('kafka-topics')
+      ? [['kafka-topics', (logger) => reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger)]]
+      : [];
+    const postgres = (part: ReconcilePart, work: HookPart[1]): HookPart[] => (chosen(part) ? [[part, work]] : []);
+    const database = (part: string) => requireOptions(args, part, ['postgresHost', 'postgresPasswordFile']);
+    return runHookChains(args, [
+      kafka,
+      [
+        ...postgres('postgres-migrate', (logger) => migrateDatabase(database('postgres-migrate'), logger)),
+        ...postgres('postgres-seed', (logger) => seedDatabase(database('postgres-seed'), logger)),
+      ],
+    ].filter((chain) => chain.length > 0));
+  },
+};
