@@ -66,7 +66,7 @@ describe('the Argo CD Applications', () => {
 });
 
 describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)', () => {
-  it('is the same on every render: no random values, no lookups, no clock', async () => {
+  it('is the same on every render: no random values, no clock, and no lookup that could change an object', async () => {
     const chart = await chartCopy({ subcharts: daprChartsDir() });
     const render = () => renderText({ chart, valuesFiles: ['profiles/gitops.yaml'] });
     expect(await render()).toBe(await render());
@@ -75,7 +75,10 @@ describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)'
     for (const file of files) {
       // Template actions, comments ({{/* ... */}}) left out.
       const actions = ((await readFile(join(repoRoot, 'templates', file), 'utf8')).match(/{{[\s\S]*?}}/g) ?? []).filter((action) => !/^{{-?\s*\/\*/.test(action));
-      expect(actions.filter((action) => /\b(lookup|rand\w*|uuidv4|now|genCA|genPrivateKey|genSelfSignedCert|genSignedCert)\b/.test(action)), file).toEqual([]);
+      // The one lookup only decides whether the credentials hook runs; where Helm cannot read
+      // the cluster (Argo CD, helm template) it finds nothing and the hook is always rendered.
+      const allowed = (action: string) => file === '_helpers.tpl' && action.includes('lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .)');
+      expect(actions.filter((action) => /\b(lookup|rand\w*|uuidv4|now|genCA|genPrivateKey|genSelfSignedCert|genSignedCert)\b/.test(action) && !allowed(action)), file).toEqual([]);
     }
   });
 

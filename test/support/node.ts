@@ -123,11 +123,13 @@ export class ExistingServices {
  * (both families, without counters), the kernel settings it sets, mounts and folders.
  */
 export async function machineState(): Promise<Record<string, string>> {
+  // A table with only its built-in chains, accepting, and no rule is no change: the kernel
+  // keeps a table once anything has used it, and stop cannot unload it.
   const rules = async (command: string) =>
-    (await runOk(command, [])).stdout
-      .split('\n')
-      .filter((line) => !line.startsWith('#'))
-      .map((line) => line.replace(/ \[\d+:\d+\]$/, ''))
+    ((await runOk(command, [])).stdout.match(/^\*[\s\S]*?^COMMIT$/gm) ?? [])
+      .map((table) => table.split('\n').map((line) => line.replace(/ \[\d+:\d+\]$/, '')))
+      .filter((lines) => lines.some((line) => line.startsWith('-A') || (line.startsWith(':') && !line.endsWith(' ACCEPT'))))
+      .map((lines) => lines.join('\n'))
       .join('\n');
   const links = (await runOk('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((line) => line.split(': ')[1]?.split('@')[0]).filter(Boolean);
   const sysctls = await Promise.all(
