@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, inject, it } from 'vitest';
+import { bcryptCost } from '../../hooks/postgres/seed.js';
 import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgres/seeds.js';
 import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
@@ -70,7 +71,7 @@ describe('the seed data against a real PostgreSQL', () => {
     const hashOf = async (email: string) =>
       withDatabase(db, async (client) => (await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [email])).rows[0]!.password_hash);
     const before = await hashOf('student@learnflow.com');
-    expect(before).toMatch(/^\$2b\$1[0-9]\$/);
+    expect(before).toMatch(new RegExp(`^\\$2b\\$${bcryptCost}\\$`));
     expect(await bcrypt.compare('student-secret-1', before)).toBe(true);
 
     const again = await seed(db);
@@ -81,6 +82,12 @@ describe('the seed data against a real PostgreSQL', () => {
     expect(rotated.lines.at(-1)?.['passwordsSet']).toBe(1);
     expect(await bcrypt.compare('student-secret-2', await hashOf('student@learnflow.com'))).toBe(true);
     expect((await counts(db)).users).toBe(3);
+
+    // A hash an earlier chart made at cost 12 is rewritten at the chart's cost, once.
+    await withDatabase(db, (client) => client.query('UPDATE users SET password_hash = $1 WHERE email = $2', [bcrypt.hashSync('student-secret-2', 12), 'student@learnflow.com']));
+    expect((await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' })).lines.at(-1)?.['passwordsSet']).toBe(1);
+    expect(bcrypt.getRounds(await hashOf('student@learnflow.com'))).toBe(bcryptCost);
+    expect((await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' })).lines.at(-1)?.['passwordsSet']).toBe(0);
   });
 
   it('seeds no test user when they are turned off, and needs no passwords then', async () => {
