@@ -2,7 +2,7 @@
 # it runs as a non-root user and needs no writable filesystem (the chart sets
 # readOnlyRootFilesystem). Built and published by the release pipeline; for a local cluster:
 #   docker build -t ghcr.io/learnflow/learnflow-hooks:0.1.0 .
-ARG NODE_IMAGE=node:22-alpine
+ARG NODE_IMAGE=node:24-alpine
 
 # The build stage runs on the builder's own platform: its output (JavaScript and pure-JavaScript
 # dependencies) is the same for every target, and no emulation is needed for arm64.

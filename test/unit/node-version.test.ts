@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/paths.js';
+
+const read = (file: string) => readFile(join(repoRoot, file), 'utf8');
+const major = (version: string) => Number(/^\D*(\d+)/.exec(version)?.[1]);
+
+describe('the Node.js line', () => {
+  it('is one: the Node the suite runs, the local hooks image, the engines floor and the Dockerfile base', async () => {
+    const pinned = /^NODE_VERSION=(\S+)$/m.exec(await read('scripts/versions.env'))?.[1];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    // env.sh puts install-tools.sh's Node first on PATH, the one node/build.sh copies into NODE_IMAGE.
+    expect(process.versions.node).toBe(pinned);
+    const floor = (JSON.parse(await read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(floor).toMatch(/^>=\d+\.\d+\.\d+$/);
+    const base = /^ARG NODE_IMAGE=node:(\d+)-alpine$/m.exec(await read('Dockerfile'))?.[1];
+    expect(new Set([major(pinned!), major(floor), Number(base)]).size).toBe(1);
+    // An even major is an LTS line.
+    expect(major(pinned!) % 2).toBe(0);
+  });
+});
