@@ -26,17 +26,25 @@ interface HookPod extends Timestamped {
 
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 
-async function hookTimes(node: RealNode): Promise<void> {
+async function hookTimes(node: RealNode, run: string): Promise<void> {
   const jobs = await node.cluster.kubectlJson<{ items: HookJob[] }>(['get', 'jobs', '--namespace', namespace]);
-  console.log('\nhook Jobs of the install (creation to completion = Pod start + program run)');
-  console.log(`${'job'.padEnd(36)}${'total'.padStart(9)}${'Pod start'.padStart(12)}${'program'.padStart(10)}`);
+  console.log(`\nhook Jobs of ${run}: creation to completion, split into its parts`);
+  const columns = ['total', 'Job to Pod', 'Pod start', 'program', 'exit to done'];
+  console.log(`${'job'.padEnd(32)}${columns.map((column) => column.padStart(13)).join('')}`);
   for (const job of jobs.items.filter((item) => item.metadata.annotations?.['helm.sh/hook'] && item.status.completionTime)) {
     const pods = await node.cluster.kubectlJson<{ items: HookPod[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job.metadata.name}`]);
     const pod = pods.items.at(-1);
-    const run = pod?.status.containerStatuses?.[0]?.state.terminated;
-    if (!pod || !run) continue;
-    const cells = [seconds(job.metadata.creationTimestamp, job.status.completionTime!), seconds(pod.metadata.creationTimestamp, run.startedAt), seconds(run.startedAt, run.finishedAt)];
-    console.log(`${job.metadata.name.padEnd(36)}${cells.map((value, index) => `${value.toFixed(1)} s`.padStart(index === 0 ? 9 : index === 1 ? 12 : 10)).join('')}`);
+    const exited = pod?.status.containerStatuses?.[0]?.state.terminated;
+    if (!pod || !exited) continue;
+    const done = job.status.completionTime!;
+    const cells = [
+      seconds(job.metadata.creationTimestamp, done),
+      seconds(job.metadata.creationTimestamp, pod.metadata.creationTimestamp),
+      seconds(pod.metadata.creationTimestamp, exited.startedAt),
+      seconds(exited.startedAt, exited.finishedAt),
+      seconds(exited.finishedAt, done),
+    ];
+    console.log(`${job.metadata.name.padEnd(32)}${cells.map((value) => `${value.toFixed(1)} s`.padStart(13)).join('')}`);
   }
   console.log('(Kubernetes records these times to the second)');
 }
@@ -84,8 +92,9 @@ try {
     const report = up.events.find((event) => event.event === 'result') as unknown as { timings: { name: string; ms: number }[] };
     console.log('\nup on the real node, to verified');
     for (const timing of report.timings) console.log(`${timing.name.padEnd(36)}${`${(timing.ms / 1000).toFixed(1)} s`.padStart(9)}`);
-    await hookTimes(node);
+    await hookTimes(node, 'the install');
     await noOpUpgrades(node, chart, [...services.values, ...image]);
+    await hookTimes(node, 'the last no-op upgrade');
     await releaseRecord(node);
   } finally {
     await services.delete();

@@ -55,10 +55,17 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
   return undefined;
 }
 
-/** The part a rendered object belongs to, reading a workload's Pod template labels when it has them. */
+/**
+ * The part a rendered object belongs to, reading a workload's Pod template labels when it has
+ * them; the reconcile hook counts only for the components whose parts it runs (its arguments).
+ */
 export function partOfObject(object: K8sObject): Part | undefined {
   const template = (object as Workload).spec?.template;
-  return partOf(object) ?? (template ? partOf({ metadata: { name: object.metadata.name, labels: template.metadata?.labels ?? {} } }) : undefined);
+  const part = partOf(object) ?? (template ? partOf({ metadata: { name: object.metadata.name, labels: template.metadata?.labels ?? {} } }) : undefined);
+  if (!part || !template || part !== ownParts['reconcile']) return part;
+  const args = template.spec.containers.flatMap((container) => container.args ?? []);
+  const runs: Record<string, (arg: string) => boolean> = { kafka: (arg) => arg === 'kafka-topics', postgresql: (arg) => arg.startsWith('postgres-') };
+  return { ...part, components: part.components.filter((component) => args.some((arg) => runs[component]?.(arg))) };
 }
 
 /**

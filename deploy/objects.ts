@@ -24,6 +24,7 @@ export interface ResourceList {
 export interface Container {
   name: string;
   image: string;
+  args?: string[];
   env?: { name: string; value?: string }[];
   resources?: { requests?: ResourceList; limits?: ResourceList };
   /** Native sidecars (init containers with restartPolicy Always) run beside the others. */

@@ -21,7 +21,8 @@ export function expectedObjects(objects: readonly K8sObject[]): Expected[] {
     if (object.kind === 'Job' && !/post-(install|upgrade)/.test(hook)) return [];
     const part = partOfObject(object);
     const replicas = object.kind === 'Job' ? 1 : ((object as Workload).spec.replicas ?? 1);
-    return (part?.components ?? []).map((component) => ({ component, kind: object.kind, name: object.metadata.name, title: part!.title, replicas }));
+    if (!part) return [];
+    return part.components.map((component) => ({ component, kind: object.kind, name: object.metadata.name, title: part.title, replicas }));
   });
 }
 

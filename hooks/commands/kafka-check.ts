@@ -21,7 +21,7 @@ export const kafkaCheckCommand: CommandModule<object, InferredOptionTypes<typeof
         if (differences.length > 0) {
           throw new HookError(
             `${differences.length} difference(s) between Kafka and the topic catalogue: ${differences.join('; ')}`,
-            'the kafka-topics hook Job reconciles them: read its log (kubectl logs job/<release>-kafka-topics), or run helm upgrade to run it again',
+            'the reconcile hook Job reconciles them: read its log (kubectl logs job/<release>-reconcile, lines with "part":"kafka-topics"), or run helm upgrade to run it again',
           );
         }
         logger.info({ check: 'topics', ok: true }, `all ${topics.length} catalogue topics exist with the declared partitions, replication factor and configs`);

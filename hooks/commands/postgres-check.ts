@@ -19,7 +19,7 @@ export const postgresCheckCommand: CommandModule<object, InferredOptionTypes<typ
       if (problems.length > 0) {
         throw new HookError(
           `PostgreSQL is not as the chart sets it up: ${problems.join('; ')}`,
-          'the postgres-migrate and postgres-seed hook Jobs set it up: read their logs (kubectl logs job/<release>-postgres-migrate), or run helm upgrade to run them again',
+          'the reconcile hook Job sets it up: read its log (kubectl logs job/<release>-reconcile, lines with "part":"postgres-migrate" or "postgres-seed"), or run helm upgrade to run it again',
         );
       }
       logger.info('postgresql check passed');

@@ -41,8 +41,8 @@ mmdebstrap --quiet --variant=minbase "$NODE_IMAGE_DEBIAN_SUITE" "$rootfs" http:/
 # The runtime provides /dev; apt's caches have no use in an image.
 rm -rf "$rootfs"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
 # The very Node.js and npm the suite runs (install-tools.sh installed them).
-[ -x "$LEARNFLOW_NODEJS_DIR/bin/node" ] || { echo "node/build.sh: run scripts/install-tools.sh first" >&2; exit 1; }
-cp -a "$LEARNFLOW_NODEJS_DIR/." "$rootfs/usr/local/"
+[ -f "$LEARNFLOW_NODEJS_DIR/.complete" ] || { echo "node/build.sh: run scripts/install-tools.sh first" >&2; exit 1; }
+cp -a "$LEARNFLOW_NODEJS_DIR/bin" "$LEARNFLOW_NODEJS_DIR/lib" "$rootfs/usr/local/"
 # npm ci inside the image build reaches the npm registry the way this machine does.
 mkdir -p "$rootfs/etc/ssl/certs"
 cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"

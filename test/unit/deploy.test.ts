@@ -169,10 +169,17 @@ describe('tool output', () => {
 });
 
 describe('readiness', () => {
+  const reconcileJob = (args: string[]) => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'seed', labels: ownLabels('reconcile'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } },
+    spec: { template: { spec: { containers: [{ name: 'reconcile', image: 'i', args }] } } },
+  });
+
   it('counts a workload ready at the replicas the release declares, and only this run\'s hook Jobs', () => {
     const expected = expectedObjects([
       { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', labels: { 'app.kubernetes.io/name': 'postgresql' } }, spec: { replicas: 2, template: { spec: { containers: [] } } } },
-      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'seed', labels: ownLabels('reconcile'), annotations: { 'helm.sh/hook': 'post-install,post-upgrade' } }, spec: { template: { spec: { containers: [] } } } },
+      reconcileJob(['reconcile', 'kafka-topics', 'postgres-migrate', 'postgres-seed']),
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'check', labels: ownLabels('postgres-check'), annotations: { 'helm.sh/hook': 'test' } }, spec: { containers: [] } },
     ]);
     const earlier = new Set(['uid-of-the-last-run']);
@@ -186,6 +193,9 @@ describe('readiness', () => {
       // The one hook serves both components: each waits for it.
       kafka: ['topics, migrations and seeds hook'],
     });
+    // Only for the components whose parts it runs.
+    const databaseOnly = expectedObjects([reconcileJob(['reconcile', 'postgres-migrate', 'postgres-seed'])]);
+    expect(databaseOnly.map((item) => item.component)).toEqual(['postgresql']);
     expect(pendingByComponent(expected, observed({ observedGeneration: 1, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
     expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 1, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual(['PostgreSQL']);
     expect(pendingByComponent(expected, observed({ observedGeneration: 2, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier).postgresql).toEqual([]);

@@ -11,7 +11,7 @@ describe('the Node.js line', () => {
     const pinned = /^NODE_VERSION=(\S+)$/m.exec(await read('scripts/versions.env'))?.[1];
     expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
     // env.sh puts install-tools.sh's Node first on PATH, the one node/build.sh copies into NODE_IMAGE.
-    expect(process.versions.node).toBe(pinned);
+    expect(process.versions.node, 'run the suite after `source scripts/env.sh`').toBe(pinned);
     const floor = (JSON.parse(await read('package.json')) as { engines: { node: string } }).engines.node;
     expect(floor).toMatch(/^>=\d+\.\d+\.\d+$/);
     const base = /^ARG NODE_IMAGE=node:(\d+)-alpine$/m.exec(await read('Dockerfile'))?.[1];
