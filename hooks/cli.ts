@@ -11,6 +11,9 @@ import { postgresMigrateCommand } from './commands/postgres-migrate.js';
 import { postgresSeedCommand } from './commands/postgres-seed.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { ExitCode } from './lib/hook-error.js';
+import { printWarningsButKnownHarmless } from './lib/process-warnings.js';
+
+printWarningsButKnownHarmless();
 
 await yargs(hideBin(process.argv))
   .scriptName('learnflow-hooks')
