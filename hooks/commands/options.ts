@@ -35,8 +35,8 @@ export async function runHook(args: CommonArgs, work: (logger: Logger) => Promis
 export type HookPart = readonly [name: string, work: (logger: Logger) => Promise<void>];
 
 /**
- * Runs chains of parts side by side, the parts of one chain in order: a chain stops at its first
- * failure, the others go on. Each failure is logged as runHook logs it, and once more in the
+ * Runs chains of parts side by side, the parts of one chain in order (an empty chain runs
+ * nothing): a chain stops at its first failure, the others go on. Each failure is logged as runHook logs it, and once more in the
  * last line, which is what `kubectl describe` and the deploy command show of a failed Pod. The
  * exit code is invalidInput if any part had wrong input (running again will not help), else
  * failed if any failed.

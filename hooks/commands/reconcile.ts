@@ -28,18 +28,13 @@ export const reconcileCommand: CommandModule<object, Args> = {
   builder: (yargs) =>
     yargs.positional('parts', { choices: reconcileParts, array: true, demandOption: true, describe: 'The parts to run' }).options(options),
   handler: (args) => {
-    const chosen = (part: ReconcilePart) => args.parts.includes(part);
-    const kafka: HookPart[] = chosen('kafka-topics')
-      ? [['kafka-topics', (logger) => reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger)]]
-      : [];
-    const postgres = (part: ReconcilePart, work: HookPart[1]): HookPart[] => (chosen(part) ? [[part, work]] : []);
-    const database = (part: string) => requireOptions(args, part, ['postgresHost', 'postgresPasswordFile']);
-    return runHookChains(args, [
-      kafka,
-      [
-        ...postgres('postgres-migrate', (logger) => migrateDatabase(database('postgres-migrate'), logger)),
-        ...postgres('postgres-seed', (logger) => seedDatabase(database('postgres-seed'), logger)),
-      ],
-    ].filter((chain) => chain.length > 0));
+    const postgres = ['postgresHost', 'postgresPasswordFile'] as const;
+    const work: Record<ReconcilePart, HookPart[1]> = {
+      'kafka-topics': (logger) => reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger),
+      'postgres-migrate': (logger) => migrateDatabase(requireOptions(args, 'postgres-migrate', postgres), logger),
+      'postgres-seed': (logger) => seedDatabase(requireOptions(args, 'postgres-seed', postgres), logger),
+    };
+    const chain = (parts: readonly ReconcilePart[]): HookPart[] => parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
+    return runHookChains(args, [chain(['kafka-topics']), chain(['postgres-migrate', 'postgres-seed'])]);
   },
 };

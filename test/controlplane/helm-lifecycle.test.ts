@@ -16,6 +16,13 @@ interface Job {
   status: { succeeded?: number };
 }
 
+/** helm in the namespace, expected to succeed; its stdout. */
+const helmIn = (namespace: string) => async (...args: string[]) => {
+  const result = await cluster.helm([...args, '--namespace', namespace]);
+  expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+};
+
 // Pods run on a KWOK node: they are scheduled and reported Running, and hook Job Pods and test
 // Pods are reported Succeeded; no container runs. What is real: the API server's validation and
 // admission, the Job controller, and Helm's hook ordering, waiting and delete policies.
@@ -23,11 +30,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
   it('install, upgrade, test, rollback and uninstall run to completion with the hooks as intended', { timeout: 300_000 }, async () => {
     const chart = await ownChartDir();
     const namespace = await cluster.namespace('lifecycle', 'restricted');
-    const helm = async (...args: string[]) => {
-      const result = await cluster.helm([...args, '--namespace', namespace]);
-      expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
-      return result.stdout;
-    };
+    const helm = helmIn(namespace);
     const hookJobs = async () => (await cluster.kubectlJson<{ items: Job[] }>(['get', 'jobs', '--namespace', namespace])).items;
     /** The release's install hooks, in the order Helm ran them; fails if one started before the previous had finished. */
     const hookRuns = async () => {
@@ -101,11 +104,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
   it('runs the credentials hook on an upgrade only while the Secret lacks one of its keys', { timeout: 180_000 }, async () => {
     const chart = await ownChartDir();
     const namespace = await cluster.namespace('credentials-skip', 'restricted');
-    const helm = async (...args: string[]) => {
-      const result = await cluster.helm([...args, '--namespace', namespace]);
-      expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
-      return result.stdout;
-    };
+    const helm = helmIn(namespace);
     const hooksRun = async () => (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name) ?? [];
     await helm('install', 'learnflow', chart, '--wait', '--timeout', '3m');
     expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
