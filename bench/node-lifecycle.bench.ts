@@ -29,7 +29,7 @@ const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)
 async function hookTimes(node: RealNode, run: string): Promise<void> {
   const jobs = await node.cluster.kubectlJson<{ items: HookJob[] }>(['get', 'jobs', '--namespace', namespace]);
   console.log(`\nhook Jobs of ${run}: creation to completion, split into its parts`);
-  const columns = ['total', 'Job to Pod', 'Pod start', 'program', 'exit to done'];
+  const columns = ['total', 'Job to Pod', 'Pod start', 'program', 'exit to done', 'its startup', 'its work'];
   console.log(`${'job'.padEnd(32)}${columns.map((column) => column.padStart(13)).join('')}`);
   for (const job of jobs.items.filter((item) => item.metadata.annotations?.['helm.sh/hook'] && item.status.completionTime)) {
     const pods = await node.cluster.kubectlJson<{ items: HookPod[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job.metadata.name}`]);
@@ -43,10 +43,24 @@ async function hookTimes(node: RealNode, run: string): Promise<void> {
       seconds(pod.metadata.creationTimestamp, exited.startedAt),
       seconds(exited.startedAt, exited.finishedAt),
       seconds(exited.finishedAt, done),
-    ];
-    console.log(`${job.metadata.name.padEnd(32)}${cells.map((value) => `${value.toFixed(1)} s`.padStart(13)).join('')}`);
+    ].map((value) => `${value.toFixed(1)} s`);
+    const timing = await programTiming(node, pod.metadata.name);
+    if (timing) cells.push(`${(timing.startupMs / 1000).toFixed(2)} s`, `${((timing.elapsedMs - timing.startupMs) / 1000).toFixed(2)} s`);
+    console.log(`${job.metadata.name.padEnd(32)}${cells.map((cell) => cell.padStart(13)).join('')}`);
   }
-  console.log('(Kubernetes records these times to the second)');
+  console.log('(Kubernetes records its times to the second; the program logs its startup and work to the millisecond)');
+}
+
+/** The startup and total time the reconcile program logs in its last line, if it does. */
+async function programTiming(node: RealNode, pod: string): Promise<{ startupMs: number; elapsedMs: number } | undefined> {
+  const logs = await node.cluster.kubectl(['logs', pod, '--namespace', namespace]);
+  const last = logs.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    const line = JSON.parse(last) as { startupMs?: number; elapsedMs?: number };
+    return line.startupMs !== undefined && line.elapsedMs !== undefined ? { startupMs: line.startupMs, elapsedMs: line.elapsedMs } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function noOpUpgrades(node: RealNode, chart: string, values: readonly string[]): Promise<void> {

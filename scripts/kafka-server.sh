@@ -13,6 +13,8 @@
 #                                          and advertising ADDRESS (127.0.0.1; the test node's address
 #                                          for brokers its Pods reach)
 #   kafka-server.sh stop NAME              stop it, keeping its data
+#   kafka-server.sh freeze NAME            suspend the broker (SIGSTOP): connections open, no
+#                                          replies, as a hung broker; kill or stop ends it
 #   kafka-server.sh kill NAME              kill the broker process at once (a crash)
 #   kafka-server.sh delete NAME            stop it and remove its data
 set -euo pipefail
@@ -22,7 +24,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -144,6 +146,11 @@ start() { # start NAME MODE PORT
   echo "kafka-server: $name ($mode) listening on $address:$port"
 }
 
+freeze_broker() {
+  running "$dir/kafka.pid" || die "$name has no running broker to freeze"
+  kill -STOP "$(cat "$dir/kafka.pid")"
+}
+
 kill_broker() {
   local pid
   if [ -f "$dir/kafka.pid" ]; then
@@ -179,6 +186,7 @@ case "$command" in
     address=${5:-127.0.0.1}
     start "$name" "$3" "$4" ;;
   stop) stop_all ;;
+  freeze) freeze_broker ;;
   kill) kill_broker ;;
   delete) stop_all; rm -rf "$dir" ;;
   *) usage ;;

@@ -39,10 +39,12 @@ export type HookPart = readonly [name: string, work: (logger: Logger) => Promise
  * nothing): a chain stops at its first failure, the others go on. Each failure is logged as runHook logs it, and once more in the
  * last line, which is what `kubectl describe` and the deploy command show of a failed Pod. The
  * exit code is invalidInput if any part had wrong input (running again will not help), else
- * failed if any failed.
+ * failed if any failed. The last line also gives the program's startup and total time.
  */
 export async function runHookChains(args: CommonArgs, chains: readonly (readonly HookPart[])[]): Promise<void> {
   const logger = createLogger(args.logLevel);
+  // Milliseconds since the process started: loading the program, then its work.
+  const startupMs = Math.round(performance.now());
   const results = await Promise.all(
     chains.map(async (chain) => {
       const ran: (Outcome & { part: string })[] = [];
@@ -59,12 +61,13 @@ export async function runHookChains(args: CommonArgs, chains: readonly (readonly
   const failed = ran.filter((result) => result.code !== ExitCode.ok);
   const skipped = chains.flat().map(([part]) => part).filter((part) => !ran.some((result) => result.part === part));
   process.exitCode = failed.some((result) => result.code === ExitCode.invalidInput) ? ExitCode.invalidInput : failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+  const timing = { startupMs, elapsedMs: Math.round(performance.now()) };
   if (failed.length === 0) {
-    logger.info({ parts: ran.map((result) => result.part) }, `done: ${ran.map((result) => result.part).join(', ')}`);
+    logger.info({ parts: ran.map((result) => result.part), ...timing }, `done: ${ran.map((result) => result.part).join(', ')}`);
     return;
   }
   logger.error(
-    { failed: failed.map((result) => result.part), skipped, hint: failed.map((result) => result.hint).join('; ') },
+    { failed: failed.map((result) => result.part), skipped, hint: failed.map((result) => result.hint).join('; '), ...timing },
     `${failed.map((result) => `${result.part} failed: ${result.message}`).join('; ')}${skipped.length > 0 ? `; not run after that: ${skipped.join(', ')}` : ''}`,
   );
 }

@@ -10,7 +10,7 @@ export const bcryptCost = 10;
 
 // Seeding runs in one transaction under this lock: concurrent runs queue, and a run cut short
 // leaves nothing half-written.
-const seedLock = 0x1ea4f10;
+export const seedLock = 0x1ea4f10;
 
 export interface SeedResult {
   topics: number;

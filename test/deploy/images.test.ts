@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
 import { runDeploy } from '../support/cli.js';
+import { repoRoot } from '../support/paths.js';
 
 // learnflow-infra images renders the release (no cluster needed) and lists what it will run.
 
@@ -44,9 +48,13 @@ describe('learnflow-infra images', () => {
     expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
   });
 
-  it.skipIf(!subchartsDir())('with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy', async () => {
+  it.skipIf(!subchartsDir())('with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy, the list Chart.yaml gives Artifact Hub', async () => {
     const listed = await images(await chartCopy({ subcharts: subchartsDir()! }));
     const bitnami = listed.filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/')).map((entry) => entry.image.replace(/:.*/, ''));
     expect(bitnami.sort()).toEqual(['docker.io/bitnamilegacy/kafka', 'docker.io/bitnamilegacy/postgresql', 'docker.io/bitnamilegacy/zookeeper']);
+    // Artifact Hub shows the chart's images from its annotation: the same list.
+    const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
+    const annotated = (parse(chart.annotations['artifacthub.io/images']!) as { image: string }[]).map((entry) => entry.image);
+    expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
   });
 });

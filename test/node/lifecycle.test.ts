@@ -8,7 +8,9 @@ import { repoRoot } from '../support/paths.js';
 import { runDeploy, type DeployEvent, type DeployResult } from '../support/cli.js';
 import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
-import { ExistingServices, guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
+import { ExistingServices, guardDrops, machineState, nodeAddress, podAddressPrefix, RealNode } from '../support/node.js';
+import { runOk } from '../support/process.js';
+import { seedLock } from '../../hooks/postgres/seed.js';
 import type { PostgresServer } from '../support/postgres-server.js';
 
 // The whole life cycle on a real node (scripts/node.sh): every hook and check runs in a real Pod
@@ -207,6 +209,35 @@ async function runningHookPod(job: string, seen: readonly string[] = []): Promis
   throw new Error(`no running Pod of Job ${job} within 150s`);
 }
 
+/** Waits (bounded) until a Pod has a connection open to `port` on the node's address. */
+async function podConnectionTo(port: number): Promise<void> {
+  await waitFor(`a Pod connected to port ${port}`, async () => {
+    const { stdout } = await runOk('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
+    const peers = stdout.split('\n').map((line) => line.trim().split(/\s+/).at(-1) ?? '');
+    return peers.some((peer) => peer.startsWith(podAddressPrefix) && !peer.startsWith(`${nodeAddress}:`));
+  });
+}
+
+async function waitFor(what: string, ready: () => Promise<boolean>): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    if (await ready()) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${what}: not within 150s`);
+}
+
+/** The warnings a part of the last reconcile Job logged (the program's JSON lines). */
+async function hookWarnings(part: string): Promise<string[]> {
+  const logs = await node.cluster.kubectl(['logs', 'job/learnflow-reconcile', '--namespace', namespace]);
+  expect(logs.code, logs.stderr).toBe(0);
+  return logs.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: string; part?: string; msg: string })
+    .filter((line) => line.level === 'warn' && line.part === part)
+    .map((line) => line.msg);
+}
+
 describe('faults on real Pods', () => {
   it('Kafka gone while the topic hook waits, and the hook\'s Pod deleted: the Job\'s next Pod finishes once Kafka is back', { timeout: 900_000 }, async () => {
     await kafka.stop();
@@ -220,17 +251,40 @@ describe('faults on real Pods', () => {
     await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
   });
 
-  it('PostgreSQL gone when the database hooks start: they wait in their Pods, and finish once it is back', { timeout: 900_000 }, async () => {
-    // A seed run takes well under a second: stopping the server under a running one is proven
-    // against the program itself (test/postgres/resilience.test.ts); here the Pods wait for it.
-    await postgres.stop();
+  it('Kafka hung, then crashed, under the topic hook\'s open connection: the hook reconnects and finishes once it is back', { timeout: 900_000 }, async () => {
+    // A suspended broker keeps accepting connections in the kernel and answers nothing: the hook
+    // connects, sends its first request and waits. Then the broker dies under it.
+    await kafka.freeze();
     const install = up();
-    await runningHookPod('learnflow-reconcile');
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await podConnectionTo(kafka.port);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await kafka.kill();
+    await kafka.start();
+    const result = await install;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(await hookWarnings('kafka-topics'), 'the topic hook saw the broker go away').not.toEqual([]);
+    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+  });
+
+  it('PostgreSQL gone in the middle of the seed: the seed\'s transaction is cut off and redone in full once it is back', { timeout: 900_000 }, async () => {
+    // The test holds the seed's advisory lock, so the seed, in its Pod, stops inside its
+    // transaction, after the migrations; then the server goes away under it.
+    const holder = await services.appClient();
+    await holder.query('SELECT pg_advisory_lock($1)', [seedLock]);
+    const install = up();
+    await waitFor('the seed waiting for its lock', async () =>
+      (await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = 'advisory'")).rows[0]!.n === 1);
+    holder.on('error', () => undefined);
+    await postgres.stop();
+    await holder.end().catch(() => undefined);
     await postgres.start();
     const result = await install;
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    await services.withApp(async (client) => expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24));
+    expect(await hookWarnings('postgres-seed'), 'the seed saw the server go away').not.toEqual([]);
+    await services.withApp(async (client) => {
+      expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
+      expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(3);
+    });
   });
 
   it('a Kafka that never comes up: the topic hook fails within its timeout, up shows its last log lines, and a re-run heals', { timeout: 900_000 }, async () => {

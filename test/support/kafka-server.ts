@@ -47,6 +47,11 @@ export class KafkaServer {
     await runOk('bash', [kafkaServerScript, 'stop', this.name]);
   }
 
+  /** Suspends the broker: it keeps its connections and answers nothing, as a hung broker does. */
+  async freeze(): Promise<void> {
+    await runOk('bash', [kafkaServerScript, 'freeze', this.name]);
+  }
+
   /** Stops the broker process at once, as a crash would. */
   async kill(): Promise<void> {
     await runOk('bash', [kafkaServerScript, 'kill', this.name]);

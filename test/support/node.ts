@@ -10,6 +10,8 @@ import { run, runOk } from './process.js';
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
 export const nodeAddress = '198.18.0.1';
+/** Pods get addresses in 198.18.0.0/24 (scripts/node.sh). */
+export const podAddressPrefix = '198.18.0.';
 
 /**
  * The real node of scripts/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
@@ -104,13 +106,19 @@ export class ExistingServices {
 
   /** Runs `work` connected to the database as its owner, from outside the cluster. */
   async withApp<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ host: this.postgres.host, port: this.postgres.port, user: 'learnflow', password: this.appPassword, database: 'learnflow' });
-    await client.connect();
+    const client = await this.appClient();
     try {
       return await work(client);
     } finally {
       await client.end();
     }
+  }
+
+  /** A client connected as the database's owner, from outside the cluster; the caller ends it. */
+  async appClient(): Promise<pg.Client> {
+    const client = new pg.Client({ host: this.postgres.host, port: this.postgres.port, user: 'learnflow', password: this.appPassword, database: 'learnflow' });
+    await client.connect();
+    return client;
   }
 
   async delete(): Promise<void> {
