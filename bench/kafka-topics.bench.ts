@@ -48,7 +48,16 @@ async function kafkaTopicsTool(brokers: string, topics: readonly TopicSpec[], lo
 }
 
 const log4j = join(await mkdtemp(join(tmpdir(), 'learnflow-bench-')), 'tools-log4j.properties');
-await writeFile(log4j, 'log4j.rootLogger=WARN, stderr\nlog4j.appender.stderr=org.apache.log4j.ConsoleAppender\nlog4j.appender.stderr.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stderr.Target=System.err\n');
+await writeFile(
+  log4j,
+  [
+    'log4j.rootLogger=WARN, stderr',
+    'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.stderr.Target=System.err',
+    '',
+  ].join('\n'),
+);
 
 for (const mode of kafkaModes) {
   const server = await KafkaServer.start('bench', mode);

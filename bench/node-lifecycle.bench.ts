@@ -32,7 +32,14 @@ async function hookTimes(node: RealNode, run: string): Promise<void> {
   const columns = ['total', 'Job to Pod', 'Pod start', 'program', 'exit to done', 'its startup', 'its work'];
   console.log(`${'job'.padEnd(32)}${columns.map((column) => column.padStart(13)).join('')}`);
   for (const job of jobs.items.filter((item) => item.metadata.annotations?.['helm.sh/hook'] && item.status.completionTime)) {
-    const pods = await node.cluster.kubectlJson<{ items: HookPod[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job.metadata.name}`]);
+    const pods = await node.cluster.kubectlJson<{ items: HookPod[] }>([
+      'get',
+      'pods',
+      '--namespace',
+      namespace,
+      '--selector',
+      `job-name=${job.metadata.name}`,
+    ]);
     const pod = pods.items.at(-1);
     const exited = pod?.status.containerStatuses?.[0]?.state.terminated;
     if (!pod || !exited) continue;
@@ -57,7 +64,9 @@ async function programTiming(node: RealNode, pod: string): Promise<{ startupMs: 
   const last = logs.stdout.trim().split('\n').at(-1) ?? '';
   try {
     const line = JSON.parse(last) as { startupMs?: number; elapsedMs?: number };
-    return line.startupMs !== undefined && line.elapsedMs !== undefined ? { startupMs: line.startupMs, elapsedMs: line.elapsedMs } : undefined;
+    return line.startupMs !== undefined && line.elapsedMs !== undefined
+      ? { startupMs: line.startupMs, elapsedMs: line.elapsedMs }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -65,7 +74,18 @@ async function programTiming(node: RealNode, pod: string): Promise<{ startupMs: 
 
 async function noOpUpgrades(node: RealNode, chart: string, values: readonly string[]): Promise<void> {
   const upgrade = (extra: string[]) => async () => {
-    const result = await node.cluster.helm(['upgrade', 'learnflow', chart, '--namespace', namespace, '--wait', '--timeout', '10m', ...values, ...extra]);
+    const result = await node.cluster.helm([
+      'upgrade',
+      'learnflow',
+      chart,
+      '--namespace',
+      namespace,
+      '--wait',
+      '--timeout',
+      '10m',
+      ...values,
+      ...extra,
+    ]);
     if (result.code !== 0) throw new Error(`helm upgrade failed:\n${result.stderr}`);
   };
   const runs = async (extra: string[]) => {
@@ -74,6 +94,8 @@ async function noOpUpgrades(node: RealNode, chart: string, values: readonly stri
     return times;
   };
   const without = await runs(['--no-hooks']);
+  // The hooks' CPU limit before this chart's (half a core), beside the chart's own.
+  const halfCore = await runs(['--set', 'hooks.resources.limits.cpu=500m']);
   const withHooks = await runs([]);
   printComparison(
     `no-op helm upgrade on the real node (${repetitions} runs each)`,
@@ -84,15 +106,26 @@ async function noOpUpgrades(node: RealNode, chart: string, values: readonly stri
     ],
     'with hooks / without',
   );
-  console.log(`the hooks add ${(median(withHooks) - median(without)).toFixed(2)} s to a no-op upgrade (median)`);
+  const added = (times: number[]) => `${(median(times) - median(without)).toFixed(2)} s`;
+  console.log(`the hooks add ${added(withHooks)} to a no-op upgrade (median); ${added(halfCore)} with the former CPU limit of 500m`);
 }
 
 async function releaseRecord(node: RealNode): Promise<void> {
-  const secrets = await node.cluster.kubectlJson<{ items: { metadata: { labels: Record<string, string> }; data: { release: string } }[] }>(['get', 'secrets', '--namespace', namespace, '--selector', 'owner=helm,name=learnflow']);
+  const secrets = await node.cluster.kubectlJson<{ items: { metadata: { labels: Record<string, string> }; data: { release: string } }[] }>([
+    'get',
+    'secrets',
+    '--namespace',
+    namespace,
+    '--selector',
+    'owner=helm,name=learnflow',
+  ]);
   const latest = secrets.items.sort((a, b) => Number(a.metadata.labels['version']) - Number(b.metadata.labels['version'])).at(-1)!;
   const stored = Buffer.from(latest.data.release, 'base64');
   const json = gunzipSync(Buffer.from(stored.toString(), 'base64'));
-  console.log(`\nrelease record (Secret of revision ${latest.metadata.labels['version']}): ${(stored.length / 1024).toFixed(1)} KiB stored (limit 1024 KiB), ${(json.length / 1024).toFixed(1)} KiB uncompressed`);
+  console.log(
+    `\nrelease record (Secret of revision ${latest.metadata.labels['version']}): ` +
+      `${(stored.length / 1024).toFixed(1)} KiB stored (limit 1024 KiB), ${(json.length / 1024).toFixed(1)} KiB uncompressed`,
+  );
 }
 
 const node = await RealNode.start();
@@ -101,7 +134,10 @@ try {
   try {
     // What up sets for --image, so that the upgrades below change nothing.
     const image = imageValues(node.hooksImage);
-    const up = await runDeploy(['up', '--chart', chart, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values], node.cluster.kubeconfig);
+    const up = await runDeploy(
+      ['up', '--chart', chart, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values],
+      node.cluster.kubeconfig,
+    );
     if (up.code !== 0) throw new Error(`up failed:\n${up.stdout}\n${up.stderr}`);
     const report = up.events.find((event) => event.event === 'result') as unknown as { timings: { name: string; ms: number }[] };
     console.log('\nup on the real node, to verified');

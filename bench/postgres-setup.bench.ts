@@ -42,11 +42,14 @@ async function plainSqlFile(): Promise<string> {
   const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
   const inserts = topics.map(
     (topic) =>
-      `INSERT INTO topics (module_number, module_name, topic_name, description, difficulty_level) VALUES (${topic.moduleNumber}, ${quote(topic.moduleName)}, ${quote(topic.topicName)}, ${quote(topic.description)}, ${topic.difficultyLevel}) ON CONFLICT DO NOTHING;`,
+      `INSERT INTO topics (module_number, module_name, topic_name, description, difficulty_level) VALUES ` +
+      `(${topic.moduleNumber}, ${quote(topic.moduleName)}, ${quote(topic.topicName)}, ` +
+      `${quote(topic.description)}, ${topic.difficultyLevel}) ON CONFLICT DO NOTHING;`,
   );
   const prerequisites = topics.map(
     (topic) =>
-      `UPDATE topics SET prerequisites = ARRAY(SELECT id FROM topics WHERE topic_name IN (${['NULL', ...topic.prerequisites.map(quote)].join(', ')})) WHERE topic_name = ${quote(topic.topicName)};`,
+      `UPDATE topics SET prerequisites = ARRAY(SELECT id FROM topics WHERE topic_name IN ` +
+      `(${['NULL', ...topic.prerequisites.map(quote)].join(', ')})) WHERE topic_name = ${quote(topic.topicName)};`,
   );
   const file = join(await mkdtemp(join(tmpdir(), 'learnflow-bench-')), 'setup.sql');
   await writeFile(file, ['BEGIN;', ...schema, ...inserts, ...prerequisites, 'COMMIT;'].join('\n'));

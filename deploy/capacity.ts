@@ -21,7 +21,10 @@ export function podRequests(spec: PodSpec): Resources {
 /** The Dapr sidecar the injector adds to a Pod template annotated dapr.io/enabled, with the requests its annotations give. */
 function injectedSidecar(annotations: Record<string, string>): Resources {
   if (annotations['dapr.io/enabled'] !== 'true') return noResources;
-  return { cpu: parseQuantity(annotations['dapr.io/sidecar-cpu-request'] ?? 0), memory: parseQuantity(annotations['dapr.io/sidecar-memory-request'] ?? 0) };
+  return {
+    cpu: parseQuantity(annotations['dapr.io/sidecar-cpu-request'] ?? 0),
+    memory: parseQuantity(annotations['dapr.io/sidecar-memory-request'] ?? 0),
+  };
 }
 
 /** A Pod template's requests once running: its own, and an injected sidecar's. */
@@ -52,7 +55,11 @@ export function releaseRequests(templates: readonly PodTemplate[]): ReleaseReque
       .sort((a, b) => b.requests.memory - a.requests.memory)
       .map(({ template, requests }) => {
         const part = partOf({ metadata: { name: template.owner.metadata.name, labels: template.labels } });
-        return { title: part?.title ?? `${template.owner.kind} ${template.owner.metadata.name}`, value: part?.resourcesValue ?? 'its chart values', requests };
+        return {
+          title: part?.title ?? `${template.owner.kind} ${template.owner.metadata.name}`,
+          value: part?.resourcesValue ?? 'its chart values',
+          requests,
+        };
       }),
   };
 }
@@ -75,7 +82,10 @@ export function freeCapacity(nodes: readonly Node[], pods: readonly Pod[], repla
   const usable = nodes.filter(schedulable);
   const names = new Set(usable.map((node) => node.metadata.name));
   const allocatable = usable
-    .map((node) => ({ cpu: parseQuantity(node.status?.allocatable?.cpu ?? 0), memory: parseQuantity(node.status?.allocatable?.memory ?? 0) }))
+    .map((node) => ({
+      cpu: parseQuantity(node.status?.allocatable?.cpu ?? 0),
+      memory: parseQuantity(node.status?.allocatable?.memory ?? 0),
+    }))
     .reduce((sum, next) => addResources(sum, next), noResources);
   const used = pods
     .filter((pod) => pod.spec.nodeName && names.has(pod.spec.nodeName))
@@ -88,7 +98,10 @@ export function freeCapacity(nodes: readonly Node[], pods: readonly Pod[], repla
 export function describeFree(free: FreeCapacity): string {
   const clamped = { cpu: Math.max(free.cpu, 0), memory: Math.max(free.memory, 0) };
   const unusable = free.nodes - free.schedulableNodes;
-  return `${formatResources(clamped)} free on ${free.schedulableNodes} schedulable node(s)${unusable > 0 ? ` (${unusable} more cordoned or tainted NoSchedule)` : ''}`;
+  return (
+    `${formatResources(clamped)} free on ${free.schedulableNodes} schedulable ` +
+    `node(s)${unusable > 0 ? ` (${unusable} more cordoned or tainted NoSchedule)` : ''}`
+  );
 }
 
 /** Why the release does not fit, naming the values that shrink it; undefined when it fits. */

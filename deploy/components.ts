@@ -16,7 +16,11 @@ export interface Part {
   securityValue: string;
 }
 
-const hooks = { resourcesValue: 'hooks.resources', imageValue: 'hooks.image (registry, repository, tag)', securityValue: 'hooks.podSecurityContext and hooks.containerSecurityContext' };
+const hooks = {
+  resourcesValue: 'hooks.resources',
+  imageValue: 'hooks.image (registry, repository, tag)',
+  securityValue: 'hooks.podSecurityContext and hooks.containerSecurityContext',
+};
 const kafkaImage = 'kafka.image (registry, repository, tag)';
 const daprImage = 'dapr.global.registry and dapr.global.tag';
 
@@ -40,17 +44,41 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
   if (labels['app.kubernetes.io/part-of'] === 'learnflow') return ownParts[component];
   if (labels['app.kubernetes.io/part-of'] === 'dapr') {
     const service = component.replaceAll('-', '_');
-    return { components: ['dapr'], title: `Dapr ${component}`, resourcesValue: `dapr.dapr_${service}.resources`, imageValue: daprImage, securityValue: 'dapr.global.seccompProfile' };
+    return {
+      components: ['dapr'],
+      title: `Dapr ${component}`,
+      resourcesValue: `dapr.dapr_${service}.resources`,
+      imageValue: daprImage,
+      securityValue: 'dapr.global.seccompProfile',
+    };
   }
   if (name === 'zookeeper') {
-    return { components: ['kafka'], title: 'ZooKeeper', resourcesValue: 'kafka.zookeeper.resources', imageValue: 'kafka.zookeeper.image (registry, repository, tag)', securityValue: 'kafka.zookeeper.podSecurityContext and kafka.zookeeper.containerSecurityContext' };
+    return {
+      components: ['kafka'],
+      title: 'ZooKeeper',
+      resourcesValue: 'kafka.zookeeper.resources',
+      imageValue: 'kafka.zookeeper.image (registry, repository, tag)',
+      securityValue: 'kafka.zookeeper.podSecurityContext and kafka.zookeeper.containerSecurityContext',
+    };
   }
   if (name === 'kafka') {
     const role = component === 'controller-eligible' ? 'controller' : 'broker';
-    return { components: ['kafka'], title: `Kafka ${role}`, resourcesValue: `kafka.${role}.resources`, imageValue: kafkaImage, securityValue: `kafka.${role}.podSecurityContext and kafka.${role}.containerSecurityContext` };
+    return {
+      components: ['kafka'],
+      title: `Kafka ${role}`,
+      resourcesValue: `kafka.${role}.resources`,
+      imageValue: kafkaImage,
+      securityValue: `kafka.${role}.podSecurityContext and kafka.${role}.containerSecurityContext`,
+    };
   }
   if (name === 'postgresql') {
-    return { components: ['postgresql'], title: 'PostgreSQL', resourcesValue: 'postgresql.primary.resources', imageValue: 'postgresql.image (registry, repository, tag)', securityValue: 'postgresql.primary.podSecurityContext and postgresql.primary.containerSecurityContext' };
+    return {
+      components: ['postgresql'],
+      title: 'PostgreSQL',
+      resourcesValue: 'postgresql.primary.resources',
+      imageValue: 'postgresql.image (registry, repository, tag)',
+      securityValue: 'postgresql.primary.podSecurityContext and postgresql.primary.containerSecurityContext',
+    };
   }
   return undefined;
 }
@@ -61,10 +89,15 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
  */
 export function partOfObject(object: K8sObject): Part | undefined {
   const template = (object as Workload).spec?.template;
-  const part = partOf(object) ?? (template ? partOf({ metadata: { name: object.metadata.name, labels: template.metadata?.labels ?? {} } }) : undefined);
+  const part =
+    partOf(object) ??
+    (template ? partOf({ metadata: { name: object.metadata.name, labels: template.metadata?.labels ?? {} } }) : undefined);
   if (!part || !template || part !== ownParts['reconcile']) return part;
   const args = template.spec.containers.flatMap((container) => container.args ?? []);
-  const runs: Record<string, (arg: string) => boolean> = { kafka: (arg) => arg === 'kafka-topics', postgresql: (arg) => arg.startsWith('postgres-') };
+  const runs: Record<string, (arg: string) => boolean> = {
+    kafka: (arg) => arg === 'kafka-topics',
+    postgresql: (arg) => arg.startsWith('postgres-'),
+  };
   return { ...part, components: part.components.filter((component) => args.some((arg) => runs[component]?.(arg))) };
 }
 
@@ -75,6 +108,9 @@ export function partOfObject(object: K8sObject): Part | undefined {
 export function belongsTo(release: string): (object: { metadata?: Metadata }) => boolean {
   return (object) => {
     const labels = labelsOf(object);
-    return labels['app.kubernetes.io/instance'] === release || (labels['app.kubernetes.io/part-of'] === 'dapr' && labels['app.kubernetes.io/name'] === release);
+    return (
+      labels['app.kubernetes.io/instance'] === release ||
+      (labels['app.kubernetes.io/part-of'] === 'dapr' && labels['app.kubernetes.io/name'] === release)
+    );
   };
 }

@@ -21,22 +21,32 @@ function describe(object: Pod | Job | Workload): { part: Part | undefined; what:
 
 /** The scheduler's reason, and the values that change the outcome. */
 export function unschedulable(pod: Pod): Diagnosis | undefined {
-  const condition = pod.status?.conditions?.find((entry) => entry.type === 'PodScheduled' && entry.status === 'False' && entry.reason === 'Unschedulable');
+  const condition = pod.status?.conditions?.find(
+    (entry) => entry.type === 'PodScheduled' && entry.status === 'False' && entry.reason === 'Unschedulable',
+  );
   if (!condition) return undefined;
   const { part, what } = describe(pod);
   const reason = condition.message ?? 'no reason given';
   const fixes: string[] = [];
   if (/Insufficient (cpu|memory)/.test(reason)) {
-    fixes.push(`lower its requests with ${part?.resourcesValue ?? 'the resources value of its chart'}, or add nodes or capacity to the cluster`);
+    fixes.push(
+      `lower its requests with ${part?.resourcesValue ?? 'the resources value of its chart'}, or add nodes or capacity to the cluster`,
+    );
   }
-  if (/node affinity|node\(s\) didn't match|node selector/i.test(reason)) fixes.push('its nodeSelector or affinity values match no node: change them or label a node to match');
-  if (/taint/i.test(reason)) fixes.push('every node has a taint the Pod does not tolerate: add a toleration to its values or use untainted nodes');
-  if (/PersistentVolumeClaim/i.test(reason)) fixes.push('its volume cannot be provisioned: check that the StorageClass exists and can provision (kubectl get storageclass, kubectl describe pvc)');
+  if (/node affinity|node\(s\) didn't match|node selector/i.test(reason))
+    fixes.push('its nodeSelector or affinity values match no node: change them or label a node to match');
+  if (/taint/i.test(reason))
+    fixes.push('every node has a taint the Pod does not tolerate: add a toleration to its values or use untainted nodes');
+  if (/PersistentVolumeClaim/i.test(reason))
+    fixes.push(
+      'its volume cannot be provisioned: check that the StorageClass exists and can ' +
+        'provision (kubectl get storageclass, kubectl describe pvc)',
+    );
   return {
     key: `unschedulable/${pod.metadata.name}`,
     problem: 'unschedulable',
     message: `${what} cannot be scheduled: ${reason}`,
-    fix: fixes.join('; ') || 'read the scheduler\'s reason above (kubectl describe pod)',
+    fix: fixes.join('; ') || "read the scheduler's reason above (kubectl describe pod)",
     details: [],
   };
 }
@@ -50,14 +60,26 @@ export function imagePull(pod: Pod, events: readonly Event[]): Diagnosis | undef
   // ImagePullBackOff only says "Back-off pulling image"; the registry's error is in the kubelet's event.
   const registryError =
     events
-      .filter((event) => event.involvedObject.kind === 'Pod' && event.involvedObject.name === pod.metadata.name && event.reason === 'Failed' && event.message.includes(failing.image))
+      .filter(
+        (event) =>
+          event.involvedObject.kind === 'Pod' &&
+          event.involvedObject.name === pod.metadata.name &&
+          event.reason === 'Failed' &&
+          event.message.includes(failing.image),
+      )
       .map((event) => event.message)
-      .at(-1) ?? failing.state?.waiting?.message ?? failing.state?.waiting?.reason ?? '';
+      .at(-1) ??
+    failing.state?.waiting?.message ??
+    failing.state?.waiting?.reason ??
+    '';
   return {
     key: `image-pull/${pod.metadata.name}/${failing.image}`,
     problem: 'image-pull',
     message: `${what} cannot pull image ${failing.image}: ${registryError}`,
-    fix: `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull, or global.imageRegistry (dapr.global.registry for Dapr's images) to a mirror that holds every image of the release (learnflow-infra images lists them; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
+    fix:
+      `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull, or ` +
+      `global.imageRegistry (dapr.global.registry for Dapr's images) to a mirror that holds every image of the ` +
+      `release (learnflow-infra images lists them; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
     details: [],
   };
 }
@@ -90,7 +112,9 @@ export function failedJob(job: Job, pods: readonly Pod[], logs: readonly string[
     key: `hook-failed/${job.metadata.name}/${job.metadata.uid ?? ''}`,
     problem: 'hook-failed',
     message: `${what} failed: ${[condition.reason, condition.message].filter(Boolean).join(': ')}`,
-    fix: `the hook's own message above says what to fix; then run up again (every hook is safe to re-run). Full log: kubectl logs job/${job.metadata.name} --namespace ${job.metadata.namespace ?? ''}`,
+    fix:
+      `the hook's own message above says what to fix; then run up again (every hook is safe to re-run). Full ` +
+      `log: kubectl logs job/${job.metadata.name} --namespace ${job.metadata.namespace ?? ''}`,
     details: [...new Set([...exits, ...logs])],
   };
 }
@@ -101,20 +125,36 @@ export function failedJob(job: Job, pods: readonly Pod[], logs: readonly string[
  */
 export function podsRefused(workload: Workload, events: readonly Event[]): Diagnosis | undefined {
   const refusal = events
-    .filter((event) => event.reason === 'FailedCreate' && event.involvedObject.kind === workload.kind && event.involvedObject.name === workload.metadata.name)
+    .filter(
+      (event) =>
+        event.reason === 'FailedCreate' &&
+        event.involvedObject.kind === workload.kind &&
+        event.involvedObject.name === workload.metadata.name,
+    )
     .at(-1);
   if (!refusal) return undefined;
   const { part, what } = describe(workload);
   const podSecurity = /violates PodSecurity "([^"]+)"/.exec(refusal.message);
   const fix = podSecurity
-    ? `the namespace enforces the Pod Security Standard "${podSecurity[1]}", which these Pods do not meet: set the security context values of their chart (${part?.securityValue ?? 'its podSecurityContext and containerSecurityContext'}), or run the release in a namespace whose pod-security.kubernetes.io/enforce label allows them`
+    ? `the namespace enforces the Pod Security Standard "${podSecurity[1]}", which these Pods do not meet: set the ` +
+      `security context values of their chart ` +
+      `(${part?.securityValue ?? 'its podSecurityContext and containerSecurityContext'}), ` +
+      'or run the release in a namespace whose pod-security.kubernetes.io/enforce label allows them'
     : /exceeded quota/i.test(refusal.message)
       ? `the namespace's ResourceQuota is used up: raise it, or lower ${part?.resourcesValue ?? 'the requests of its chart'}`
       : `read the controller's reason (kubectl describe ${workload.kind.toLowerCase()} ${workload.metadata.name})`;
-  return { key: `pods-refused/${workload.kind}/${workload.metadata.name}`, problem: 'pods-refused', message: `${what} cannot create its Pods: ${refusal.message}`, fix, details: [] };
+  return {
+    key: `pods-refused/${workload.kind}/${workload.metadata.name}`,
+    problem: 'pods-refused',
+    message: `${what} cannot create its Pods: ${refusal.message}`,
+    fix,
+    details: [],
+  };
 }
 
 /** Every problem in the Pods seen now; failed Jobs are diagnosed apart, since their logs must be fetched. */
 export function diagnosePods(pods: readonly Pod[], events: readonly Event[]): Diagnosis[] {
-  return pods.flatMap((pod) => [unschedulable(pod), imagePull(pod, events), crashLoop(pod)].filter((found): found is Diagnosis => Boolean(found)));
+  return pods.flatMap((pod) =>
+    [unschedulable(pod), imagePull(pod, events), crashLoop(pod)].filter((found): found is Diagnosis => Boolean(found)),
+  );
 }

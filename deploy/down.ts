@@ -16,12 +16,26 @@ async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ 
   const prefixes = claimPrefixes(parseManifest((await helm.run(['get', 'manifest', release])).stdout)).map((item) => item.prefix);
   // By name for the claims of the release's StatefulSets; by label for what Bitnami's charts made, even once the release is gone.
   const claims = (await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'))
-    .filter((claim) => prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)) || claim.metadata.labels?.['app.kubernetes.io/instance'] === release)
+    .filter(
+      (claim) =>
+        prefixes.some((prefix) => claim.metadata.name.startsWith(prefix)) ||
+        claim.metadata.labels?.['app.kubernetes.io/instance'] === release,
+    )
     .map((claim) => claim.metadata.name);
   // Only a Secret the hook made is ever deleted; one the user manages (global.learnflow.credentialsSecret) never is.
-  const values = JSON.parse((await helm.run(['get', 'values', release, '--all', '--output', 'json'])).stdout || '{}') as { global?: { learnflow?: { credentialsSecret?: string } } };
+  const values = JSON.parse((await helm.run(['get', 'values', release, '--all', '--output', 'json'])).stdout || '{}') as {
+    global?: { learnflow?: { credentialsSecret?: string } };
+  };
   const name = values.global?.learnflow?.credentialsSecret || `${release}-credentials`.slice(0, 63).replace(/-$/, '');
-  const secret = await kubectl.run(['get', 'secret', name, '--namespace', kubectl.target.namespace, '--output', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']);
+  const secret = await kubectl.run([
+    'get',
+    'secret',
+    name,
+    '--namespace',
+    kubectl.target.namespace,
+    '--output',
+    'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}',
+  ]);
   return { claims, secret: secret.code === 0 && secret.stdout === 'learnflow-hooks' ? name : undefined };
 }
 
@@ -32,12 +46,31 @@ async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ 
 export async function down(kubectl: Kubectl, helm: Helm, release: string, deleteData: boolean): Promise<DownReport> {
   const exists = Boolean(await helm.release(release));
   const data = await dataOf(kubectl, helm, release);
-  if (exists) await helm.ok(['uninstall', release, '--wait', '--timeout', '5m'], `helm uninstall ${release}`, 'see Helm\'s message below; running down again is safe');
+  if (exists)
+    await helm.ok(
+      ['uninstall', release, '--wait', '--timeout', '5m'],
+      `helm uninstall ${release}`,
+      "see Helm's message below; running down again is safe",
+    );
   const action = deleteData ? 'deleted' : 'kept';
-  const items = [...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })), ...(data.secret ? [{ kind: 'Secret', name: data.secret }] : [])];
+  const items = [
+    ...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })),
+    ...(data.secret ? [{ kind: 'Secret', name: data.secret }] : []),
+  ];
   if (deleteData && items.length > 0) {
-    const result = await kubectl.run(['delete', '--namespace', kubectl.target.namespace, '--wait', '--timeout', '120s', ...items.map((item) => `${item.kind.toLowerCase()}/${item.name}`)]);
-    if (result.code !== 0) throw new DeployError('deleting the release\'s data failed', 'see kubectl\'s message; running down --delete-data again is safe', [result.stderr.trim()]);
+    const result = await kubectl.run([
+      'delete',
+      '--namespace',
+      kubectl.target.namespace,
+      '--wait',
+      '--timeout',
+      '120s',
+      ...items.map((item) => `${item.kind.toLowerCase()}/${item.name}`),
+    ]);
+    if (result.code !== 0)
+      throw new DeployError("deleting the release's data failed", "see kubectl's message; running down --delete-data again is safe", [
+        result.stderr.trim(),
+      ]);
   }
   return { release, uninstalled: exists, data: items.map((item) => ({ ...item, action })) };
 }

@@ -56,6 +56,6 @@ export class Helm {
     const result = await this.run(['status', name, '--output', 'json']);
     if (result.code === 0) return JSON.parse(result.stdout) as ReleaseInfo;
     if (/not found/i.test(result.stderr)) return undefined;
-    throw unreachable(result.stderr) ?? new DeployError(`helm status ${name} failed`, 'see Helm\'s message below', lastLines(result.stderr));
+    throw unreachable(result.stderr) ?? new DeployError(`helm status ${name} failed`, "see Helm's message below", lastLines(result.stderr));
   }
 }

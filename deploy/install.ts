@@ -85,7 +85,10 @@ class ReleaseWatch {
 
   async look(): Promise<Look> {
     const snapshot = this.current(await observe(this.kubectl));
-    return { problems: await diagnose(snapshot, (job) => this.logsOf(job)), pending: pendingByComponent(this.expected, snapshot, this.earlier) };
+    return {
+      problems: await diagnose(snapshot, (job) => this.logsOf(job)),
+      pending: pendingByComponent(this.expected, snapshot, this.earlier),
+    };
   }
 
   /** Components the release deploys something for (a disabled one gets no timing). */
@@ -101,13 +104,35 @@ class ReleaseWatch {
  * instead of a timeout. Helm is never left running: stopping or failing cancels it (SIGTERM,
  * which Helm records as a failed release that the next up upgrades).
  */
-export async function installRelease(kubectl: Kubectl, helm: Helm, options: InstallOptions, rendered: readonly K8sObject[], progress: Progress, timings: Timing[]): Promise<void> {
+export async function installRelease(
+  kubectl: Kubectl,
+  helm: Helm,
+  options: InstallOptions,
+  rendered: readonly K8sObject[],
+  progress: Progress,
+  timings: Timing[],
+): Promise<void> {
   const watch = await ReleaseWatch.start(kubectl, options.release, rendered);
   const started = Date.now();
   const abort = new AbortController();
   let finished: Finished | undefined;
   const helmRun = helm
-    .run(['upgrade', options.release, options.chart, '--install', '--create-namespace', '--reset-values', '--wait', '--timeout', `${options.timeoutSeconds}s`, ...(options.skipCrds ? ['--skip-crds'] : []), ...options.valueArgs], abort.signal)
+    .run(
+      [
+        'upgrade',
+        options.release,
+        options.chart,
+        '--install',
+        '--create-namespace',
+        '--reset-values',
+        '--wait',
+        '--timeout',
+        `${options.timeoutSeconds}s`,
+        ...(options.skipCrds ? ['--skip-crds'] : []),
+        ...options.valueArgs,
+      ],
+      abort.signal,
+    )
     .then((result) => (finished = result));
   try {
     await watchUntilDone(watch, options, progress, timings, started, () => finished);
@@ -121,13 +146,20 @@ export async function installRelease(kubectl: Kubectl, helm: Helm, options: Inst
     const { problems } = await watch.look();
     throw new DeployError(
       `helm upgrade --install failed: ${helmError(finished.stderr) || `exit code ${finished.code}`}`,
-      problems.length > 0 ? 'fix what each problem below says, then run up again' : 'see Helm\'s message below',
+      problems.length > 0 ? 'fix what each problem below says, then run up again' : "see Helm's message below",
       [...problemLines(problems), ...lastLines(finished.stderr, 5)],
     );
   }
 }
 
-async function watchUntilDone(watch: ReleaseWatch, options: InstallOptions, progress: Progress, timings: Timing[], started: number, finished: () => Finished | undefined): Promise<void> {
+async function watchUntilDone(
+  watch: ReleaseWatch,
+  options: InstallOptions,
+  progress: Progress,
+  timings: Timing[],
+  started: number,
+  finished: () => Finished | undefined,
+): Promise<void> {
   const firstSeen = new Map<string, number>();
   const waiting = new Set(watch.components());
   let failedPolls = 0;
@@ -148,22 +180,33 @@ async function watchUntilDone(watch: ReleaseWatch, options: InstallOptions, prog
       waiting.delete(component);
       const budget = componentBudgets[component];
       timings.push({ name: component, ms: now - started, budgetSeconds: budget.seconds, criterion: budget.criterion });
-      progress.info(`${component} ready after ${formatDuration(now - started)} (budget ${formatDuration(budget.seconds * 1000)}, ${budget.criterion})`);
+      progress.info(
+        `${component} ready after ${formatDuration(now - started)} (budget ${formatDuration(budget.seconds * 1000)}, ${budget.criterion})`,
+      );
     }
     if (finished()) return;
     progress.waiting([...waiting].flatMap((component) => look.pending[component]).join(', ') || 'helm');
 
     for (const key of firstSeen.keys()) if (!look.problems.some((problem) => problem.key === key)) firstSeen.delete(key);
     for (const problem of look.problems) if (!firstSeen.has(problem.key)) firstSeen.set(problem.key, now);
-    const stuck = look.problems.filter((problem) => problem.problem !== 'hook-failed' && now - (firstSeen.get(problem.key) ?? now) >= options.stallSeconds * 1000);
+    const stuck = look.problems.filter(
+      (problem) => problem.problem !== 'hook-failed' && now - (firstSeen.get(problem.key) ?? now) >= options.stallSeconds * 1000,
+    );
     if (stuck.length > 0) {
-      throw new DeployError(`the release cannot become ready: ${stuck.length} problem(s) lasted ${options.stallSeconds}s`, 'fix what each problem below says, then run up again: it continues from where the cluster is', problemLines(stuck));
+      throw new DeployError(
+        `the release cannot become ready: ${stuck.length} problem(s) lasted ${options.stallSeconds}s`,
+        'fix what each problem below says, then run up again: it continues from where the cluster is',
+        problemLines(stuck),
+      );
     }
     const late = [...waiting].filter((component) => now - started > componentBudgets[component].seconds * 1000);
     if (late.length > 0) {
-      const budgets = late.map((component) => `${componentBudgets[component].criterion}: ${formatDuration(componentBudgets[component].seconds * 1000)}`).join(', ');
+      const budgets = late
+        .map((component) => `${componentBudgets[component].criterion}: ${formatDuration(componentBudgets[component].seconds * 1000)}`)
+        .join(', ');
       throw new DeployError(
-        `${late.join(', ')} not ready within the budget (${budgets}); still waiting for ${late.flatMap((component) => look.pending[component]).join(', ')}`,
+        `${late.join(', ')} not ready within the budget (${budgets}); still waiting for ` +
+          `${late.flatMap((component) => look.pending[component]).join(', ')}`,
         'see the problems below, or kubectl get pods and kubectl describe what is not ready',
         problemLines(look.problems),
       );

@@ -18,13 +18,23 @@ nodes:
 /** Creates the kind cluster NAME unless it exists, and returns its kube context. */
 export async function createKindCluster(name: string, progress: Progress): Promise<string> {
   const clusters = await run('kind', ['get', 'clusters']);
-  if (clusters.code !== 0) throw new DeployError('kind cannot list its clusters (is Docker running?)', 'start Docker, then run up again', lastLines(clusters.stderr));
+  if (clusters.code !== 0)
+    throw new DeployError(
+      'kind cannot list its clusters (is Docker running?)',
+      'start Docker, then run up again',
+      lastLines(clusters.stderr),
+    );
   if (clusters.stdout.split('\n').includes(name)) {
     progress.info(`kind cluster ${name} exists: using it`);
   } else {
     progress.waiting(`kind create cluster --name ${name}`);
     const created = await run('kind', ['create', 'cluster', '--name', name, '--config', '-', '--wait', '180s'], { input: clusterConfig });
-    if (created.code !== 0) throw new DeployError(`creating kind cluster ${name} failed`, 'see kind\'s message below; Docker needs at least 4 CPUs and 8 GiB of memory for the stack', lastLines(created.stderr));
+    if (created.code !== 0)
+      throw new DeployError(
+        `creating kind cluster ${name} failed`,
+        "see kind's message below; Docker needs at least 4 CPUs and 8 GiB of memory for the stack",
+        lastLines(created.stderr),
+      );
   }
   return `kind-${name}`;
 }

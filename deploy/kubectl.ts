@@ -15,10 +15,26 @@ export interface Target {
 export function unreachable(stderr: string): DeployError | undefined {
   const said = lastLines(stderr, 3).join(' ');
   const causes: [RegExp, string, string][] = [
-    [/no configuration has been provided|current-context is not set|context .* (does not exist|not found)/i, 'no Kubernetes context is selected', 'choose one with kubectl config use-context NAME (or pass --kube-context), or create a local cluster with up --create-kind-cluster'],
-    [/x509: certificate|tls: failed to verify/i, 'the cluster\'s certificate is not trusted by the kubeconfig', 'refresh the kubeconfig from the cluster (kind export kubeconfig, k3d kubeconfig merge, or your provider\'s CLI)'],
-    [/Unauthorized|must be logged in|provide credentials/i, 'the cluster rejected the kubeconfig\'s credentials', 'log in again or refresh the kubeconfig\'s token'],
-    [/connection refused|Unable to connect to the server|no such host|i\/o timeout|dial tcp|was refused|Client\.Timeout exceeded/i, 'the Kubernetes API server cannot be reached', 'start the cluster or select a reachable context (kubectl config get-contexts); check VPN and proxy settings'],
+    [
+      /no configuration has been provided|current-context is not set|context .* (does not exist|not found)/i,
+      'no Kubernetes context is selected',
+      'choose one with kubectl config use-context NAME (or pass --kube-context), or create a local cluster with up --create-kind-cluster',
+    ],
+    [
+      /x509: certificate|tls: failed to verify/i,
+      "the cluster's certificate is not trusted by the kubeconfig",
+      "refresh the kubeconfig from the cluster (kind export kubeconfig, k3d kubeconfig merge, or your provider's CLI)",
+    ],
+    [
+      /Unauthorized|must be logged in|provide credentials/i,
+      "the cluster rejected the kubeconfig's credentials",
+      "log in again or refresh the kubeconfig's token",
+    ],
+    [
+      /connection refused|Unable to connect to the server|no such host|i\/o timeout|dial tcp|was refused|Client\.Timeout exceeded/i,
+      'the Kubernetes API server cannot be reached',
+      'start the cluster or select a reachable context (kubectl config get-contexts); check VPN and proxy settings',
+    ],
   ];
   const found = causes.find(([pattern]) => pattern.test(said));
   return found && new DeployError(`cluster unreachable: ${found[1]}`, found[2], [said]);
@@ -50,7 +66,10 @@ export class Kubectl {
   async json<T>(args: readonly string[]): Promise<T> {
     const result = await this.run([...args, '--output', 'json']);
     if (result.code !== 0) {
-      throw unreachable(result.stderr) ?? new DeployError(`kubectl ${args.join(' ')} failed`, 'see kubectl\'s message below', lastLines(result.stderr));
+      throw (
+        unreachable(result.stderr) ??
+        new DeployError(`kubectl ${args.join(' ')} failed`, "see kubectl's message below", lastLines(result.stderr))
+      );
     }
     return JSON.parse(result.stdout) as T;
   }
@@ -65,7 +84,10 @@ export class Kubectl {
     const result = await this.run([...listArgs(resource, options, this.target.namespace), '--output', 'json']);
     if (result.code === 0) return (JSON.parse(result.stdout) as List<T>).items;
     if (/forbidden/i.test(result.stderr)) return undefined;
-    throw unreachable(result.stderr) ?? new DeployError(`kubectl get ${resource} failed`, 'see kubectl\'s message below', lastLines(result.stderr));
+    throw (
+      unreachable(result.stderr) ??
+      new DeployError(`kubectl get ${resource} failed`, "see kubectl's message below", lastLines(result.stderr))
+    );
   }
 
   /** The last lines a Job's Pod printed, or nothing when the logs cannot be read. */

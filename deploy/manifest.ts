@@ -24,13 +24,31 @@ const replicated = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);
 export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
   return objects.flatMap((object): PodTemplate[] => {
     if (object.kind === 'Pod') {
-      return [{ owner: object, labels: object.metadata.labels ?? {}, annotations: object.metadata.annotations ?? {}, spec: object.spec as PodSpec, replicas: 1, hook: isHook(object) }];
+      return [
+        {
+          owner: object,
+          labels: object.metadata.labels ?? {},
+          annotations: object.metadata.annotations ?? {},
+          spec: object.spec as PodSpec,
+          replicas: 1,
+          hook: isHook(object),
+        },
+      ];
     }
     if (replicated.has(object.kind) || object.kind === 'DaemonSet' || object.kind === 'Job') {
       const { spec } = object as Workload;
       const replicas = replicated.has(object.kind) ? (spec.replicas ?? 1) : 1;
       const metadata = spec.template.metadata ?? {};
-      return [{ owner: object, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {}, spec: spec.template.spec, replicas, hook: isHook(object) }];
+      return [
+        {
+          owner: object,
+          labels: metadata.labels ?? {},
+          annotations: metadata.annotations ?? {},
+          spec: spec.template.spec,
+          replicas,
+          hook: isHook(object),
+        },
+      ];
     }
     return [];
   });
@@ -40,5 +58,10 @@ export function podTemplates(objects: readonly K8sObject[]): PodTemplate[] {
 export function claimPrefixes(objects: readonly K8sObject[]): { prefix: string; replicas: number }[] {
   return objects
     .filter((object): object is Workload => object.kind === 'StatefulSet')
-    .flatMap((set) => (set.spec.volumeClaimTemplates ?? []).map((template) => ({ prefix: `${template.metadata.name}-${set.metadata.name}-`, replicas: set.spec.replicas ?? 1 })));
+    .flatMap((set) =>
+      (set.spec.volumeClaimTemplates ?? []).map((template) => ({
+        prefix: `${template.metadata.name}-${set.metadata.name}-`,
+        replicas: set.spec.replicas ?? 1,
+      })),
+    );
 }

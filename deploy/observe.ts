@@ -13,7 +13,10 @@ export interface Snapshot {
 }
 
 export async function observe(kubectl: Kubectl): Promise<Snapshot> {
-  const [objects, events] = await Promise.all([kubectl.list<K8sObject>('pods,jobs,deployments,statefulsets,replicasets'), kubectl.list<Event>('events')]);
+  const [objects, events] = await Promise.all([
+    kubectl.list<K8sObject>('pods,jobs,deployments,statefulsets,replicasets'),
+    kubectl.list<Event>('events'),
+  ]);
   return {
     pods: objects.filter((object): object is Pod => object.kind === 'Pod'),
     jobs: objects.filter((object): object is Job => object.kind === 'Job'),
@@ -31,9 +34,14 @@ export function podsOfJob(job: Job | string, pods: readonly Pod[]): Pod[] {
 
 /** Every problem in a snapshot; `logsOf` gives a failed Job's last log lines. */
 export async function diagnose(snapshot: Snapshot, logsOf: (job: Job) => Promise<string[]>): Promise<Diagnosis[]> {
-  const failed = await Promise.all(snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])));
+  const failed = await Promise.all(
+    snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])),
+  );
   // A Deployment's Pods are created by its ReplicaSets, a StatefulSet's and a Job's by themselves.
   const creators = [...snapshot.workloads.filter((workload) => workload.kind === 'StatefulSet'), ...snapshot.replicaSets, ...snapshot.jobs];
   const refused = creators.map((creator) => podsRefused(creator as Workload, snapshot.events));
-  return [...diagnosePods(snapshot.pods, snapshot.events), ...[...failed, ...refused].filter((found): found is Diagnosis => Boolean(found))];
+  return [
+    ...diagnosePods(snapshot.pods, snapshot.events),
+    ...[...failed, ...refused].filter((found): found is Diagnosis => Boolean(found)),
+  ];
 }

@@ -21,7 +21,10 @@ export interface PreflightOptions {
 }
 
 async function toolVersions(kubectl: Kubectl, helm: Helm): Promise<{ kubectl: string; helm: string }> {
-  const [client, helmVersion] = await Promise.all([kubectl.run(['version', '--client', '--output', 'json']), helm.run(['version', '--template', '{{.Version}}'])]);
+  const [client, helmVersion] = await Promise.all([
+    kubectl.run(['version', '--client', '--output', 'json']),
+    helm.run(['version', '--template', '{{.Version}}']),
+  ]);
   const parsed = JSON.parse(client.stdout || '{}') as { clientVersion?: { gitVersion?: string } };
   return { kubectl: parsed.clientVersion?.gitVersion ?? '', helm: helmVersion.stdout.trim() };
 }
@@ -32,12 +35,21 @@ async function checkImageTools(context: string): Promise<void> {
   if (!local) {
     throw new DeployError(
       `context ${context} is not a local kind, k3d or minikube cluster, so the hooks image cannot be loaded into it`,
-      'push the image to a registry the cluster can pull from and pass --image registry/repository:tag (docs/deployment.md#the-hooks-image)',
+      'push the image to a registry the cluster can pull from and pass --image ' +
+        'registry/repository:tag (docs/deployment.md#the-hooks-image)',
     );
   }
-  for (const [tool, args] of [['docker', ['version', '--format', '{{.Server.Version}}']], [local.tool, ['version']]] as const) {
+  for (const [tool, args] of [
+    ['docker', ['version', '--format', '{{.Server.Version}}']],
+    [local.tool, ['version']],
+  ] as const) {
     const result = await run(tool, args);
-    if (result.code !== 0) throw new DeployError(`${tool} does not work here, and building the hooks image needs it`, tool === 'docker' ? 'start Docker' : `install ${tool}`, lastLines(result.stderr, 3));
+    if (result.code !== 0)
+      throw new DeployError(
+        `${tool} does not work here, and building the hooks image needs it`,
+        tool === 'docker' ? 'start Docker' : `install ${tool}`,
+        lastLines(result.stderr, 3),
+      );
   }
 }
 
@@ -55,7 +67,11 @@ export async function checkPrerequisites(kubectl: Kubectl, helm: Helm, options: 
   const context = options.context ?? (await kubectl.run(['config', 'current-context'])).stdout.trim();
   const server = await kubectl.run(['version', '--output', 'json']);
   const serverVersion = (JSON.parse(server.stdout || '{}') as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion;
-  if (!serverVersion) throw unreachable(server.stderr) ?? new DeployError('cannot read the cluster\'s version', 'check the cluster with kubectl version', lastLines(server.stderr));
+  if (!serverVersion)
+    throw (
+      unreachable(server.stderr) ??
+      new DeployError("cannot read the cluster's version", 'check the cluster with kubectl version', lastLines(server.stderr))
+    );
   progress.info(`cluster: context ${context || '(in-cluster)'}, Kubernetes ${serverVersion}`);
   const tooOld = versionProblem('kubernetes', serverVersion);
   if (tooOld) throw new DeployError(tooOld, 'use a newer cluster (kind create cluster creates a current one)');
@@ -64,28 +80,55 @@ export async function checkPrerequisites(kubectl: Kubectl, helm: Helm, options: 
   if (release?.info.status.startsWith('pending-')) {
     throw new DeployError(
       `release ${options.release} is ${release.info.status} (revision ${release.version}): a Helm operation on it did not finish`,
-      `if no other helm or Argo CD is working on it, end it with: helm rollback ${options.release} --namespace ${options.namespace} (or, when it was never installed, helm uninstall ${options.release}: volumes and the credentials Secret are kept), then run up again`,
+      `if no other helm or Argo CD is working on it, end it with: helm rollback ${options.release} --namespace ` +
+        `${options.namespace} (or, when it was never installed, helm uninstall ` +
+        `${options.release}: volumes and the credentials Secret are kept), then run up again`,
     );
   }
-  if (release) progress.info(`release ${options.release} exists (revision ${release.version}, ${release.info.status}): upgrading it in place`);
+  if (release)
+    progress.info(`release ${options.release} exists (revision ${release.version}, ${release.info.status}): upgrading it in place`);
   if (!options.image) await checkImageTools(context);
   return context;
 }
 
 /** The chart's dependencies downloaded unless present (adding the repositories Chart.yaml names), and the release rendered. */
-export async function prepareChart(helm: Helm, options: PreflightOptions, valueArgs: readonly string[], progress: Progress): Promise<K8sObject[]> {
-  const dependencies = parseDependencyList(await helm.ok(['dependency', 'list', options.chart], 'reading the chart\'s dependencies', 'check the --chart directory', false));
+export async function prepareChart(
+  helm: Helm,
+  options: PreflightOptions,
+  valueArgs: readonly string[],
+  progress: Progress,
+): Promise<K8sObject[]> {
+  const dependencies = parseDependencyList(
+    await helm.ok(['dependency', 'list', options.chart], "reading the chart's dependencies", 'check the --chart directory', false),
+  );
   if (!dependencies.every(isPresent)) {
     const repositories = JSON.parse((await helm.run(['repo', 'list', '--output', 'json'])).stdout || '[]') as { url: string }[];
     const known = new Set(repositories.map((repository) => repository.url.replace(/\/$/, '')));
-    for (const dependency of dependencies.filter((entry) => entry.repository.startsWith('http') && !known.has(entry.repository.replace(/\/$/, '')))) {
+    for (const dependency of dependencies.filter(
+      (entry) => entry.repository.startsWith('http') && !known.has(entry.repository.replace(/\/$/, '')),
+    )) {
       progress.info(`adding chart repository ${dependency.name} (${dependency.repository})`);
-      await helm.ok(['repo', 'add', dependency.name, dependency.repository, '--force-update'], `adding the ${dependency.name} chart repository`, 'check network access to the repository', false);
+      await helm.ok(
+        ['repo', 'add', dependency.name, dependency.repository, '--force-update'],
+        `adding the ${dependency.name} chart repository`,
+        'check network access to the repository',
+        false,
+      );
     }
     progress.waiting('helm dependency build');
-    await helm.ok(['dependency', 'build', options.chart], 'downloading the chart\'s dependencies', 'check network access to the chart registries named in Chart.yaml', false);
+    await helm.ok(
+      ['dependency', 'build', options.chart],
+      "downloading the chart's dependencies",
+      'check network access to the chart registries named in Chart.yaml',
+      false,
+    );
   }
-  const manifest = await helm.ok(['template', options.release, options.chart, ...valueArgs], 'rendering the chart', 'fix the values Helm names below (values.schema.json says what each may be)', false);
+  const manifest = await helm.ok(
+    ['template', options.release, options.chart, ...valueArgs],
+    'rendering the chart',
+    'fix the values Helm names below (values.schema.json says what each may be)',
+    false,
+  );
   return parseManifest(manifest);
 }
 
@@ -94,7 +137,12 @@ export async function prepareChart(helm: Helm, options: PreflightOptions, valueA
  * (the scheduler has the final word per node; up explains what it says), volumes it can get, and
  * Dapr's CRDs when the release does not bring Dapr. What RBAC hides is skipped with a warning.
  */
-export async function checkFit(kubectl: Kubectl, options: PreflightOptions, objects: readonly K8sObject[], progress: Progress): Promise<void> {
+export async function checkFit(
+  kubectl: Kubectl,
+  options: PreflightOptions,
+  objects: readonly K8sObject[],
+  progress: Progress,
+): Promise<void> {
   progress.waiting('node capacity');
   const [nodes, pods, classes] = await Promise.all([
     kubectl.listIfAllowed<Node>('nodes', { clusterWide: true }),
@@ -103,7 +151,10 @@ export async function checkFit(kubectl: Kubectl, options: PreflightOptions, obje
   ]);
   const needed = releaseRequests(podTemplates(objects));
   if (options.skipCapacityCheck || !nodes || !pods) {
-    progress.info(`the release requests ${formatResources(needed.total)}; capacity not checked (${options.skipCapacityCheck ? '--skip-capacity-check' : 'no permission to list nodes and pods'})`);
+    progress.info(
+      `the release requests ${formatResources(needed.total)}; capacity not checked ` +
+        `(${options.skipCapacityCheck ? '--skip-capacity-check' : 'no permission to list nodes and pods'})`,
+    );
   } else {
     // The release's own Pods (a re-run) are replaced, not added to.
     const free = freeCapacity(nodes, pods, (pod) => pod.metadata.namespace === options.namespace && belongsTo(options.release)(pod));
@@ -112,7 +163,8 @@ export async function checkFit(kubectl: Kubectl, options: PreflightOptions, obje
     if (shortfall) {
       throw new DeployError(
         'the cluster has too little free CPU or memory for the release',
-        'lower the requests named below (with -f or --set), or add nodes; a cluster that adds nodes on demand can skip this check with --skip-capacity-check',
+        'lower the requests named below (with -f or --set), or add nodes; a cluster that ' +
+          'adds nodes on demand can skip this check with --skip-capacity-check',
         shortfall,
       );
     }
@@ -120,7 +172,12 @@ export async function checkFit(kubectl: Kubectl, options: PreflightOptions, obje
   if (classes) {
     const storage = storageProblem(claimsOf(objects), classes);
     if (storage) {
-      throw new DeployError(storage, 'mark a StorageClass as the default (kubectl patch storageclass NAME -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\'), or set global.defaultStorageClass to one that exists');
+      throw new DeployError(
+        storage,
+        'mark a StorageClass as the default (kubectl patch storageclass NAME -p ' +
+          `'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'), ` +
+          'or set global.defaultStorageClass to one that exists',
+      );
     }
   } else {
     progress.info('StorageClasses not checked: no permission to list them');

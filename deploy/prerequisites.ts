@@ -28,7 +28,10 @@ export function versionProblem(what: keyof typeof minimumVersions, found: string
 
 function isDefault(storageClass: StorageClass): boolean {
   const annotations = storageClass.metadata.annotations ?? {};
-  return annotations['storageclass.kubernetes.io/is-default-class'] === 'true' || annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+  return (
+    annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ||
+    annotations['storageclass.beta.kubernetes.io/is-default-class'] === 'true'
+  );
 }
 
 interface Claim {
@@ -40,9 +43,13 @@ interface Claim {
 export function claimsOf(objects: readonly K8sObject[]): Claim[] {
   return objects.flatMap((object): Claim[] => {
     const owner = `${object.kind} ${object.metadata.name}`;
-    if (object.kind === 'PersistentVolumeClaim') return [{ owner, storageClassName: (object.spec as { storageClassName?: string } | undefined)?.storageClassName }];
+    if (object.kind === 'PersistentVolumeClaim')
+      return [{ owner, storageClassName: (object.spec as { storageClassName?: string } | undefined)?.storageClassName }];
     if (object.kind !== 'StatefulSet') return [];
-    return ((object as Workload).spec.volumeClaimTemplates ?? []).map((template) => ({ owner, storageClassName: template.spec?.storageClassName }));
+    return ((object as Workload).spec.volumeClaimTemplates ?? []).map((template) => ({
+      owner,
+      storageClassName: template.spec?.storageClassName,
+    }));
   });
 }
 
@@ -51,11 +58,17 @@ export function storageProblem(claims: readonly Claim[], classes: readonly Stora
   const names = new Set(classes.map((storageClass) => storageClass.metadata.name));
   const missing = claims.filter((claim) => claim.storageClassName && !names.has(claim.storageClassName));
   if (missing.length > 0) {
-    return `StorageClass ${[...new Set(missing.map((claim) => claim.storageClassName))].join(', ')} does not exist (asked for by ${missing.map((claim) => claim.owner).join(', ')})`;
+    return (
+      `StorageClass ${[...new Set(missing.map((claim) => claim.storageClassName))].join(', ')} does ` +
+      `not exist (asked for by ${missing.map((claim) => claim.owner).join(', ')})`
+    );
   }
   const unnamed = claims.filter((claim) => claim.storageClassName === undefined);
   if (unnamed.length > 0 && !classes.some(isDefault)) {
-    return `the cluster has no default StorageClass, and ${[...new Set(unnamed.map((claim) => claim.owner))].join(', ')} ask for volumes of the default class`;
+    return (
+      `the cluster has no default StorageClass, and ` +
+      `${[...new Set(unnamed.map((claim) => claim.owner))].join(', ')} ask for volumes of the default class`
+    );
   }
   return undefined;
 }

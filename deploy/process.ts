@@ -37,7 +37,10 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 function missingTool(command: string): DeployError {
-  return new DeployError(`${command} is not installed (not found on PATH)`, `install ${command} and make sure it is on PATH: see docs/deployment.md#prerequisites`);
+  return new DeployError(
+    `${command} is not installed (not found on PATH)`,
+    `install ${command} and make sure it is on PATH: see docs/deployment.md#prerequisites`,
+  );
 }
 
 /** The last lines of a tool's error output, which is where Helm and kubectl say what failed; Helm's info logs left out. */

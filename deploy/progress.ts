@@ -74,7 +74,10 @@ export class Progress {
     if (this.reported.has(diagnosis.key)) return;
     this.reported.add(diagnosis.key);
     if (this.mode === 'json') this.event({ event: 'problem', phase: this.phaseName, ...diagnosis });
-    else this.line(`    ! ${diagnosis.message}\n      fix: ${diagnosis.fix}${diagnosis.details.map((detail) => `\n      | ${detail}`).join('')}`);
+    else
+      this.line(
+        `    ! ${diagnosis.message}\n      fix: ${diagnosis.fix}${diagnosis.details.map((detail) => `\n      | ${detail}`).join('')}`,
+      );
   }
 
   /** Ends the live line; the command prints its result after this. */

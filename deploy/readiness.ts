@@ -50,7 +50,11 @@ function isReady(expected: Expected, observed: Observed, earlier: ReadonlySet<st
 }
 
 /** For each component, what it still waits for (empty: ready). */
-export function pendingByComponent(expected: readonly Expected[], observed: Observed, earlier: ReadonlySet<string> = new Set()): Record<ComponentName, string[]> {
+export function pendingByComponent(
+  expected: readonly Expected[],
+  observed: Observed,
+  earlier: ReadonlySet<string> = new Set(),
+): Record<ComponentName, string[]> {
   const pending = Object.fromEntries(componentNames.map((name) => [name, [] as string[]])) as Record<ComponentName, string[]>;
   for (const item of expected) if (!isReady(item, observed, earlier)) pending[item.component].push(item.title);
   return pending;

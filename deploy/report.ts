@@ -7,7 +7,14 @@ import type { Check, VerifyReport } from './verify.js';
 
 function table(rows: readonly string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Each phase's time against its budget (SC-001..SC-004). */
@@ -38,7 +45,8 @@ export function formatVerify(report: VerifyReport): string {
 
 export function formatStatus(report: StatusReport): string {
   return [
-    `release ${report.release} in ${report.namespace}: ${report.status}, revision ${report.revision}, chart ${report.chart}, deployed ${report.lastDeployed}`,
+    `release ${report.release} in ${report.namespace}: ${report.status}, revision ` +
+      `${report.revision}, chart ${report.chart}, deployed ${report.lastDeployed}`,
     ...report.components.flatMap((component) => formatChecks(component.component, component.checks)),
     'hooks and checks, last run:',
     ...report.hooks.map((hook) => `  ${hook.phase.padEnd(9)} ${hook.name} (${hook.events.join(', ')})`),
@@ -49,7 +57,9 @@ export function formatDown(report: DownReport): string {
   return [
     report.uninstalled ? `release ${report.release} uninstalled` : `release ${report.release} was not installed`,
     ...report.data.map((item) => `  ${item.action} ${item.kind} ${item.name}`),
-    ...(report.data.some((item) => item.action === 'kept') ? ['kept data is reused by the next up; delete it with down --delete-data'] : []),
+    ...(report.data.some((item) => item.action === 'kept')
+      ? ['kept data is reused by the next up; delete it with down --delete-data']
+      : []),
   ].join('\n');
 }
 

@@ -18,7 +18,9 @@ export interface StatusReport {
 /** The release as Helm recorded it, and its components as the cluster shows them now; runs nothing. */
 export async function status(kubectl: Kubectl, helm: Helm, release: string): Promise<StatusReport> {
   const view = await loadRelease(kubectl, helm, release);
-  const history = JSON.parse(await helm.ok(['history', release, '--max', '1', '--output', 'json'], 'reading the release history', 'see Helm\'s message below')) as { chart: string }[];
+  const history = JSON.parse(
+    await helm.ok(['history', release, '--max', '1', '--output', 'json'], 'reading the release history', "see Helm's message below"),
+  ) as { chart: string }[];
   const components = [];
   for (const component of componentNames) components.push({ component, checks: await clusterChecks(kubectl, view, component) });
   return {

@@ -64,11 +64,13 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   await timed('image', () => prepareImage(options, context, progress));
   const timeoutSeconds = Math.max(60, upBudget.seconds - Math.round((Date.now() - started) / 1000));
   const skipCrds = await crdsToSkip(kubectl, rendered);
-  if (skipCrds) progress.info('Dapr\'s CRDs are in the cluster already: left as they are (helm --skip-crds)');
-  await timed('install', () => installRelease(kubectl, helm, { ...options, valueArgs, skipCrds, timeoutSeconds }, rendered, progress, timings));
+  if (skipCrds) progress.info("Dapr's CRDs are in the cluster already: left as they are (helm --skip-crds)");
+  await timed('install', () =>
+    installRelease(kubectl, helm, { ...options, valueArgs, skipCrds, timeoutSeconds }, rendered, progress, timings),
+  );
   const verification = await timed('verify', () => verify(kubectl, helm, options.release, [...componentNames], progress));
   timings.push({ name: 'total', ms: Date.now() - started, budgetSeconds: upBudget.seconds, criterion: upBudget.criterion });
-  const notes = await helm.ok(['get', 'notes', options.release], 'reading the release notes', 'see Helm\'s message below');
+  const notes = await helm.ok(['get', 'notes', options.release], 'reading the release notes', "see Helm's message below");
   progress.stop();
   return { ok: verification.ok, timings, verification, notes };
 }
@@ -85,4 +87,3 @@ async function prepareImage(options: UpOptions, context: string, progress: Progr
   progress.waiting(`docker build and ${local.tool} load of ${image}`);
   await buildAndLoad(chartRoot, image, local);
 }
-

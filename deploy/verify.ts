@@ -29,7 +29,11 @@ export interface VerifyReport {
 }
 
 /** The values that turn each component's in-cluster check on. */
-const testValues: Record<ComponentName, string> = { kafka: 'tests.kafka.enabled', postgresql: 'tests.postgresql.enabled', dapr: 'tests.dapr.enabled (and daprComponents.enabled)' };
+const testValues: Record<ComponentName, string> = {
+  kafka: 'tests.kafka.enabled',
+  postgresql: 'tests.postgresql.enabled',
+  dapr: 'tests.dapr.enabled (and daprComponents.enabled)',
+};
 
 export interface ReleaseView {
   release: string;
@@ -44,12 +48,22 @@ export interface ReleaseView {
  * The component health checks: the release's workloads ready, its volumes bound, the Dapr control
  * plane healthy, and the chart's own helm tests (round trips from inside the cluster) passing.
  */
-export async function verify(kubectl: Kubectl, helm: Helm, release: string, components: readonly ComponentName[], progress: Progress, timeoutSeconds = 600): Promise<VerifyReport> {
+export async function verify(
+  kubectl: Kubectl,
+  helm: Helm,
+  release: string,
+  components: readonly ComponentName[],
+  progress: Progress,
+  timeoutSeconds = 600,
+): Promise<VerifyReport> {
   const view = await loadRelease(kubectl, helm, release);
   const reports: ComponentReport[] = [];
   for (const component of components) {
     progress.waiting(`${component} checks`);
-    const checks = [...(await clusterChecks(kubectl, view, component)), ...(await chartTests(kubectl, helm, view, component, timeoutSeconds))];
+    const checks = [
+      ...(await clusterChecks(kubectl, view, component)),
+      ...(await chartTests(kubectl, helm, view, component, timeoutSeconds)),
+    ];
     for (const check of checks) progress.info(`${check.ok ? 'ok  ' : 'FAIL'} ${component} ${check.name}: ${check.detail}`);
     reports.push({ component, ok: checks.every((check) => check.ok), checks });
   }
@@ -59,14 +73,21 @@ export async function verify(kubectl: Kubectl, helm: Helm, release: string, comp
 /** The release as Helm recorded it, and what its namespace holds now. */
 export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string): Promise<ReleaseView> {
   const info = await helm.release(release);
-  if (!info) throw new DeployError(`release ${release} not found in namespace ${kubectl.target.namespace}`, 'deploy it with up, or name the right one with --release and --namespace');
+  if (!info)
+    throw new DeployError(
+      `release ${release} not found in namespace ${kubectl.target.namespace}`,
+      'deploy it with up, or name the right one with --release and --namespace',
+    );
   return {
     release,
     info,
-    manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', 'see Helm\'s message below')),
+    manifest: parseManifest(await helm.ok(['get', 'manifest', release], 'reading the release', "see Helm's message below")),
     tests: (info.hooks ?? [])
       .filter((hook) => hook.events.includes('test'))
-      .map((hook) => ({ name: hook.name, components: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.components ?? [] })),
+      .map((hook) => ({
+        name: hook.name,
+        components: partOf(parseManifest(hook.manifest)[0] ?? { metadata: { name: hook.name } })?.components ?? [],
+      })),
     snapshot: await observe(kubectl),
     claims: await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'),
   };
@@ -78,7 +99,9 @@ export async function clusterChecks(kubectl: Kubectl, view: ReleaseView, compone
 }
 
 function notReadyDetail(pods: readonly Pod[], snapshot: Snapshot): string {
-  return diagnosePods(pods, snapshot.events).map((problem) => `${problem.message} (fix: ${problem.fix})`).join('; ');
+  return diagnosePods(pods, snapshot.events)
+    .map((problem) => `${problem.message} (fix: ${problem.fix})`)
+    .join('; ');
 }
 
 async function workloadsReady(kubectl: Kubectl, view: ReleaseView, component: ComponentName): Promise<Check> {
@@ -86,15 +109,29 @@ async function workloadsReady(kubectl: Kubectl, view: ReleaseView, component: Co
   if (component === 'dapr' && expected.length === 0) {
     // dapr.enabled false: the components rely on a control plane installed apart from this release.
     const pods = await kubectl.list<Pod>('pods', { clusterWide: true, selector: 'app.kubernetes.io/part-of=dapr' });
-    const unready = pods.filter((pod) => !pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'));
-    if (pods.length === 0) return { name: 'control plane', ok: false, detail: 'no Dapr control plane in the cluster: install one, or set dapr.enabled=true' };
-    return { name: 'control plane', ok: unready.length === 0, detail: unready.length === 0 ? `${pods.length} Dapr control-plane Pod(s) ready (installed apart from this release)` : `not ready: ${unready.map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`).join(', ')}` };
+    const unready = pods.filter(
+      (pod) => !pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+    );
+    if (pods.length === 0)
+      return { name: 'control plane', ok: false, detail: 'no Dapr control plane in the cluster: install one, or set dapr.enabled=true' };
+    return {
+      name: 'control plane',
+      ok: unready.length === 0,
+      detail:
+        unready.length === 0
+          ? `${pods.length} Dapr control-plane Pod(s) ready (installed apart from this release)`
+          : `not ready: ${unready.map((pod) => `${pod.metadata.namespace}/${pod.metadata.name}`).join(', ')}`,
+    };
   }
   if (expected.length === 0) return { name: 'workloads', ok: true, detail: `none in this release (an existing ${component} is used)` };
   const pending = pendingByComponent(expected, view.snapshot)[component];
   if (pending.length === 0) return { name: 'workloads', ok: true, detail: `${expected.map((item) => item.title).join(', ')} ready` };
   const pods = view.snapshot.pods.filter((pod) => belongsTo(view.release)(pod) && partOf(pod)?.components.includes(component));
-  return { name: 'workloads', ok: false, detail: `not ready: ${pending.join(', ')}${pods.length ? `. ${notReadyDetail(pods, view.snapshot)}` : ''}` };
+  return {
+    name: 'workloads',
+    ok: false,
+    detail: `not ready: ${pending.join(', ')}${pods.length ? `. ${notReadyDetail(pods, view.snapshot)}` : ''}`,
+  };
 }
 
 /** The claims of the component's StatefulSets (<template>-<statefulset>-<ordinal>), one per replica, all bound. */
@@ -106,12 +143,27 @@ function volumesBound(view: ReleaseView, component: ComponentName): Check {
   const claims = view.claims.filter((claim) => expected.some((item) => claim.metadata.name.startsWith(item.prefix)));
   const unbound = claims.filter((claim) => claim.status?.phase !== 'Bound');
   if (claims.length < wanted) return { name: 'volumes', ok: false, detail: `${claims.length} of ${wanted} PersistentVolumeClaims created` };
-  return { name: 'volumes', ok: unbound.length === 0, detail: unbound.length === 0 ? `${claims.length} bound` : `not bound: ${unbound.map((claim) => `${claim.metadata.name} (${claim.status?.phase ?? 'unknown'})`).join(', ')}; kubectl describe pvc says why` };
+  return {
+    name: 'volumes',
+    ok: unbound.length === 0,
+    detail:
+      unbound.length === 0
+        ? `${claims.length} bound`
+        : `not bound: ${unbound.map((claim) => `${claim.metadata.name} (${claim.status?.phase ?? 'unknown'})`).join(', ')}; ` +
+          'kubectl describe pvc says why',
+  };
 }
 
-async function chartTests(kubectl: Kubectl, helm: Helm, view: ReleaseView, component: ComponentName, timeoutSeconds: number): Promise<Check[]> {
+async function chartTests(
+  kubectl: Kubectl,
+  helm: Helm,
+  view: ReleaseView,
+  component: ComponentName,
+  timeoutSeconds: number,
+): Promise<Check[]> {
   const tests = view.tests.filter((test) => test.components.includes(component));
-  if (tests.length === 0) return [{ name: 'helm test', ok: false, detail: `the release has no ${component} check: set ${testValues[component]}=true` }];
+  if (tests.length === 0)
+    return [{ name: 'helm test', ok: false, detail: `the release has no ${component} check: set ${testValues[component]}=true` }];
   const checks: Check[] = [];
   for (const test of tests) {
     const result = await helm.run(['test', view.release, '--filter', `name=${test.name}`, '--timeout', `${timeoutSeconds}s`]);
@@ -129,4 +181,3 @@ async function chartTests(kubectl: Kubectl, helm: Helm, view: ReleaseView, compo
   }
   return checks;
 }
-

@@ -39,7 +39,10 @@ function goJson(dependency) {
  */
 export function lockDigest(required, locked) {
   // Go escapes <, > and & in JSON strings.
-  const json = JSON.stringify([required.map(goJson), locked.map(goJson)]).replace(/[<>&]/g, (char) => `\\u00${char.charCodeAt(0).toString(16)}`);
+  const json = JSON.stringify([required.map(goJson), locked.map(goJson)]).replace(
+    /[<>&]/g,
+    (char) => `\\u00${char.charCodeAt(0).toString(16)}`,
+  );
   return `sha256:${createHash('sha256').update(json).digest('hex')}`;
 }
 
@@ -52,7 +55,10 @@ export function lockDigest(required, locked) {
 export function chartLock(chartYaml, previous) {
   const required = /** @type {{ dependencies?: Dependency[] }} */ (parse(chartYaml)).dependencies ?? [];
   const ranges = required.filter((dependency) => !/^\d+\.\d+\.\d+$/.test(dependency.version ?? ''));
-  if (ranges.length > 0) throw new Error(`pin an exact version for ${ranges.map((dependency) => dependency.name).join(', ')}: a range needs helm dependency update`);
+  if (ranges.length > 0)
+    throw new Error(
+      `pin an exact version for ${ranges.map((dependency) => dependency.name).join(', ')}: a range needs helm dependency update`,
+    );
   const dependencies = required.map(({ name, repository, version }) => ({ name, repository: repository ?? '', version: version ?? '' }));
   const digest = lockDigest(required, dependencies);
   const before = previous ? /** @type {{ digest?: string, generated?: string }} */ (parse(previous)) : {};

@@ -20,7 +20,10 @@ export function valueAt(values, key) {
   while (parts.length > 0) {
     if (current === null || typeof current !== 'object') return { found: false };
     const object = /** @type {Record<string, unknown>} */ (current);
-    const length = [...parts.keys()].reverse().map((index) => index + 1).find((count) => parts.slice(0, count).join('.') in object);
+    const length = [...parts.keys()]
+      .reverse()
+      .map((index) => index + 1)
+      .find((count) => parts.slice(0, count).join('.') in object);
     if (length === undefined) return { found: false };
     current = object[parts.slice(0, length).join('.')];
     parts.splice(0, length);
@@ -76,7 +79,8 @@ export function valuesReference(text) {
     out.push('', `## ${section.title}`, '');
     if (section.notes.length > 0) out.push(section.notes.join('\n'), '');
     out.push('| Name | Description | Default |', '|---|---|---|');
-    for (const { key, description } of section.params) out.push(`| \`${key}\` | ${cell(description)} | ${cell(formatDefault(valueAt(values, key).value))} |`);
+    for (const { key, description } of section.params)
+      out.push(`| \`${key}\` | ${cell(description)} | ${cell(formatDefault(valueAt(values, key).value))} |`);
   }
   return `${out.join('\n')}\n`;
 }

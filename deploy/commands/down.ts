@@ -7,17 +7,26 @@ import { printResult, runCommand, targetOptions } from './options.js';
 
 const options = {
   ...targetOptions,
-  'delete-data': { type: 'boolean', default: false, describe: 'Also delete the volumes and the credentials Secret the hooks created (asks first)' },
+  'delete-data': {
+    type: 'boolean',
+    default: false,
+    describe: 'Also delete the volumes and the credentials Secret the hooks created (asks first)',
+  },
   yes: { type: 'boolean', default: false, describe: 'Do not ask before deleting data' },
 } as const satisfies Record<string, Options>;
 
 /** Deleting data needs --yes, or the release's name typed back on a terminal. */
 async function confirmed(release: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new DeployError('deleting data needs confirmation, and there is no terminal to ask on', 'pass --yes to delete the volumes and the credentials Secret, or leave out --delete-data to keep them');
+    throw new DeployError(
+      'deleting data needs confirmation, and there is no terminal to ask on',
+      'pass --yes to delete the volumes and the credentials Secret, or leave out --delete-data to keep them',
+    );
   }
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await prompt.question(`This deletes the volumes (all data) and the credentials Secret of ${release}. Type the release name to go on: `);
+  const answer = await prompt.question(
+    `This deletes the volumes (all data) and the credentials Secret of ${release}. Type the release name to go on: `,
+  );
   prompt.close();
   return answer.trim() === release;
 }
@@ -28,10 +37,11 @@ export const downCommand: CommandModule<object, InferredOptionTypes<typeof optio
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runCommand(args, async ({ kubectl, helm, progress }) => {
-    if (args.deleteData && !args.yes && !(await confirmed(args.release))) throw new DeployError('not confirmed: nothing was changed', 'type the release name exactly, or leave out --delete-data');
-    progress.phase('down');
-    const report = await down(kubectl, helm, args.release, args.deleteData);
-    printResult(progress, report, () => formatDown(report));
-    return true;
-  }),
+      if (args.deleteData && !args.yes && !(await confirmed(args.release)))
+        throw new DeployError('not confirmed: nothing was changed', 'type the release name exactly, or leave out --delete-data');
+      progress.phase('down');
+      const report = await down(kubectl, helm, args.release, args.deleteData);
+      printResult(progress, report, () => formatDown(report));
+      return true;
+    }),
 };

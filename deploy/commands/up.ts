@@ -6,10 +6,21 @@ import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from 
 const options = {
   ...targetOptions,
   ...chartOptions,
-  'create-kind-cluster': { type: 'string', describe: 'First create a local kind cluster of this name (reused if it exists) and deploy there' },
-  'stall-seconds': { type: 'number', default: 180, describe: 'How long a Pod may stay unschedulable or unable to pull its image before up stops and explains' },
+  'create-kind-cluster': {
+    type: 'string',
+    describe: 'First create a local kind cluster of this name (reused if it exists) and deploy there',
+  },
+  'stall-seconds': {
+    type: 'number',
+    default: 180,
+    describe: 'How long a Pod may stay unschedulable or unable to pull its image before up stops and explains',
+  },
   'poll-seconds': { type: 'number', default: 2, describe: 'How often the cluster is looked at while waiting' },
-  'skip-capacity-check': { type: 'boolean', default: false, describe: 'Do not compare the release\'s requests with the free capacity (for clusters that add nodes on demand)' },
+  'skip-capacity-check': {
+    type: 'boolean',
+    default: false,
+    describe: "Do not compare the release's requests with the free capacity (for clusters that add nodes on demand)",
+  },
 } as const satisfies Record<string, Options>;
 
 export const upCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
@@ -33,7 +44,9 @@ export const upCommand: CommandModule<object, InferredOptionTypes<typeof options
         },
         progress,
       );
-      printResult(progress, report, () => [formatTimings(report.timings), '', formatVerify(report.verification), '', report.notes.trim()].join('\n'));
+      printResult(progress, report, () =>
+        [formatTimings(report.timings), '', formatVerify(report.verification), '', report.notes.trim()].join('\n'),
+      );
       return report.ok;
     }),
 };

@@ -14,7 +14,11 @@ const options = {
     type: 'string',
     demandOption: true,
     describe: 'Keys the Secret must hold, comma-separated; each missing one gets a random password',
-    coerce: (value: string) => value.split(',').map((key) => key.trim()).filter(Boolean),
+    coerce: (value: string) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
   },
   namespace: { type: 'string', describe: "The Secret's namespace (default: the Pod's own)" },
   'kube-server': { type: 'string', describe: 'API server URL (default: the in-cluster address)' },

@@ -32,11 +32,20 @@ export const daprCheckCommand: CommandModule<object, InferredOptionTypes<typeof 
         const app = new SubscriberApp(args.pubsubName, topic);
         await app.listen(args.appPort);
         try {
-          await checkDapr(app, { pubsub: args.pubsubName, statestore: args.statestoreName, topic, sidecar, timeoutMs: args.timeout * 1000, logger });
+          await checkDapr(app, {
+            pubsub: args.pubsubName,
+            statestore: args.statestoreName,
+            topic,
+            sidecar,
+            timeoutMs: args.timeout * 1000,
+            logger,
+          });
         } finally {
           await app.close();
-          await withKafka({ ...args, timeout: 30 }, logger, 'learnflow-dapr-check', 'removing the temporary topic', (admin) => removeTemporary(admin, { topic }, logger)).catch(
-            (error: unknown) => logger.warn({ err: error, topic }, 'could not remove the temporary topic; it is safe to delete by hand'),
+          await withKafka({ ...args, timeout: 30 }, logger, 'learnflow-dapr-check', 'removing the temporary topic', (admin) =>
+            removeTemporary(admin, { topic }, logger),
+          ).catch((error: unknown) =>
+            logger.warn({ err: error, topic }, 'could not remove the temporary topic; it is safe to delete by hand'),
           );
         }
         logger.info('dapr check passed');

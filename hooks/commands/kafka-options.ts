@@ -15,11 +15,18 @@ export const kafkaConnectionOptions = {
     type: 'string',
     demandOption: true,
     describe: 'Bootstrap brokers, comma-separated host:port',
-    coerce: (value: string) => value.split(',').map((broker) => broker.trim()).filter(Boolean),
+    coerce: (value: string) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
   },
   'kafka-sasl-mechanism': { choices: saslMechanisms, describe: 'SASL mechanism of the client listener (none: PLAINTEXT)' },
   'kafka-sasl-username': { type: 'string', describe: 'SASL user' },
-  'kafka-sasl-password-file': { type: 'string', describe: 'File holding the SASL password (the chart mounts it from a Secret; never a flag, which would show in the process list)' },
+  'kafka-sasl-password-file': {
+    type: 'string',
+    describe: 'File holding the SASL password (the chart mounts it from a Secret; never a flag, which would show in the process list)',
+  },
 } as const satisfies Record<string, Options>;
 
 /** The topic commands': the connection and the catalogue. */
@@ -40,12 +47,20 @@ export async function saslCredentials(args: KafkaArgs): Promise<SaslCredentials 
   const { kafkaSaslMechanism: mechanism, kafkaSaslUsername: username, kafkaSaslPasswordFile: passwordFile } = args;
   if (!mechanism) return undefined;
   if (!username || !passwordFile) {
-    throw new HookError(`--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-username and --kafka-sasl-password-file`, 'the chart sets all three from kafka.sasl and its Secret', ExitCode.invalidInput);
+    throw new HookError(
+      `--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-username and --kafka-sasl-password-file`,
+      'the chart sets all three from kafka.sasl and its Secret',
+      ExitCode.invalidInput,
+    );
   }
   try {
     return { mechanism, username, password: (await readFile(passwordFile, 'utf8')).trim() };
   } catch (error) {
-    throw new HookError(`cannot read the Kafka SASL password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'the Job mounts it from the Secret of kafka.sasl.existingSecret: check that the Secret and its key exist', ExitCode.invalidInput);
+    throw new HookError(
+      `cannot read the Kafka SASL password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'the Job mounts it from the Secret of kafka.sasl.existingSecret: check that the Secret and its key exist',
+      ExitCode.invalidInput,
+    );
   }
 }
 
@@ -54,7 +69,13 @@ export async function saslCredentials(args: KafkaArgs): Promise<SaslCredentials 
  * the commands' retry policy: waiting for brokers that are not ready, failing fast on what
  * waiting cannot fix.
  */
-export async function withKafka<T>(args: KafkaArgs, logger: Logger, clientId: string, what: string, work: (admin: Admin, kafka: Kafka) => Promise<T>): Promise<T> {
+export async function withKafka<T>(
+  args: KafkaArgs,
+  logger: Logger,
+  clientId: string,
+  what: string,
+  work: (admin: Admin, kafka: Kafka) => Promise<T>,
+): Promise<T> {
   const kafka = createKafka({ brokers: args.kafkaBrokers, clientId, sasl: await saslCredentials(args) }, logger);
   return retryUntil(() => withAdmin(kafka, (admin) => work(admin, kafka)), retryOptions(what, args, logger, classifyKafkaFailure));
 }

@@ -27,7 +27,10 @@ export async function reconcileKafkaTopics(args: KafkaArgs & { topicsFile: strin
   );
   if (args.dryRun) {
     for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);
-    logger.info({ changes: plan.changes.length, inSync: plan.inSync.length }, `dry run: ${plan.changes.length} change(s) planned, nothing applied`);
+    logger.info(
+      { changes: plan.changes.length, inSync: plan.inSync.length },
+      `dry run: ${plan.changes.length} change(s) planned, nothing applied`,
+    );
     return;
   }
   logger.info(

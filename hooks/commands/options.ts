@@ -59,8 +59,15 @@ export async function runHookChains(args: CommonArgs, chains: readonly (readonly
   );
   const ran = results.flat();
   const failed = ran.filter((result) => result.code !== ExitCode.ok);
-  const skipped = chains.flat().map(([part]) => part).filter((part) => !ran.some((result) => result.part === part));
-  process.exitCode = failed.some((result) => result.code === ExitCode.invalidInput) ? ExitCode.invalidInput : failed.length > 0 ? ExitCode.failed : ExitCode.ok;
+  const skipped = chains
+    .flat()
+    .map(([part]) => part)
+    .filter((part) => !ran.some((result) => result.part === part));
+  process.exitCode = failed.some((result) => result.code === ExitCode.invalidInput)
+    ? ExitCode.invalidInput
+    : failed.length > 0
+      ? ExitCode.failed
+      : ExitCode.ok;
   const timing = { startupMs, elapsedMs: Math.round(performance.now()) };
   if (failed.length === 0) {
     logger.info({ parts: ran.map((result) => result.part), ...timing }, `done: ${ran.map((result) => result.part).join(', ')}`);
@@ -68,7 +75,8 @@ export async function runHookChains(args: CommonArgs, chains: readonly (readonly
   }
   logger.error(
     { failed: failed.map((result) => result.part), skipped, hint: failed.map((result) => result.hint).join('; '), ...timing },
-    `${failed.map((result) => `${result.part} failed: ${result.message}`).join('; ')}${skipped.length > 0 ? `; not run after that: ${skipped.join(', ')}` : ''}`,
+    failed.map((result) => `${result.part} failed: ${result.message}`).join('; ') +
+      (skipped.length > 0 ? `; not run after that: ${skipped.join(', ')}` : ''),
   );
 }
 
@@ -99,15 +107,25 @@ async function outcome(logger: Logger, work: () => Promise<void>): Promise<Outco
  * of them; each part checks its own with requireOptions.
  */
 export function undemanded<T extends Record<string, Options>>(options: T): { [K in keyof T]: Omit<T[K], 'demandOption'> } {
-  return Object.fromEntries(Object.entries(options).map(([key, { demandOption: _, ...option }]) => [key, option])) as { [K in keyof T]: Omit<T[K], 'demandOption'> };
+  return Object.fromEntries(Object.entries(options).map(([key, { demandOption: _, ...option }]) => [key, option])) as {
+    [K in keyof T]: Omit<T[K], 'demandOption'>;
+  };
 }
 
 /** `args` with the given options present, or a HookError naming every missing flag for `part`. */
-export function requireOptions<T extends object, K extends keyof T & string>(args: T, part: string, keys: readonly K[]): T & { [P in K]-?: NonNullable<T[P]> } {
+export function requireOptions<T extends object, K extends keyof T & string>(
+  args: T,
+  part: string,
+  keys: readonly K[],
+): T & { [P in K]-?: NonNullable<T[P]> } {
   const missing = keys.filter((key) => args[key] === undefined || args[key] === null);
   if (missing.length > 0) {
     const flags = missing.map((key) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
-    throw new HookError(`${part} needs ${flags.join(', ')}`, `pass ${flags.join(' and ')} (the chart sets each as a LEARNFLOW_HOOKS_* variable)`, ExitCode.invalidInput);
+    throw new HookError(
+      `${part} needs ${flags.join(', ')}`,
+      `pass ${flags.join(' and ')} (the chart sets each as a LEARNFLOW_HOOKS_* variable)`,
+      ExitCode.invalidInput,
+    );
   }
   return args as T & { [P in K]-?: NonNullable<T[P]> };
 }

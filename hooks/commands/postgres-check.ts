@@ -19,7 +19,8 @@ export const postgresCheckCommand: CommandModule<object, InferredOptionTypes<typ
       if (problems.length > 0) {
         throw new HookError(
           `PostgreSQL is not as the chart sets it up: ${problems.join('; ')}`,
-          'the reconcile hook Job sets it up: read its log (kubectl logs job/<release>-reconcile, lines with "part":"postgres-migrate" or "postgres-seed"), or run helm upgrade to run it again',
+          'the reconcile hook Job sets it up: read its log (kubectl logs job/<release>-reconcile, lines with ' +
+            '"part":"postgres-migrate" or "postgres-seed"), or run helm upgrade to run it again',
         );
       }
       logger.info('postgresql check passed');

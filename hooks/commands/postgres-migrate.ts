@@ -17,5 +17,8 @@ export const postgresMigrateCommand: CommandModule<object, InferredOptionTypes<t
 export async function migrateDatabase(args: PostgresArgs & CommonArgs & { migrationsDir: string }, logger: Logger): Promise<void> {
   logger.info({ host: args.postgresHost, database: args.postgresDatabase, dir: args.migrationsDir }, 'migrating the database');
   const applied = await withDatabase(args, logger, 'migrating the database', (client) => migrate(client, args.migrationsDir, logger));
-  logger.info({ applied }, applied.length === 0 ? 'the schema is up to date' : `applied ${applied.length} migration(s): ${applied.join(', ')}`);
+  logger.info(
+    { applied },
+    applied.length === 0 ? 'the schema is up to date' : `applied ${applied.length} migration(s): ${applied.join(', ')}`,
+  );
 }

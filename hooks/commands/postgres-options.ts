@@ -60,7 +60,12 @@ function connectionFrom(args: PostgresArgs): PostgresConnection {
  * Runs `work` with a client connected as the command's flags say, under the commands' retry
  * policy: waiting for a database that is not ready, failing fast on what waiting cannot fix.
  */
-export async function withDatabase<T>(args: PostgresArgs & CommonArgs, logger: Logger, what: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  args: PostgresArgs & CommonArgs,
+  logger: Logger,
+  what: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const connection = connectionFrom(args);
   const password = await readPassword(connection);
   return retryUntil(
@@ -81,7 +86,11 @@ export async function loadSeeds(dir: string, testUsers: boolean): Promise<Seeds>
     try {
       return [await readFile(path, 'utf8'), path] as const;
     } catch (error) {
-      throw new HookError(`cannot read the seed file ${path}: ${(error as Error).message}`, "the Job mounts the chart's seeds ConfigMap there", ExitCode.invalidInput);
+      throw new HookError(
+        `cannot read the seed file ${path}: ${(error as Error).message}`,
+        "the Job mounts the chart's seeds ConfigMap there",
+        ExitCode.invalidInput,
+      );
     }
   };
   const topics = parseTopicSeeds(...(await read('topics.json')));

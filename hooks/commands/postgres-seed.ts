@@ -23,19 +23,32 @@ export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<type
 };
 
 /** The seed hook's work: the curriculum topics and, if on, the test users upserted. */
-export async function seedDatabase(args: PostgresArgs & CommonArgs & { seedsDir: string; testUsers: boolean; credentialsDir?: string | undefined }, logger: Logger): Promise<void> {
+export async function seedDatabase(
+  args: PostgresArgs & CommonArgs & { seedsDir: string; testUsers: boolean; credentialsDir?: string | undefined },
+  logger: Logger,
+): Promise<void> {
   const seeds = await loadSeeds(args.seedsDir, args.testUsers);
   const users = await testUserPasswords(seeds.users, args.credentialsDir);
-  logger.info({ host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length }, 'seeding the database');
+  logger.info(
+    { host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length },
+    'seeding the database',
+  );
   const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
   logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
 }
 
 /** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */
-async function testUserPasswords(users: readonly UserSeed[], credentialsDir: string | undefined): Promise<{ seed: UserSeed; password: string }[]> {
+async function testUserPasswords(
+  users: readonly UserSeed[],
+  credentialsDir: string | undefined,
+): Promise<{ seed: UserSeed; password: string }[]> {
   if (users.length === 0) return [];
   if (!credentialsDir) {
-    throw new HookError('test users need their passwords', 'pass --credentials-dir (the mounted credentials Secret), or --no-test-users', ExitCode.invalidInput);
+    throw new HookError(
+      'test users need their passwords',
+      'pass --credentials-dir (the mounted credentials Secret), or --no-test-users',
+      ExitCode.invalidInput,
+    );
   }
   const read = await Promise.all(
     users.map(async (seed) => {
@@ -44,7 +57,10 @@ async function testUserPasswords(users: readonly UserSeed[], credentialsDir: str
         const password = (await readFile(path, 'utf8')).trim();
         return password.length < 8 ? { seed, problem: `${path} is shorter than 8 characters` } : { seed, password };
       } catch (error) {
-        return { seed, problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${path} is missing` : `${path}: ${(error as Error).message}` };
+        return {
+          seed,
+          problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${path} is missing` : `${path}: ${(error as Error).message}`,
+        };
       }
     }),
   );
@@ -52,7 +68,8 @@ async function testUserPasswords(users: readonly UserSeed[], credentialsDir: str
   if (unusable.length > 0) {
     throw new HookError(
       `no usable password for test user(s): ${unusable.map(({ seed, problem }) => `${seed.email} (${problem})`).join('; ')}`,
-      `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; or turn test users off (database.testUsers.enabled=false)`,
+      `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; ` +
+        'or turn test users off (database.testUsers.enabled=false)',
       ExitCode.invalidInput,
     );
   }

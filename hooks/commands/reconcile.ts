@@ -30,11 +30,13 @@ export const reconcileCommand: CommandModule<object, Args> = {
   handler: (args) => {
     const postgres = ['postgresHost', 'postgresPasswordFile'] as const;
     const work: Record<ReconcilePart, HookPart[1]> = {
-      'kafka-topics': (logger) => reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger),
+      'kafka-topics': (logger) =>
+        reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger),
       'postgres-migrate': (logger) => migrateDatabase(requireOptions(args, 'postgres-migrate', postgres), logger),
       'postgres-seed': (logger) => seedDatabase(requireOptions(args, 'postgres-seed', postgres), logger),
     };
-    const chain = (parts: readonly ReconcilePart[]): HookPart[] => parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
+    const chain = (parts: readonly ReconcilePart[]): HookPart[] =>
+      parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
     return runHookChains(args, [chain(['kafka-topics']), chain(['postgres-migrate', 'postgres-seed'])]);
   },
 };

@@ -26,7 +26,10 @@ export class SubscriberApp {
   private readonly server: Server;
   private readonly received = new Map<string, () => void>();
 
-  constructor(private readonly pubsub: string, private readonly topic: string) {
+  constructor(
+    private readonly pubsub: string,
+    private readonly topic: string,
+  ) {
     this.server = createServer((request, response) => {
       if (request.method === 'GET' && request.url === '/dapr/subscribe') {
         response.setHeader('content-type', 'application/json');
@@ -89,12 +92,15 @@ export async function checkDapr(app: SubscriberApp, options: DaprCheckOptions): 
   logger.info({ check: 'sidecar', ok: true }, `the Dapr sidecar answers at ${sidecar.address}`);
 
   const metadata = await sidecar.call('GET', '/v1.0/metadata');
-  const loaded = ((metadata.body as { components?: { name: string; type: string }[] })?.components ?? []).map((component) => component.name);
+  const loaded = ((metadata.body as { components?: { name: string; type: string }[] })?.components ?? []).map(
+    (component) => component.name,
+  );
   const missing = [options.pubsub, options.statestore].filter((name) => !loaded.includes(name));
   if (missing.length > 0) {
     throw new HookError(
       `component(s) ${missing.join(', ')} not loaded by the sidecar (loaded: ${loaded.join(', ') || 'none'})`,
-      "check `kubectl get components`, that each component's scopes include this app id, and the daprd container's log for a component that failed to initialise",
+      "check `kubectl get components`, that each component's scopes include this app id, and " +
+        "the daprd container's log for a component that failed to initialise",
     );
   }
   logger.info({ check: 'components', ok: true, loaded }, `components ${options.pubsub} and ${options.statestore} are loaded`);
@@ -143,7 +149,9 @@ async function waitForSidecar(sidecar: DaprSidecar, deadline: number): Promise<v
   }
   throw new HookError(
     `the Dapr sidecar was not ready in time: ${last}`,
-    "check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and its log: a component that fails to initialise stops it (the state store when PostgreSQL is unreachable or rejects the password, the pub/sub when Kafka is unreachable)",
+    'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and ' +
+      'its log: a component that fails to initialise stops it (the state store when PostgreSQL is ' +
+      'unreachable or rejects the password, the pub/sub when Kafka is unreachable)',
   );
 }
 
@@ -153,7 +161,8 @@ async function stateRoundTrip(sidecar: DaprSidecar, store: string): Promise<void
   expectOk(await sidecar.call('POST', `/v1.0/state/${store}`, [{ key, value: { check: true } }]), `saving state in ${store}`, hint);
   const read = await sidecar.call('GET', `/v1.0/state/${store}/${key}`);
   expectOk(read, `reading state from ${store}`, hint);
-  if ((read.body as { check?: boolean })?.check !== true) throw new HookError(`state read back from ${store} differs from what was saved`, hint);
+  if ((read.body as { check?: boolean })?.check !== true)
+    throw new HookError(`state read back from ${store} differs from what was saved`, hint);
   expectOk(await sidecar.call('DELETE', `/v1.0/state/${store}/${key}`), `deleting state from ${store}`, hint);
 }
 

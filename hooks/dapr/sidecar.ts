@@ -26,7 +26,11 @@ export class DaprSidecar {
         ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new SidecarUnreachable(`the Dapr sidecar at ${this.address} does not answer: ${(error as Error).cause ?? (error as Error).message}`);
+      // fetch's own message is "fetch failed"; the socket's reason is its cause.
+      const { cause, message } = error as Error;
+      throw new SidecarUnreachable(
+        `the Dapr sidecar at ${this.address} does not answer: ${cause instanceof Error ? cause.message : message}`,
+      );
     }
     const text = await response.text();
     let parsed: unknown = text;

@@ -32,13 +32,23 @@ const fatalProtocolErrors: Record<string, string> = {
 /** Protocol errors that clear up by themselves (a broker joining, a leader being elected), with a hint for when they do not. */
 const retriableProtocolHints: Record<string, string> = {
   INVALID_REPLICATION_FACTOR:
-    'the replication factor is larger than the number of live brokers: wait for the brokers to join, or lower kafkaTopics.replicationFactor',
+    'the replication factor is larger than the number of live brokers: wait for ' +
+    'the brokers to join, or lower kafkaTopics.replicationFactor',
   UNKNOWN_TOPIC_OR_PARTITION: 'a topic was just created and the broker does not list it yet',
 };
 
 const insideKafkajs = /[\\/]node_modules[\\/]kafkajs[\\/]/;
 
-const socketErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const socketErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 const slowBrokerErrors = new Set([
   'KafkaJSRequestTimeoutError',
@@ -60,7 +70,7 @@ const slowBrokerErrors = new Set([
 export function classifyKafkaFailure(error: unknown): FailureClass {
   if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : { message: String(error) };
-  const name = String(fields.name ?? 'Error');
+  const name = typeof fields.name === 'string' ? fields.name : 'Error';
   const message = String(fields.message ?? error);
 
   // kafkajs wraps the last failure of its own retries, and batches per-topic failures.
@@ -85,8 +95,18 @@ export function classifyKafkaFailure(error: unknown): FailureClass {
       reason: `cannot reach the Kafka broker${broker}: ${message}`,
       hint:
         code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? 'the broker address does not resolve: check kafkaTopics.bootstrapServers (or the release name) and that the Kafka Service exists'
+          ? 'the broker address does not resolve: check kafkaTopics.bootstrapServers ' +
+            '(or the release name) and that the Kafka Service exists'
           : `the broker is not accepting connections: ${notReady}`,
+    };
+  }
+  // kafkajs throws this plain Error when a request reaches a broker whose connection never got an
+  // answer to its first request (src/broker/index.js): a hung broker, as waitable as a closed one.
+  if (name === 'Error' && message === 'Broker not connected') {
+    return {
+      retriable: true,
+      reason: 'the Kafka broker accepted the connection but did not answer',
+      hint: `the broker is hung or overloaded: ${notReady}`,
     };
   }
   if (name === 'TopicsNotSettled') {
@@ -121,7 +141,11 @@ export function classifyKafkaFailure(error: unknown): FailureClass {
     };
   }
   if (typeof fields.code === 'string' && socketErrorCodes.has(fields.code)) {
-    return { retriable: true, reason: `cannot reach the Kafka broker: ${message}`, hint: `the broker is not accepting connections: ${notReady}` };
+    return {
+      retriable: true,
+      reason: `cannot reach the Kafka broker: ${message}`,
+      hint: `the broker is not accepting connections: ${notReady}`,
+    };
   }
   return {
     retriable: false,

@@ -92,7 +92,9 @@ export function describeChange(change: TopicChange): string {
   switch (change.kind) {
     case 'create': {
       const { name, partitions, replicationFactor, config } = change.topic;
-      const configText = Object.entries(config).map(([key, value]) => `${key}=${value}`).join(', ');
+      const configText = Object.entries(config)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
       return `create ${name} (partitions ${partitions}, replication factor ${replicationFactor}${configText ? `, ${configText}` : ''})`;
     }
     case 'add-partitions':

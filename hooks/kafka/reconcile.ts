@@ -27,7 +27,8 @@ export class TopicsNotSettled extends Error {
 
   constructor(readonly remaining: TopicPlan) {
     super(
-      `Kafka does not show the changes yet: ${[...remaining.changes.map(describeChange), ...remaining.refusals.map(describeRefusal)].join('; ')}`,
+      `Kafka does not show the changes yet: ` +
+        `${[...remaining.changes.map(describeChange), ...remaining.refusals.map(describeRefusal)].join('; ')}`,
     );
   }
 }

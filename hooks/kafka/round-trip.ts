@@ -46,8 +46,9 @@ async function produceAndReceive(kafka: Kafka, topic: string, groupId: string, r
     const received = new Promise<void>((resolve, reject) => {
       consumer
         .run({
-          eachMessage: async ({ message }) => {
+          eachMessage: ({ message }) => {
             if (message.value?.toString() === runId) resolve();
+            return Promise.resolve();
           },
         })
         .catch(reject);
@@ -65,14 +66,18 @@ async function produceAndReceive(kafka: Kafka, topic: string, groupId: string, r
 }
 
 /** Removes a check's temporary topic (and consumer group); what cannot be removed is logged, not thrown. */
-export async function removeTemporary(admin: Admin, { topic, groupId }: { topic: string; groupId?: string }, logger: Logger): Promise<void> {
-  const results = await Promise.allSettled([
-    admin.deleteTopics({ topics: [topic] }),
-    ...(groupId ? [admin.deleteGroups([groupId])] : []),
-  ]);
+export async function removeTemporary(
+  admin: Admin,
+  { topic, groupId }: { topic: string; groupId?: string },
+  logger: Logger,
+): Promise<void> {
+  const results = await Promise.allSettled([admin.deleteTopics({ topics: [topic] }), ...(groupId ? [admin.deleteGroups([groupId])] : [])]);
   for (const result of results) {
     if (result.status === 'rejected' && !neverCreated(result.reason)) {
-      logger.warn({ topic, groupId, err: result.reason }, 'could not remove the temporary check topic or group; it is safe to delete by hand');
+      logger.warn(
+        { topic, groupId, err: result.reason },
+        'could not remove the temporary check topic or group; it is safe to delete by hand',
+      );
     }
   }
 }

@@ -19,7 +19,12 @@ export interface EnsureResult {
  * database that was initialised from it. Safe to run concurrently: losing a creation race means
  * reading the winner's Secret.
  */
-export async function ensureCredentials(client: KubernetesClient, namespace: string, name: string, keys: readonly string[]): Promise<EnsureResult> {
+export async function ensureCredentials(
+  client: KubernetesClient,
+  namespace: string,
+  name: string,
+  keys: readonly string[],
+): Promise<EnsureResult> {
   const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await client.call('GET', path);
@@ -37,7 +42,7 @@ export async function ensureCredentials(client: KubernetesClient, namespace: str
       return { created: true, added: [] };
     }
     expectOk(existing, `read Secret ${namespace}/${name}`);
-    const present = new Set(Object.keys(((existing.body as { data?: Record<string, string> }).data ?? {})));
+    const present = new Set(Object.keys((existing.body as { data?: Record<string, string> }).data ?? {}));
     const missing = keys.filter((key) => !present.has(key));
     if (missing.length > 0) {
       const data = Object.fromEntries(missing.map((key) => [key, Buffer.from(randomPassword()).toString('base64')]));
@@ -53,11 +58,17 @@ export async function ensureCredentials(client: KubernetesClient, namespace: str
     }
     return { created: false, added: missing };
   }
-  throw new HookError(`Secret ${namespace}/${name} kept changing while it was being set up`, 'something else is writing this Secret at the same time: stop it, then run the hook again');
+  throw new HookError(
+    `Secret ${namespace}/${name} kept changing while it was being set up`,
+    'something else is writing this Secret at the same time: stop it, then run the hook again',
+  );
 }
 
 function expectOk(response: ApiResponse, what: string): void {
   if (response.status >= 200 && response.status < 300) return;
   const message = (response.body as { message?: string }).message ?? JSON.stringify(response.body);
-  throw Object.assign(new Error(`${what}: the API server answered ${response.status}: ${message}`), { status: response.status, name: 'ApiRefused' });
+  throw Object.assign(new Error(`${what}: the API server answered ${response.status}: ${message}`), {
+    status: response.status,
+    name: 'ApiRefused',
+  });
 }

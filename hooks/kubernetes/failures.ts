@@ -9,17 +9,28 @@ export function classifyKubernetesFailure(error: unknown): FailureClass {
   if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
   const { name, message, status } = error as { name?: string; message?: string; status?: number };
   if (name === 'ApiUnreachable') {
-    return { retriable: true, reason: message ?? String(error), hint: 'the API server is unreachable from the Pod: check the cluster network' };
+    return {
+      retriable: true,
+      reason: message ?? String(error),
+      hint: 'the API server is unreachable from the Pod: check the cluster network',
+    };
   }
   if (name === 'ApiRefused' && status !== undefined) {
-    if (status === 429 || status >= 500) return { retriable: true, reason: message ?? '', hint: 'the API server is overloaded or restarting' };
+    if (status === 429 || status >= 500)
+      return { retriable: true, reason: message ?? '', hint: 'the API server is overloaded or restarting' };
     if (status === 401 || status === 403) {
       return {
         retriable: false,
         reason: message ?? '',
-        hint: "the hook's ServiceAccount lacks a permission: check the chart's credentials Role and RoleBinding (kubectl describe role,rolebinding -l app.kubernetes.io/component=credentials-hook)",
+        hint:
+          "the hook's ServiceAccount lacks a permission: check the chart's credentials Role and RoleBinding " +
+          '(kubectl describe role,rolebinding -l app.kubernetes.io/component=credentials-hook)',
       };
     }
   }
-  return { retriable: false, reason: `${name ?? 'Error'}: ${message ?? String(error)}`, hint: 'this is unexpected: the log lines above show what the program was doing' };
+  return {
+    retriable: false,
+    reason: `${name ?? 'Error'}: ${message ?? String(error)}`,
+    hint: 'this is unexpected: the log lines above show what the program was doing',
+  };
 }

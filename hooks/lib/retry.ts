@@ -40,17 +40,11 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: numbe
  * is spent: an attempt still running at the deadline is abandoned. Failures surface as a
  * HookError that says what was attempted, why it failed, and what to do about it.
  */
-export async function retryUntil<T>(
-  attempt: (attemptNumber: number) => Promise<T>,
-  options: RetryOptions,
-): Promise<T> {
+export async function retryUntil<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, what } = options;
   const deadline = Date.now() + policy.timeoutMs;
   const gaveUp = (attempts: number, failure: FailureClass) =>
-    new HookError(
-      `${what} gave up after ${formatSeconds(policy.timeoutMs)} and ${attempts} attempt(s): ${failure.reason}`,
-      failure.hint,
-    );
+    new HookError(`${what} gave up after ${formatSeconds(policy.timeoutMs)} and ${attempts} attempt(s): ${failure.reason}`, failure.hint);
   let last: FailureClass | undefined;
   for (let attemptNumber = 1; ; attemptNumber++) {
     let failure: FailureClass;
@@ -69,7 +63,7 @@ export async function retryUntil<T>(
   }
 }
 
-const deadlinePassed = Symbol('deadline passed');
+const deadlinePassed = new Error('deadline passed');
 
 function stillRunning(previous: FailureClass | undefined): FailureClass {
   return {
@@ -83,8 +77,8 @@ function stillRunning(previous: FailureClass | undefined): FailureClass {
 
 async function withinDeadline<T>(work: Promise<T>, remainingMs: number): Promise<T> {
   const controller = new AbortController();
-  const timer = sleep(Math.max(0, remainingMs), undefined, { signal: controller.signal, ref: false }).then(
-    () => Promise.reject(deadlinePassed),
+  const timer = sleep(Math.max(0, remainingMs), undefined, { signal: controller.signal, ref: false }).then(() =>
+    Promise.reject(deadlinePassed),
   );
   timer.catch(() => undefined);
   // An abandoned attempt may still fail later; that failure is no longer anyone's concern.

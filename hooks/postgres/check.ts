@@ -31,7 +31,10 @@ export async function checkPostgres(client: pg.Client, expected: PostgresExpecta
   report('schema', schemaDifferences(actual));
 
   const pending = await pendingMigrations(client, expected.migrationsDir, logger);
-  report('migrations', pending.map((name) => `migration ${name} is not applied`));
+  report(
+    'migrations',
+    pending.map((name) => `migration ${name} is not applied`),
+  );
 
   const { rows: topics } = await client.query<{ topic_name: string }>('SELECT topic_name FROM topics');
   const topicNames = new Set(topics.map((row) => row.topic_name));
@@ -40,11 +43,15 @@ export async function checkPostgres(client: pg.Client, expected: PostgresExpecta
     ...expected.topics.filter((topic) => !topicNames.has(topic.topicName)).map((topic) => `topic "${topic.topicName}" is missing`),
   ]);
 
-  const { rows: users } = await client.query<{ email: string }>('SELECT lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[])', [
-    expected.users.map((user) => user.email.toLowerCase()),
-  ]);
+  const { rows: users } = await client.query<{ email: string }>(
+    'SELECT lower(email) AS email FROM users WHERE lower(email) = ANY($1::text[])',
+    [expected.users.map((user) => user.email.toLowerCase())],
+  );
   const emails = new Set(users.map((row) => row.email));
-  report('test users', expected.users.filter((user) => !emails.has(user.email.toLowerCase())).map((user) => `test user ${user.email} is missing`));
+  report(
+    'test users',
+    expected.users.filter((user) => !emails.has(user.email.toLowerCase())).map((user) => `test user ${user.email} is missing`),
+  );
 
   report('write', await writeAndRollBack(client));
   return problems;

@@ -35,17 +35,31 @@ export function classifyPostgresFailure(error: unknown, password: PasswordSource
     return {
       retriable: false,
       reason: `PostgreSQL rejected the password of user ${password.user}: ${message}`,
-      hint: `the password comes from ${password.description}: it must match the database's (PostgreSQL keeps the password it was initialised with; see docs/postgresql.md on rotation)`,
+      hint:
+        `the password comes from ${password.description}: it must match the database's (PostgreSQL ` +
+        `keeps the password it was initialised with; see docs/postgresql.md on rotation)`,
     };
   }
   if (code === '3D000') {
-    return { retriable: false, reason: message, hint: 'the database does not exist: check postgresql.auth.database and the hook\'s database name' };
+    return {
+      retriable: false,
+      reason: message,
+      hint: "the database does not exist: check postgresql.auth.database and the hook's database name",
+    };
   }
-  if (socketErrors.has(code) || waitable.has(code) || code.startsWith('08') || /Connection terminated|not queryable|timeout expired/i.test(message)) {
+  if (
+    socketErrors.has(code) ||
+    waitable.has(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|not queryable|timeout expired/i.test(message)
+  ) {
     return {
       retriable: true,
       reason: `cannot use PostgreSQL yet: ${message}`,
-      hint: code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'the database address does not resolve: check the host name and that the PostgreSQL Service exists' : notReady,
+      hint:
+        code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'the database address does not resolve: check the host name and that the PostgreSQL Service exists'
+          : notReady,
     };
   }
   return {

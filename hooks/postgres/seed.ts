@@ -66,10 +66,16 @@ async function upsertTopics(client: pg.Client, topics: readonly TopicSeed[]): Pr
 
 /** Returns whether the password hash was written. */
 async function upsertUser(client: pg.Client, user: UserSeed, password: string): Promise<boolean> {
-  const existing = await client.query<{ id: string; password_hash: string }>('SELECT id, password_hash FROM users WHERE lower(email) = lower($1)', [user.email]);
+  const existing = await client.query<{ id: string; password_hash: string }>(
+    'SELECT id, password_hash FROM users WHERE lower(email) = lower($1)',
+    [user.email],
+  );
   const current = existing.rows[0];
   // A hash of another cost (an earlier chart's) is rewritten at this one.
-  const keepHash = current !== undefined && bcrypt.getRounds(current.password_hash) === bcryptCost && (await bcrypt.compare(password, current.password_hash));
+  const keepHash =
+    current !== undefined &&
+    bcrypt.getRounds(current.password_hash) === bcryptCost &&
+    (await bcrypt.compare(password, current.password_hash));
   const hash = keepHash ? current.password_hash : await bcrypt.hash(password, bcryptCost);
   const { rows } = await client.query<{ id: string }>(
     `INSERT INTO users (email, password_hash, role, full_name)

@@ -40,7 +40,9 @@ export function parseTopicSeeds(text: string, source: string): TopicSeed[] {
     if (!isWholeNumber(topic['difficultyLevel'], 1, 5)) problem('difficultyLevel must be a whole number from 1 to 5');
     const prerequisites = topic['prerequisites'];
     if (!Array.isArray(prerequisites)) problem('prerequisites must be a list of earlier topic names');
-    else for (const name of prerequisites) if (!seen.has(name)) problem(`prerequisite "${String(name)}" is not an earlier topic`);
+    else
+      for (const name of prerequisites)
+        if (typeof name !== 'string' || !seen.has(name)) problem(`prerequisite "${String(name)}" is not an earlier topic`);
     if (seen.has(topic['topicName'] as string)) problem('the topic name is used twice');
     seen.add(topic['topicName'] as string);
   });
@@ -67,7 +69,10 @@ export function parseUserSeeds(text: string, source: string): UserSeed[] {
       problem('passwordKey must name a key of the credentials Secret');
     }
     const teacher = user['teacher'];
-    if (teacher !== undefined && (!isRecord(teacher) || !Array.isArray(teacher['subjectExpertise']) || !isWholeNumber(teacher['yearsExperience'], 0))) {
+    if (
+      teacher !== undefined &&
+      (!isRecord(teacher) || !Array.isArray(teacher['subjectExpertise']) || !isWholeNumber(teacher['yearsExperience'], 0))
+    ) {
       problem('teacher must have subjectExpertise (a list) and yearsExperience (0 or more)');
     }
     const student = user['student'];

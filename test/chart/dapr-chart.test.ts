@@ -15,7 +15,11 @@ const withDapr = async (options: RenderOptions = {}) => ({
 const profiles: Record<string, RenderOptions> = { laptop: {}, production: { valuesFiles: ['profiles/production.yaml'] } };
 
 type Container = { name: string; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } };
-type Workload = { replicas?: number; template: { spec: { containers: Container[] } }; volumeClaimTemplates?: { spec: { resources: { requests: { storage: string } } } }[] };
+type Workload = {
+  replicas?: number;
+  template: { spec: { containers: Container[] } };
+  volumeClaimTemplates?: { spec: { resources: { requests: { storage: string } } } }[];
+};
 const spec = (object: K8sObject) => object['spec'] as Workload;
 const daprWorkloads = (objects: readonly K8sObject[]) =>
   objects.filter((object) => ['Deployment', 'StatefulSet'].includes(object.kind) && object.metadata.name.startsWith('dapr-'));

@@ -8,10 +8,11 @@ interface ComponentSpec {
   metadata: { name: string; value?: string; secretKeyRef?: { name: string; key: string } }[];
 }
 const componentSpec = (object: K8sObject) => object['spec'] as ComponentSpec;
-const metadata = (object: K8sObject) => Object.fromEntries(componentSpec(object).metadata.map((entry) => [entry.name, entry.value ?? entry.secretKeyRef]));
+const metadata = (object: K8sObject) =>
+  Object.fromEntries(componentSpec(object).metadata.map((entry) => [entry.name, entry.value ?? entry.secretKeyRef]));
 
 describe('the Dapr components', () => {
-  it('are named as services expect, and point at the release\'s Kafka and PostgreSQL', async () => {
+  it("are named as services expect, and point at the release's Kafka and PostgreSQL", async () => {
     const objects = await render();
     const pubsub = find(objects, 'Component', 'pubsub-kafka');
     expect(componentSpec(pubsub)).toMatchObject({ type: 'pubsub.kafka', version: 'v1' });
@@ -41,10 +42,12 @@ describe('the Dapr components', () => {
       disableTls: 'true',
     });
     // TLS client listeners are refused, since the hooks do not speak TLS yet.
-    expect(await renderError({ set: ['kafka.listeners.client.protocol=SASL_SSL'] })).toContain('kafka.listeners.client.protocol SASL_SSL: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT');
+    expect(await renderError({ set: ['kafka.listeners.client.protocol=SASL_SSL'] })).toContain(
+      'kafka.listeners.client.protocol SASL_SSL: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT',
+    );
   });
 
-  it('keep Dapr\'s tables apart from the schema\'s', async () => {
+  it("keep Dapr's tables apart from the schema's", async () => {
     const statestore = find(await render(), 'Component', 'statestore');
     const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']];
     for (const table of tables) expect(Object.keys(expectedTables).concat('pgmigrations')).not.toContain(table);

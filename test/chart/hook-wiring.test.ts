@@ -27,7 +27,9 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
     const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
     expect(check.code, check.stdout).toBe(0);
     // A transient failure may repeat a step; what counts is that both passed.
-    expect(new Set(check.lines.filter((line) => line['ok'] === true).map((line) => line['check']))).toEqual(new Set(['topics', 'round-trip']));
+    expect(new Set(check.lines.filter((line) => line['ok'] === true).map((line) => line['check']))).toEqual(
+      new Set(['topics', 'round-trip']),
+    );
     expect(check.lines.at(-1)?.msg).toBe('kafka check passed');
 
     const configMap = find(objects, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>;
@@ -43,7 +45,10 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
     const objects = await render(topicsOnly);
     const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), kafka);
     expect(hook.code).toBe(0);
-    const drifted = await render({ ...profiles[mode], set: ['kafkaTopics.topics.learning\\.query.partitions=5', 'tests.kafka.timeoutSeconds=5'] });
+    const drifted = await render({
+      ...profiles[mode],
+      set: ['kafkaTopics.topics.learning\\.query.partitions=5', 'tests.kafka.timeoutSeconds=5'],
+    });
     const check = await runContainer(drifted, find(drifted, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('difference(s) between Kafka and the topic catalogue: add partitions to learning.query: 3 -> 5');
@@ -67,7 +72,9 @@ describe('the rendered database hooks and check, run by the real program', () =>
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(0);
-    expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(expect.arrayContaining(['postgres-migrate', 'postgres-seed']));
+    expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(
+      expect.arrayContaining(['postgres-migrate', 'postgres-seed']),
+    );
     const done = result.lines.at(-1)!;
     expect(done.msg).toBe('done: postgres-migrate, postgres-seed');
     // The program's own time, from its start, which the node benchmark reads.
@@ -81,10 +88,16 @@ describe('the rendered database hooks and check, run by the real program', () =>
 
   it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(inject('postgres'));
-    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'database.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3'] });
+    const objects = await render({
+      set: [`database.name=${db.database}`, `database.user=${db.user}`, 'database.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3'],
+    });
     const local: LocalServices = {
       // A closed port on this machine: every connection is refused, which the hook waits out.
-      substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port), [inClusterBrokers]: '127.0.0.1:9' },
+      substitutions: {
+        'learnflow-postgresql.learnflow.svc.cluster.local': db.host,
+        '5432': String(db.port),
+        [inClusterBrokers]: '127.0.0.1:9',
+      },
       secrets: { 'learnflow-credentials': { password: db.password } },
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);

@@ -19,7 +19,15 @@ describe('the hooks image contents', () => {
     console.info(`hooks image payload: node_modules ${size} KiB with production dependencies only`);
 
     const file = await writeCatalogue(await chartCatalogue());
-    const result = await run(process.execPath, [join(app, 'dist/hooks/cli.js'), 'kafka-topics', '--dry-run', '--kafka-brokers', inject('kafkaBrokers').kraft, '--topics-file', file]);
+    const result = await run(process.execPath, [
+      join(app, 'dist/hooks/cli.js'),
+      'kafka-topics',
+      '--dry-run',
+      '--kafka-brokers',
+      inject('kafkaBrokers').kraft,
+      '--topics-file',
+      file,
+    ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
   });
 

@@ -19,7 +19,9 @@ const ignored = ['container-image-pull-policy'];
 
 async function score(options: RenderOptions): Promise<{ code: number | null; findings: string[] }> {
   const manifests = await renderText(options);
-  const result = await run('kube-score', ['score', '-', '--output-format', 'ci', ...ignored.flatMap((test) => ['--ignore-test', test])], { input: manifests });
+  const result = await run('kube-score', ['score', '-', '--output-format', 'ci', ...ignored.flatMap((test) => ['--ignore-test', test])], {
+    input: manifests,
+  });
   return { code: result.code, findings: result.stdout.split('\n').filter((line) => /^\[(CRITICAL|WARNING)\]/.test(line)) };
 }
 

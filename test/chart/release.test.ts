@@ -18,7 +18,13 @@ describe('the release version', () => {
   it('refuses a tag the files do not carry, naming each one', async () => {
     const result = await run('bash', [script, 'v99.0.0']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^release-version: tag v99\.0\.0, but Chart\.yaml version is [\d.]+, Chart\.yaml appVersion \(the hooks image tag\) is [\d.]+, package\.json version is [\d.]+; set them all to 99\.0\.0$/m);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        String.raw`^release-version: tag v99\.0\.0, but Chart\.yaml version is [\d.]+, ` +
+          String.raw`Chart\.yaml appVersion \(the hooks image tag\) is [\d.]+, package\.json version is [\d.]+; set them all to 99\.0\.0$`,
+        'm',
+      ),
+    );
   });
 
   it('tags the image and the chart the pipeline publishes, the chart only after its image', async () => {

@@ -21,7 +21,8 @@ function podSpecs(objects: readonly K8sObject[]): [string, PodSpec][] {
 
 /** The hooks program's arguments in the reconcile Job: the parts it runs. */
 const reconcileArgs = (objects: readonly K8sObject[]) =>
-  ((find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args);
+  (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: { args: string[] }[] } } }).template.spec
+    .containers[0]!.args;
 
 describe.each(Object.entries(profiles))('the chart (own templates, %s profile)', (_profile, options) => {
   it('passes helm lint --strict', async () => {
@@ -61,7 +62,8 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     });
     expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
     expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgres-migrate', 'postgres-seed']);
-    for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check']) expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
+    for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check'])
+      expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
   });
 });
@@ -83,7 +85,11 @@ describe('the rendered topic catalogue', () => {
   });
 
   it('lets one topic override the replication factor', async () => {
-    const configMap = find(await render({ set: ['kafkaTopics.topics.learning\\.query.replicationFactor=3'] }), 'ConfigMap', 'learnflow-kafka-topics');
+    const configMap = find(
+      await render({ set: ['kafkaTopics.topics.learning\\.query.replicationFactor=3'] }),
+      'ConfigMap',
+      'learnflow-kafka-topics',
+    );
     const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
     expect(topics.find((topic) => topic.name === 'learning.query')?.replicationFactor).toBe(3);
     expect(topics.find((topic) => topic.name === 'learning.response')?.replicationFactor).toBe(1);
@@ -104,7 +110,10 @@ describe('hook and test Pods', () => {
           runAsNonRoot: true,
           capabilities: { drop: ['ALL'] },
         });
-        expect(container.resources, name).toEqual({ requests: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) }, limits: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) } });
+        expect(container.resources, name).toEqual({
+          requests: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) },
+          limits: { cpu: expect.any(String), memory: expect.any(String), 'ephemeral-storage': expect.any(String) },
+        });
       }
     }
   });
@@ -117,31 +126,73 @@ describe('hook and test Pods', () => {
     expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
   });
 
-  it('are closed to ingress, reach only DNS and the ports of their services, and carry the Kafka and PostgreSQL client labels', async () => {
-    const objects = await render();
-    const policy = find(objects, 'NetworkPolicy', 'learnflow-hooks')['spec'] as {
-      podSelector: { matchLabels: Record<string, string> };
-      policyTypes: string[];
-      ingress: unknown[];
-      egress: { ports: { port: number; protocol: string }[] }[];
-    };
-    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
-    expect(policy.ingress).toEqual([]);
-    expect(policy.egress.flatMap((rule) => rule.ports.map((port) => `${port.port}/${port.protocol}`)).sort()).toEqual(
-      ['53/UDP', '53/TCP', '9092/TCP', '5432/TCP', '443/TCP', '6443/TCP', '8443/TCP', '50001/TCP', '6500/TCP', '50005/TCP', '50006/TCP'].sort(),
-    );
-    for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
-      const labels = (object.kind === 'Pod' ? object.metadata.labels : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};
-      expect(labels, object.metadata.name).toMatchObject({ ...policy.podSelector.matchLabels, 'learnflow-kafka-client': 'true', 'learnflow-postgresql-client': 'true' });
-    }
-    const external = find(await render({ set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092', 'postgresql.enabled=false', 'database.host=db', 'database.port=6432'] }), 'NetworkPolicy', 'learnflow-hooks');
-    const ports = (external['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port);
-    expect(ports).toEqual(expect.arrayContaining([19092, 29092, 6432]));
-    expect(ports).not.toContain(9092);
-    // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
-    const daprOnly = find(await render({ set: ['kafkaTopics.enabled=false', 'database.enabled=false', 'tests.kafka.enabled=false', 'tests.postgresql.enabled=false'] }), 'NetworkPolicy', 'learnflow-hooks');
-    expect((daprOnly['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port)).toEqual(expect.arrayContaining([9092, 5432, 50001]));
-  });
+  it(
+    'are closed to ingress, reach only DNS and the ports of their ' + 'services, and carry the Kafka and PostgreSQL client labels',
+    async () => {
+      const objects = await render();
+      const policy = find(objects, 'NetworkPolicy', 'learnflow-hooks')['spec'] as {
+        podSelector: { matchLabels: Record<string, string> };
+        policyTypes: string[];
+        ingress: unknown[];
+        egress: { ports: { port: number; protocol: string }[] }[];
+      };
+      expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(policy.ingress).toEqual([]);
+      expect(policy.egress.flatMap((rule) => rule.ports.map((port) => `${port.port}/${port.protocol}`)).sort()).toEqual(
+        [
+          '53/UDP',
+          '53/TCP',
+          '9092/TCP',
+          '5432/TCP',
+          '443/TCP',
+          '6443/TCP',
+          '8443/TCP',
+          '50001/TCP',
+          '6500/TCP',
+          '50005/TCP',
+          '50006/TCP',
+        ].sort(),
+      );
+      for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
+        const labels =
+          (object.kind === 'Pod'
+            ? object.metadata.labels
+            : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};
+        expect(labels, object.metadata.name).toMatchObject({
+          ...policy.podSelector.matchLabels,
+          'learnflow-kafka-client': 'true',
+          'learnflow-postgresql-client': 'true',
+        });
+      }
+      const external = find(
+        await render({
+          set: [
+            'kafka.enabled=false',
+            'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092',
+            'postgresql.enabled=false',
+            'database.host=db',
+            'database.port=6432',
+          ],
+        }),
+        'NetworkPolicy',
+        'learnflow-hooks',
+      );
+      const ports = (external['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port);
+      expect(ports).toEqual(expect.arrayContaining([19092, 29092, 6432]));
+      expect(ports).not.toContain(9092);
+      // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
+      const daprOnly = find(
+        await render({
+          set: ['kafkaTopics.enabled=false', 'database.enabled=false', 'tests.kafka.enabled=false', 'tests.postgresql.enabled=false'],
+        }),
+        'NetworkPolicy',
+        'learnflow-hooks',
+      );
+      expect((daprOnly['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port)).toEqual(
+        expect.arrayContaining([9092, 5432, 50001]),
+      );
+    },
+  );
 
   it('take pull secrets given as names or as {name}', async () => {
     const objects = await render({ set: ['global.imagePullSecrets[0].name=a', 'hooks.imagePullSecrets[0]=b'] });
@@ -165,7 +216,9 @@ describe('names', () => {
   it('point the hooks at the Kafka service of the release', async () => {
     const env = async (options: RenderOptions) => {
       const job = find(await render(options), 'Job', options.set?.includes('fullnameOverride=lf') ? 'lf-reconcile' : 'learnflow-reconcile');
-      const containers = (job['spec'] as { template: { spec: PodSpec } }).template.spec.containers as unknown as { env: { name: string; value: string }[] }[];
+      const containers = (job['spec'] as { template: { spec: PodSpec } }).template.spec.containers as unknown as {
+        env: { name: string; value: string }[];
+      }[];
       return containers[0]!.env.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value;
     };
     expect(await env({ namespace: 'edu' })).toBe('learnflow-kafka.edu.svc.cluster.local:9092');
@@ -180,7 +233,18 @@ describe('names', () => {
     expect((await names(['database.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
     expect(reconcileArgs(await render({ set: ['database.enabled=false'] }))).toEqual(['reconcile', 'kafka-topics']);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
-    expect((await names(['daprComponents.enabled=false'])).filter((name) => ['pubsub-kafka', 'statestore', 'learnflow-dapr-check'].includes(name))).toEqual([]);
-    expect(await names(['kafkaTopics.enabled=false', 'database.enabled=false', 'credentials.hook.enabled=false', 'daprComponents.enabled=false'])).toEqual([]);
+    expect(
+      (await names(['daprComponents.enabled=false'])).filter((name) =>
+        ['pubsub-kafka', 'statestore', 'learnflow-dapr-check'].includes(name),
+      ),
+    ).toEqual([]);
+    expect(
+      await names([
+        'kafkaTopics.enabled=false',
+        'database.enabled=false',
+        'credentials.hook.enabled=false',
+        'daprComponents.enabled=false',
+      ]),
+    ).toEqual([]);
   });
 });

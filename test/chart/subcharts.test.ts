@@ -11,8 +11,8 @@ const containers = (statefulSet: K8sObject) =>
   (statefulSet['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers;
 const replicas = (statefulSet: K8sObject) => (statefulSet['spec'] as { replicas: number }).replicas;
 const secretVolumes = (workload: K8sObject) =>
-  (workload['spec'] as { template: { spec: { volumes: { secret?: { secretName: string } }[] } } }).template.spec.volumes.flatMap((volume) =>
-    volume.secret ? [volume.secret.secretName] : [],
+  (workload['spec'] as { template: { spec: { volumes: { secret?: { secretName: string } }[] } } }).template.spec.volumes.flatMap(
+    (volume) => (volume.secret ? [volume.secret.secretName] : []),
   );
 
 describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql and dapr charts', () => {
@@ -27,9 +27,14 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
   it('has the Kafka client Service our hooks connect to (ZooKeeper mode: one broker and ZooKeeper)', async () => {
     const objects = await render(await withSubcharts());
     const service = find(objects, 'Service', 'learnflow-kafka');
-    expect((service['spec'] as { ports: { name: string; port: number }[] }).ports).toContainEqual(expect.objectContaining({ name: 'tcp-client', port: 9092 }));
-    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
-    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value).toBe('learnflow-kafka.learnflow.svc.cluster.local:9092');
+    expect((service['spec'] as { ports: { name: string; port: number }[] }).ports).toContainEqual(
+      expect.objectContaining({ name: 'tcp-client', port: 9092 }),
+    );
+    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template
+      .spec.containers[0]!.env!;
+    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KAFKA_BROKERS')?.value).toBe(
+      'learnflow-kafka.learnflow.svc.cluster.local:9092',
+    );
 
     const broker = find(objects, 'StatefulSet', 'learnflow-kafka-broker');
     expect(replicas(broker)).toBe(1);
@@ -37,9 +42,16 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect(replicas(find(objects, 'StatefulSet', 'learnflow-zookeeper'))).toBe(1);
     expect(objects.some((object) => object.metadata.name === 'learnflow-kafka-controller')).toBe(false);
 
-    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)['server.properties']!;
+    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)[
+      'server.properties'
+    ]!;
     expect(config).toContain('listener.security.protocol.map=CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT');
-    for (const setting of ['offsets.topic.replication.factor=1', 'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1', 'auto.create.topics.enable=false']) {
+    for (const setting of [
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'auto.create.topics.enable=false',
+    ]) {
       expect(config).toContain(setting);
     }
   });
@@ -48,8 +60,11 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const objects = await render(await withSubcharts());
     const service = find(objects, 'Service', 'learnflow-postgresql');
     expect((service['spec'] as { ports: { port: number }[] }).ports).toContainEqual(expect.objectContaining({ port: 5432 }));
-    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
-    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRES_HOST')?.value).toBe('learnflow-postgresql.learnflow.svc.cluster.local');
+    const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template
+      .spec.containers[0]!.env!;
+    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRES_HOST')?.value).toBe(
+      'learnflow-postgresql.learnflow.svc.cluster.local',
+    );
 
     const postgres = find(objects, 'StatefulSet', 'learnflow-postgresql');
     const container = containers(postgres)[0]!;
@@ -67,45 +82,74 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const secrets = objects.filter((object) => object.kind === 'Secret');
     expect(secrets.map((secret) => secret.metadata.name)).toEqual(['dapr-trust-bundle']);
     expect(secrets.filter((secret) => secret['data'] || secret['stringData'])).toEqual([]);
-    const claims = (postgres['spec'] as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] }).volumeClaimTemplates;
+    const claims = (postgres['spec'] as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] })
+      .volumeClaimTemplates;
     expect(claims[0]?.spec.resources.requests.storage).toBe('8Gi');
   });
 
-  it('lets only the release\'s clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL', async () => {
-    type Policy = { podSelector: { matchLabels: Record<string, string> }; ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[] };
+  it("lets only the release's clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL", async () => {
+    type Policy = {
+      podSelector: { matchLabels: Record<string, string> };
+      ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[];
+    };
     const objects = await render(await withSubcharts());
-    const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([key, value]) => labels[key] === value);
+    const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+      Object.entries(selector).every(([key, value]) => labels[key] === value);
     /** Whether the policy admits a Pod with these labels (any rule whose from has a podSelector it matches). */
     const admits = (policy: Policy, labels: Record<string, string>) =>
-      policy.ingress.some((rule) => rule.from !== undefined && rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)));
-    const hookLabels = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+      policy.ingress.some(
+        (rule) =>
+          rule.from !== undefined &&
+          rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)),
+      );
+    const hookLabels = (
+      find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { metadata: { labels: Record<string, string> } } }
+    ).template.metadata.labels;
     const stranger = { 'app.kubernetes.io/name': 'something-else', 'app.kubernetes.io/instance': 'learnflow' };
     for (const name of ['learnflow-kafka', 'learnflow-postgresql']) {
       const policy = find(objects, 'NetworkPolicy', name)['spec'] as Policy;
       // No rule without `from`: nothing is open to every Pod.
-      expect(policy.ingress.every((rule) => rule.from !== undefined), name).toBe(true);
+      expect(
+        policy.ingress.every((rule) => rule.from !== undefined),
+        name,
+      ).toBe(true);
       expect(admits(policy, hookLabels), name).toBe(true);
       expect(admits(policy, stranger), name).toBe(false);
     }
   });
 
-  it('with SASL (profiles/kafka-sasl.yaml), has Kafka read the client password from the credentials Secret, which nothing renders at random', async () => {
-    const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kafka-sasl.yaml'] }));
-    // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
-    expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain('learnflow-kafka-user-passwords');
-    const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
-    const env = (broker[0] as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
-    expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({ name: 'learnflow-credentials', key: 'client-passwords' });
-    const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!.env!;
-    expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
-    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)['server.properties']!;
-    expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
-  });
+  it(
+    'with SASL (profiles/kafka-sasl.yaml), has Kafka read the client password ' +
+      'from the credentials Secret, which nothing renders at random',
+    async () => {
+      const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kafka-sasl.yaml'] }));
+      // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
+      expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain(
+        'learnflow-kafka-user-passwords',
+      );
+      const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
+      const env = (broker[0] as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
+      expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'learnflow-credentials',
+        key: 'client-passwords',
+      });
+      const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } })
+        .template.spec.containers[0]!.env!;
+      expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
+      const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)[
+        'server.properties'
+      ]!;
+      expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
+    },
+  );
 
-  it.each([[], ['profiles/kraft.yaml'], ['profiles/kafka-sasl.yaml']])('renders the same every time, as Argo CD needs (profiles/gitops.yaml and %j)', async (...profile) => {
-    const options = await withSubcharts({ valuesFiles: ['profiles/gitops.yaml', ...profile] });
-    expect(await renderText(options)).toBe(await renderText(options));
-  });
+  it.each([[], ['profiles/kraft.yaml'], ['profiles/kafka-sasl.yaml']])(
+    'renders the same every time, as Argo CD needs (profiles/gitops.yaml and %j)',
+    async (...profile) => {
+      const options = await withSubcharts({ valuesFiles: ['profiles/gitops.yaml', ...profile] });
+      expect(await renderText(options)).toBe(await renderText(options));
+    },
+  );
 
   it('reads a Secret the user names instead, everywhere', async () => {
     const objects = await render(await withSubcharts({ set: ['global.learnflow.credentialsSecret=team-db-secrets'] }));
@@ -118,9 +162,15 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kraft.yaml'] }));
     expect(find(objects, 'Service', 'learnflow-kafka')).toBeDefined();
     expect(replicas(find(objects, 'StatefulSet', 'learnflow-kafka-controller'))).toBe(1);
-    expect(objects.filter((object) => object.kind === 'StatefulSet' && object.metadata.name.includes('kafka')).map((object) => object.metadata.name)).toEqual(['learnflow-kafka-controller']);
+    expect(
+      objects
+        .filter((object) => object.kind === 'StatefulSet' && object.metadata.name.includes('kafka'))
+        .map((object) => object.metadata.name),
+    ).toEqual(['learnflow-kafka-controller']);
     expect(objects.some((object) => object.metadata.name.includes('zookeeper'))).toBe(false);
-    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)['server.properties']!;
+    const config = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)[
+      'server.properties'
+    ]!;
     expect(config).toContain('process.roles=controller,broker');
   });
 });

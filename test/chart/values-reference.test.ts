@@ -8,7 +8,19 @@ import { repoRoot } from '../support/paths.js';
 const valuesText = () => readFile(join(repoRoot, 'values.yaml'), 'utf8');
 
 /** Our own sections; kafka, postgresql and dapr are the subcharts', documented by them. */
-const ownSections = ['global', 'nameOverride', 'fullnameOverride', 'clusterDomain', 'hooks', 'networkPolicy', 'credentials', 'database', 'kafkaTopics', 'daprComponents', 'tests'];
+const ownSections = [
+  'global',
+  'nameOverride',
+  'fullnameOverride',
+  'clusterDomain',
+  'hooks',
+  'networkPolicy',
+  'credentials',
+  'database',
+  'kafkaTopics',
+  'daprComponents',
+  'tests',
+];
 
 function leaves(value: unknown, path: string): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).length === 0) return [path];
@@ -16,7 +28,7 @@ function leaves(value: unknown, path: string): string[] {
 }
 
 describe('the values reference (docs/values.md)', () => {
-  it('is what values.yaml\'s comments generate (npm run docs:values)', async () => {
+  it("is what values.yaml's comments generate (npm run docs:values)", async () => {
     expect(await readFile(join(repoRoot, 'docs/values.md'), 'utf8')).toBe(valuesReference(await valuesText()));
   });
 
@@ -32,7 +44,11 @@ describe('the values reference (docs/values.md)', () => {
   });
 
   it('refuses a comment for a value that does not exist, so the page cannot drift', () => {
-    expect(valueAt({ kafkaTopics: { topics: { 'learning.query': { partitions: 3 } } } }, 'kafkaTopics.topics.learning.query.partitions')).toEqual({ found: true, value: 3 });
-    expect(() => valuesReference('## @section A\n## @param gone Was removed\nkept: 1\n')).toThrow('values.yaml: @param gone names no value');
+    expect(
+      valueAt({ kafkaTopics: { topics: { 'learning.query': { partitions: 3 } } } }, 'kafkaTopics.topics.learning.query.partitions'),
+    ).toEqual({ found: true, value: 3 });
+    expect(() => valuesReference('## @section A\n## @param gone Was removed\nkept: 1\n')).toThrow(
+      'values.yaml: @param gone names no value',
+    );
   });
 });

@@ -4,8 +4,16 @@ import { renderError } from '../support/chart.js';
 describe('values.schema.json and template checks reject bad values with a message that says where', () => {
   it.each([
     ['an illegal topic name', ['kafkaTopics.topics.bad/name.partitions=1'], "'bad/name' does not match pattern"],
-    ['zero partitions', ['kafkaTopics.topics.learning\\.query.partitions=0'], "at '/kafkaTopics/topics/learning.query/partitions': minimum: got 0, want 1"],
-    ['a topic without partitions', ['kafkaTopics.topics.new\\.topic.config.retention\\.ms=1'], "at '/kafkaTopics/topics/new.topic': missing property 'partitions'"],
+    [
+      'zero partitions',
+      ['kafkaTopics.topics.learning\\.query.partitions=0'],
+      "at '/kafkaTopics/topics/learning.query/partitions': minimum: got 0, want 1",
+    ],
+    [
+      'a topic without partitions',
+      ['kafkaTopics.topics.new\\.topic.config.retention\\.ms=1'],
+      "at '/kafkaTopics/topics/new.topic': missing property 'partitions'",
+    ],
     ['a replication factor below 1', ['kafkaTopics.replicationFactor=0'], "at '/kafkaTopics/replicationFactor': minimum: got 0, want 1"],
     ['an unknown key in kafkaTopics', ['kafkaTopics.topic.x=1'], "at '/kafkaTopics': additional properties 'topic' not allowed"],
     ['an unknown key in hooks', ['hooks.imageTag=1'], "at '/hooks': additional properties 'imageTag' not allowed"],
@@ -18,8 +26,16 @@ describe('values.schema.json and template checks reject bad values with a messag
     ['a database host with a port', ['database.host=db:5432'], "at '/database/host'"],
     ['a port out of range', ['database.port=70000'], "at '/database/port': maximum: got 70,000, want 65,535"],
     ['an invalid Dapr component name', ['daprComponents.pubsub.name=Pub_Sub'], "at '/daprComponents/pubsub/name'"],
-    ['a Kafka protocol version that is not x.y.z', ['daprComponents.pubsub.kafkaVersion=latest'], "at '/daprComponents/pubsub/kafkaVersion'"],
-    ['a state table name that is not an identifier', ['daprComponents.statestore.tableName=dapr-state'], "at '/daprComponents/statestore/tableName'"],
+    [
+      'a Kafka protocol version that is not x.y.z',
+      ['daprComponents.pubsub.kafkaVersion=latest'],
+      "at '/daprComponents/pubsub/kafkaVersion'",
+    ],
+    [
+      'a state table name that is not an identifier',
+      ['daprComponents.statestore.tableName=dapr-state'],
+      "at '/daprComponents/statestore/tableName'",
+    ],
     ['an unknown key in tests.dapr', ['tests.dapr.appID=x'], "at '/tests/dapr': additional properties 'appID' not allowed"],
     ['an invalid credentials Secret name', ['global.learnflow.credentialsSecret=My_Secret'], "at '/global/learnflow/credentialsSecret'"],
   ])('%s', async (_case, set, message) => {
@@ -28,7 +44,8 @@ describe('values.schema.json and template checks reject bad values with a messag
 
   it('topic names that collide in Kafka metrics', async () => {
     expect(await renderError({ set: ['kafkaTopics.topics.learning_query.partitions=1'] })).toContain(
-      'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." versus "_", which collide in Kafka\'s metric names: rename one',
+      'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." ' +
+        'versus "_", which collide in Kafka\'s metric names: rename one',
     );
   });
 

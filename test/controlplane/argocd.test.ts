@@ -34,7 +34,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the Argo CD Applications', () => {
-  it.each(applications)('%s is accepted by the API server with Argo CD\'s own CRD schema', async (file) => {
+  it.each(applications)("%s is accepted by the API server with Argo CD's own CRD schema", async (file) => {
     const result = await cluster.kubectl(['apply', '--dry-run=server', '--namespace', 'argocd', '-f', join(repoRoot, file)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('application.argoproj.io/learnflow-infra created (server dry run)');
@@ -54,7 +54,9 @@ describe('the Argo CD Applications', () => {
   });
 
   it('ignore only differences in objects the release really has', async () => {
-    const objects = parseObjects(await renderText({ chart: await chartCopy({ subcharts: daprChartsDir() }), valuesFiles: ['profiles/gitops.yaml'] }));
+    const objects = parseObjects(
+      await renderText({ chart: await chartCopy({ subcharts: daprChartsDir() }), valuesFiles: ['profiles/gitops.yaml'] }),
+    );
     const crds = parseObjects(await readFile(join(daprChartsDir(), 'dapr', 'crds', 'subscription.yaml'), 'utf8'));
     for (const file of applications) {
       for (const target of (await application(file)).spec.ignoreDifferences) {
@@ -71,23 +73,47 @@ describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)'
     const render = () => renderText({ chart, valuesFiles: ['profiles/gitops.yaml'] });
     expect(await render()).toBe(await render());
     // And none of our templates could: no template action calls a function whose result changes.
-    const files = [...(await readdir(join(repoRoot, 'templates'))).filter((file) => /\.(yaml|tpl|txt)$/.test(file)), ...(await readdir(join(repoRoot, 'templates/tests'))).map((file) => `tests/${file}`)];
+    const files = [
+      ...(await readdir(join(repoRoot, 'templates'))).filter((file) => /\.(yaml|tpl|txt)$/.test(file)),
+      ...(await readdir(join(repoRoot, 'templates/tests'))).map((file) => `tests/${file}`),
+    ];
     for (const file of files) {
       // Template actions, comments ({{/* ... */}}) left out.
-      const actions = ((await readFile(join(repoRoot, 'templates', file), 'utf8')).match(/{{[\s\S]*?}}/g) ?? []).filter((action) => !/^{{-?\s*\/\*/.test(action));
+      const actions = ((await readFile(join(repoRoot, 'templates', file), 'utf8')).match(/{{[\s\S]*?}}/g) ?? []).filter(
+        (action) => !/^{{-?\s*\/\*/.test(action),
+      );
       // The one lookup only decides whether the credentials hook runs; where Helm cannot read
       // the cluster (Argo CD, helm template) it finds nothing and the hook is always rendered.
-      const allowed = (action: string) => file === '_helpers.tpl' && action.includes('lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .)');
-      expect(actions.filter((action) => /\b(lookup|rand\w*|uuidv4|now|genCA|genPrivateKey|genSelfSignedCert|genSignedCert)\b/.test(action) && !allowed(action)), file).toEqual([]);
+      const allowed = (action: string) =>
+        file === '_helpers.tpl' &&
+        action.includes('lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .)');
+      expect(
+        actions.filter(
+          (action) =>
+            /\b(lookup|rand\w*|uuidv4|now|genCA|genPrivateKey|genSelfSignedCert|genSignedCert)\b/.test(action) && !allowed(action),
+        ),
+        file,
+      ).toEqual([]);
     }
   });
 
-  it('runs the checks as a PostSync hook after the install hooks, which Argo CD maps from Helm\'s', async () => {
+  it("runs the checks as a PostSync hook after the install hooks, which Argo CD maps from Helm's", async () => {
     const objects = parseObjects(await renderText({ valuesFiles: ['profiles/gitops.yaml'] }));
-    for (const [kind, name] of [['Pod', 'learnflow-kafka-check'], ['Pod', 'learnflow-postgres-check'], ['Job', 'learnflow-dapr-check']] as const) {
-      expect(find(objects, kind, name).metadata.annotations).toMatchObject({ 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/sync-wave': '30', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' });
+    for (const [kind, name] of [
+      ['Pod', 'learnflow-kafka-check'],
+      ['Pod', 'learnflow-postgres-check'],
+      ['Job', 'learnflow-dapr-check'],
+    ] as const) {
+      expect(find(objects, kind, name).metadata.annotations).toMatchObject({
+        'argocd.argoproj.io/hook': 'PostSync',
+        'argocd.argoproj.io/sync-wave': '30',
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+      });
     }
-    expect(find(objects, 'Job', 'learnflow-reconcile').metadata.annotations).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
+    expect(find(objects, 'Job', 'learnflow-reconcile').metadata.annotations).toMatchObject({
+      'helm.sh/hook': 'post-install,post-upgrade',
+      'helm.sh/hook-weight': '0',
+    });
     const plain = parseObjects(await renderText());
     expect(find(plain, 'Pod', 'learnflow-kafka-check').metadata.annotations).not.toHaveProperty('argocd.argoproj.io/hook');
   });

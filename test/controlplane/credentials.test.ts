@@ -27,7 +27,10 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
     (object) => object.metadata.name === 'learnflow-credentials-hook' && ['ServiceAccount', 'Role', 'RoleBinding'].includes(object.kind),
   );
   const applied = hookObjects.filter((object) => options.withRoleBinding !== false || object.kind !== 'RoleBinding');
-  const created = await cluster.kubectl(['apply', '--namespace', namespace, '-f', '-'], applied.map((object) => JSON.stringify(object)).join('\n---\n'));
+  const created = await cluster.kubectl(
+    ['apply', '--namespace', namespace, '-f', '-'],
+    applied.map((object) => JSON.stringify(object)).join('\n---\n'),
+  );
   expect(created.code, created.stderr).toBe(0);
 
   const token = await cluster.kubectl(['create', 'token', 'learnflow-credentials-hook', '--namespace', namespace]);
@@ -40,19 +43,51 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
   const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
   const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
   const run = () =>
-    runCli([...container.args, '--namespace', namespace, '--kube-server', server.server, '--kube-token-file', tokenFile, '--kube-ca-file', server['certificate-authority'], '--timeout', '10'], env);
+    runCli(
+      [
+        ...container.args,
+        '--namespace',
+        namespace,
+        '--kube-server',
+        server.server,
+        '--kube-token-file',
+        tokenFile,
+        '--kube-ca-file',
+        server['certificate-authority'],
+        '--timeout',
+        '10',
+      ],
+      env,
+    );
   const secret = async () => {
-    const result = await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'learnflow-credentials', '--namespace', namespace]);
+    const result = await cluster.kubectlJson<{ data: Record<string, string> }>([
+      'get',
+      'secret',
+      'learnflow-credentials',
+      '--namespace',
+      namespace,
+    ]);
     return Object.fromEntries(Object.entries(result.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
   };
   const can = async (verb: string, resource: string) =>
-    (await cluster.kubectl(['auth', 'can-i', verb, resource, '--namespace', namespace, '--as', `system:serviceaccount:${namespace}:learnflow-credentials-hook`])).stdout.trim();
+    (
+      await cluster.kubectl([
+        'auth',
+        'can-i',
+        verb,
+        resource,
+        '--namespace',
+        namespace,
+        '--as',
+        `system:serviceaccount:${namespace}:learnflow-credentials-hook`,
+      ])
+    ).stdout.trim();
   return { namespace, run, secret, can };
 }
 
 const expectedKeys = ['password', 'postgres-password', 'test-admin-password', 'test-student-password', 'test-teacher-password'];
 
-describe('the credentials hook against the real API server, with the permissions of the chart\'s Role', () => {
+describe("the credentials hook against the real API server, with the permissions of the chart's Role", () => {
   it('creates the Secret once with strong random passwords, and never changes them', async () => {
     const hook = await credentialsHook();
     const first = await hook.run();
@@ -80,7 +115,17 @@ describe('the credentials hook against the real API server, with the permissions
     const hook = await credentialsHook();
     expect((await hook.run()).code).toBe(0);
     const before = await hook.secret();
-    const removed = await cluster.kubectl(['patch', 'secret', 'learnflow-credentials', '--namespace', hook.namespace, '--type', 'json', '-p', '[{"op":"remove","path":"/data/test-admin-password"}]']);
+    const removed = await cluster.kubectl([
+      'patch',
+      'secret',
+      'learnflow-credentials',
+      '--namespace',
+      hook.namespace,
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"remove","path":"/data/test-admin-password"}]',
+    ]);
     expect(removed.code, removed.stderr).toBe(0);
     const result = await hook.run();
     expect(result.code, result.stdout).toBe(0);

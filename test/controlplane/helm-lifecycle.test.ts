@@ -17,11 +17,13 @@ interface Job {
 }
 
 /** helm in the namespace, expected to succeed; its stdout. */
-const helmIn = (namespace: string) => async (...args: string[]) => {
-  const result = await cluster.helm([...args, '--namespace', namespace]);
-  expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
-  return result.stdout;
-};
+const helmIn =
+  (namespace: string) =>
+  async (...args: string[]) => {
+    const result = await cluster.helm([...args, '--namespace', namespace]);
+    expect(result.code, `helm ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0);
+    return result.stdout;
+  };
 
 // Pods run on a KWOK node: they are scheduled and reported Running, and hook Job Pods and test
 // Pods are reported Succeeded; no container runs. What is real: the API server's validation and
@@ -36,10 +38,16 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     const hookRuns = async () => {
       const status = JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks: HookRecord[] };
       const time = (stamp: string | undefined) => Date.parse(stamp ?? '');
-      const runs = status.hooks.filter((hook) => hook.last_run.started_at).sort((a, b) => time(a.last_run.started_at) - time(b.last_run.started_at));
+      const runs = status.hooks
+        .filter((hook) => hook.last_run.started_at)
+        .sort((a, b) => time(a.last_run.started_at) - time(b.last_run.started_at));
       runs.forEach((hook, index) => {
         const previous = runs[index - 1];
-        if (previous) expect(time(hook.last_run.started_at) >= time(previous.last_run.completed_at), `${hook.name} started before ${previous.name} finished`).toBe(true);
+        if (previous)
+          expect(
+            time(hook.last_run.started_at) >= time(previous.last_run.completed_at),
+            `${hook.name} started before ${previous.name} finished`,
+          ).toBe(true);
         expect(hook.last_run.phase, hook.name).toBe('Succeeded');
       });
       return runs.map((hook) => `${hook.events[0]} ${hook.kind}/${hook.name}`);
@@ -55,11 +63,24 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       'post-install Job/learnflow-reconcile',
     ]);
     // hook-succeeded: the credentials hook's account and permissions are gone once it is done.
-    const rbac = await cluster.kubectlJson<{ items: unknown[] }>(['get', 'serviceaccounts,roles,rolebindings', '--namespace', namespace, '--selector', 'app.kubernetes.io/component=credentials-hook']);
+    const rbac = await cluster.kubectlJson<{ items: unknown[] }>([
+      'get',
+      'serviceaccounts,roles,rolebindings',
+      '--namespace',
+      namespace,
+      '--selector',
+      'app.kubernetes.io/component=credentials-hook',
+    ]);
     expect(rbac.items).toEqual([]);
     const installed = (await hookJobs()).find((job) => job.metadata.name === 'learnflow-reconcile');
     expect(installed?.status.succeeded).toBe(1);
-    const configMap = await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', 'learnflow-kafka-topics', '--namespace', namespace]);
+    const configMap = await cluster.kubectlJson<{ data: Record<string, string> }>([
+      'get',
+      'configmap',
+      'learnflow-kafka-topics',
+      '--namespace',
+      namespace,
+    ]);
     expect(JSON.parse(configMap.data['topics.json']!).topics).toHaveLength(9);
 
     await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m', '--set', 'kafkaTopics.topics.learning\\.query.partitions=6');
@@ -70,7 +91,15 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     expect(topicsJob.metadata.uid).not.toBe(installed!.metadata.uid);
     expect(upgraded.every((job) => job.status.succeeded === 1)).toBe(true);
     const upgradedTopics = JSON.parse(
-      (await cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'configmap', 'learnflow-kafka-topics', '--namespace', namespace])).data['topics.json']!,
+      (
+        await cluster.kubectlJson<{ data: Record<string, string> }>([
+          'get',
+          'configmap',
+          'learnflow-kafka-topics',
+          '--namespace',
+          namespace,
+        ])
+      ).data['topics.json']!,
     ) as { topics: { name: string; partitions: number }[] };
     expect(upgradedTopics.topics.find((topic) => topic.name === 'learning.query')?.partitions).toBe(6);
 
@@ -105,10 +134,19 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     const chart = await ownChartDir();
     const namespace = await cluster.namespace('credentials-skip', 'restricted');
     const helm = helmIn(namespace);
-    const hooksRun = async () => (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name) ?? [];
+    const hooksRun = async () =>
+      (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks
+        ?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test'))
+        .map((hook) => hook.name) ?? [];
     await helm('install', 'learnflow', chart, '--wait', '--timeout', '3m');
     expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
-    const job = await cluster.kubectlJson<{ spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } }>(['get', 'job', 'learnflow-credentials-hook', '--namespace', namespace]);
+    const job = await cluster.kubectlJson<{ spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } }>([
+      'get',
+      'job',
+      'learnflow-credentials-hook',
+      '--namespace',
+      namespace,
+    ]);
     const keys = job.spec.template.spec.containers[0]!.env.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')!.value.split(',');
     expect(keys).toEqual(expect.arrayContaining(['postgres-password', 'password']));
 

@@ -7,7 +7,16 @@ const cluster = new Cluster(inject('kubeconfig'));
 describe('least privilege', () => {
   it('the hooks ServiceAccount may do nothing in the cluster', async () => {
     const namespace = await cluster.namespace('rbac');
-    const install = await cluster.helm(['install', 'learnflow', await ownChartDir(), '--namespace', namespace, '--wait', '--timeout', '3m']);
+    const install = await cluster.helm([
+      'install',
+      'learnflow',
+      await ownChartDir(),
+      '--namespace',
+      namespace,
+      '--wait',
+      '--timeout',
+      '3m',
+    ]);
     expect(install.code, install.stderr).toBe(0);
     const account = `system:serviceaccount:${namespace}:learnflow-hooks`;
     for (const [verb, resource] of [

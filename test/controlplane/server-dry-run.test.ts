@@ -3,7 +3,11 @@ import { chartCopy, daprChartsDir, parseObjects, renderText, subchartsDir, type 
 import { Cluster } from '../support/controlplane.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
-const profiles: Record<string, RenderOptions> = { default: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] }, 'kafka-sasl': { valuesFiles: ['profiles/kafka-sasl.yaml'] } };
+const profiles: Record<string, RenderOptions> = {
+  default: {},
+  kraft: { valuesFiles: ['profiles/kraft.yaml'] },
+  'kafka-sasl': { valuesFiles: ['profiles/kafka-sasl.yaml'] },
+};
 
 /** Every object of a render, sent to the real API server (see Cluster.serverDryRun). */
 async function serverDryRun(options: RenderOptions, namespace: string) {
@@ -20,12 +24,15 @@ describe.each(Object.entries(profiles))('the real API server accepts every objec
     expect(result.stderr).toBe('');
   });
 
-  it.skipIf(!subchartsDir())('the whole release with the real subcharts, in a namespace that enforces the restricted Pod Security Standard', async () => {
-    const namespace = await cluster.namespace('dry-run-full', 'restricted');
-    const result = await serverDryRun({ ...options, chart: await chartCopy({ subcharts: subchartsDir()! }) }, namespace);
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('statefulset.apps/learnflow-kafka');
-  });
+  it.skipIf(!subchartsDir())(
+    'the whole release with the real subcharts, in a namespace that enforces the restricted Pod Security Standard',
+    async () => {
+      const namespace = await cluster.namespace('dry-run-full', 'restricted');
+      const result = await serverDryRun({ ...options, chart: await chartCopy({ subcharts: subchartsDir()! }) }, namespace);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('statefulset.apps/learnflow-kafka');
+    },
+  );
 });
 
 describe('the API server rejects what a restricted namespace forbids', () => {
@@ -33,18 +40,22 @@ describe('the API server rejects what a restricted namespace forbids', () => {
     const namespace = await cluster.namespace('dry-run-psa', 'restricted');
     const result = await serverDryRun({ set: ['hooks.containerSecurityContext.allowPrivilegeEscalation=true'] }, namespace);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('pods "learnflow-kafka-check" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+    expect(result.stderr).toContain(
+      'pods "learnflow-kafka-check" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+    );
   });
 });
 
 describe('the release with the real dapr chart', () => {
-  it('is accepted by the API server (the suite installed the chart\'s CRDs first), its Pods in a restricted namespace', async () => {
+  it("is accepted by the API server (the suite installed the chart's CRDs first), its Pods in a restricted namespace", async () => {
     const namespace = await cluster.namespace('dry-run-dapr', 'restricted');
     const result = await serverDryRun({ chart: await chartCopy({ subcharts: daprChartsDir() }) }, namespace);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('statefulset.apps/dapr-scheduler-server created (server dry run)');
     expect(result.stdout).toContain('pod/dapr-scheduler-server-template created (server dry run)');
-    expect(result.stdout).toContain('mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)');
+    expect(result.stdout).toContain(
+      'mutatingwebhookconfiguration.admissionregistration.k8s.io/dapr-sidecar-injector created (server dry run)',
+    );
     expect(result.stdout).toContain('component.dapr.io/pubsub-kafka created');
     expect(result.stdout).toContain('component.dapr.io/statestore created');
   });

@@ -28,7 +28,11 @@ async function runCheck(kafka: string, postgres: { host: string; port: number },
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');
   const template = (job['spec'] as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
-  expect(template.metadata.annotations).toMatchObject({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'learnflow-check', 'dapr.io/app-port': '8080' });
+  expect(template.metadata.annotations).toMatchObject({
+    'dapr.io/enabled': 'true',
+    'dapr.io/app-id': 'learnflow-check',
+    'dapr.io/app-port': '8080',
+  });
 
   const appPort = await freePorts(1);
   const daprd = await Daprd.start({
@@ -52,9 +56,16 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     const kafka = inject('kafkaBrokers').kraft;
     const { check, daprd } = await runCheck(kafka, inject('postgres'), db);
     expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
-    expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual(['sidecar', 'components', 'state', 'pubsub']);
+    expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
+      'sidecar',
+      'components',
+      'state',
+      'pubsub',
+    ]);
     expect(await daprd.exited).toBe(0);
-    const leftovers = await withTestAdmin(kafka, async (admin) => (await admin.listTopics()).filter((topic) => topic.startsWith(checkPrefix)));
+    const leftovers = await withTestAdmin(kafka, async (admin) =>
+      (await admin.listTopics()).filter((topic) => topic.startsWith(checkPrefix)),
+    );
     expect(leftovers).toEqual([]);
   });
 
@@ -75,4 +86,3 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     expect(failure(check).msg).toContain(`cannot reach the Kafka broker ${stopped.bootstrap}`);
   });
 });
-

@@ -29,10 +29,22 @@ afterAll(async () => {
 const image = 'ghcr.io/learnflow/learnflow-hooks:0.1.0';
 // The injector's webhook would be called for every Pod created, and KWOK's Pods have no network:
 // each creation would wait for the webhook's timeout.
-const common = ['--chart', () => chart, '--output', 'json', '--poll-seconds', '0.5', '--set', 'dapr.dapr_sidecar_injector.enabled=false'] as const;
+const common = [
+  '--chart',
+  () => chart,
+  '--output',
+  'json',
+  '--poll-seconds',
+  '0.5',
+  '--set',
+  'dapr.dapr_sidecar_injector.enabled=false',
+] as const;
 
 function deploy(...args: (string | (() => string))[]): Promise<DeployResult> {
-  return runDeploy(args.map((arg) => (typeof arg === 'function' ? arg() : arg)), controlPlane.kubeconfig);
+  return runDeploy(
+    args.map((arg) => (typeof arg === 'function' ? arg() : arg)),
+    controlPlane.kubeconfig,
+  );
 }
 
 function only(result: DeployResult, event: string): DeployEvent {
@@ -64,7 +76,12 @@ async function provideVolumes(prefix: string, count: number, size = '1Gi'): Prom
       apiVersion: 'v1',
       kind: 'PersistentVolume',
       metadata: { name: `${prefix}-${index}` },
-      spec: { storageClassName: 'local', capacity: { storage: size }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${prefix}-${index}` } },
+      spec: {
+        storageClassName: 'local',
+        capacity: { storage: size },
+        accessModes: ['ReadWriteOnce'],
+        hostPath: { path: `/tmp/${prefix}-${index}` },
+      },
     });
   }
 }
@@ -74,7 +91,9 @@ describe('up, status, verify and down against a real control plane', () => {
     const result = await deploy('up', ...common, '--image', image);
     expect(result.code).toBe(1);
     const error = only(result, 'error');
-    expect(error['message']).toBe('the cluster has no default StorageClass, and StatefulSet dapr-scheduler-server ask for volumes of the default class');
+    expect(error['message']).toBe(
+      'the cluster has no default StorageClass, and StatefulSet dapr-scheduler-server ask for volumes of the default class',
+    );
     expect(error['fix']).toContain('storageclass.kubernetes.io/is-default-class');
     expect((await cluster.helm(['status', 'learnflow', '--namespace', 'learnflow'])).stderr).toContain('not found');
   });
@@ -94,7 +113,11 @@ describe('up, status, verify and down against a real control plane', () => {
     expect(report.ok).toBe(true);
     const budgets = Object.fromEntries(report.timings.map((timing) => [timing.name, [timing.budgetSeconds, timing.criterion]]));
     expect(budgets).toMatchObject({ kafka: [600, 'SC-001'], postgresql: [600, 'SC-002'], dapr: [300, 'SC-003'], total: [1800, 'SC-004'] });
-    const checks = Object.fromEntries(report.verification.components.flatMap((component) => component.checks.map((check) => [`${component.component} ${check.name}`, check])));
+    const checks = Object.fromEntries(
+      report.verification.components.flatMap((component) =>
+        component.checks.map((check) => [`${component.component} ${check.name}`, check]),
+      ),
+    );
     expect(checks['dapr workloads']).toMatchObject({ ok: true, detail: expect.stringContaining('Dapr scheduler') });
     expect(checks['dapr volumes']).toEqual({ name: 'volumes', ok: true, detail: '3 bound' });
     expect(checks['kafka helm test learnflow-kafka-check']).toMatchObject({ ok: true });
@@ -108,13 +131,17 @@ describe('up, status, verify and down against a real control plane', () => {
     expect(result.code, result.stderr).toBe(0);
     const report = only(result, 'result');
     expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1, chart: 'learnflow-0.1.0' });
-    expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain('learnflow-reconcile Succeeded');
+    expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain(
+      'learnflow-reconcile Succeeded',
+    );
   });
 
   it('up again upgrades in place and verify checks one component or all', { timeout: 300_000 }, async () => {
     const again = await deploy('up', ...common, '--image', image);
     expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(again.events.some((entry) => entry['message'] === 'release learnflow exists (revision 1, deployed): upgrading it in place')).toBe(true);
+    expect(
+      again.events.some((entry) => entry['message'] === 'release learnflow exists (revision 1, deployed): upgrading it in place'),
+    ).toBe(true);
 
     const kafka = await deploy('verify', 'kafka', '--json');
     expect(kafka.code, kafka.stdout + kafka.stderr).toBe(0);
@@ -133,13 +160,21 @@ describe('up, status, verify and down against a real control plane', () => {
     const result = await deploy('verify', 'dapr', '--json');
     expect(result.code).toBe(1);
     const checks = (only(result, 'result')['components'] as { checks: { name: string; ok: boolean; detail: string }[] }[])[0]!.checks;
-    expect(checks.find((check) => check.name === 'workloads')).toMatchObject({ ok: false, detail: expect.stringContaining('not ready: Dapr scheduler') });
+    expect(checks.find((check) => check.name === 'workloads')).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('not ready: Dapr scheduler'),
+    });
     await cluster.kubectl(['scale', 'statefulset/dapr-scheduler-server', '--replicas', '3', '--namespace', 'learnflow']);
   });
 
   it('down keeps the data unless asked, and asks before deleting it', { timeout: 300_000 }, async () => {
     // The Secret the credentials hook would have made (no hook program runs on KWOK's nodes).
-    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace: 'learnflow', labels: { 'app.kubernetes.io/managed-by': 'learnflow-hooks' } }, stringData: { password: 'x' } });
+    await apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'learnflow-credentials', namespace: 'learnflow', labels: { 'app.kubernetes.io/managed-by': 'learnflow-hooks' } },
+      stringData: { password: 'x' },
+    });
     const kept = await deploy('down', '--json');
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
     const keptData = only(kept, 'result')['data'] as { kind: string; name: string; action: string }[];
@@ -163,7 +198,12 @@ describe('up, status, verify and down against a real control plane', () => {
     const deleted = await deploy('down', '--delete-data', '--yes', '--json');
     expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
     expect((only(deleted, 'result')['data'] as { action: string }[]).every((item) => item.action === 'deleted')).toBe(true);
-    const left = await cluster.kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>(['get', 'persistentvolumeclaims,secrets', '--namespace', 'learnflow']);
+    const left = await cluster.kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>([
+      'get',
+      'persistentvolumeclaims,secrets',
+      '--namespace',
+      'learnflow',
+    ]);
     expect(left.items.map((item) => `${item.kind}/${item.metadata.name}`)).toEqual([]);
   });
 });
@@ -178,48 +218,99 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(dapr.code, dapr.stdout + dapr.stderr).toBe(0);
   }, 300_000);
 
-  it('a Pod no node can hold: the scheduler\'s reason and the values that shrink it; a re-run continues', { timeout: 120_000 }, async () => {
+  it("a Pod no node can hold: the scheduler's reason and the values that shrink it; a re-run continues", { timeout: 120_000 }, async () => {
     // 5 CPUs fit in the two nodes' 8 together, so the capacity check passes; no single node has 5.
-    const stuck = await deploy('up', ...common, ...elsewhere('unschedulable'), '--image', image, '--set', 'hooks.resources.requests.cpu=5', '--set', 'hooks.resources.limits.cpu=5');
+    const stuck = await deploy(
+      'up',
+      ...common,
+      ...elsewhere('unschedulable'),
+      '--image',
+      image,
+      '--set',
+      'hooks.resources.requests.cpu=5',
+      '--set',
+      'hooks.resources.limits.cpu=5',
+    );
     expect(stuck.code).toBe(1);
     const error = errorOf(stuck);
     expect(error.message).toBe('the release cannot become ready: 1 problem(s) lasted 3s');
-    expect(error.details[0]).toMatch(/^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot be scheduled: 0\/2 nodes are available: 2 Insufficient cpu/);
+    expect(error.details[0]).toMatch(
+      /^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot be scheduled: 0\/2 nodes are available: 2 Insufficient cpu/,
+    );
     expect(error.details[1]).toContain('lower its requests with hooks.resources');
     // Helm's operation was cancelled, not left pending; the next up carries on from there.
-    const release = JSON.parse((await cluster.helm(['status', 'learnflow', '--namespace', 'unschedulable', '--output', 'json'])).stdout) as { info: { status: string } };
+    const release = JSON.parse(
+      (await cluster.helm(['status', 'learnflow', '--namespace', 'unschedulable', '--output', 'json'])).stdout,
+    ) as { info: { status: string } };
     expect(release.info.status).toBe('failed');
     const fixed = await deploy('up', ...common, ...elsewhere('unschedulable'), '--image', image);
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
   });
 
-  it.skipIf(!subchartsDir())('with the real Bitnami charts too: Kafka and PostgreSQL waited for, their volumes bound', { timeout: 300_000 }, async () => {
-    await provideVolumes('bitnami-volume', 3, '8Gi');
-    const full = await chartCopy({ subcharts: subchartsDir()! });
-    const result = await deploy('up', '--chart', full, '--output', 'json', '--poll-seconds', '0.5', ...elsewhere('bitnami'), '--image', image);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    const checks = (only(result, 'result')['verification'] as { components: { component: string; checks: { name: string; detail: string }[] }[] }).components.flatMap((component) =>
-      component.checks.map((check) => `${component.component} ${check.name}: ${check.detail}`),
-    );
-    expect(checks).toEqual(expect.arrayContaining(['kafka workloads: ZooKeeper, Kafka broker ready', 'kafka volumes: 2 bound', 'postgresql workloads: PostgreSQL ready', 'postgresql volumes: 1 bound']));
-  });
+  it.skipIf(!subchartsDir())(
+    'with the real Bitnami charts too: Kafka and PostgreSQL waited for, their volumes bound',
+    { timeout: 300_000 },
+    async () => {
+      await provideVolumes('bitnami-volume', 3, '8Gi');
+      const full = await chartCopy({ subcharts: subchartsDir()! });
+      const result = await deploy(
+        'up',
+        '--chart',
+        full,
+        '--output',
+        'json',
+        '--poll-seconds',
+        '0.5',
+        ...elsewhere('bitnami'),
+        '--image',
+        image,
+      );
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const checks = (
+        only(result, 'result')['verification'] as { components: { component: string; checks: { name: string; detail: string }[] }[] }
+      ).components.flatMap((component) => component.checks.map((check) => `${component.component} ${check.name}: ${check.detail}`));
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          'kafka workloads: ZooKeeper, Kafka broker ready',
+          'kafka volumes: 2 bound',
+          'postgresql workloads: PostgreSQL ready',
+          'postgresql volumes: 1 bound',
+        ]),
+      );
+    },
+  );
 
   it('the capacity check names the largest requests before anything is installed', async () => {
-    const result = await deploy('up', ...common, ...elsewhere('capacity'), '--image', image, '--set', 'hooks.resources.requests.cpu=64', '--set', 'hooks.resources.limits.cpu=64');
+    const result = await deploy(
+      'up',
+      ...common,
+      ...elsewhere('capacity'),
+      '--image',
+      image,
+      '--set',
+      'hooks.resources.requests.cpu=64',
+      '--set',
+      'hooks.resources.limits.cpu=64',
+    );
     expect(result.code).toBe(1);
     const error = errorOf(result);
     expect(error.message).toBe('the cluster has too little free CPU or memory for the release');
-    expect(error.details[0]).toMatch(/^the release requests 64050m CPU, 160Mi memory; the cluster has \d+m? CPU, [\d.]+Gi memory free on 2 schedulable node\(s\)$/);
+    expect(error.details[0]).toMatch(
+      /^the release requests 64050m CPU, 160Mi memory; the cluster has \d+m? CPU, [\d.]+Gi memory free on 2 schedulable node\(s\)$/,
+    );
     // Hooks and checks run one at a time: the largest counts, the Dapr check with its sidecar (50m, 64Mi).
     expect(error.details[1]).toBe('Dapr check: 64050m CPU, 160Mi memory (hooks.resources)');
   });
 
-  it('an image that cannot be pulled: which image, the registry\'s error, and the values that choose it', { timeout: 120_000 }, async () => {
+  it("an image that cannot be pulled: which image, the registry's error, and the values that choose it", { timeout: 120_000 }, async () => {
     const result = await deploy('up', ...common, ...elsewhere('image-pull'), '--image', 'registry.invalid/learnflow/hooks:0.1.0');
     expect(result.code).toBe(1);
     const error = errorOf(result);
     expect(error.details[0]).toMatch(
-      /^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot pull image registry\.invalid\/learnflow\/hooks:0\.1\.0: failed to pull and unpack image "registry\.invalid\/learnflow\/hooks:0\.1\.0"/,
+      new RegExp(
+        String.raw`^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot pull image registry\.invalid/learnflow/hooks:0\.1\.0: ` +
+          String.raw`failed to pull and unpack image "registry\.invalid/learnflow/hooks:0\.1\.0"`,
+      ),
     );
     expect(error.details[1]).toContain('set hooks.image (registry, repository, tag) to an image the cluster can pull');
     // Reported while waiting, too.
@@ -234,7 +325,9 @@ describe('up explains what stops a release instead of timing out', () => {
     const error = errorOf(result);
     expect(error.message).toMatch(/^helm upgrade --install failed: .*learnflow-credentials-hook/);
     expect(error.details[0]).toMatch(/^credentials hook \(Job learnflow-credentials-hook\) failed: BackoffLimitExceeded/);
-    expect(error.details).toContain('  | exit code 1: {"level":"error","msg":"simulated failure (test control plane)","hint":"exit code 1"}');
+    expect(error.details).toContain(
+      '  | exit code 1: {"level":"error","msg":"simulated failure (test control plane)","hint":"exit code 1"}',
+    );
   });
 
   it('a tool that is not installed', async () => {
@@ -242,15 +335,25 @@ describe('up explains what stops a release instead of timing out', () => {
     await symlink((await runOk('which', ['kubectl'])).stdout.trim(), join(bin, 'kubectl'));
     const result = await runDeploy(['up', '--output', 'json', '--image', image], controlPlane.kubeconfig, { PATH: bin });
     expect(result.code).toBe(1);
-    expect(errorOf(result)).toMatchObject({ message: 'helm is not installed (not found on PATH)', fix: expect.stringContaining('docs/deployment.md#prerequisites') });
+    expect(errorOf(result)).toMatchObject({
+      message: 'helm is not installed (not found on PATH)',
+      fix: expect.stringContaining('docs/deployment.md#prerequisites'),
+    });
   });
 
   it('a cluster that cannot be reached, or no context', async () => {
     const closed = join(tmpdir(), `unreachable-${process.pid}.kubeconfig`);
-    await writeFile(closed, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+    await writeFile(
+      closed,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: ' +
+        'u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
     const refused = await runDeploy(['up', '--output', 'json', '--image', image], closed);
     expect(refused.code).toBe(1);
-    expect(only(refused, 'error')).toMatchObject({ message: 'cluster unreachable: the Kubernetes API server cannot be reached', fix: expect.stringContaining('start the cluster') });
+    expect(only(refused, 'error')).toMatchObject({
+      message: 'cluster unreachable: the Kubernetes API server cannot be reached',
+      fix: expect.stringContaining('start the cluster'),
+    });
 
     const none = await deploy('status', '--json', '--kube-context', 'no-such-context');
     expect(none.code).toBe(1);

@@ -35,26 +35,42 @@ describe('learnflow-infra images', () => {
       'ghcr.io/dapr/sentry:1.18.3',
       'ghcr.io/learnflow/learnflow-hooks:0.1.0',
     ]);
-    expect(byImage['ghcr.io/dapr/daprd:1.18.3']).toMatchObject({ usedBy: ['Job learnflow-dapr-check'], values: expect.stringContaining('dapr.global.registry') });
-    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(expect.arrayContaining(['Job learnflow-reconcile', 'Pod learnflow-postgres-check']));
+    expect(byImage['ghcr.io/dapr/daprd:1.18.3']).toMatchObject({
+      usedBy: ['Job learnflow-dapr-check'],
+      values: expect.stringContaining('dapr.global.registry'),
+    });
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(
+      expect.arrayContaining(['Job learnflow-reconcile', 'Pod learnflow-postgres-check']),
+    );
     expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.values).toBe('hooks.image (registry, repository, tag)');
   });
 
   it('applies overrides: --image, global.imageRegistry and the Dapr registry', async () => {
     const chart = await chartCopy({ subcharts: daprChartsDir() });
     const listed = await images(chart, '--image', 'registry.example.com/hooks:1', '--set', 'dapr.global.registry=mirror.example.com/dapr');
-    expect(listed.map((entry) => entry.image)).toEqual(expect.arrayContaining(['registry.example.com/hooks:1', 'mirror.example.com/dapr/daprd:1.18.3']));
+    expect(listed.map((entry) => entry.image)).toEqual(
+      expect.arrayContaining(['registry.example.com/hooks:1', 'mirror.example.com/dapr/daprd:1.18.3']),
+    );
     const mirrored = await images(chart, '--set', 'global.imageRegistry=mirror.example.com');
     expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
   });
 
-  it.skipIf(!subchartsDir())('with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy, the list Chart.yaml gives Artifact Hub', async () => {
-    const listed = await images(await chartCopy({ subcharts: subchartsDir()! }));
-    const bitnami = listed.filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/')).map((entry) => entry.image.replace(/:.*/, ''));
-    expect(bitnami.sort()).toEqual(['docker.io/bitnamilegacy/kafka', 'docker.io/bitnamilegacy/postgresql', 'docker.io/bitnamilegacy/zookeeper']);
-    // Artifact Hub shows the chart's images from its annotation: the same list.
-    const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
-    const annotated = (parse(chart.annotations['artifacthub.io/images']!) as { image: string }[]).map((entry) => entry.image);
-    expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
-  });
+  it.skipIf(!subchartsDir())(
+    'with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy, the list Chart.yaml gives Artifact Hub',
+    async () => {
+      const listed = await images(await chartCopy({ subcharts: subchartsDir()! }));
+      const bitnami = listed
+        .filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/'))
+        .map((entry) => entry.image.replace(/:.*/, ''));
+      expect(bitnami.sort()).toEqual([
+        'docker.io/bitnamilegacy/kafka',
+        'docker.io/bitnamilegacy/postgresql',
+        'docker.io/bitnamilegacy/zookeeper',
+      ]);
+      // Artifact Hub shows the chart's images from its annotation: the same list.
+      const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
+      const annotated = (parse(chart.annotations['artifacthub.io/images']!) as { image: string }[]).map((entry) => entry.image);
+      expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
+    },
+  );
 });

@@ -33,13 +33,14 @@ describe('the documentation', () => {
         const [path, hash] = target!.split('#');
         const file = path ? relative(repoRoot, join(repoRoot, dirname(page), path)) : page;
         if (!existsSync(join(repoRoot, file))) broken.push(`${page}: ${target} (no file ${file})`);
-        else if (hash && file.endsWith('.md') && !(await anchorsOf(file)).has(hash)) broken.push(`${page}: ${target} (no heading #${hash} in ${file})`);
+        else if (hash && file.endsWith('.md') && !(await anchorsOf(file)).has(hash))
+          broken.push(`${page}: ${target} (no heading #${hash} in ${file})`);
       }
     }
     expect(broken).toEqual([]);
   });
 
-  it('gives commands that exist: npm scripts, the deploy command\'s options, and the repository\'s files', { timeout: 60_000 }, async () => {
+  it("gives commands that exist: npm scripts, the deploy command's options, and the repository's files", { timeout: 60_000 }, async () => {
     const scripts = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')).scripts as Record<string, string>;
     const help = new Map<string, string>();
     const helpOf = async (command: string) => {
@@ -56,7 +57,8 @@ describe('the documentation', () => {
           const [, script, args = ''] = npm;
           if (!scripts[script!]) wrong.push(`${page}: npm run ${script} (no such script)`);
           else if (['up', 'verify', 'status', 'down'].includes(script!)) {
-            for (const [flag] of args.replace(/#.*$/, '').matchAll(/--[\w-]+/g)) if (!(await helpOf(script!)).includes(flag)) wrong.push(`${page}: ${line.trim()} (${script} has no ${flag})`);
+            for (const [flag] of args.replace(/#.*$/, '').matchAll(/--[\w-]+/g))
+              if (!(await helpOf(script!)).includes(flag)) wrong.push(`${page}: ${line.trim()} (${script} has no ${flag})`);
           }
         }
       }

@@ -70,10 +70,7 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
   it('refuses fewer partitions or another replication factor, and applies nothing else', async () => {
     const [first, second] = await chartCatalogue();
     await reconcile(brokers, [first!]);
-    const asking = [
-      { ...first!, partitions: first!.partitions - 1, replicationFactor: 2 },
-      second!,
-    ];
+    const asking = [{ ...first!, partitions: first!.partitions - 1, replicationFactor: 2 }, second!];
     const refused = reconcile(brokers, asking);
     await expect(refused).rejects.toBeInstanceOf(HookError);
     await expect(refused).rejects.toThrow(/Kafka cannot remove partitions; set partitions to \d+ or more/);
@@ -89,7 +86,9 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
     expect(result.code).toBe(0);
     const planned = result.lines.filter((line) => line['planned'] === 'create').map((line) => line.msg);
     expect(planned).toHaveLength(topics.length);
-    expect(planned[0]).toMatch(/^would create t[0-9a-f]+\.learning\.query \(partitions 3, replication factor 1, retention\.ms=604800000, segment\.ms=86400000\)$/);
+    expect(planned[0]).toMatch(
+      /^would create t[0-9a-f]+\.learning\.query \(partitions 3, replication factor 1, retention\.ms=604800000, segment\.ms=86400000\)$/,
+    );
     const existing = await withTestAdmin(brokers, (admin) => admin.listTopics());
     expect(existing.filter((name) => topics.some((topic) => topic.name === name))).toEqual([]);
   });
@@ -113,7 +112,9 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
     const result = await runCli(['kafka-topics', '--kafka-brokers', brokers, '--topics-file', file]);
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(15_000);
-    expect(failure(result).msg).toMatch(new RegExp(`reconciling Kafka topics failed: the broker answered INVALID_CONFIG for topic ${topic!.name.replaceAll('.', '\\.')}`));
+    expect(failure(result).msg).toMatch(
+      new RegExp(`reconciling Kafka topics failed: the broker answered INVALID_CONFIG for topic ${topic!.name.replaceAll('.', '\\.')}`),
+    );
     expect(failure(result).hint).toContain('kafkaTopics.topics.<name>.config');
   });
 });

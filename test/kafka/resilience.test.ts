@@ -44,9 +44,34 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
     await server.start();
     const result = await hook;
     expect(result.code, result.stdout).toBe(0);
-    expect(result.lines.some((line) => line.level === 'warn'), 'the hook saw the broker go away').toBe(true);
+    expect(
+      result.lines.some((line) => line.level === 'warn'),
+      'the hook saw the broker go away',
+    ).toBe(true);
     await expectTopicsAsDeclared(server.bootstrap, topics);
   });
+
+  it(
+    'waits out a broker that hangs (it accepts connections and answers nothing), then crashes and comes back',
+    { timeout: 120_000 },
+    async () => {
+      const server = await KafkaServer.start('hung', mode);
+      servers.push(server);
+      const topics = await chartCatalogue();
+      const file = await writeCatalogue(topics);
+      await server.freeze();
+      let warned: Promise<void> | undefined;
+      const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, (line) => {
+        // The hook's first request timed out, or its connection was found dead: now crash the broker.
+        if (line.level === 'warn') warned ??= server.kill().then(() => server.start());
+      });
+      const result = await hook;
+      await warned;
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.lines.find((line) => line.level === 'warn')?.msg).toMatch(/did not answer/);
+      await expectTopicsAsDeclared(server.bootstrap, topics);
+    },
+  );
 });
 
 describe('the topic hook with nothing to talk to', () => {
@@ -59,7 +84,12 @@ describe('the topic hook with nothing to talk to', () => {
     expect(result.elapsedMs).toBeLessThan(4_000 + 2_000);
     const { msg, hint } = failure(result);
     // An attempt in flight at the deadline is abandoned, and the one before it is reported instead.
-    expect(msg).toMatch(new RegExp(`^reconciling Kafka topics gave up after 4s and \\d+ attempt\\(s\\): (the last attempt was still running at the deadline; the one before failed: )?cannot reach the Kafka broker ${unused.bootstrap}`));
+    expect(msg).toMatch(
+      new RegExp(
+        `^reconciling Kafka topics gave up after 4s and \\d+ attempt\\(s\\): (the last attempt was still running at ` +
+          `the deadline; the one before failed: )?cannot reach the Kafka broker ${unused.bootstrap}`,
+      ),
+    );
     expect(hint).toContain('kubectl get pods');
   });
 

@@ -35,21 +35,42 @@ const podSpec = (object: { spec?: unknown; kind: string }) =>
   object.kind === 'Job' ? (object.spec as { template: { spec: PodSpec } }).template.spec : (object.spec as PodSpec);
 
 describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM broker', () => {
-  it('the rendered topic hook and Kafka check authenticate with the password from the credentials Secret', { timeout: 120_000 }, async () => {
-    const objects = await render(sasl);
-    const local = { substitutions: { [inClusterKafka]: broker.bootstrap }, secrets: { 'learnflow-credentials': { 'client-passwords': password } } };
-    const hook = await runContainer(objects, podSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
-    expect(hook.code, hook.stdout).toBe(0);
-    const check = await runContainer(objects, podSpec(find(objects, 'Pod', 'learnflow-kafka-check')), local);
-    expect(check.code, check.stdout).toBe(0);
-    expect(check.lines.at(-1)?.msg).toBe('kafka check passed');
-  });
+  it(
+    'the rendered topic hook and Kafka check authenticate with the password from the credentials Secret',
+    { timeout: 120_000 },
+    async () => {
+      const objects = await render(sasl);
+      const local = {
+        substitutions: { [inClusterKafka]: broker.bootstrap },
+        secrets: { 'learnflow-credentials': { 'client-passwords': password } },
+      };
+      const hook = await runContainer(objects, podSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
+      expect(hook.code, hook.stdout).toBe(0);
+      const check = await runContainer(objects, podSpec(find(objects, 'Pod', 'learnflow-kafka-check')), local);
+      expect(check.code, check.stdout).toBe(0);
+      expect(check.lines.at(-1)?.msg).toBe('kafka check passed');
+    },
+  );
 
   it('a wrong password fails at once, naming the SASL credentials and their Secret', { timeout: 60_000 }, async () => {
     const file = join(tmpdir(), `wrong-sasl-${process.pid}`);
     await writeFile(file, 'not-the-password\n');
     const topics = await writeCatalogue(await chartCatalogue());
-    const result = await runCli(['kafka-topics', '--kafka-brokers', broker.bootstrap, '--topics-file', topics, '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', 'learnflow', '--kafka-sasl-password-file', file, '--timeout', '30']);
+    const result = await runCli([
+      'kafka-topics',
+      '--kafka-brokers',
+      broker.bootstrap,
+      '--topics-file',
+      topics,
+      '--kafka-sasl-mechanism',
+      'scram-sha-512',
+      '--kafka-sasl-username',
+      'learnflow',
+      '--kafka-sasl-password-file',
+      file,
+      '--timeout',
+      '30',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.elapsedMs).toBeLessThan(15_000);
     expect(failure(result).hint).toContain('check the SASL mechanism, user and password');
@@ -58,7 +79,19 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
 
   it('a missing password file is named, with where it comes from', async () => {
     const topics = await writeCatalogue(await chartCatalogue());
-    const result = await runCli(['kafka-topics', '--kafka-brokers', broker.bootstrap, '--topics-file', topics, '--kafka-sasl-mechanism', 'scram-sha-512', '--kafka-sasl-username', 'learnflow', '--kafka-sasl-password-file', '/nonexistent/password']);
+    const result = await runCli([
+      'kafka-topics',
+      '--kafka-brokers',
+      broker.bootstrap,
+      '--topics-file',
+      topics,
+      '--kafka-sasl-mechanism',
+      'scram-sha-512',
+      '--kafka-sasl-username',
+      'learnflow',
+      '--kafka-sasl-password-file',
+      '/nonexistent/password',
+    ]);
     expect(result.code).toBe(2);
     expect(failure(result)).toEqual({
       msg: 'cannot read the Kafka SASL password file /nonexistent/password: ENOENT',
@@ -69,9 +102,15 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
   it('the Dapr pub/sub, as rendered, publishes and subscribes through a real daprd with SCRAM', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(inject('postgres'));
     const postgres = inject('postgres');
-    const objects = await render({ ...sasl, set: [`database.name=${db.database}`, `database.user=${db.user}`, 'tests.dapr.timeoutSeconds=60'] });
+    const objects = await render({
+      ...sasl,
+      set: [`database.name=${db.database}`, `database.user=${db.user}`, 'tests.dapr.timeoutSeconds=60'],
+    });
     const pubsub = find(objects, 'Component', 'pubsub-kafka');
-    expect((pubsub['spec'] as { metadata: { name: string; secretKeyRef?: unknown }[] }).metadata).toContainEqual({ name: 'saslPassword', secretKeyRef: { name: 'learnflow-credentials', key: 'client-passwords' } });
+    expect((pubsub['spec'] as { metadata: { name: string; secretKeyRef?: unknown }[] }).metadata).toContainEqual({
+      name: 'saslPassword',
+      secretKeyRef: { name: 'learnflow-credentials', key: 'client-passwords' },
+    });
     const job = find(objects, 'Job', 'learnflow-dapr-check');
     const template = (job['spec'] as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
     const appPort = await freePorts(1);
@@ -89,7 +128,12 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
         env: { DAPR_HTTP_PORT: String(daprd.httpPort) },
       });
       expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
-      expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual(['sidecar', 'components', 'state', 'pubsub']);
+      expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
+        'sidecar',
+        'components',
+        'state',
+        'pubsub',
+      ]);
     } finally {
       await daprd.stop();
     }

@@ -51,7 +51,23 @@ function up(...args: string[]): Promise<DeployResult> {
 }
 
 function upChart(from: string, ...args: string[]): Promise<DeployResult> {
-  return runDeploy(['up', '--chart', from, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values, ...grown, ...args], node.cluster.kubeconfig);
+  return runDeploy(
+    [
+      'up',
+      '--chart',
+      from,
+      '--namespace',
+      namespace,
+      '--image',
+      node.hooksImage,
+      '--output',
+      'json',
+      ...services.values,
+      ...grown,
+      ...args,
+    ],
+    node.cluster.kubeconfig,
+  );
 }
 
 /** Kafka cannot shrink a topic: once the upgrade below grew one, every later install declares it so. */
@@ -61,7 +77,9 @@ const grownPartitions = 4;
 /** The catalogue as the cluster should now hold it. */
 async function declaredTopics() {
   const topics = await chartCatalogue('');
-  return grown.length === 0 ? topics : topics.map((topic) => (topic.name === 'struggle.detected' ? { ...topic, partitions: grownPartitions } : topic));
+  return grown.length === 0
+    ? topics
+    : topics.map((topic) => (topic.name === 'struggle.detected' ? { ...topic, partitions: grownPartitions } : topic));
 }
 
 function deploy(...args: string[]): Promise<DeployResult> {
@@ -77,9 +95,12 @@ async function nextVersionChart(): Promise<string> {
   }
   await writeFile(
     join(next, 'migrations', '1790000000000_topic-hints.sql'),
-    '-- Up Migration\nCREATE TABLE topic_hints (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), hint text NOT NULL);\n\n-- Down Migration\nDROP TABLE topic_hints;\n',
+    '-- Up Migration\nCREATE TABLE topic_hints (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), ' +
+      'hint text NOT NULL);\n\n-- Down Migration\nDROP TABLE topic_hints;\n',
   );
-  const seeds = JSON.parse(await readFile(join(next, 'seeds', 'topics.json'), 'utf8')) as { topics: { topicName: string; description: string }[] };
+  const seeds = JSON.parse(await readFile(join(next, 'seeds', 'topics.json'), 'utf8')) as {
+    topics: { topicName: string; description: string }[];
+  };
   seeds.topics[0]!.description = 'Described anew by the next version.';
   await writeFile(join(next, 'seeds', 'topics.json'), JSON.stringify(seeds, null, 2));
   return next;
@@ -92,10 +113,12 @@ async function helmOk(...args: string[]): Promise<string> {
 }
 
 async function secretData(): Promise<Record<string, string>> {
-  return (await node.cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'learnflow-credentials', '--namespace', namespace])).data;
+  return (
+    await node.cluster.kubectlJson<{ data: Record<string, string> }>(['get', 'secret', 'learnflow-credentials', '--namespace', namespace])
+  ).data;
 }
 
-const chatLines = "SELECT message FROM chat_history ORDER BY created_at";
+const chatLines = 'SELECT message FROM chat_history ORDER BY created_at';
 
 function only(result: DeployResult, event: string): DeployEvent {
   const found = result.events.filter((entry) => entry.event === event);
@@ -104,98 +127,178 @@ function only(result: DeployResult, event: string): DeployEvent {
 }
 
 describe('the node', () => {
-  it('keeps Pod traffic on the machine: a packet to an address outside it is dropped by the guard rules', { timeout: 120_000 }, async () => {
-    const dropsBefore = await guardDrops();
-    // An unused Service address: nothing translates it, so it would be routed off the machine.
-    const probe = "require('net').connect({host:'198.19.0.250',port:80,timeout:3000}).on('timeout',()=>{console.log('timeout');process.exit(0)}).on('connect',()=>{console.log('connected');process.exit(1)}).on('error',(e)=>{console.log(e.code);process.exit(1)})";
-    const name = `probe-${randomBytes(3).toString('hex')}`;
-    const created = await node.cluster.kubectl(['run', name, '--namespace', 'default', '--image', `localhost/learnflow/node-base:${process.versions.node}`, '--image-pull-policy', 'Never', '--restart', 'Never', '--command', '--', 'node', '-e', probe]);
-    expect(created.code, created.stderr).toBe(0);
-    const done = await node.cluster.kubectl(['wait', '--namespace', 'default', `pod/${name}`, '--for', 'jsonpath={.status.phase}=Succeeded', '--timeout', '90s']);
-    expect(done.code, done.stderr + (await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout).toBe(0);
-    expect((await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout.trim()).toBe('timeout');
-    expect(await guardDrops()).toBeGreaterThan(dropsBefore);
-  });
+  it(
+    'keeps Pod traffic on the machine: a packet to an address outside it is dropped by the guard rules',
+    { timeout: 120_000 },
+    async () => {
+      const dropsBefore = await guardDrops();
+      // An unused Service address: nothing translates it, so it would be routed off the machine.
+      const probe = [
+        "require('net').connect({host:'198.19.0.250',port:80,timeout:3000})",
+        ".on('timeout',()=>{console.log('timeout');process.exit(0)})",
+        ".on('connect',()=>{console.log('connected');process.exit(1)})",
+        ".on('error',(e)=>{console.log(e.code);process.exit(1)})",
+      ].join('');
+      const name = `probe-${randomBytes(3).toString('hex')}`;
+      const created = await node.cluster.kubectl([
+        'run',
+        name,
+        '--namespace',
+        'default',
+        '--image',
+        `localhost/learnflow/node-base:${process.versions.node}`,
+        '--image-pull-policy',
+        'Never',
+        '--restart',
+        'Never',
+        '--command',
+        '--',
+        'node',
+        '-e',
+        probe,
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      const done = await node.cluster.kubectl([
+        'wait',
+        '--namespace',
+        'default',
+        `pod/${name}`,
+        '--for',
+        'jsonpath={.status.phase}=Succeeded',
+        '--timeout',
+        '90s',
+      ]);
+      expect(done.code, done.stderr + (await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout).toBe(0);
+      expect((await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout.trim()).toBe('timeout');
+      expect(await guardDrops()).toBeGreaterThan(dropsBefore);
+    },
+  );
 });
 
 describe('the chart on a real node', () => {
-  it('up installs in a restricted namespace: every hook runs in a Pod, helm test passes all three checks, verify passes', { timeout: 900_000 }, async () => {
-    const result = await up();
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    const report = only(result, 'result') as unknown as { ok: boolean; verification: { components: { component: string; ok: boolean; checks: { name: string; ok: boolean; detail: string }[] }[] } };
-    expect(report.ok).toBe(true);
-    const checks = report.verification.components.flatMap((component) => component.checks.map((check) => `${component.component} ${check.name} ${check.ok}`));
-    expect(checks).toEqual(expect.arrayContaining([
-      'kafka helm test learnflow-kafka-check true',
-      'postgresql helm test learnflow-postgres-check true',
-      'dapr helm test learnflow-dapr-check true',
-    ]));
+  it(
+    'up installs in a restricted namespace: every hook runs in a Pod, helm test passes all three checks, verify passes',
+    { timeout: 900_000 },
+    async () => {
+      const result = await up();
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const report = only(result, 'result') as unknown as {
+        ok: boolean;
+        verification: { components: { component: string; ok: boolean; checks: { name: string; ok: boolean; detail: string }[] }[] };
+      };
+      expect(report.ok).toBe(true);
+      const checks = report.verification.components.flatMap((component) =>
+        component.checks.map((check) => `${component.component} ${check.name} ${check.ok}`),
+      );
+      expect(checks).toEqual(
+        expect.arrayContaining([
+          'kafka helm test learnflow-kafka-check true',
+          'postgresql helm test learnflow-postgres-check true',
+          'dapr helm test learnflow-dapr-check true',
+        ]),
+      );
 
-    const verified = await runDeploy(['verify', '--namespace', namespace, '--json'], node.cluster.kubeconfig);
-    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      const verified = await runDeploy(['verify', '--namespace', namespace, '--json'], node.cluster.kubeconfig);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 
-    // What the test's own clients find, from outside the cluster.
-    await expectTopicsAsDeclared(kafka.bootstrap, await chartCatalogue(''));
-    await services.withApp(async (client) => {
-      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'pgmigrations%' AND table_name NOT LIKE 'dapr%' ORDER BY 1");
-      expect(tables.rows.map((row) => row.table_name)).toHaveLength(9);
-      expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
-      expect((await client.query<{ role: string }>('SELECT role FROM users ORDER BY role')).rows.map((row) => row.role)).toEqual(['admin', 'student', 'teacher']);
-    });
-  });
+      // What the test's own clients find, from outside the cluster.
+      await expectTopicsAsDeclared(kafka.bootstrap, await chartCatalogue(''));
+      await services.withApp(async (client) => {
+        const tables = await client.query<{ table_name: string }>(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE " +
+            "TABLE' AND table_name NOT LIKE 'pgmigrations%' AND table_name NOT LIKE 'dapr%' ORDER BY 1",
+        );
+        expect(tables.rows.map((row) => row.table_name)).toHaveLength(9);
+        expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
+        expect((await client.query<{ role: string }>('SELECT role FROM users ORDER BY role')).rows.map((row) => row.role)).toEqual([
+          'admin',
+          'student',
+          'teacher',
+        ]);
+      });
+    },
+  );
 
-  it('upgrade with overrides: a new topic, more partitions, a new migration and a changed seed; data kept, and kept by a rollback', { timeout: 900_000 }, async () => {
-    await services.withApp((client) =>
-      client.query("INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), 'student', 'written before the upgrade' FROM students s JOIN users u ON u.id = s.user_id WHERE u.email = 'student@learnflow.com'"),
-    );
-    const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
+  it(
+    'upgrade with overrides: a new topic, more partitions, a new migration and a changed seed; data kept, and kept by a rollback',
+    { timeout: 900_000 },
+    async () => {
+      await services.withApp((client) =>
+        client.query(
+          'INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), ' +
+            "'student', 'written before the upgrade' FROM students s JOIN users u ON " +
+            "u.id = s.user_id WHERE u.email = 'student@learnflow.com'",
+        ),
+      );
+      const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
 
-    grown = ['--set', `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`];
-    const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    // The credentials Secret already holds every key: the upgrade ran one hook Job, not two.
-    const status = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { hooks: { name: string; kind: string; events: string[] }[] };
-    expect(status.hooks.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name)).toEqual(['learnflow-reconcile']);
-    await expectTopicsAsDeclared(kafka.bootstrap, [...(await declaredTopics()), { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} }]);
-    await services.withApp(async (client) => {
-      expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
-      expect((await client.query("SELECT to_regclass('topic_hints') IS NOT NULL AS present")).rows[0].present).toBe(true);
-      expect((await client.query("SELECT description FROM topics WHERE topic_name = 'Variables and Data Types'")).rows[0].description).toBe('Described anew by the next version.');
-    });
+      grown = ['--set', `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`];
+      const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      // The credentials Secret already holds every key: the upgrade ran one hook Job, not two.
+      const status = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as {
+        hooks: { name: string; kind: string; events: string[] }[];
+      };
+      expect(status.hooks.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name)).toEqual([
+        'learnflow-reconcile',
+      ]);
+      await expectTopicsAsDeclared(kafka.bootstrap, [
+        ...(await declaredTopics()),
+        { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} },
+      ]);
+      await services.withApp(async (client) => {
+        expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
+        expect((await client.query("SELECT to_regclass('topic_hints') IS NOT NULL AS present")).rows[0].present).toBe(true);
+        expect(
+          (await client.query("SELECT description FROM topics WHERE topic_name = 'Variables and Data Types'")).rows[0].description,
+        ).toBe('Described anew by the next version.');
+      });
 
-    await helmOk('rollback', 'learnflow', String(revision.version), '--wait', '--timeout', '10m');
-    await services.withApp(async (client) => {
-      expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
-      expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
-    });
-  });
+      await helmOk('rollback', 'learnflow', String(revision.version), '--wait', '--timeout', '10m');
+      await services.withApp(async (client) => {
+        expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);
+        expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
+      });
+    },
+  );
 
-  it('down keeps the volumes and the credentials Secret, up reuses them, down --delete-data removes the volumes', { timeout: 900_000 }, async () => {
-    const passwords = await secretData();
-    const down = await deploy('down');
-    expect(down.code, down.stdout + down.stderr).toBe(0);
-    const claims = () => node.cluster.kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>(['get', 'pvc', '--namespace', namespace]);
-    const kept = (await claims()).items;
-    expect(kept.map((claim) => claim.metadata.name).sort()).toEqual([0, 1, 2].map((ordinal) => `dapr-scheduler-data-dir-dapr-scheduler-server-${ordinal}`));
+  it(
+    'down keeps the volumes and the credentials Secret, up reuses them, down --delete-data removes the volumes',
+    { timeout: 900_000 },
+    async () => {
+      const passwords = await secretData();
+      const down = await deploy('down');
+      expect(down.code, down.stdout + down.stderr).toBe(0);
+      const claims = () =>
+        node.cluster.kubectlJson<{ items: { metadata: { name: string; uid: string } }[] }>(['get', 'pvc', '--namespace', namespace]);
+      const kept = (await claims()).items;
+      expect(kept.map((claim) => claim.metadata.name).sort()).toEqual(
+        [0, 1, 2].map((ordinal) => `dapr-scheduler-data-dir-dapr-scheduler-server-${ordinal}`),
+      );
 
-    const again = await up();
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(await secretData()).toEqual(passwords);
-    expect((await claims()).items.map((claim) => claim.metadata.uid).sort()).toEqual(kept.map((claim) => claim.metadata.uid).sort());
-    await services.withApp(async (client) => expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]));
+      const again = await up();
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(await secretData()).toEqual(passwords);
+      expect((await claims()).items.map((claim) => claim.metadata.uid).sort()).toEqual(kept.map((claim) => claim.metadata.uid).sort());
+      await services.withApp(async (client) =>
+        expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]),
+      );
 
-    const deleted = await deploy('down', '--delete-data', '--yes');
-    expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
-    expect((await claims()).items).toEqual([]);
-    // The Secret was made by the test, as the owner of a managed PostgreSQL makes it (the hook
-    // only added the missing keys): a Secret the hooks did not create is never deleted.
-    expect(await secretData()).toEqual(passwords);
-  });
+      const deleted = await deploy('down', '--delete-data', '--yes');
+      expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
+      expect((await claims()).items).toEqual([]);
+      // The Secret was made by the test, as the owner of a managed PostgreSQL makes it (the hook
+      // only added the missing keys): a Secret the hooks did not create is never deleted.
+      expect(await secretData()).toEqual(passwords);
+    },
+  );
 });
 
 /** The Pods of a hook Job, as the Job controller labels them. */
 async function hookPods(job: string): Promise<{ name: string; phase: string }[]> {
-  const pods = await node.cluster.kubectlJson<{ items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[] }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job}`]);
+  const pods = await node.cluster.kubectlJson<{
+    items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[];
+  }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job}`]);
   return pods.items.filter((pod) => !pod.metadata.deletionTimestamp).map((pod) => ({ name: pod.metadata.name, phase: pod.status.phase }));
 }
 
@@ -213,7 +316,8 @@ async function runningHookPod(job: string, seen: readonly string[] = []): Promis
 async function podConnectionTo(port: number): Promise<void> {
   await waitFor(`a Pod connected to port ${port}`, async () => {
     const { stdout } = await runOk('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
-    const peers = stdout.split('\n').map((line) => line.trim().split(/\s+/).at(-1) ?? '');
+    // ss writes an IPv4 peer of a dual-stack socket as [::ffff:198.18.0.12]:45678.
+    const peers = stdout.split('\n').map((line) => (line.trim().split(/\s+/).at(-1) ?? '').replace(/^\[::ffff:([\d.]+)\]/, '$1'));
     return peers.some((peer) => peer.startsWith(podAddressPrefix) && !peer.startsWith(`${nodeAddress}:`));
   });
 }
@@ -239,67 +343,95 @@ async function hookWarnings(part: string): Promise<string[]> {
 }
 
 describe('faults on real Pods', () => {
-  it('Kafka gone while the topic hook waits, and the hook\'s Pod deleted: the Job\'s next Pod finishes once Kafka is back', { timeout: 900_000 }, async () => {
-    await kafka.stop();
-    const install = up();
-    const first = await runningHookPod('learnflow-reconcile');
-    await node.cluster.kubectl(['delete', 'pod', first, '--namespace', namespace, '--wait=false']);
-    await runningHookPod('learnflow-reconcile', [first]);
-    await kafka.start();
-    const result = await install;
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
-  });
+  it(
+    "Kafka gone while the topic hook waits, and the hook's Pod deleted: the Job's next Pod finishes once Kafka is back",
+    { timeout: 900_000 },
+    async () => {
+      await kafka.stop();
+      const install = up();
+      const first = await runningHookPod('learnflow-reconcile');
+      await node.cluster.kubectl(['delete', 'pod', first, '--namespace', namespace, '--wait=false']);
+      await runningHookPod('learnflow-reconcile', [first]);
+      await kafka.start();
+      const result = await install;
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+    },
+  );
 
-  it('Kafka hung, then crashed, under the topic hook\'s open connection: the hook reconnects and finishes once it is back', { timeout: 900_000 }, async () => {
-    // A suspended broker keeps accepting connections in the kernel and answers nothing: the hook
-    // connects, sends its first request and waits. Then the broker dies under it.
-    await kafka.freeze();
-    const install = up();
-    await podConnectionTo(kafka.port);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    await kafka.kill();
-    await kafka.start();
-    const result = await install;
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(await hookWarnings('kafka-topics'), 'the topic hook saw the broker go away').not.toEqual([]);
-    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
-  });
+  it(
+    "Kafka hung, then crashed, under the topic hook's open connection: the hook reconnects and finishes once it is back",
+    { timeout: 900_000 },
+    async () => {
+      // A suspended broker keeps accepting connections in the kernel and answers nothing: the hook
+      // connects, sends its first request and waits. Then the broker dies under it.
+      await kafka.freeze();
+      const install = up();
+      try {
+        await podConnectionTo(kafka.port);
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      } finally {
+        await kafka.kill();
+        await kafka.start();
+      }
+      const result = await install;
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(await hookWarnings('kafka-topics'), 'the topic hook saw the broker go away').not.toEqual([]);
+      await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+    },
+  );
 
-  it('PostgreSQL gone in the middle of the seed: the seed\'s transaction is cut off and redone in full once it is back', { timeout: 900_000 }, async () => {
-    // The test holds the seed's advisory lock, so the seed, in its Pod, stops inside its
-    // transaction, after the migrations; then the server goes away under it.
-    const holder = await services.appClient();
-    await holder.query('SELECT pg_advisory_lock($1)', [seedLock]);
-    const install = up();
-    await waitFor('the seed waiting for its lock', async () =>
-      (await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = 'advisory'")).rows[0]!.n === 1);
-    holder.on('error', () => undefined);
-    await postgres.stop();
-    await holder.end().catch(() => undefined);
-    await postgres.start();
-    const result = await install;
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(await hookWarnings('postgres-seed'), 'the seed saw the server go away').not.toEqual([]);
-    await services.withApp(async (client) => {
-      expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
-      expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(3);
-    });
-  });
+  it(
+    "PostgreSQL gone in the middle of the seed: the seed's transaction is cut off and redone in full once it is back",
+    { timeout: 900_000 },
+    async () => {
+      // The test holds the seed's advisory lock, so the seed, in its Pod, stops inside its
+      // transaction, after the migrations; then the server goes away under it.
+      const holder = await services.appClient();
+      holder.on('error', () => undefined);
+      await holder.query('SELECT pg_advisory_lock($1)', [seedLock]);
+      const install = up();
+      const waiting =
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = 'advisory'";
+      try {
+        await waitFor('the seed waiting for its lock', async () => (await holder.query<{ n: number }>(waiting)).rows[0]!.n === 1);
+      } finally {
+        await postgres.stop();
+        await holder.end().catch(() => undefined);
+        await postgres.start();
+      }
+      const result = await install;
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(await hookWarnings('postgres-seed'), 'the seed saw the server go away').not.toEqual([]);
+      await services.withApp(async (client) => {
+        expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
+        expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(3);
+      });
+    },
+  );
 
-  it('a Kafka that never comes up: the topic hook fails within its timeout, up shows its last log lines, and a re-run heals', { timeout: 900_000 }, async () => {
-    const nowhere = ['--set', `kafkaTopics.bootstrapServers=nowhere.${namespace}.svc.cluster.local:9092`, '--set', 'hooks.waitTimeoutSeconds=20'];
-    const started = Date.now();
-    const failed = await up(...nowhere);
-    expect(failed.code, failed.stdout + failed.stderr).toBe(1);
-    expect(Date.now() - started).toBeLessThan(240_000);
-    const error = only(failed, 'error') as unknown as { message: string; details: string[] };
-    expect(error.message + error.details.join('\n')).toContain('topics, migrations and seeds hook');
-    expect(error.details.join('\n')).toMatch(/nowhere\.learnflow\.svc\.cluster\.local/);
-    const healed = await up();
-    expect(healed.code, healed.stdout + healed.stderr).toBe(0);
-    await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
-  });
+  it(
+    'a Kafka that never comes up: the topic hook fails within its timeout, up shows its last log lines, and a re-run heals',
+    { timeout: 900_000 },
+    async () => {
+      const nowhere = [
+        '--set',
+        `kafkaTopics.bootstrapServers=nowhere.${namespace}.svc.cluster.local:9092`,
+        '--set',
+        'hooks.waitTimeoutSeconds=20',
+      ];
+      const started = Date.now();
+      const failed = await up(...nowhere);
+      expect(failed.code, failed.stdout + failed.stderr).toBe(1);
+      expect(Date.now() - started).toBeLessThan(240_000);
+      const error = only(failed, 'error') as unknown as { message: string; details: string[] };
+      expect(error.message + error.details.join('\n')).toContain('topics, migrations and seeds hook');
+      expect(error.details.join('\n')).toMatch(/nowhere\.learnflow\.svc\.cluster\.local/);
+      const healed = await up();
+      expect(healed.code, healed.stdout + healed.stderr).toBe(0);
+      await expectTopicsAsDeclared(kafka.bootstrap, await declaredTopics());
+    },
+  );
 });
 
 describe('Kafka in KRaft mode', () => {
@@ -307,7 +439,17 @@ describe('Kafka in KRaft mode', () => {
     const kraft = await KafkaServer.start('node', 'kraft', nodeAddress);
     try {
       // The kafka Service now leads to the KRaft broker, as a managed Kafka moved to KRaft would.
-      const patched = await node.cluster.kubectl(['patch', 'endpointslice', 'kafka-host', '--namespace', namespace, '--type', 'json', '--patch', JSON.stringify([{ op: 'replace', path: '/ports/0/port', value: kraft.port }])]);
+      const patched = await node.cluster.kubectl([
+        'patch',
+        'endpointslice',
+        'kafka-host',
+        '--namespace',
+        namespace,
+        '--type',
+        'json',
+        '--patch',
+        JSON.stringify([{ op: 'replace', path: '/ports/0/port', value: kraft.port }]),
+      ]);
       expect(patched.code, patched.stderr).toBe(0);
       const result = await up();
       expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -319,29 +461,53 @@ describe('Kafka in KRaft mode', () => {
 });
 
 describe('images that cannot be pulled, on the real node', () => {
-  it('up on the default release (the Bitnami charts) stops within its stall time and names the image, the registry\'s error and the values to change', { timeout: 600_000 }, async () => {
-    const subcharts = subchartsDir();
-    expect(subcharts, 'the Bitnami charts: ../shared/subcharts or LEARNFLOW_SUBCHARTS_DIR').toBeDefined();
-    const other = 'learnflow-pull';
-    // Dapr's control plane is cluster-wide and the release above brought it: this one uses it.
-    const started = Date.now();
-    const result = await runDeploy(
-      ['up', '--chart', await chartCopy({ subcharts: subcharts! }), '--namespace', other, '--image', node.hooksImage, '--output', 'json', '--stall-seconds', '20', '--set', 'dapr.enabled=false'],
-      node.cluster.kubeconfig,
-    );
-    expect(result.code, result.stdout + result.stderr).toBe(1);
-    expect(Date.now() - started).toBeLessThan(300_000);
-    const error = only(result, 'error') as unknown as { message: string; fix: string; details: string[] };
-    expect(error.message).toMatch(/^the release cannot become ready: \d+ problem\(s\) lasted 20s$/);
-    const kafkaPull = error.details.find((line) => line.startsWith('Kafka broker (Pod learnflow-kafka-broker-0) cannot pull image docker.io/bitnamilegacy/kafka:'));
-    expect(kafkaPull, error.details.join('\n')).toContain('127.0.0.1:9');
-    const fix = error.details[error.details.indexOf(kafkaPull!) + 1]!;
-    expect(fix).toContain('kafka.image (registry, repository, tag)');
-    expect(fix).toContain('global.imageRegistry');
-    expect(fix).toContain('learnflow-infra images');
-    const cleaned = await runDeploy(['down', '--namespace', other, '--delete-data', '--yes', '--output', 'json'], node.cluster.kubeconfig);
-    expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
-  });
+  it(
+    'up on the default release (the Bitnami charts) stops within its stall time and ' +
+      "names the image, the registry's error and the values to change",
+    { timeout: 600_000 },
+    async () => {
+      const subcharts = subchartsDir();
+      expect(subcharts, 'the Bitnami charts: ../shared/subcharts or LEARNFLOW_SUBCHARTS_DIR').toBeDefined();
+      const other = 'learnflow-pull';
+      // Dapr's control plane is cluster-wide and the release above brought it: this one uses it.
+      const started = Date.now();
+      const result = await runDeploy(
+        [
+          'up',
+          '--chart',
+          await chartCopy({ subcharts: subcharts! }),
+          '--namespace',
+          other,
+          '--image',
+          node.hooksImage,
+          '--output',
+          'json',
+          '--stall-seconds',
+          '20',
+          '--set',
+          'dapr.enabled=false',
+        ],
+        node.cluster.kubeconfig,
+      );
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(Date.now() - started).toBeLessThan(300_000);
+      const error = only(result, 'error') as unknown as { message: string; fix: string; details: string[] };
+      expect(error.message).toMatch(/^the release cannot become ready: \d+ problem\(s\) lasted 20s$/);
+      const kafkaPull = error.details.find((line) =>
+        line.startsWith('Kafka broker (Pod learnflow-kafka-broker-0) cannot pull image docker.io/bitnamilegacy/kafka:'),
+      );
+      expect(kafkaPull, error.details.join('\n')).toContain('127.0.0.1:9');
+      const fix = error.details[error.details.indexOf(kafkaPull!) + 1]!;
+      expect(fix).toContain('kafka.image (registry, repository, tag)');
+      expect(fix).toContain('global.imageRegistry');
+      expect(fix).toContain('learnflow-infra images');
+      const cleaned = await runDeploy(
+        ['down', '--namespace', other, '--delete-data', '--yes', '--output', 'json'],
+        node.cluster.kubeconfig,
+      );
+      expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+    },
+  );
 });
 
 describe('stopping the node', () => {

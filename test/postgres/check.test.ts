@@ -7,7 +7,11 @@ import { repoRoot } from '../support/paths.js';
 import { credentialsDir, freshDatabase, withDatabase } from '../support/postgres-server.js';
 
 const server = inject('postgres');
-const passwords = { 'test-admin-password': 'admin-secret-1', 'test-teacher-password': 'teacher-secret-1', 'test-student-password': 'student-secret-1' };
+const passwords = {
+  'test-admin-password': 'admin-secret-1',
+  'test-teacher-password': 'teacher-secret-1',
+  'test-student-password': 'student-secret-1',
+};
 
 async function seededDatabase() {
   const db = await freshDatabase(server);
@@ -21,14 +25,23 @@ describe('the PostgreSQL check', () => {
     const db = await seededDatabase();
     const result = await runCli(['postgres-check', ...db.flags]);
     expect(result.code, result.stdout).toBe(0);
-    expect(result.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual(['schema', 'migrations', 'topics', 'test users', 'write']);
+    expect(result.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
+      'schema',
+      'migrations',
+      'topics',
+      'test users',
+      'write',
+    ]);
   });
 
   it('names a pending migration, which postgres-migrate then applies from the same folder', async () => {
     const db = await seededDatabase();
     const migrations = await mkdtemp(join(tmpdir(), 'learnflow-migrations-'));
     await cp(join(repoRoot, 'migrations'), migrations, { recursive: true });
-    await writeFile(join(migrations, '1893456000000_exercise-tags.sql'), '-- Up Migration\nALTER TABLE exercises ADD COLUMN tags text[];\n-- Down Migration\nALTER TABLE exercises DROP COLUMN tags;\n');
+    await writeFile(
+      join(migrations, '1893456000000_exercise-tags.sql'),
+      '-- Up Migration\nALTER TABLE exercises ADD COLUMN tags text[];\n-- Down Migration\nALTER TABLE exercises DROP COLUMN tags;\n',
+    );
     const pending = await runCli(['postgres-check', ...db.flags, '--migrations-dir', migrations, '--timeout', '5']);
     expect(pending.code).toBe(1);
     expect(failure(pending).msg).toContain('migration 1893456000000_exercise-tags is not applied');

@@ -12,7 +12,9 @@ const migrationsDir = join(repoRoot, 'migrations');
 
 async function actualSchema(db: TestDatabase): Promise<Map<string, Set<string>>> {
   const { rows } = await withDatabase(db, (client) =>
-    client.query<{ table_name: string; column_name: string }>("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"),
+    client.query<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+    ),
   );
   const tables = new Map<string, Set<string>>();
   for (const row of rows) tables.set(row.table_name, (tables.get(row.table_name) ?? new Set()).add(row.column_name));
@@ -45,11 +47,19 @@ describe('the migrations against a real PostgreSQL', () => {
       const { rows } = await insertUser('Maya@LearnFlow.com');
       await expect(insertUser('maya@learnflow.com')).rejects.toThrow(/users_email_key/);
       await expect(insertUser('guest@learnflow.com', 'guest')).rejects.toThrow(/users_role_check/);
-      const student = await client.query<{ id: string; learning_pace: string }>('INSERT INTO students (user_id) VALUES ($1) RETURNING id, learning_pace', [rows[0]!.id]);
+      const student = await client.query<{ id: string; learning_pace: string }>(
+        'INSERT INTO students (user_id) VALUES ($1) RETURNING id, learning_pace',
+        [rows[0]!.id],
+      );
       expect(student.rows[0]?.learning_pace).toBe('medium');
-      const topic = await client.query<{ id: string }>("INSERT INTO topics (module_number, module_name, topic_name) VALUES (1, 'Basics', 'Operators') RETURNING id");
+      const topic = await client.query<{ id: string }>(
+        "INSERT INTO topics (module_number, module_name, topic_name) VALUES (1, 'Basics', 'Operators') RETURNING id",
+      );
       await expect(
-        client.query('INSERT INTO progress (student_id, topic_id, mastery_score) VALUES ($1, $2, 100.5)', [student.rows[0]!.id, topic.rows[0]!.id]),
+        client.query('INSERT INTO progress (student_id, topic_id, mastery_score) VALUES ($1, $2, 100.5)', [
+          student.rows[0]!.id,
+          topic.rows[0]!.id,
+        ]),
       ).rejects.toThrow(/progress_mastery_score_check/);
       await client.query('DELETE FROM users WHERE id = $1', [rows[0]!.id]);
       expect((await client.query('SELECT 1 FROM students')).rowCount).toBe(0);

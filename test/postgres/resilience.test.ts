@@ -14,7 +14,11 @@ async function ownServer() {
   return { server, db: await freshDatabase(await server.address()) };
 }
 
-const testPasswords = { 'test-admin-password': 'admin-secret-1', 'test-teacher-password': 'teacher-secret-1', 'test-student-password': 'student-secret-1' };
+const testPasswords = {
+  'test-admin-password': 'admin-secret-1',
+  'test-teacher-password': 'teacher-secret-1',
+  'test-student-password': 'student-secret-1',
+};
 
 describe('the database hooks when PostgreSQL is not there', () => {
   it('migrate waits for a database that is not up yet when the hook starts', { timeout: 60_000 }, async () => {
@@ -45,8 +49,14 @@ describe('the database hooks when PostgreSQL is not there', () => {
     expect(result.code, result.stdout).toBe(0);
     const again = await runCli(['postgres-seed', ...db.flags, '--credentials-dir', credentials]);
     expect(again.code).toBe(0);
-    const counts = await withDatabase(db, async (client) =>
-      (await client.query<{ topics: number; users: number }>('SELECT (SELECT count(*) FROM topics)::int AS topics, (SELECT count(*) FROM users)::int AS users')).rows[0],
+    const counts = await withDatabase(
+      db,
+      async (client) =>
+        (
+          await client.query<{ topics: number; users: number }>(
+            'SELECT (SELECT count(*) FROM topics)::int AS topics, (SELECT count(*) FROM users)::int AS users',
+          )
+        ).rows[0],
     );
     expect(counts).toEqual({ topics: 24, users: 3 });
   });
@@ -55,7 +65,12 @@ describe('the database hooks when PostgreSQL is not there', () => {
     const { db } = await ownServer();
     const { writeFile } = await import('node:fs/promises');
     await writeFile(db.passwordFile, 'not-the-password');
-    const result = await runCli(['postgres-migrate', ...db.flags, '--postgres-password-secret', 'Secret learnflow-credentials, key password']);
+    const result = await runCli([
+      'postgres-migrate',
+      ...db.flags,
+      '--postgres-password-secret',
+      'Secret learnflow-credentials, key password',
+    ]);
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(5_000);
     expect(failure(result).msg).toContain(`PostgreSQL rejected the password of user ${db.user}`);
@@ -64,10 +79,26 @@ describe('the database hooks when PostgreSQL is not there', () => {
 
   it('fails within its timeout when nothing answers', async () => {
     const unused = await PostgresServer.allocate('pg-never');
-    const result = await runCli(['postgres-migrate', '--postgres-host', '127.0.0.1', '--postgres-port', String(unused.port), '--postgres-password-file', '/dev/null', '--timeout', '3']);
+    const result = await runCli([
+      'postgres-migrate',
+      '--postgres-host',
+      '127.0.0.1',
+      '--postgres-port',
+      String(unused.port),
+      '--postgres-password-file',
+      '/dev/null',
+      '--timeout',
+      '3',
+    ]);
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(3_000 + 2_000);
-    expect(failure(result).msg).toMatch(/^migrating the database gave up after 3s and \d+ attempt\(s\): (the last attempt was still running at the deadline; the one before failed: )?cannot use PostgreSQL yet: connect ECONNREFUSED/);
+    expect(failure(result).msg).toMatch(
+      new RegExp(
+        String.raw`^migrating the database gave up after 3s and \d+ attempt\(s\): ` +
+          String.raw`(the last attempt was still running at the deadline; the one before failed: )?` +
+          String.raw`cannot use PostgreSQL yet: connect ECONNREFUSED`,
+      ),
+    );
     expect(failure(result).hint).toContain('kubectl get pods');
   });
 });

@@ -12,7 +12,11 @@ const server = inject('postgres');
 const seedFile = (file: string) => readFile(join(repoRoot, 'seeds', file), 'utf8');
 const topicSeeds = async () => parseTopicSeeds(await seedFile('topics.json'), 'topics.json');
 const userSeeds = async () => parseUserSeeds(await seedFile('test-users.json'), 'test-users.json');
-const passwords = { 'test-admin-password': 'admin-secret-1', 'test-teacher-password': 'teacher-secret-1', 'test-student-password': 'student-secret-1' };
+const passwords = {
+  'test-admin-password': 'admin-secret-1',
+  'test-teacher-password': 'teacher-secret-1',
+  'test-student-password': 'student-secret-1',
+};
 
 async function migratedDatabase(): Promise<TestDatabase> {
   const db = await freshDatabase(server);
@@ -69,7 +73,12 @@ describe('the seed data against a real PostgreSQL', () => {
     const db = await migratedDatabase();
     expect((await seed(db)).code).toBe(0);
     const hashOf = async (email: string) =>
-      withDatabase(db, async (client) => (await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [email])).rows[0]!.password_hash);
+      withDatabase(
+        db,
+        async (client) =>
+          (await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE email = $1', [email])).rows[0]!
+            .password_hash,
+      );
     const before = await hashOf('student@learnflow.com');
     expect(before).toMatch(new RegExp(`^\\$2b\\$${bcryptCost}\\$`));
     expect(await bcrypt.compare('student-secret-1', before)).toBe(true);
@@ -84,7 +93,12 @@ describe('the seed data against a real PostgreSQL', () => {
     expect((await counts(db)).users).toBe(3);
 
     // A hash an earlier chart made at cost 12 is rewritten at the chart's cost, once.
-    await withDatabase(db, (client) => client.query('UPDATE users SET password_hash = $1 WHERE email = $2', [bcrypt.hashSync('student-secret-2', 12), 'student@learnflow.com']));
+    await withDatabase(db, (client) =>
+      client.query('UPDATE users SET password_hash = $1 WHERE email = $2', [
+        bcrypt.hashSync('student-secret-2', 12),
+        'student@learnflow.com',
+      ]),
+    );
     expect((await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' })).lines.at(-1)?.['passwordsSet']).toBe(1);
     expect(bcrypt.getRounds(await hashOf('student@learnflow.com'))).toBe(bcryptCost);
     expect((await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' })).lines.at(-1)?.['passwordsSet']).toBe(0);
@@ -108,7 +122,12 @@ describe('the seed data against a real PostgreSQL', () => {
     const db = await migratedDatabase();
     const result = await seed(db, { 'test-admin-password': 'admin-secret-1' });
     expect(result.code).toBe(2);
-    expect(result.lines.at(-1)?.msg).toMatch(/^no usable password for test user\(s\): teacher@learnflow.com \(.*test-teacher-password is missing\); student@learnflow.com \(.*test-student-password is missing\)$/);
+    expect(result.lines.at(-1)?.msg).toMatch(
+      new RegExp(
+        String.raw`^no usable password for test user\(s\): teacher@learnflow.com \(.*test-teacher-password is missing\); ` +
+          String.raw`student@learnflow.com \(.*test-student-password is missing\)$`,
+      ),
+    );
     expect(result.lines.at(-1)?.hint).toContain('the credentials Secret needs the key(s) test-teacher-password, test-student-password');
   });
 });

@@ -51,7 +51,9 @@ export async function chartCopy(options: { subcharts?: string } = {}): Promise<s
   }
   const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { dependencies?: { name: string }[] };
   // Archives from `helm dependency build` are named <chart>-<version>.tgz, unpacked charts <chart>/.
-  const present = new Set(options.subcharts ? (await readdir(options.subcharts)).map((entry) => entry.replace(/-\d[\w.+-]*\.tgz$/, '')) : []);
+  const present = new Set(
+    options.subcharts ? (await readdir(options.subcharts)).map((entry) => entry.replace(/-\d[\w.+-]*\.tgz$/, '')) : [],
+  );
   chart.dependencies = (chart.dependencies ?? []).filter((dependency) => present.has(dependency.name));
   await writeFile(join(dir, 'Chart.yaml'), stringify(chart));
   if (options.subcharts) await symlink(options.subcharts, join(dir, 'charts'));
@@ -138,6 +140,7 @@ export interface ChartValues {
 /** The dapr chart, from the Dapr Go module (scripts/install-tools.sh); always available, unlike the Bitnami charts. */
 export function daprChartsDir(): string {
   const dir = process.env['LEARNFLOW_DAPR_CHARTS'];
-  if (!dir || !existsSync(join(dir, '.complete'))) throw new Error('the dapr chart is missing: run scripts/install-tools.sh and source scripts/env.sh');
+  if (!dir || !existsSync(join(dir, '.complete')))
+    throw new Error('the dapr chart is missing: run scripts/install-tools.sh and source scripts/env.sh');
   return dir;
 }

@@ -41,9 +41,7 @@ export function startCli(args: readonly string[], env: Record<string, string>, o
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout, stderr, lines: parseLines(stdout), elapsedMs: Date.now() - started }),
-    );
+    child.on('close', (code) => resolve({ code, stdout, stderr, lines: parseLines(stdout), elapsedMs: Date.now() - started }));
   });
 }
 
@@ -74,5 +72,11 @@ export interface DeployResult extends Finished {
 /** Runs the compiled deploy command (learnflow-infra) against the kubeconfig given. */
 export async function runDeploy(args: readonly string[], kubeconfig: string, env: Record<string, string> = {}): Promise<DeployResult> {
   const result = await run(process.execPath, [deployCliPath, ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, ...env } });
-  return { ...result, events: result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as DeployEvent) };
+  return {
+    ...result,
+    events: result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as DeployEvent),
+  };
 }

@@ -58,19 +58,29 @@ export class Cluster {
   async serverDryRun(objects: readonly K8sObject[], namespace: string): Promise<Finished> {
     const dryRunOnly = (object: K8sObject) => workloadKinds.has(object.kind) || object.kind.endsWith('WebhookConfiguration');
     const toYaml = (selected: readonly K8sObject[]) => selected.map((object) => JSON.stringify(object)).join('\n---\n');
-    const created = await this.kubectl(['apply', '--namespace', namespace, '-f', '-'], toYaml(objects.filter((object) => !dryRunOnly(object))));
+    const created = await this.kubectl(
+      ['apply', '--namespace', namespace, '-f', '-'],
+      toYaml(objects.filter((object) => !dryRunOnly(object))),
+    );
     if (created.code !== 0) return created;
     // Pod Security is enforced on Pods only (on workloads it just warns): each workload's Pod
     // template goes as a Pod too, as its controller would create it.
-    const templatePods = objects.filter((object) => object.kind !== 'Pod' && workloadKinds.has(object.kind)).map((object) => podOf(object, namespace));
-    const dryRun = await this.kubectl(['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'], toYaml([...objects.filter(dryRunOnly), ...templatePods]));
+    const templatePods = objects
+      .filter((object) => object.kind !== 'Pod' && workloadKinds.has(object.kind))
+      .map((object) => podOf(object, namespace));
+    const dryRun = await this.kubectl(
+      ['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'],
+      toYaml([...objects.filter(dryRunOnly), ...templatePods]),
+    );
     return { code: dryRun.code, stdout: created.stdout + dryRun.stdout, stderr: created.stderr + dryRun.stderr };
   }
 
   /** A new namespace for one test, optionally enforcing a Pod Security Standard. */
   async namespace(prefix: string, podSecurity?: 'restricted' | 'baseline'): Promise<string> {
     const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-    const labels = podSecurity ? { 'pod-security.kubernetes.io/enforce': podSecurity, 'pod-security.kubernetes.io/enforce-version': 'latest' } : {};
+    const labels = podSecurity
+      ? { 'pod-security.kubernetes.io/enforce': podSecurity, 'pod-security.kubernetes.io/enforce-version': 'latest' }
+      : {};
     const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
     const result = await this.kubectl(['apply', '-f', '-'], manifest);
     if (result.code !== 0) throw new Error(`creating namespace ${name}: ${result.stderr}`);
@@ -86,12 +96,24 @@ const workloadKinds = new Set(['Pod', 'Job', 'CronJob', 'Deployment', 'StatefulS
  */
 function podOf(workload: K8sObject, namespace: string): K8sObject {
   type Template = { metadata?: { labels?: Record<string, string> }; spec: { volumes?: object[] } };
-  const spec = workload['spec'] as { template?: Template; jobTemplate?: { spec: { template: Template } }; volumeClaimTemplates?: { metadata: { name: string } }[] };
+  const spec = workload['spec'] as {
+    template?: Template;
+    jobTemplate?: { spec: { template: Template } };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
+  };
   const template = spec.template ?? spec.jobTemplate!.spec.template;
   const name = workload.metadata.name;
-  const claims = (spec.volumeClaimTemplates ?? []).map((claim) => ({ name: claim.metadata.name, persistentVolumeClaim: { claimName: `${claim.metadata.name}-${name}-0` } }));
+  const claims = (spec.volumeClaimTemplates ?? []).map((claim) => ({
+    name: claim.metadata.name,
+    persistentVolumeClaim: { claimName: `${claim.metadata.name}-${name}-0` },
+  }));
   const podSpec = { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claims] };
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${name}-template`, namespace, labels: template.metadata?.labels ?? {} }, spec: podSpec };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${name}-template`, namespace, labels: template.metadata?.labels ?? {} },
+    spec: podSpec,
+  };
 }
 
 /** Dapr's CRDs from the dapr chart, established, as Helm installs a chart's crds/ before the rest. */
@@ -99,6 +121,13 @@ export async function installDaprCrds(kubeconfig: string): Promise<void> {
   const cluster = new Cluster(kubeconfig);
   const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds')]);
   if (applied.code !== 0) throw new Error(`installing Dapr's CRDs: ${applied.stderr}`);
-  const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/components.dapr.io', 'crd/configurations.dapr.io', 'crd/subscriptions.dapr.io']);
+  const established = await cluster.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/components.dapr.io',
+    'crd/configurations.dapr.io',
+    'crd/subscriptions.dapr.io',
+  ]);
   if (established.code !== 0) throw new Error(`Dapr's CRDs not established: ${established.stderr}`);
 }

@@ -57,14 +57,22 @@ export class Daprd {
     const bin = process.env['LEARNFLOW_DAPRD_DIR'];
     if (!bin) throw new Error('LEARNFLOW_DAPRD_DIR is not set: run scripts/install-tools.sh and source scripts/env.sh');
     const child = spawn(join(bin, 'daprd'), [
-      '--app-id', options.appId,
-      '--app-port', String(options.appPort),
-      '--dapr-http-port', String(base),
-      '--dapr-grpc-port', String(base + 1),
-      '--dapr-internal-grpc-port', String(base + 2),
-      '--metrics-port', String(base + 3),
-      '--dapr-listen-addresses', '127.0.0.1',
-      '--resources-path', dir,
+      '--app-id',
+      options.appId,
+      '--app-port',
+      String(options.appPort),
+      '--dapr-http-port',
+      String(base),
+      '--dapr-grpc-port',
+      String(base + 1),
+      '--dapr-internal-grpc-port',
+      String(base + 2),
+      '--metrics-port',
+      String(base + 3),
+      '--dapr-listen-addresses',
+      '127.0.0.1',
+      '--resources-path',
+      dir,
     ]);
     const output: string[] = [];
     child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));

@@ -31,7 +31,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await Promise.all([controlPlane, postgres, ...brokers].map((server) => server.delete()));
   };
   try {
-    project.provide('kafkaBrokers', Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>);
+    project.provide(
+      'kafkaBrokers',
+      Object.fromEntries(brokers.map((server) => [server.mode, server.bootstrap])) as Record<KafkaMode, string>,
+    );
     project.provide('kubeconfig', controlPlane.kubeconfig);
     await installDaprCrds(controlPlane.kubeconfig);
     project.provide('postgres', await postgres.address());

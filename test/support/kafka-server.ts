@@ -28,7 +28,12 @@ export class KafkaServer {
 
   /** Reserves ports (the broker's, then ZooKeeper's or the controller's) without starting anything. */
   static async allocate(label: string, mode: KafkaServerMode, address = '127.0.0.1'): Promise<KafkaServer> {
-    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(mode === 'kraft-scram' ? 3 : 2), address);
+    return new KafkaServer(
+      `${label}-${mode}-${process.pid}-${Date.now() % 100_000}`,
+      mode,
+      await freePorts(mode === 'kraft-scram' ? 3 : 2),
+      address,
+    );
   }
 
   static async start(label: string, mode: KafkaServerMode, address?: string): Promise<KafkaServer> {
@@ -68,4 +73,3 @@ export class KafkaServer {
     await runOk('bash', [kafkaServerScript, 'delete', this.name]);
   }
 }
-

@@ -37,13 +37,21 @@ export class RealNode {
       const result = await this.cluster.kubectl(args);
       return `$ kubectl ${args.join(' ')}\n${result.stdout}${result.stderr}`;
     };
-    const pods = await this.cluster.kubectlJson<{ items: { metadata: { name: string }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }[] }>(['get', 'pods', '--namespace', namespace]);
+    const pods = await this.cluster.kubectlJson<{
+      items: { metadata: { name: string }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }[];
+    }>(['get', 'pods', '--namespace', namespace]);
     const logs = await Promise.all(
       pods.items.flatMap((pod) =>
-        [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((container) => text(['logs', '--namespace', namespace, pod.metadata.name, '-c', container.name, '--tail', '25'])),
+        [...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((container) =>
+          text(['logs', '--namespace', namespace, pod.metadata.name, '-c', container.name, '--tail', '25']),
+        ),
       ),
     );
-    return [await text(['get', 'pods', '-A', '-o', 'wide']), await text(['get', 'events', '--namespace', namespace, '--field-selector', 'type=Warning']), ...logs].join('\n');
+    return [
+      await text(['get', 'pods', '-A', '-o', 'wide']),
+      await text(['get', 'events', '--namespace', namespace, '--field-selector', 'type=Warning']),
+      ...logs,
+    ].join('\n');
   }
 
   async stop(): Promise<void> {
@@ -70,7 +78,10 @@ export class ExistingServices {
   ) {}
 
   static async start(node: RealNode, namespace: string): Promise<ExistingServices> {
-    const [kafka, postgres] = await Promise.all([KafkaServer.start('node', 'zookeeper', nodeAddress), PostgresServer.start('node', nodeAddress)]);
+    const [kafka, postgres] = await Promise.all([
+      KafkaServer.start('node', 'zookeeper', nodeAddress),
+      PostgresServer.start('node', nodeAddress),
+    ]);
     const appPassword = randomBytes(18).toString('base64url');
     await asSuperuser(await postgres.address(), async (client) => {
       await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
@@ -88,7 +99,14 @@ export class ExistingServices {
       },
     ];
     const items = [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } },
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: namespace,
+          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+        },
+      },
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
       { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: { password: appPassword } },
@@ -96,10 +114,14 @@ export class ExistingServices {
     const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
     if (applied.code !== 0) throw new Error(`creating the existing services: ${applied.stderr}`);
     const values = [
-      '--set', 'kafka.enabled=false',
-      '--set', 'postgresql.enabled=false',
-      '--set', `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
-      '--set', `database.host=postgresql.${namespace}.svc.cluster.local`,
+      '--set',
+      'kafka.enabled=false',
+      '--set',
+      'postgresql.enabled=false',
+      '--set',
+      `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
+      '--set',
+      `database.host=postgresql.${namespace}.svc.cluster.local`,
     ];
     return new ExistingServices(kafka, postgres, appPassword, values);
   }
@@ -116,7 +138,13 @@ export class ExistingServices {
 
   /** A client connected as the database's owner, from outside the cluster; the caller ends it. */
   async appClient(): Promise<pg.Client> {
-    const client = new pg.Client({ host: this.postgres.host, port: this.postgres.port, user: 'learnflow', password: this.appPassword, database: 'learnflow' });
+    const client = new pg.Client({
+      host: this.postgres.host,
+      port: this.postgres.port,
+      user: 'learnflow',
+      password: this.appPassword,
+      database: 'learnflow',
+    });
     await client.connect();
     return client;
   }
@@ -139,7 +167,10 @@ export async function machineState(): Promise<Record<string, string>> {
       .filter((lines) => lines.some((line) => line.startsWith('-A') || (line.startsWith(':') && !line.endsWith(' ACCEPT'))))
       .map((lines) => lines.join('\n'))
       .join('\n');
-  const links = (await runOk('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((line) => line.split(': ')[1]?.split('@')[0]).filter(Boolean);
+  const links = (await runOk('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .map((line) => line.split(': ')[1]?.split('@')[0])
+    .filter(Boolean);
   const sysctls = await Promise.all(
     ['net/ipv4/ip_forward', 'kernel/panic', 'kernel/panic_on_oops', 'vm/overcommit_memory', 'net/bridge/bridge-nf-call-iptables'].map(
       async (key) => `${key}=${(await readFile(`/proc/sys/${key}`, 'utf8')).trim()}`,
@@ -147,9 +178,22 @@ export async function machineState(): Promise<Record<string, string>> {
   );
   const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((line) => /learnflow|kubelet|netns|containerd/.test(line));
   const paths = await Promise.all(
-    ['/var/run/netns', '/var/lib/cni', '/var/log/pods', '/var/log/containers', '/var/lib/kubelet'].map(async (path) => `${path}: ${await access(path).then(() => 'present', () => 'absent')}`),
+    ['/var/run/netns', '/var/lib/cni', '/var/log/pods', '/var/log/containers', '/var/lib/kubelet'].map(
+      async (path) =>
+        `${path}: ${await access(path).then(
+          () => 'present',
+          () => 'absent',
+        )}`,
+    ),
   );
-  return { links: links.sort().join(' '), iptables: await rules('iptables-save'), ip6tables: await rules('ip6tables-save'), sysctls: sysctls.join(' '), mounts: mounts.join('\n'), paths: paths.join('\n') };
+  return {
+    links: links.sort().join(' '),
+    iptables: await rules('iptables-save'),
+    ip6tables: await rules('ip6tables-save'),
+    sysctls: sysctls.join(' '),
+    mounts: mounts.join('\n'),
+    paths: paths.join('\n'),
+  };
 }
 
 /** Packets the node's guard rules dropped (both chains), read from the mangle table. */

@@ -44,7 +44,9 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     const dir = join(root, mount.mountPath);
     await mkdir(dir, { recursive: true });
     // A volume with items holds those keys only, each at its path, as the kubelet writes it.
-    const files = volume.secret?.items ? volume.secret.items.map(({ key, path }): [string, string | undefined] => [path, data![key]]) : Object.entries(data!);
+    const files = volume.secret?.items
+      ? volume.secret.items.map(({ key, path }): [string, string | undefined] => [path, data![key]])
+      : Object.entries(data!);
     for (const [file, content] of files) {
       expect(content, `key of ${file} in volume ${mount.name}`).toBeDefined();
       await writeFile(join(dir, file), content!);
@@ -56,7 +58,9 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     expect(variable.valueFrom, `${variable.name} comes from a literal value`).toBeUndefined();
     let value = local.substitutions[variable.value!] ?? variable.value!;
     // The longest mount path first: /etc/learnflow/kafka-sasl is not under /etc/learnflow/kafka.
-    const mount = [...mounts].sort(([a], [b]) => b.length - a.length).find(([mountPath]) => value.startsWith(`${mountPath}/`) || value === mountPath);
+    const mount = [...mounts]
+      .sort(([a], [b]) => b.length - a.length)
+      .find(([mountPath]) => value.startsWith(`${mountPath}/`) || value === mountPath);
     if (mount) value = mount[1] + value.slice(mount[0].length);
     env[variable.name] = value;
   }

@@ -83,11 +83,16 @@ export async function freshDatabase(server: PostgresAddress): Promise<TestDataba
     password,
     passwordFile,
     flags: [
-      '--postgres-host', server.host,
-      '--postgres-port', String(server.port),
-      '--postgres-database', database,
-      '--postgres-user', user,
-      '--postgres-password-file', passwordFile,
+      '--postgres-host',
+      server.host,
+      '--postgres-port',
+      String(server.port),
+      '--postgres-database',
+      database,
+      '--postgres-user',
+      user,
+      '--postgres-password-file',
+      passwordFile,
     ],
   };
 }

@@ -17,7 +17,12 @@ function problemsOf(topics: unknown): HookError {
 describe('parseCatalogue', () => {
   it('accepts a valid catalogue and turns config values into Kafka strings', () => {
     const [topic] = parse([
-      { name: 'learning.query', partitions: 3, replicationFactor: 1, config: { 'retention.ms': 2.592e9, 'segment.ms': '86400000', 'preallocate': true } },
+      {
+        name: 'learning.query',
+        partitions: 3,
+        replicationFactor: 1,
+        config: { 'retention.ms': 2.592e9, 'segment.ms': '86400000', preallocate: true },
+      },
     ]);
     expect(topic).toEqual({
       name: 'learning.query',

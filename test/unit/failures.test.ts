@@ -5,8 +5,14 @@ import { TopicsNotSettled } from '../../hooks/kafka/reconcile.js';
 import { HookError } from '../../hooks/lib/hook-error.js';
 
 // The real kafkajs error classes, built the way kafkajs builds them.
-const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSSASLAuthenticationError, KafkaJSAggregateError, KafkaJSRequestTimeoutError } =
-  kafkajs as unknown as Record<string, new (...args: unknown[]) => Error>;
+const {
+  KafkaJSConnectionError,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSSASLAuthenticationError,
+  KafkaJSAggregateError,
+  KafkaJSRequestTimeoutError,
+} = kafkajs as unknown as Record<string, new (...args: unknown[]) => Error>;
 
 const protocolError = (type: string, retriable: boolean) =>
   new KafkaJSProtocolError!({ message: `broker said ${type}`, type, code: 1, retriable });
@@ -44,7 +50,10 @@ describe('classifyKafkaFailure', () => {
   });
 
   it('judges a batch by its worst failure', () => {
-    const batch = new KafkaJSAggregateError!('Topic creation errors', [protocolError('LEADER_NOT_AVAILABLE', true), protocolError('POLICY_VIOLATION', false)]);
+    const batch = new KafkaJSAggregateError!('Topic creation errors', [
+      protocolError('LEADER_NOT_AVAILABLE', true),
+      protocolError('POLICY_VIOLATION', false),
+    ]);
     expect(classifyKafkaFailure(batch)).toMatchObject({ retriable: false, reason: expect.stringContaining('POLICY_VIOLATION') });
   });
 
@@ -58,7 +67,10 @@ describe('classifyKafkaFailure on a kafkajs defect', () => {
   it('waits out the TypeError kafkajs throws when every broker connection drops mid-request', () => {
     const error = new TypeError("Cannot destructure property 'topicMetadata' of '(intermediate value)' as it is null.");
     error.stack = `${error.message}\n    at Object.listTopics (/app/node_modules/kafkajs/src/admin/index.js:103:13)`;
-    expect(classifyKafkaFailure(error)).toMatchObject({ retriable: true, reason: expect.stringContaining('the connection to the brokers dropped') });
+    expect(classifyKafkaFailure(error)).toMatchObject({
+      retriable: true,
+      reason: expect.stringContaining('the connection to the brokers dropped'),
+    });
   });
 });
 

@@ -45,7 +45,9 @@ describe('planTopics', () => {
     expect(plan.changes).toEqual([]);
     expect(plan.refusals.map(describeRefusal)).toEqual([
       expect.stringContaining('its replication factor is 3 and the catalogue asks for 1: changing it needs a partition reassignment'),
-      expect.stringContaining('it has 6 partitions and the catalogue asks for 3: Kafka cannot remove partitions; set partitions to 6 or more'),
+      expect.stringContaining(
+        'it has 6 partitions and the catalogue asks for 3: Kafka cannot remove partitions; set partitions to 6 or more',
+      ),
     ]);
   });
 

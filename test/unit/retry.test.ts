@@ -43,9 +43,12 @@ describe('retryUntil', () => {
 
   it('gives up at the deadline with the last reason and its hint', async () => {
     const started = Date.now();
-    const failing = retryUntil(async () => {
-      throw new Error('transient: broker down');
-    }, options({ policy: { ...policy, timeoutMs: 200 } }));
+    const failing = retryUntil(
+      async () => {
+        throw new Error('transient: broker down');
+      },
+      options({ policy: { ...policy, timeoutMs: 200 } }),
+    );
     await expect(failing).rejects.toThrow(/^doing it gave up after 0\.2s and \d+ attempt\(s\): transient: broker down$/);
     expect(Date.now() - started).toBeLessThan(400);
   });
