@@ -1,4 +1,4 @@
--- The LearnFlow schema (CATALOGUE.md): 9 tables with their keys, checks and indexes.
+-- The LearnFlow schema (docs/contract.md): 9 tables with their keys, checks and indexes.
 -- Applied by the hooks program's `postgres-migrate` (node-pg-migrate); add later changes as new
 -- files, never by editing this one.
 

@@ -1,6 +1,6 @@
 /**
- * The tables and columns services rely on (CATALOGUE.md): what the migrations must create and
- * the PostgreSQL check verifies.
+ * The tables and columns services rely on (docs/contract.md): what the migrations must create and
+ * the PostgreSQL check verifies. A test keeps this equal to what migrations/ create.
  */
 export const expectedTables: Readonly<Record<string, readonly string[]>> = {
   users: ['id', 'email', 'password_hash', 'role', 'full_name', 'is_active', 'created_at', 'updated_at'],

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { TopicSeed, UserSeed } from './seeds.js';
 
 /**
- * bcrypt's cost factor for test users' password hashes (CATALOGUE.md asks for 10 or more). Every
+ * bcrypt's cost factor for test users' password hashes (docs/contract.md: 10, the floor the services' own logins use). Every
  * run compares each test user's hash, in pure JavaScript: each step up doubles that time.
  */
 export const bcryptCost = 10;
