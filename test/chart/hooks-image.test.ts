@@ -36,6 +36,6 @@ describe('the hooks image contents', () => {
     const { runAsUser, runAsGroup } = (await chartValues()).hooks.podSecurityContext;
     expect(dockerfile).toMatch(new RegExp(`^USER ${runAsUser}:${runAsGroup}$`, 'm'));
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/app\/dist\/hooks\/cli\.js"\]$/m);
-    expect(await readFile(join(repoRoot, 'templates/_helpers.tpl'), 'utf8')).toContain('command: ["node", "/app/dist/hooks/cli.js"]');
+    expect(await readFile(join(repoRoot, 'templates/_pod.tpl'), 'utf8')).toContain('command: ["node", "/app/dist/hooks/cli.js"]');
   });
 });

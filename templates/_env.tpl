@@ -1,0 +1,67 @@
+{{/*
+The contract between the chart and the hooks program: the environment every template passes it,
+one helper per option group of the program (hooks/commands/options.ts, kafka-options.ts,
+postgres-options.ts). Each variable is LEARNFLOW_HOOKS_<OPTION>; nothing of it is written inline.
+*/}}
+
+{{/*
+The program's own options every hook and test container sets: how long to wait for services,
+and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds).
+*/}}
+{{- define "learnflow.hooks.env" -}}
+- name: LEARNFLOW_HOOKS_TIMEOUT
+  value: {{ .timeout | quote }}
+- name: LEARNFLOW_HOOKS_LOG_LEVEL
+  value: {{ .context.Values.hooks.logLevel | quote }}
+{{- end -}}
+
+{{/* Environment of the programs that talk to Kafka. */}}
+{{- define "learnflow.kafka.env" -}}
+{{ include "learnflow.kafka.connectionEnv" . }}
+- name: LEARNFLOW_HOOKS_TOPICS_FILE
+  value: /etc/learnflow/kafka/topics.json
+{{- end -}}
+
+{{/* How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL. */}}
+{{- define "learnflow.kafka.connectionEnv" -}}
+- name: LEARNFLOW_HOOKS_KAFKA_BROKERS
+  value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
+{{- if include "learnflow.kafka.sasl.enabled" . }}
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_MECHANISM
+  value: scram-sha-512
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_USERNAME
+  value: {{ first .Values.kafka.sasl.client.users | quote }}
+- name: LEARNFLOW_HOOKS_KAFKA_SASL_PASSWORD_FILE
+  value: /etc/learnflow/kafka-sasl/password
+{{- end }}
+{{- end -}}
+
+{{/* Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password is. */}}
+{{- define "learnflow.database.env" -}}
+- name: LEARNFLOW_HOOKS_POSTGRES_HOST
+  value: {{ include "learnflow.database.host" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_PORT
+  value: {{ .Values.database.port | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_DATABASE
+  value: {{ .Values.database.name | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_USER
+  value: {{ .Values.database.user | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_FILE
+  value: /etc/learnflow/credentials/password
+- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_SECRET
+  value: {{ printf "Secret %s, key password" (include "learnflow.credentials.secretName" .) | quote }}
+{{- end -}}
+
+{{/* Where the migrations are mounted. */}}
+{{- define "learnflow.database.migrationsEnv" -}}
+- name: LEARNFLOW_HOOKS_MIGRATIONS_DIR
+  value: /etc/learnflow/migrations
+{{- end -}}
+
+{{/* Where the seed files are mounted, and whether test users are seeded. */}}
+{{- define "learnflow.database.seedsEnv" -}}
+- name: LEARNFLOW_HOOKS_SEEDS_DIR
+  value: /etc/learnflow/seeds
+- name: LEARNFLOW_HOOKS_TEST_USERS
+  value: {{ .Values.database.testUsers.enabled | quote }}
+{{- end -}}

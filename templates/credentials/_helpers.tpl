@@ -1,0 +1,60 @@
+{{/* Credentials: the Secret of every password, and the hook that creates it. */}}
+
+{{/*
+The credentials Secret: global.learnflow.credentialsSecret, or the one the credentials hook
+creates. Also rendered inside the postgresql chart (its auth.existingSecret), so it uses only
+.Release and .Values.global.
+*/}}
+{{- define "learnflow.credentials.secretName" -}}
+{{- $global := .Values.global.learnflow | default dict -}}
+{{- default (printf "%s-credentials" .Release.Name | trunc 63 | trimSuffix "-") $global.credentialsSecret -}}
+{{- end -}}
+
+{{/* Whether this release runs the hook that creates the credentials Secret. */}}
+{{- define "learnflow.credentials.hookEnabled" -}}
+{{- $global := .Values.global.learnflow | default dict -}}
+{{- if and .Values.credentials.hook.enabled (not $global.credentialsSecret) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Whether this install or upgrade renders the credentials hook: it is enabled, and the Secret does
+not already hold every key. Helm reads the Secret only when it talks to the cluster; where it
+cannot (helm template, Argo CD), the lookup is empty and the hook always runs. Skipping a hook
+with nothing to do spares every upgrade a Job and its Pod.
+*/}}
+{{- define "learnflow.credentials.hookRuns" -}}
+{{- if include "learnflow.credentials.hookEnabled" . -}}
+{{- $secret := lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .) -}}
+{{- $present := keys (dig "data" dict $secret) -}}
+{{- range splitList "," (include "learnflow.credentials.keys" .) -}}
+{{- if not (has . $present) -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them. */}}
+{{- define "learnflow.credentials.keys" -}}
+{{- $keys := list "postgres-password" "password" -}}
+{{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
+{{- $keys = append $keys .passwordKey -}}
+{{- end -}}
+{{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
+{{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}
+{{- $keys = append $keys "client-passwords" -}}
+{{- end -}}
+{{- join "," $keys -}}
+{{- end -}}
+
+{{/* The credentials Secret as a volume, and its mount. */}}
+{{- define "learnflow.credentials.volume" -}}
+- name: credentials
+  secret:
+    secretName: {{ include "learnflow.credentials.secretName" . }}
+    defaultMode: 0440
+{{- end -}}
+
+{{- define "learnflow.credentials.mount" -}}
+- name: credentials
+  mountPath: /etc/learnflow/credentials
+  readOnly: true
+{{- end -}}

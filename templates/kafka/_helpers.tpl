@@ -1,0 +1,114 @@
+{{/* Kafka: the Bitnami kafka chart's names, the bootstrap address, the topic catalogue, SASL. */}}
+
+{{/* The Bitnami kafka chart's base name (its common.names.fullname), which names its client Service. */}}
+{{- define "learnflow.kafka.fullname" -}}
+{{- include "learnflow.names.fullname" (dict "chart" "kafka" "values" .Values.kafka "context" .) -}}
+{{- end -}}
+
+{{/* Kafka's bootstrap address: kafkaTopics.bootstrapServers, or this release's Kafka client Service. */}}
+{{- define "learnflow.kafka.bootstrapServers" -}}
+{{- if .Values.kafkaTopics.bootstrapServers -}}
+{{- .Values.kafkaTopics.bootstrapServers -}}
+{{- else if .Values.kafka.enabled -}}
+{{- printf "%s.%s.svc.%s:%v" (include "learnflow.kafka.fullname" .) .Release.Namespace .Values.clusterDomain .Values.kafka.service.ports.client -}}
+{{- else -}}
+{{- fail "kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers to your Kafka's host:port, or set kafkaTopics.enabled=false" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMap holding the topic catalogue that the topic hook and the Kafka check read. */}}
+{{- define "learnflow.kafka.topicsConfigMapName" -}}
+{{- include "learnflow.componentName" (dict "context" . "component" "kafka-topics") -}}
+{{- end -}}
+
+{{/*
+The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted
+by name. Fails on topic names that differ only in "." and "_", which collide in Kafka.
+*/}}
+{{- define "learnflow.kafka.catalogue" -}}
+{{- $topics := list -}}
+{{- $metricNames := dict -}}
+{{- range $name, $topic := .Values.kafkaTopics.topics -}}
+{{- $metricName := replace "." "_" $name -}}
+{{- if hasKey $metricNames $metricName -}}
+{{- fail (printf "kafkaTopics.topics: %q and %q differ only in \".\" versus \"_\", which collide in Kafka's metric names: rename one" (get $metricNames $metricName) $name) -}}
+{{- end -}}
+{{- $_ := set $metricNames $metricName $name -}}
+{{- $topics = append $topics (dict "name" $name "partitions" $topic.partitions "replicationFactor" (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) "config" (default dict $topic.config)) -}}
+{{- end -}}
+{{- dict "topics" $topics | toJson -}}
+{{- end -}}
+
+{{/* Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol); SCRAM-SHA-512 is the mechanism. */}}
+{{- define "learnflow.kafka.sasl.enabled" -}}
+{{- $protocol := .Values.kafka.listeners.client.protocol -}}
+{{- if hasSuffix "SSL" $protocol -}}
+{{- fail (printf "kafka.listeners.client.protocol %s: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet" $protocol) -}}
+{{- end -}}
+{{- if eq $protocol "SASL_PLAINTEXT" -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The Secret holding the Kafka client user's password: kafka.sasl.existingSecret (rendered with
+tpl, as the Bitnami chart does), else the one the Bitnami chart generates with random values,
+which Argo CD would change on every sync.
+*/}}
+{{- define "learnflow.kafka.sasl.secretName" -}}
+{{- if .Values.kafka.sasl.existingSecret -}}
+{{- tpl .Values.kafka.sasl.existingSecret . -}}
+{{- else -}}
+{{- printf "%s-user-passwords" (include "learnflow.kafka.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Its key: the Bitnami chart reads client-passwords (one per client user) from an existing Secret, and writes the first also as system-user-password in its own. */}}
+{{- define "learnflow.kafka.sasl.secretKey" -}}
+{{- if .Values.kafka.sasl.existingSecret -}}
+{{- if ne (len .Values.kafka.sasl.client.users) 1 -}}
+{{- fail "kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user" -}}
+{{- end -}}
+client-passwords
+{{- else -}}
+system-user-password
+{{- end -}}
+{{- end -}}
+
+{{/* The catalogue volume and its mount, as volumes: and volumeMounts: entries. */}}
+{{- define "learnflow.kafka.volumes" -}}
+- name: kafka-topics
+  configMap:
+    name: {{ include "learnflow.kafka.topicsConfigMapName" . }}
+{{- with include "learnflow.kafka.saslVolume" . }}
+{{ . }}
+{{- end }}
+{{- end -}}
+
+{{/* The SASL password file's volume and mount, when the client listener uses SASL (else nothing). */}}
+{{- define "learnflow.kafka.saslVolume" -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+- name: kafka-sasl
+  secret:
+    secretName: {{ include "learnflow.kafka.sasl.secretName" . }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "learnflow.kafka.sasl.secretKey" . }}
+        path: password
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.kafka.saslMount" -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+- name: kafka-sasl
+  mountPath: /etc/learnflow/kafka-sasl
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.kafka.mounts" -}}
+- name: kafka-topics
+  mountPath: /etc/learnflow/kafka
+  readOnly: true
+{{- with include "learnflow.kafka.saslMount" . }}
+{{ . }}
+{{- end }}
+{{- end -}}
