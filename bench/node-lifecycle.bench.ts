@@ -5,7 +5,7 @@
 //
 //   npm run bench        (as root, after scripts/install-tools.sh and `source scripts/env.sh`)
 import { gunzipSync } from 'node:zlib';
-import { imageValues } from '../deploy/image.js';
+import { imageValues } from '../deploy/tools/image.js';
 import { chartCopy, daprChartsDir } from '../test/support/chart.js';
 import { runDeploy } from '../test/support/cli.js';
 import { ExistingServices, RealNode } from '../test/support/node.js';

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { DeployError } from '../deploy-error.js';
-import { down } from '../down.js';
-import { formatDown } from '../report.js';
+import { down } from '../flows/down.js';
+import { formatDown } from '../output/report.js';
 import { printResult, runCommand, targetOptions } from './options.js';
 
 const options = {

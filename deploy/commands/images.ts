@@ -1,8 +1,8 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { imageValues } from '../image.js';
-import { releaseImages } from '../images.js';
-import { prepareChart } from '../preflight.js';
-import { formatImages } from '../report.js';
+import { imageValues } from '../tools/image.js';
+import { releaseImages } from '../release/images.js';
+import { prepareChart } from '../flows/preflight.js';
+import { formatImages } from '../output/report.js';
 import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
 
 const options = { ...targetOptions, ...chartOptions } as const;

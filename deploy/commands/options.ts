@@ -1,9 +1,9 @@
 import type { Options } from 'yargs';
 import { DeployError } from '../deploy-error.js';
-import { Helm } from '../helm.js';
-import { Kubectl } from '../kubectl.js';
+import { Helm } from '../tools/helm.js';
+import { Kubectl } from '../tools/kubectl.js';
 import { chartRoot } from '../paths.js';
-import { outputMode, Progress } from '../progress.js';
+import { outputMode, Progress } from '../output/progress.js';
 
 // Every option can also come from the environment as LEARNFLOW_INFRA_<OPTION>
 // (LEARNFLOW_INFRA_NAMESPACE); the prefix is the command's own, as strict mode requires.

@@ -1,6 +1,6 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { formatStatus } from '../report.js';
-import { status } from '../status.js';
+import { formatStatus } from '../output/report.js';
+import { status } from '../flows/status.js';
 import { printResult, runCommand, targetOptions } from './options.js';
 
 export const statusCommand: CommandModule<object, InferredOptionTypes<typeof targetOptions>> = {

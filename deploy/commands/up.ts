@@ -1,6 +1,6 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { formatTimings, formatVerify } from '../report.js';
-import { up } from '../up.js';
+import { formatTimings, formatVerify } from '../output/report.js';
+import { up } from '../flows/up.js';
 import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
 
 const options = {

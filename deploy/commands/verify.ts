@@ -1,7 +1,7 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { componentNames } from '../components.js';
-import { formatVerify } from '../report.js';
-import { verify } from '../verify.js';
+import { componentNames } from '../release/components.js';
+import { formatVerify } from '../output/report.js';
+import { verify } from '../flows/verify.js';
 import { printResult, runCommand, targetOptions } from './options.js';
 
 const options = {

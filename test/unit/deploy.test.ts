@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { capacityShortfall, freeCapacity, podRequests, releaseRequests } from '../../deploy/capacity.js';
-import { partOf } from '../../deploy/components.js';
-import { failedJob, imagePull, podsRefused, unschedulable } from '../../deploy/diagnose.js';
-import { parseDependencyList } from '../../deploy/helm.js';
-import { imageValues, localClusterOf } from '../../deploy/image.js';
-import { unreachable } from '../../deploy/kubectl.js';
-import type { PodTemplate } from '../../deploy/manifest.js';
-import type { Event, Job, Node, Pod, Workload } from '../../deploy/objects.js';
-import { claimsOf, storageProblem, versionProblem } from '../../deploy/prerequisites.js';
-import { formatDuration, outputMode, Progress } from '../../deploy/progress.js';
-import { parseQuantity } from '../../deploy/quantity.js';
-import { expectedObjects, pendingByComponent } from '../../deploy/readiness.js';
+import { capacityShortfall, freeCapacity, podRequests, releaseRequests } from '../../deploy/release/capacity.js';
+import { partOf } from '../../deploy/release/components.js';
+import { failedJob, imagePull, podsRefused, unschedulable } from '../../deploy/release/diagnosis.js';
+import { parseDependencyList } from '../../deploy/tools/helm.js';
+import { imageValues, localClusterOf } from '../../deploy/tools/image.js';
+import { unreachable } from '../../deploy/tools/kubectl.js';
+import type { PodTemplate } from '../../deploy/cluster/manifest.js';
+import type { Event, Job, Node, Pod, Workload } from '../../deploy/cluster/objects.js';
+import { claimsOf, storageProblem, versionProblem } from '../../deploy/flows/preflight-problems.js';
+import { formatDuration, outputMode, Progress } from '../../deploy/output/progress.js';
+import { parseQuantity } from '../../deploy/cluster/quantity.js';
+import { expectedObjects, pendingByComponent } from '../../deploy/release/readiness.js';
 
 const ownLabels = (component: string) => ({ 'app.kubernetes.io/part-of': 'learnflow', 'app.kubernetes.io/component': component });
 

@@ -1,8 +1,8 @@
-import { DeployError } from './deploy-error.js';
-import type { Helm } from './helm.js';
-import type { Kubectl } from './kubectl.js';
-import { claimPrefixes, parseManifest } from './manifest.js';
-import type { PersistentVolumeClaim } from './objects.js';
+import { DeployError } from '../deploy-error.js';
+import type { Helm } from '../tools/helm.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { claimPrefixes, parseManifest } from '../cluster/manifest.js';
+import type { PersistentVolumeClaim } from '../cluster/objects.js';
 
 export interface DownReport {
   release: string;

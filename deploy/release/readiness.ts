@@ -1,5 +1,5 @@
 import { componentNames, partOfObject, type ComponentName } from './components.js';
-import type { Job, K8sObject, Workload } from './objects.js';
+import type { Job, K8sObject, Workload } from '../cluster/objects.js';
 
 /** What must be ready for a component to count as deployed: its workloads and its install hooks. */
 export interface Expected {

@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { componentBudgets, type Timing } from './budgets.js';
-import { belongsTo, componentNames, type ComponentName } from './components.js';
-import { DeployError } from './deploy-error.js';
-import type { Diagnosis } from './diagnose.js';
-import type { Helm } from './helm.js';
-import type { Kubectl } from './kubectl.js';
-import { diagnose, observe, type Snapshot } from './observe.js';
-import type { Job, K8sObject } from './objects.js';
-import { helmError, lastLines, type Finished } from './process.js';
-import { formatDuration, type Progress } from './progress.js';
-import { expectedObjects, pendingByComponent, type Expected } from './readiness.js';
+import { componentBudgets, type Timing } from '../output/budgets.js';
+import { belongsTo, componentNames, type ComponentName } from '../release/components.js';
+import { DeployError } from '../deploy-error.js';
+import type { Diagnosis } from '../release/diagnosis.js';
+import type { Helm } from '../tools/helm.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { diagnose } from '../release/diagnosis.js';
+import { observe, type Snapshot } from '../release/snapshot.js';
+import type { Job, K8sObject } from '../cluster/objects.js';
+import { helmError, lastLines, type Finished } from '../tools/process.js';
+import { formatDuration, type Progress } from '../output/progress.js';
+import { expectedObjects, pendingByComponent, type Expected } from '../release/readiness.js';
 
 export interface InstallOptions {
   release: string;

@@ -1,9 +1,9 @@
 import { withinBudget, type Timing } from './budgets.js';
-import type { DownReport } from './down.js';
-import type { ReleaseImage } from './images.js';
+import type { DownReport } from '../flows/down.js';
+import type { ReleaseImage } from '../release/images.js';
 import { formatDuration } from './progress.js';
-import type { StatusReport } from './status.js';
-import type { Check, VerifyReport } from './verify.js';
+import type { StatusReport } from '../flows/status.js';
+import type { Check, VerifyReport } from '../flows/verify.js';
 
 function table(rows: readonly string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));

@@ -1,6 +1,5 @@
-import { diagnosePods, failedJob, podsRefused, type Diagnosis } from './diagnose.js';
-import type { Kubectl } from './kubectl.js';
-import type { Event, Job, K8sObject, Pod, Workload } from './objects.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import type { Event, Job, K8sObject, Pod, Workload } from '../cluster/objects.js';
 
 /** What the namespace holds now: the objects the deploy commands wait on and diagnose. */
 export interface Snapshot {
@@ -30,18 +29,4 @@ export async function observe(kubectl: Kubectl): Promise<Snapshot> {
 export function podsOfJob(job: Job | string, pods: readonly Pod[]): Pod[] {
   const name = typeof job === 'string' ? job : job.metadata.name;
   return pods.filter((pod) => pod.metadata.labels?.['job-name'] === name);
-}
-
-/** Every problem in a snapshot; `logsOf` gives a failed Job's last log lines. */
-export async function diagnose(snapshot: Snapshot, logsOf: (job: Job) => Promise<string[]>): Promise<Diagnosis[]> {
-  const failed = await Promise.all(
-    snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])),
-  );
-  // A Deployment's Pods are created by its ReplicaSets, a StatefulSet's and a Job's by themselves.
-  const creators = [...snapshot.workloads.filter((workload) => workload.kind === 'StatefulSet'), ...snapshot.replicaSets, ...snapshot.jobs];
-  const refused = creators.map((creator) => podsRefused(creator as Workload, snapshot.events));
-  return [
-    ...diagnosePods(snapshot.pods, snapshot.events),
-    ...[...failed, ...refused].filter((found): found is Diagnosis => Boolean(found)),
-  ];
 }

@@ -1,4 +1,4 @@
-import type { ComponentName } from './components.js';
+import type { ComponentName } from '../release/components.js';
 
 /** The spec's success criteria, as time budgets the deploy command measures itself against. */
 export const componentBudgets: Record<ComponentName, { seconds: number; criterion: string }> = {

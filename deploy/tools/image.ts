@@ -1,4 +1,4 @@
-import { DeployError } from './deploy-error.js';
+import { DeployError } from '../deploy-error.js';
 import { lastLines, run } from './process.js';
 
 export interface LocalCluster {

@@ -1,14 +1,14 @@
-import { belongsTo, partOf, partOfObject, type ComponentName } from './components.js';
-import { DeployError } from './deploy-error.js';
-import { diagnosePods } from './diagnose.js';
-import type { Helm, ReleaseInfo } from './helm.js';
-import type { Kubectl } from './kubectl.js';
-import { claimPrefixes, parseManifest } from './manifest.js';
-import { observe, podsOfJob, type Snapshot } from './observe.js';
-import type { K8sObject, PersistentVolumeClaim, Pod } from './objects.js';
-import { lastLines } from './process.js';
-import type { Progress } from './progress.js';
-import { expectedObjects, pendingByComponent } from './readiness.js';
+import { belongsTo, partOf, partOfObject, type ComponentName } from '../release/components.js';
+import { DeployError } from '../deploy-error.js';
+import { diagnosePods } from '../release/diagnosis.js';
+import type { Helm, ReleaseInfo } from '../tools/helm.js';
+import type { Kubectl } from '../tools/kubectl.js';
+import { claimPrefixes, parseManifest } from '../cluster/manifest.js';
+import { observe, podsOfJob, type Snapshot } from '../release/snapshot.js';
+import type { K8sObject, PersistentVolumeClaim, Pod } from '../cluster/objects.js';
+import { lastLines } from '../tools/process.js';
+import type { Progress } from '../output/progress.js';
+import { expectedObjects, pendingByComponent } from '../release/readiness.js';
 
 export interface Check {
   name: string;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DeployError } from './deploy-error.js';
+import { DeployError } from '../deploy-error.js';
 
 export interface Finished {
   code: number | null;

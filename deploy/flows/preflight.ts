@@ -1,15 +1,15 @@
-import { capacityShortfall, describeFree, freeCapacity, releaseRequests } from './capacity.js';
-import { belongsTo, partOfObject } from './components.js';
-import { DeployError } from './deploy-error.js';
-import { isPresent, parseDependencyList, type Helm } from './helm.js';
-import { localClusterOf } from './image.js';
-import { unreachable, type Kubectl } from './kubectl.js';
-import { parseManifest, podTemplates } from './manifest.js';
-import type { K8sObject, Node, Pod, StorageClass } from './objects.js';
-import { claimsOf, storageProblem, versionProblem } from './prerequisites.js';
-import { lastLines, run } from './process.js';
-import type { Progress } from './progress.js';
-import { formatResources } from './quantity.js';
+import { capacityShortfall, describeFree, freeCapacity, releaseRequests } from '../release/capacity.js';
+import { belongsTo, partOfObject } from '../release/components.js';
+import { DeployError } from '../deploy-error.js';
+import { isPresent, parseDependencyList, type Helm } from '../tools/helm.js';
+import { localClusterOf } from '../tools/image.js';
+import { unreachable, type Kubectl } from '../tools/kubectl.js';
+import { parseManifest, podTemplates } from '../cluster/manifest.js';
+import type { K8sObject, Node, Pod, StorageClass } from '../cluster/objects.js';
+import { claimsOf, storageProblem, versionProblem } from './preflight-problems.js';
+import { lastLines, run } from '../tools/process.js';
+import type { Progress } from '../output/progress.js';
+import { formatResources } from '../cluster/quantity.js';
 
 export interface PreflightOptions {
   release: string;

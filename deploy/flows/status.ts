@@ -1,6 +1,6 @@
-import { componentNames, type ComponentName } from './components.js';
-import type { Helm } from './helm.js';
-import type { Kubectl } from './kubectl.js';
+import { componentNames, type ComponentName } from '../release/components.js';
+import type { Helm } from '../tools/helm.js';
+import type { Kubectl } from '../tools/kubectl.js';
 import { clusterChecks, loadRelease, type Check } from './verify.js';
 
 export interface StatusReport {

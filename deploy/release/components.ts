@@ -1,4 +1,4 @@
-import { labelsOf, type K8sObject, type Metadata, type Workload } from './objects.js';
+import { labelsOf, type K8sObject, type Metadata, type Workload } from '../cluster/objects.js';
 
 /** The three components a user deploys and verifies. */
 export const componentNames = ['kafka', 'postgresql', 'dapr'] as const;

@@ -1,4 +1,4 @@
-import type { K8sObject, StorageClass, Workload } from './objects.js';
+import type { K8sObject, StorageClass, Workload } from '../cluster/objects.js';
 
 /** The oldest versions the chart and these commands are tested with. */
 const minimumVersions = {

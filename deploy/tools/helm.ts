@@ -1,4 +1,4 @@
-import { DeployError } from './deploy-error.js';
+import { DeployError } from '../deploy-error.js';
 import { unreachable, type Target } from './kubectl.js';
 import { lastLines, run, type Finished } from './process.js';
 

@@ -1,5 +1,5 @@
-import { DeployError } from './deploy-error.js';
-import type { List } from './objects.js';
+import { DeployError } from '../deploy-error.js';
+import type { List } from '../cluster/objects.js';
 import { lastLines, run, type Finished } from './process.js';
 
 /** How to reach the cluster: the kubeconfig's current context unless one is named. */

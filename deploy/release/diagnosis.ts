@@ -1,5 +1,6 @@
 import { partOf, type Part } from './components.js';
-import type { ContainerStatus, Event, Job, Pod, Workload } from './objects.js';
+import type { ContainerStatus, Event, Job, Pod, Workload } from '../cluster/objects.js';
+import { podsOfJob, type Snapshot } from './snapshot.js';
 
 /** Something that keeps the release from becoming ready, explained. */
 export interface Diagnosis {
@@ -157,4 +158,18 @@ export function diagnosePods(pods: readonly Pod[], events: readonly Event[]): Di
   return pods.flatMap((pod) =>
     [unschedulable(pod), imagePull(pod, events), crashLoop(pod)].filter((found): found is Diagnosis => Boolean(found)),
   );
+}
+
+/** Every problem in a snapshot; `logsOf` gives a failed Job's last log lines. */
+export async function diagnose(snapshot: Snapshot, logsOf: (job: Job) => Promise<string[]>): Promise<Diagnosis[]> {
+  const failed = await Promise.all(
+    snapshot.jobs.map(async (job) => failedJob(job, podsOfJob(job, snapshot.pods), job.status?.failed ? await logsOf(job) : [])),
+  );
+  // A Deployment's Pods are created by its ReplicaSets, a StatefulSet's and a Job's by themselves.
+  const creators = [...snapshot.workloads.filter((workload) => workload.kind === 'StatefulSet'), ...snapshot.replicaSets, ...snapshot.jobs];
+  const refused = creators.map((creator) => podsRefused(creator as Workload, snapshot.events));
+  return [
+    ...diagnosePods(snapshot.pods, snapshot.events),
+    ...[...failed, ...refused].filter((found): found is Diagnosis => Boolean(found)),
+  ];
 }

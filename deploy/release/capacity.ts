@@ -1,7 +1,7 @@
 import { partOf } from './components.js';
-import type { PodTemplate } from './manifest.js';
-import type { Container, Node, Pod, PodSpec, ResourceList } from './objects.js';
-import { addResources, formatResources, noResources, parseQuantity, type Resources } from './quantity.js';
+import type { PodTemplate } from '../cluster/manifest.js';
+import type { Container, Node, Pod, PodSpec, ResourceList } from '../cluster/objects.js';
+import { addResources, formatResources, noResources, parseQuantity, type Resources } from '../cluster/quantity.js';
 
 function requestsOf(container: Container): Resources {
   const requests: ResourceList = container.resources?.requests ?? {};

@@ -1,4 +1,4 @@
-import type { Diagnosis } from './diagnose.js';
+import type { Diagnosis } from '../release/diagnosis.js';
 
 /** tty: a live status line; plain: one line per change (CI logs); json: one JSON object per line. */
 export type OutputMode = 'tty' | 'plain' | 'json';

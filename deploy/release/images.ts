@@ -1,6 +1,6 @@
 import { partOfObject } from './components.js';
-import { podTemplates } from './manifest.js';
-import type { K8sObject } from './objects.js';
+import { podTemplates } from '../cluster/manifest.js';
+import type { K8sObject } from '../cluster/objects.js';
 
 /** An image the release runs: which workloads run it and the values that choose it. */
 export interface ReleaseImage {

@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { upBudget, type Timing } from './budgets.js';
-import { componentNames } from './components.js';
-import { Helm } from './helm.js';
-import { buildAndLoad, imageValues, localClusterOf } from './image.js';
+import { upBudget, type Timing } from '../output/budgets.js';
+import { componentNames } from '../release/components.js';
+import { Helm } from '../tools/helm.js';
+import { buildAndLoad, imageValues, localClusterOf } from '../tools/image.js';
 import { installRelease } from './install.js';
-import { createKindCluster } from './kind.js';
-import { Kubectl, type Target } from './kubectl.js';
-import { chartRoot } from './paths.js';
+import { createKindCluster } from '../tools/kind.js';
+import { Kubectl, type Target } from '../tools/kubectl.js';
+import { chartRoot } from '../paths.js';
 import { checkFit, checkPrerequisites, crdsToSkip, prepareChart } from './preflight.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../output/progress.js';
 import { verify, type VerifyReport } from './verify.js';
 
 export interface UpOptions {

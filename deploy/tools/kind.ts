@@ -1,5 +1,5 @@
-import { DeployError } from './deploy-error.js';
-import type { Progress } from './progress.js';
+import { DeployError } from '../deploy-error.js';
+import type { Progress } from '../output/progress.js';
 import { lastLines, run } from './process.js';
 
 /**
