@@ -9,6 +9,8 @@ export interface Finished {
 
 export interface RunOptions {
   input?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
   /** Aborting sends SIGTERM, which Helm turns into a clean cancellation. */
   signal?: AbortSignal;
 }
@@ -18,6 +20,8 @@ export function run(command: string, args: readonly string[], options: RunOption
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.signal ? { signal: options.signal, killSignal: 'SIGTERM' as const } : {}),
     });
     let stdout = '';

@@ -1,35 +1,22 @@
-import { spawn } from 'node:child_process';
+// The suite runs tools with the deploy command's own runner (deploy/tools/process.ts); only what a
+// missing tool means differs: here, the suite's tools were not installed.
+import { DeployError } from '../../deploy/deploy-error.js';
+import { run as runTool, type Finished, type RunOptions } from '../../deploy/tools/process.js';
 
-export interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Finished };
 
 /** Runs a command to completion and returns what it printed; never throws on a non-zero exit. */
-export function run(
-  command: string,
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
-): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (error) =>
-      reject(
-        (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? new Error(`${command} is not on PATH: run scripts/install-tools.sh and source scripts/env.sh (or bash .ci/run)`)
-          : error,
-      ),
-    );
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    // A command that exits without reading its input closes the pipe: not an error of ours.
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
-  });
+export async function run(command: string, args: readonly string[], options: Omit<RunOptions, 'signal'> = {}): Promise<Finished> {
+  try {
+    return await runTool(command, args, options);
+  } catch (error) {
+    if (error instanceof DeployError) {
+      throw new Error(`${command} is not on PATH: run scripts/install-tools.sh and source scripts/env.sh (or bash .ci/run)`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** Like run, but fails with everything the command printed when it exits non-zero. */
