@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HookError } from '../lib/hook-error.js';
+import { retryUntil } from '../lib/retry.js';
 import type { Logger } from '../lib/logger.js';
 import { DaprSidecar, SidecarUnreachable, type SidecarResponse } from './sidecar.js';
 
@@ -134,24 +135,27 @@ async function pubsubRoundTrip(app: SubscriberApp, options: DaprCheckOptions, de
   }
 }
 
+const sidecarHint =
+  'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and ' +
+  'its log: a component that fails to initialise stops it (the state store when PostgreSQL is ' +
+  'unreachable or rejects the password, the pub/sub when Kafka is unreachable)';
+
+/** Until the sidecar says it is healthy, within the check's deadline. */
 async function waitForSidecar(sidecar: DaprSidecar, deadline: number): Promise<void> {
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
+  await retryUntil(
+    async () => {
       const health = await sidecar.call('GET', '/v1.0/healthz');
-      if (health.status === 204 || health.status === 200) return;
-      last = `it answered ${health.status}`;
-    } catch (error) {
-      if (!(error instanceof SidecarUnreachable)) throw error;
-      last = error.message;
-    }
-    await sleep(500);
-  }
-  throw new HookError(
-    `the Dapr sidecar was not ready in time: ${last}`,
-    'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and ' +
-      'its log: a component that fails to initialise stops it (the state store when PostgreSQL is ' +
-      'unreachable or rejects the password, the pub/sub when Kafka is unreachable)',
+      if (health.status !== 204 && health.status !== 200) throw new SidecarUnreachable(`it answered ${health.status}`);
+    },
+    {
+      what: 'waiting for the Dapr sidecar',
+      // Daprd is up in seconds: poll it every half second or so, not with a growing backoff.
+      policy: { timeoutMs: Math.max(0, deadline - Date.now()), initialDelayMs: 500, maxDelayMs: 500 },
+      classify: (error) =>
+        error instanceof SidecarUnreachable
+          ? { retriable: true, reason: `the Dapr sidecar was not ready in time: ${error.message}`, hint: sidecarHint }
+          : { retriable: false, reason: String(error), hint: sidecarHint },
+    },
   );
 }
 
