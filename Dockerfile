@@ -11,6 +11,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY common ./common
 COPY hooks ./hooks
 RUN npm run build && npm prune --omit=dev
 

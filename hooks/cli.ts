@@ -10,7 +10,7 @@ import { postgresCheckCommand } from './commands/postgres-check.js';
 import { postgresMigrateCommand } from './commands/postgres-migrate.js';
 import { postgresSeedCommand } from './commands/postgres-seed.js';
 import { reconcileCommand } from './commands/reconcile.js';
-import { ExitCode } from './lib/hook-error.js';
+import { ExitCode } from '../common/errors.js';
 import { printWarningsButKnownHarmless } from './lib/process-warnings.js';
 
 printWarningsButKnownHarmless();

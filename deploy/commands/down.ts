@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { down } from '../flows/down.js';
 import { formatDown } from '../output/report.js';
 import { printResult, runCommand, targetOptions } from './options.js';
@@ -18,7 +18,7 @@ const options = {
 /** Deleting data needs --yes, or the release's name typed back on a terminal. */
 async function confirmed(release: string): Promise<boolean> {
   if (!process.stdin.isTTY) {
-    throw new DeployError(
+    throw new ActionableError(
       'deleting data needs confirmation, and there is no terminal to ask on',
       'pass --yes to delete the volumes and the credentials Secret, or leave out --delete-data to keep them',
     );
@@ -38,7 +38,7 @@ export const downCommand: CommandModule<object, InferredOptionTypes<typeof optio
   handler: (args) =>
     runCommand(args, async ({ kubectl, helm, progress }) => {
       if (args.deleteData && !args.yes && !(await confirmed(args.release)))
-        throw new DeployError('not confirmed: nothing was changed', 'type the release name exactly, or leave out --delete-data');
+        throw new ActionableError('not confirmed: nothing was changed', 'type the release name exactly, or leave out --delete-data');
       progress.phase('down');
       const report = await down(kubectl, helm, args.release, args.deleteData);
       printResult(progress, report, () => formatDown(report));

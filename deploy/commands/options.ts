@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { Helm } from '../tools/helm.js';
 import { Kubectl } from '../tools/kubectl.js';
 import { chartRoot } from '../paths.js';
@@ -60,7 +60,7 @@ export interface Session {
 
 function printError(progress: Progress, error: unknown): void {
   progress.stop();
-  if (!(error instanceof DeployError)) throw error;
+  if (!(error instanceof ActionableError)) throw error;
   if (progress.mode === 'json') {
     process.stdout.write(`${JSON.stringify({ event: 'error', message: error.message, fix: error.fix, details: error.details })}\n`);
   } else {
@@ -69,8 +69,8 @@ function printError(progress: Progress, error: unknown): void {
 }
 
 /**
- * Runs a command: a DeployError becomes its message, its fix and exit code 1; a command that
- * returns false (a failed verification) exits 1 too; anything else is a bug and shows in full.
+ * Runs a command: an ActionableError becomes its message, its fix and its exit code; a command that
+ * returns false (a failed verification) exits ExitCode.failed; anything else is a bug and shows in full.
  */
 export async function runCommand(args: TargetArgs, work: (session: Session) => Promise<boolean>): Promise<void> {
   const target = { context: args.kubeContext, namespace: args.namespace };
@@ -78,10 +78,10 @@ export async function runCommand(args: TargetArgs, work: (session: Session) => P
   try {
     const ok = await work({ kubectl: new Kubectl(target), helm: new Helm(target), progress });
     progress.stop();
-    process.exitCode = ok ? 0 : 1;
+    process.exitCode = ok ? ExitCode.ok : ExitCode.failed;
   } catch (error) {
     printError(progress, error);
-    process.exitCode = 1;
+    process.exitCode = error instanceof ActionableError ? error.exitCode : ExitCode.failed;
   }
 }
 

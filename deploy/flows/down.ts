@@ -1,4 +1,4 @@
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { claimPrefixes, parseManifest } from '../cluster/manifest.js';
@@ -68,7 +68,7 @@ export async function down(kubectl: Kubectl, helm: Helm, release: string, delete
       ...items.map((item) => `${item.kind.toLowerCase()}/${item.name}`),
     ]);
     if (result.code !== 0)
-      throw new DeployError("deleting the release's data failed", "see kubectl's message; running down --delete-data again is safe", [
+      throw new ActionableError("deleting the release's data failed", "see kubectl's message; running down --delete-data again is safe", [
         result.stderr.trim(),
       ]);
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { componentBudgets, type Timing } from '../output/budgets.js';
 import { belongsTo, componentNames, type ComponentName } from '../release/components.js';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { Diagnosis } from '../release/diagnosis.js';
 import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
@@ -145,7 +145,7 @@ export async function installRelease(
   }
   if (finished && finished.code !== 0) {
     const { problems } = await watch.look();
-    throw new DeployError(
+    throw new ActionableError(
       `helm upgrade --install failed: ${helmError(finished.stderr) || `exit code ${finished.code}`}`,
       problems.length > 0 ? 'fix what each problem below says, then run up again' : "see Helm's message below",
       [...problemLines(problems), ...lastLines(finished.stderr, 5)],
@@ -171,7 +171,7 @@ async function watchUntilDone(
       look = await watch.look();
       failedPolls = 0;
     } catch (error) {
-      if (!(error instanceof DeployError) || ++failedPolls >= toleratedPollFailures) throw error;
+      if (!(error instanceof ActionableError) || ++failedPolls >= toleratedPollFailures) throw error;
       progress.info(`could not look at the cluster (${error.message}); trying again`);
       continue;
     }
@@ -194,7 +194,7 @@ async function watchUntilDone(
       (problem) => problem.problem !== 'hook-failed' && now - (firstSeen.get(problem.key) ?? now) >= options.stallSeconds * 1000,
     );
     if (stuck.length > 0) {
-      throw new DeployError(
+      throw new ActionableError(
         `the release cannot become ready: ${stuck.length} problem(s) lasted ${options.stallSeconds}s`,
         'fix what each problem below says, then run up again: it continues from where the cluster is',
         problemLines(stuck),
@@ -205,7 +205,7 @@ async function watchUntilDone(
       const budgets = late
         .map((component) => `${componentBudgets[component].criterion}: ${formatDuration(componentBudgets[component].seconds * 1000)}`)
         .join(', ');
-      throw new DeployError(
+      throw new ActionableError(
         `${late.join(', ')} not ready within the budget (${budgets}); still waiting for ` +
           `${late.flatMap((component) => look.pending[component]).join(', ')}`,
         'see the problems below, or kubectl get pods and kubectl describe what is not ready',

@@ -1,6 +1,6 @@
 import { capacityShortfall, describeFree, freeCapacity, releaseRequests } from '../release/capacity.js';
 import { belongsTo, partOfObject } from '../release/components.js';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { isPresent, parseDependencyList, type Helm } from '../tools/helm.js';
 import { localClusterOf } from '../tools/image.js';
 import { unreachable, type Kubectl } from '../tools/kubectl.js';
@@ -33,7 +33,7 @@ async function toolVersions(kubectl: Kubectl, helm: Helm): Promise<{ kubectl: st
 async function checkImageTools(context: string): Promise<void> {
   const local = localClusterOf(context);
   if (!local) {
-    throw new DeployError(
+    throw new ActionableError(
       `context ${context} is not a local kind, k3d or minikube cluster, so the hooks image cannot be loaded into it`,
       'push the image to a registry the cluster can pull from and pass --image ' +
         'registry/repository:tag (docs/deployment.md#the-hooks-image)',
@@ -45,7 +45,7 @@ async function checkImageTools(context: string): Promise<void> {
   ] as const) {
     const result = await run(tool, args);
     if (result.code !== 0)
-      throw new DeployError(
+      throw new ActionableError(
         `${tool} does not work here, and building the hooks image needs it`,
         tool === 'docker' ? 'start Docker' : `install ${tool}`,
         lastLines(result.stderr, 3),
@@ -62,7 +62,7 @@ export async function checkPrerequisites(kubectl: Kubectl, helm: Helm, options: 
   const tools = await toolVersions(kubectl, helm);
   progress.info(`kubectl ${tools.kubectl}, helm ${tools.helm}`);
   const old = [versionProblem('kubectl', tools.kubectl), versionProblem('helm', tools.helm)].filter(Boolean) as string[];
-  if (old.length > 0) throw new DeployError(old.join('; '), 'install newer versions: see docs/deployment.md#prerequisites');
+  if (old.length > 0) throw new ActionableError(old.join('; '), 'install newer versions: see docs/deployment.md#prerequisites');
 
   const context = options.context ?? (await kubectl.run(['config', 'current-context'])).stdout.trim();
   const server = await kubectl.run(['version', '--output', 'json']);
@@ -70,15 +70,15 @@ export async function checkPrerequisites(kubectl: Kubectl, helm: Helm, options: 
   if (!serverVersion)
     throw (
       unreachable(server.stderr) ??
-      new DeployError("cannot read the cluster's version", 'check the cluster with kubectl version', lastLines(server.stderr))
+      new ActionableError("cannot read the cluster's version", 'check the cluster with kubectl version', lastLines(server.stderr))
     );
   progress.info(`cluster: context ${context || '(in-cluster)'}, Kubernetes ${serverVersion}`);
   const tooOld = versionProblem('kubernetes', serverVersion);
-  if (tooOld) throw new DeployError(tooOld, 'use a newer cluster (kind create cluster creates a current one)');
+  if (tooOld) throw new ActionableError(tooOld, 'use a newer cluster (kind create cluster creates a current one)');
 
   const release = await helm.release(options.release);
   if (release?.info.status.startsWith('pending-')) {
-    throw new DeployError(
+    throw new ActionableError(
       `release ${options.release} is ${release.info.status} (revision ${release.version}): a Helm operation on it did not finish`,
       `if no other helm or Argo CD is working on it, end it with: helm rollback ${options.release} --namespace ` +
         `${options.namespace} (or, when it was never installed, helm uninstall ` +
@@ -161,7 +161,7 @@ export async function checkFit(
     progress.info(`the release requests ${formatResources(needed.total)}; the cluster has ${describeFree(free)}`);
     const shortfall = capacityShortfall(needed, free);
     if (shortfall) {
-      throw new DeployError(
+      throw new ActionableError(
         'the cluster has too little free CPU or memory for the release',
         'lower the requests named below (with -f or --set), or add nodes; a cluster that ' +
           'adds nodes on demand can skip this check with --skip-capacity-check',
@@ -172,7 +172,7 @@ export async function checkFit(
   if (classes) {
     const storage = storageProblem(claimsOf(objects), classes);
     if (storage) {
-      throw new DeployError(
+      throw new ActionableError(
         storage,
         'mark a StorageClass as the default (kubectl patch storageclass NAME -p ' +
           `'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'), ` +
@@ -204,7 +204,7 @@ async function checkDaprCrds(kubectl: Kubectl, objects: readonly K8sObject[]): P
   if (!needsCrds || bringsDapr) return;
   const found = await kubectl.run(['get', 'customresourcedefinition', 'components.dapr.io', '--output', 'name']);
   if (found.code === 0 || /forbidden/i.test(found.stderr)) return;
-  throw new DeployError(
+  throw new ActionableError(
     'the release has Dapr components but the cluster has no Dapr (its CRDs are missing) and dapr.enabled is false',
     'set dapr.enabled=true to install the Dapr control plane with the release, or install Dapr first (docs/dapr.md)',
     lastLines(found.stderr, 2),

@@ -1,5 +1,5 @@
 import { belongsTo, partOf, partOfObject, type ComponentName } from '../release/components.js';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { diagnosePods } from '../release/diagnosis.js';
 import type { Helm, ReleaseInfo } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
@@ -74,7 +74,7 @@ export async function verify(
 export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string): Promise<ReleaseView> {
   const info = await helm.release(release);
   if (!info)
-    throw new DeployError(
+    throw new ActionableError(
       `release ${release} not found in namespace ${kubectl.target.namespace}`,
       'deploy it with up, or name the right one with --release and --namespace',
     );

@@ -1,4 +1,4 @@
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { unreachable, type Target } from './kubectl.js';
 import { lastLines, run, type Finished } from './process.js';
 
@@ -48,7 +48,7 @@ export class Helm {
   async ok(args: readonly string[], what: string, fix: string, talksToCluster = true): Promise<string> {
     const result = await this.run(args);
     if (result.code === 0) return result.stdout;
-    throw (talksToCluster ? unreachable(result.stderr) : undefined) ?? new DeployError(`${what} failed`, fix, lastLines(result.stderr));
+    throw (talksToCluster ? unreachable(result.stderr) : undefined) ?? new ActionableError(`${what} failed`, fix, lastLines(result.stderr));
   }
 
   /** The release as Helm last recorded it, or undefined when there is none. */
@@ -56,6 +56,8 @@ export class Helm {
     const result = await this.run(['status', name, '--output', 'json']);
     if (result.code === 0) return JSON.parse(result.stdout) as ReleaseInfo;
     if (/not found/i.test(result.stderr)) return undefined;
-    throw unreachable(result.stderr) ?? new DeployError(`helm status ${name} failed`, "see Helm's message below", lastLines(result.stderr));
+    throw (
+      unreachable(result.stderr) ?? new ActionableError(`helm status ${name} failed`, "see Helm's message below", lastLines(result.stderr))
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { lastLines, run } from './process.js';
 
 export interface LocalCluster {
@@ -21,7 +21,7 @@ export function imageValues(reference: string): string[] {
       reference,
     );
   if (!match || (!match[3] && !match[4])) {
-    throw new DeployError(
+    throw new ActionableError(
       `--image ${reference} is not an image reference with a tag or digest`,
       'name it as registry/repository:tag or registry/repository@sha256:...',
     );
@@ -47,7 +47,7 @@ const loaders: Record<LocalCluster['tool'], (image: string, name: string) => [st
 export async function buildAndLoad(chartRoot: string, image: string, cluster: LocalCluster): Promise<void> {
   const built = await run('docker', ['build', '--tag', image, chartRoot]);
   if (built.code !== 0)
-    throw new DeployError(
+    throw new ActionableError(
       'building the hooks image failed',
       "see Docker's message below; or pass --image with an image from a registry",
       lastLines(built.stderr),
@@ -55,7 +55,7 @@ export async function buildAndLoad(chartRoot: string, image: string, cluster: Lo
   const [command, args] = loaders[cluster.tool](image, cluster.name);
   const loaded = await run(command, args);
   if (loaded.code !== 0)
-    throw new DeployError(
+    throw new ActionableError(
       `loading the hooks image into ${cluster.tool} cluster ${cluster.name} failed`,
       `see ${command}'s message below`,
       lastLines(loaded.stderr),

@@ -1,4 +1,4 @@
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { Progress } from '../output/progress.js';
 import { lastLines, run } from './process.js';
 
@@ -19,7 +19,7 @@ nodes:
 export async function createKindCluster(name: string, progress: Progress): Promise<string> {
   const clusters = await run('kind', ['get', 'clusters']);
   if (clusters.code !== 0)
-    throw new DeployError(
+    throw new ActionableError(
       'kind cannot list its clusters (is Docker running?)',
       'start Docker, then run up again',
       lastLines(clusters.stderr),
@@ -30,7 +30,7 @@ export async function createKindCluster(name: string, progress: Progress): Promi
     progress.waiting(`kind create cluster --name ${name}`);
     const created = await run('kind', ['create', 'cluster', '--name', name, '--config', '-', '--wait', '180s'], { input: clusterConfig });
     if (created.code !== 0)
-      throw new DeployError(
+      throw new ActionableError(
         `creating kind cluster ${name} failed`,
         "see kind's message below; Docker needs at least 4 CPUs and 8 GiB of memory for the stack",
         lastLines(created.stderr),

@@ -1,4 +1,4 @@
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { List } from '../cluster/objects.js';
 import { lastLines, run, type Finished } from './process.js';
 
@@ -12,7 +12,7 @@ export interface Target {
  * Why kubectl could not talk to the cluster, as a cause and a fix; undefined when its error is
  * about something else (a missing object, a rejected request).
  */
-export function unreachable(stderr: string): DeployError | undefined {
+export function unreachable(stderr: string): ActionableError | undefined {
   const said = lastLines(stderr, 3).join(' ');
   const causes: [RegExp, string, string][] = [
     [
@@ -37,7 +37,7 @@ export function unreachable(stderr: string): DeployError | undefined {
     ],
   ];
   const found = causes.find(([pattern]) => pattern.test(said));
-  return found && new DeployError(`cluster unreachable: ${found[1]}`, found[2], [said]);
+  return found && new ActionableError(`cluster unreachable: ${found[1]}`, found[2], [said]);
 }
 
 interface ListOptions {
@@ -68,7 +68,7 @@ export class Kubectl {
     if (result.code !== 0) {
       throw (
         unreachable(result.stderr) ??
-        new DeployError(`kubectl ${args.join(' ')} failed`, "see kubectl's message below", lastLines(result.stderr))
+        new ActionableError(`kubectl ${args.join(' ')} failed`, "see kubectl's message below", lastLines(result.stderr))
       );
     }
     return JSON.parse(result.stdout) as T;
@@ -86,7 +86,7 @@ export class Kubectl {
     if (/forbidden/i.test(result.stderr)) return undefined;
     throw (
       unreachable(result.stderr) ??
-      new DeployError(`kubectl get ${resource} failed`, "see kubectl's message below", lastLines(result.stderr))
+      new ActionableError(`kubectl get ${resource} failed`, "see kubectl's message below", lastLines(result.stderr))
     );
   }
 

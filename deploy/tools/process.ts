@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { DeployError } from '../deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 
 export interface Finished {
   code: number | null;
@@ -40,8 +40,8 @@ export function run(command: string, args: readonly string[], options: RunOption
   });
 }
 
-function missingTool(command: string): DeployError {
-  return new DeployError(
+function missingTool(command: string): ActionableError {
+  return new ActionableError(
     `${command} is not installed (not found on PATH)`,
     `install ${command} and make sure it is on PATH: see docs/deployment.md#prerequisites`,
   );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { retryUntil } from '../lib/retry.js';
 import { inCluster, inClusterServer, KubernetesClient } from '../kubernetes/client.js';
 import { ensureCredentials } from '../kubernetes/credentials.js';
@@ -33,9 +33,11 @@ export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeo
   handler: (args) =>
     runHook(args, async (logger) => {
       const server = args.kubeServer ?? inClusterServer(process.env);
-      if (!server) throw new HookError('no Kubernetes API server to talk to', 'run in a Pod, or pass --kube-server', ExitCode.invalidInput);
+      if (!server)
+        throw new ActionableError('no Kubernetes API server to talk to', 'run in a Pod, or pass --kube-server', [], ExitCode.invalidInput);
       const namespace = args.namespace ?? (await readFile(inCluster.namespaceFile, 'utf8').catch(() => '')).trim();
-      if (!namespace) throw new HookError('no namespace for the Secret', 'run in a Pod, or pass --namespace', ExitCode.invalidInput);
+      if (!namespace)
+        throw new ActionableError('no namespace for the Secret', 'run in a Pod, or pass --namespace', [], ExitCode.invalidInput);
       const client = await KubernetesClient.connect({ server, tokenFile: args.kubeTokenFile, caFile: args.kubeCaFile });
       const what = `setting up Secret ${namespace}/${args.secretName}`;
       const result = await retryUntil(

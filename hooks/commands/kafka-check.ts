@@ -1,5 +1,5 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { observeTopics } from '../kafka/cluster.js';
 import { describeChange, describeRefusal, planTopics } from '../kafka/plan.js';
 import { roundTrip } from '../kafka/round-trip.js';
@@ -25,7 +25,7 @@ export const kafkaCheckCommand: CommandModule<object, InferredOptionTypes<typeof
         );
         const differences = [...plan.changes.map(describeChange), ...plan.refusals.map(describeRefusal)];
         if (differences.length > 0) {
-          throw new HookError(
+          throw new ActionableError(
             `${differences.length} difference(s) between Kafka and the topic catalogue: ${differences.join('; ')}`,
             'the reconcile hook Job reconciles them: read its log (kubectl logs job/<release>-reconcile, ' +
               'lines with "part":"kafka-topics"), or run helm upgrade to run it again',

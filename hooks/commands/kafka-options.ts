@@ -4,7 +4,7 @@ import { parseCatalogue, type TopicSpec } from '../kafka/catalogue.js';
 import { createKafka, saslMechanisms, withAdmin, type SaslCredentials, type SaslMechanism } from '../kafka/client.js';
 import { classifyKafkaFailure } from '../kafka/failures.js';
 import type { Admin, Kafka } from '../kafka/kafkajs.js';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { retryOptions, type CommonArgs } from './options.js';
@@ -47,18 +47,20 @@ export async function saslCredentials(args: KafkaArgs): Promise<SaslCredentials 
   const { kafkaSaslMechanism: mechanism, kafkaSaslUsername: username, kafkaSaslPasswordFile: passwordFile } = args;
   if (!mechanism) return undefined;
   if (!username || !passwordFile) {
-    throw new HookError(
+    throw new ActionableError(
       `--kafka-sasl-mechanism ${mechanism} needs --kafka-sasl-username and --kafka-sasl-password-file`,
       'the chart sets all three from kafka.sasl and its Secret',
+      [],
       ExitCode.invalidInput,
     );
   }
   try {
     return { mechanism, username, password: (await readFile(passwordFile, 'utf8')).trim() };
   } catch (error) {
-    throw new HookError(
+    throw new ActionableError(
       `cannot read the Kafka SASL password file ${passwordFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       'the Job mounts it from the Secret of kafka.sasl.existingSecret: check that the Secret and its key exist',
+      [],
       ExitCode.invalidInput,
     );
   }
@@ -85,9 +87,10 @@ export async function loadCatalogue(path: string): Promise<TopicSpec[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new HookError(
+    throw new ActionableError(
       `cannot read the topic catalogue ${path}: ${(error as Error).message}`,
       "the Job mounts it from the chart's kafka-topics ConfigMap; outside the cluster, pass --topics-file",
+      [],
       ExitCode.invalidInput,
     );
   }

@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { createLogger, logLevels, type LogLevel, type Logger } from '../lib/logger.js';
 import type { FailureClass, RetryOptions } from '../lib/retry.js';
 
@@ -92,9 +92,9 @@ async function outcome(logger: Logger, work: () => Promise<void>): Promise<Outco
     await work();
     return { code: ExitCode.ok };
   } catch (error) {
-    if (error instanceof HookError) {
-      logger.error({ hint: error.hint }, error.message);
-      return { code: error.exitCode, message: error.message, hint: error.hint };
+    if (error instanceof ActionableError) {
+      logger.error({ hint: error.fix }, error.message);
+      return { code: error.exitCode, message: error.message, hint: error.fix };
     }
     const bug = 'unexpected failure, which is a bug: please report it with this log';
     logger.fatal({ err: error }, bug);
@@ -112,7 +112,7 @@ export function undemanded<T extends Record<string, Options>>(options: T): { [K 
   };
 }
 
-/** `args` with the given options present, or a HookError naming every missing flag for `part`. */
+/** `args` with the given options present, or a ActionableError naming every missing flag for `part`. */
 export function requireOptions<T extends object, K extends keyof T & string>(
   args: T,
   part: string,
@@ -121,9 +121,10 @@ export function requireOptions<T extends object, K extends keyof T & string>(
   const missing = keys.filter((key) => args[key] === undefined || args[key] === null);
   if (missing.length > 0) {
     const flags = missing.map((key) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`);
-    throw new HookError(
+    throw new ActionableError(
       `${part} needs ${flags.join(', ')}`,
       `pass ${flags.join(' and ')} (the chart sets each as a LEARNFLOW_HOOKS_* variable)`,
+      [],
       ExitCode.invalidInput,
     );
   }

@@ -1,5 +1,5 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { checkPostgres } from '../postgres/check.js';
 import { commonOptions, runHook } from './options.js';
 import { loadSeeds, migrationsOptions, postgresOptions, seedOptions, withDatabase } from './postgres-options.js';
@@ -17,7 +17,7 @@ export const postgresCheckCommand: CommandModule<object, InferredOptionTypes<typ
         checkPostgres(client, { migrationsDir: args.migrationsDir, ...seeds }, logger),
       );
       if (problems.length > 0) {
-        throw new HookError(
+        throw new ActionableError(
           `PostgreSQL is not as the chart sets it up: ${problems.join('; ')}`,
           'the reconcile hook Job sets it up: read its log (kubectl logs job/<release>-reconcile, lines with ' +
             '"part":"postgres-migrate" or "postgres-seed"), or run helm upgrade to run it again',

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Options } from 'yargs';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { retryOptions, type CommonArgs } from './options.js';
 import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
@@ -86,9 +86,10 @@ export async function loadSeeds(dir: string, testUsers: boolean): Promise<Seeds>
     try {
       return [await readFile(path, 'utf8'), path] as const;
     } catch (error) {
-      throw new HookError(
+      throw new ActionableError(
         `cannot read the seed file ${path}: ${(error as Error).message}`,
         "the Job mounts the chart's seeds ConfigMap there",
+        [],
         ExitCode.invalidInput,
       );
     }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { applySeeds } from '../postgres/seed.js';
 import type { UserSeed } from '../postgres/seeds.js';
@@ -44,9 +44,10 @@ async function testUserPasswords(
 ): Promise<{ seed: UserSeed; password: string }[]> {
   if (users.length === 0) return [];
   if (!credentialsDir) {
-    throw new HookError(
+    throw new ActionableError(
       'test users need their passwords',
       'pass --credentials-dir (the mounted credentials Secret), or --no-test-users',
+      [],
       ExitCode.invalidInput,
     );
   }
@@ -66,10 +67,11 @@ async function testUserPasswords(
   );
   const unusable = read.filter((entry): entry is { seed: UserSeed; problem: string } => 'problem' in entry);
   if (unusable.length > 0) {
-    throw new HookError(
+    throw new ActionableError(
       `no usable password for test user(s): ${unusable.map(({ seed, problem }) => `${seed.email} (${problem})`).join('; ')}`,
       `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; ` +
         'or turn test users off (database.testUsers.enabled=false)',
+      [],
       ExitCode.invalidInput,
     );
   }

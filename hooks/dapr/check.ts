@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { retryUntil } from '../lib/retry.js';
 import type { Logger } from '../lib/logger.js';
 import { DaprSidecar, SidecarUnreachable, type SidecarResponse } from './sidecar.js';
@@ -98,7 +98,7 @@ export async function checkDapr(app: SubscriberApp, options: DaprCheckOptions): 
   );
   const missing = [options.pubsub, options.statestore].filter((name) => !loaded.includes(name));
   if (missing.length > 0) {
-    throw new HookError(
+    throw new ActionableError(
       `component(s) ${missing.join(', ')} not loaded by the sidecar (loaded: ${loaded.join(', ') || 'none'})`,
       "check `kubectl get components`, that each component's scopes include this app id, and " +
         "the daprd container's log for a component that failed to initialise",
@@ -128,7 +128,7 @@ async function pubsubRoundTrip(app: SubscriberApp, options: DaprCheckOptions, de
     await Promise.race([delivery, sleep(2_000)]);
   }
   if (!delivered) {
-    throw new HookError(
+    throw new ActionableError(
       `messages published to ${options.topic} through ${options.pubsub} were not delivered back in time`,
       "check the daprd container's log for the subscription, and that the consumer group can join (Kafka's __consumer_offsets topic)",
     );
@@ -166,12 +166,12 @@ async function stateRoundTrip(sidecar: DaprSidecar, store: string): Promise<void
   const read = await sidecar.call('GET', `/v1.0/state/${store}/${key}`);
   expectOk(read, `reading state from ${store}`, hint);
   if ((read.body as { check?: boolean })?.check !== true)
-    throw new HookError(`state read back from ${store} differs from what was saved`, hint);
+    throw new ActionableError(`state read back from ${store} differs from what was saved`, hint);
   expectOk(await sidecar.call('DELETE', `/v1.0/state/${store}/${key}`), `deleting state from ${store}`, hint);
 }
 
 function expectOk(response: SidecarResponse, what: string, hint: string): void {
   if (response.status >= 200 && response.status < 300) return;
   const detail = typeof response.body === 'string' ? response.body : JSON.stringify(response.body);
-  throw new HookError(`${what} failed: the sidecar answered ${response.status}: ${detail}`, hint);
+  throw new ActionableError(`${what} failed: the sidecar answered ${response.status}: ${detail}`, hint);
 }

@@ -1,4 +1,4 @@
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
 /** One topic as the catalogue declares it; config values are Kafka's strings. */
@@ -111,10 +111,11 @@ function collisions(topics: readonly TopicSpec[]): string[] {
   return problems;
 }
 
-function invalid(source: string, problems: readonly string[]): HookError {
-  return new HookError(
+function invalid(source: string, problems: readonly string[]): ActionableError {
+  return new ActionableError(
     `the topic catalogue ${source} is invalid: ${problems.join('; ')}`,
     'fix these entries under kafkaTopics.topics in the chart values (helm upgrade validates them against values.schema.json)',
+    [],
     ExitCode.invalidInput,
   );
 }

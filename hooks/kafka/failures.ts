@@ -1,4 +1,4 @@
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { FailureClass } from '../lib/retry.js';
 
 /** The fields of kafkajs errors (and Node socket errors) that classification reads. */
@@ -68,7 +68,7 @@ const slowBrokerErrors = new Set([
  * cause and the fix in words.
  */
 export function classifyKafkaFailure(error: unknown): FailureClass {
-  if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
+  if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : { message: String(error) };
   const name = typeof fields.name === 'string' ? fields.name : 'Error';
   const message = String(fields.message ?? error);

@@ -1,4 +1,4 @@
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { TopicSpec } from './catalogue.js';
 import { applyChanges, observeTopics } from './cluster.js';
@@ -42,7 +42,7 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   const names = topics.map((topic) => topic.name);
   const plan = planTopics(topics, await observeTopics(admin, names));
   if (plan.refusals.length > 0) {
-    throw new HookError(
+    throw new ActionableError(
       `the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`,
       'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied',
     );

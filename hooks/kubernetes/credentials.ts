@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { ApiResponse, KubernetesClient } from './client.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
@@ -58,7 +58,7 @@ export async function ensureCredentials(
     }
     return { created: false, added: missing };
   }
-  throw new HookError(
+  throw new ActionableError(
     `Secret ${namespace}/${name} kept changing while it was being set up`,
     'something else is writing this Secret at the same time: stop it, then run the hook again',
   );

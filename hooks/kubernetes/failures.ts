@@ -1,4 +1,4 @@
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { FailureClass } from '../lib/retry.js';
 
 /**
@@ -6,7 +6,7 @@ import type { FailureClass } from '../lib/retry.js';
  * (401, 403, 422) need a person and say what to check.
  */
 export function classifyKubernetesFailure(error: unknown): FailureClass {
-  if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
+  if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const { name, message, status } = error as { name?: string; message?: string; status?: number };
   if (name === 'ApiUnreachable') {
     return {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HookError } from './hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 
 /** What a failure means for the caller: try again later, or stop now. */
 export interface FailureClass {
@@ -38,13 +38,16 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random: numbe
 /**
  * Runs `attempt` until it succeeds, a failure is classified as not retriable, or the time budget
  * is spent: an attempt still running at the deadline is abandoned. Failures surface as a
- * HookError that says what was attempted, why it failed, and what to do about it.
+ * ActionableError that says what was attempted, why it failed, and what to do about it.
  */
 export async function retryUntil<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, what } = options;
   const deadline = Date.now() + policy.timeoutMs;
   const gaveUp = (attempts: number, failure: FailureClass) =>
-    new HookError(`${what} gave up after ${formatSeconds(policy.timeoutMs)} and ${attempts} attempt(s): ${failure.reason}`, failure.hint);
+    new ActionableError(
+      `${what} gave up after ${formatSeconds(policy.timeoutMs)} and ${attempts} attempt(s): ${failure.reason}`,
+      failure.hint,
+    );
   let last: FailureClass | undefined;
   for (let attemptNumber = 1; ; attemptNumber++) {
     let failure: FailureClass;
@@ -54,7 +57,7 @@ export async function retryUntil<T>(attempt: (attemptNumber: number) => Promise<
       if (error === deadlinePassed) throw gaveUp(attemptNumber, stillRunning(last));
       failure = options.classify(error);
     }
-    if (!failure.retriable) throw new HookError(`${what} failed: ${failure.reason}`, failure.hint);
+    if (!failure.retriable) throw new ActionableError(`${what} failed: ${failure.reason}`, failure.hint);
     last = failure;
     const delay = backoffDelay(attemptNumber, policy, Math.random());
     if (deadline - Date.now() <= delay) throw gaveUp(attemptNumber, failure);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { PasswordSource } from './failures.js';
 
 export interface PostgresConnection {
@@ -17,9 +17,10 @@ export async function readPassword(connection: PostgresConnection): Promise<stri
   try {
     return (await readFile(connection.passwordFile, 'utf8')).trim();
   } catch (error) {
-    throw new HookError(
+    throw new ActionableError(
       `cannot read the database password from ${connection.passwordFile}: ${(error as Error).message}`,
       `the Job mounts it from ${connection.password.description}: check that the Secret exists and has that key`,
+      [],
       ExitCode.invalidInput,
     );
   }

@@ -1,4 +1,4 @@
-import { HookError } from '../lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import type { FailureClass } from '../lib/retry.js';
 
 /** Where the hook's database password comes from, for messages: "Secret learnflow-credentials, key password". */
@@ -26,7 +26,7 @@ const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * cause and the fix.
  */
 export function classifyPostgresFailure(error: unknown, password: PasswordSource): FailureClass {
-  if (error instanceof HookError) return { retriable: false, reason: error.message, hint: error.hint };
+  if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : '';
   const message = String(fields.message ?? error);

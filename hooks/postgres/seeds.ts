@@ -1,4 +1,4 @@
-import { ExitCode, HookError } from '../lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
 /** A curriculum topic; prerequisites name earlier topics. */
@@ -98,10 +98,11 @@ function listIn(text: string, source: string, key: string): unknown[] {
   return list;
 }
 
-function invalid(source: string, problems: readonly string[]): HookError {
-  return new HookError(
+function invalid(source: string, problems: readonly string[]): ActionableError {
+  return new ActionableError(
     `the seed file ${source} is invalid: ${problems.join('; ')}`,
     'fix the seed file in the chart (seeds/) and upgrade',
+    [],
     ExitCode.invalidInput,
   );
 }

@@ -13,7 +13,7 @@ source "$here/images.sh"
 cd "$root"
 # What the build context holds (.dockerignore), in a stable order.
 tag=test-$(find Dockerfile .dockerignore package.json package-lock.json tsconfig.json tsconfig.build.json \
-  hooks migrations seeds -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
+  common hooks migrations seeds -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)
 ref=localhost/learnflow/learnflow-hooks:$tag
 archive=$(hooks_image_archive "$ref")
 if [ ! -f "$archive" ]; then

@@ -4,7 +4,7 @@ import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { reconcileTopics } from '../../hooks/kafka/reconcile.js';
 import { retryUntil } from '../../hooks/lib/retry.js';
-import { HookError } from '../../hooks/lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
 import { failure, runCli } from '../support/cli.js';
 import { kafkaModes } from '../support/kafka-server.js';
@@ -72,7 +72,7 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
     await reconcile(brokers, [first!]);
     const asking = [{ ...first!, partitions: first!.partitions - 1, replicationFactor: 2 }, second!];
     const refused = reconcile(brokers, asking);
-    await expect(refused).rejects.toBeInstanceOf(HookError);
+    await expect(refused).rejects.toBeInstanceOf(ActionableError);
     await expect(refused).rejects.toThrow(/Kafka cannot remove partitions; set partitions to \d+ or more/);
     await expect(refused).rejects.toThrow(/replication factor is 1 and the catalogue asks for 2/);
     const existing = await withTestAdmin(brokers, (admin) => admin.listTopics());

@@ -1,6 +1,6 @@
 // The suite runs tools with the deploy command's own runner (deploy/tools/process.ts); only what a
 // missing tool means differs: here, the suite's tools were not installed.
-import { DeployError } from '../../deploy/deploy-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { run as runTool, type Finished, type RunOptions } from '../../deploy/tools/process.js';
 
 export type { Finished };
@@ -10,7 +10,7 @@ export async function run(command: string, args: readonly string[], options: Omi
   try {
     return await runTool(command, args, options);
   } catch (error) {
-    if (error instanceof DeployError) {
+    if (error instanceof ActionableError) {
       throw new Error(`${command} is not on PATH: run scripts/install-tools.sh and source scripts/env.sh (or bash .ci/run)`, {
         cause: error,
       });

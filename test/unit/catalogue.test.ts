@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogue, topicNameProblem } from '../../hooks/kafka/catalogue.js';
-import { ExitCode, HookError } from '../../hooks/lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 
 const parse = (topics: unknown) => parseCatalogue(JSON.stringify({ topics }), 'topics.json');
 
-function problemsOf(topics: unknown): HookError {
+function problemsOf(topics: unknown): ActionableError {
   try {
     parse(topics);
   } catch (error) {
-    if (error instanceof HookError) return error;
+    if (error instanceof ActionableError) return error;
     throw error;
   }
   throw new Error('the catalogue was accepted');
@@ -52,7 +52,7 @@ describe('parseCatalogue', () => {
     expect(error.message).toContain('topic "extra": unknown field "retention"');
     expect(error.message).toContain('topic "nested": config "retention.ms" must be a string, number or boolean');
     expect(error.message).toContain('topics[5]: must be an object');
-    expect(error.hint).toContain('kafkaTopics.topics');
+    expect(error.fix).toContain('kafkaTopics.topics');
   });
 
   it('refuses names that collide in metrics, and duplicates', () => {

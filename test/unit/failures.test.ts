@@ -2,7 +2,7 @@ import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { TopicsNotSettled } from '../../hooks/kafka/reconcile.js';
-import { HookError } from '../../hooks/lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 
 // The real kafkajs error classes, built the way kafkajs builds them.
 const {
@@ -58,7 +58,7 @@ describe('classifyKafkaFailure', () => {
   });
 
   it('keeps the message and hint of our own errors, and reports anything else as a bug', () => {
-    expect(classifyKafkaFailure(new HookError('refused', 'fix it'))).toEqual({ retriable: false, reason: 'refused', hint: 'fix it' });
+    expect(classifyKafkaFailure(new ActionableError('refused', 'fix it'))).toEqual({ retriable: false, reason: 'refused', hint: 'fix it' });
     expect(classifyKafkaFailure(new TypeError('x is undefined'))).toMatchObject({ retriable: false, reason: 'TypeError: x is undefined' });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyPostgresFailure } from '../../hooks/postgres/failures.js';
 import { schemaDifferences } from '../../hooks/postgres/schema.js';
 import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgres/seeds.js';
-import { ExitCode, HookError } from '../../hooks/lib/hook-error.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 
 const source = { user: 'learnflow', description: 'Secret learnflow-credentials, key password' };
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -60,7 +60,7 @@ describe('seed files', () => {
       try {
         parseTopicSeeds(text, 'topics.json');
       } catch (caught) {
-        return caught as HookError;
+        return caught as ActionableError;
       }
       throw new Error('accepted');
     })();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HookError } from '../../hooks/lib/hook-error.js';
+import { ActionableError } from '../../common/errors.js';
 import { backoffDelay, retryUntil, type FailureClass, type RetryOptions } from '../../hooks/lib/retry.js';
 
 const policy = { timeoutMs: 1_000, initialDelayMs: 10, maxDelayMs: 40 };
@@ -37,7 +37,7 @@ describe('retryUntil', () => {
       attempts++;
       throw new Error('bad credentials');
     }, options());
-    await expect(failing).rejects.toThrow(new HookError('doing it failed: bad credentials', 'the hint'));
+    await expect(failing).rejects.toThrow(new ActionableError('doing it failed: bad credentials', 'the hint'));
     expect(attempts).toBe(1);
   });
 
