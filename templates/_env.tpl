@@ -65,3 +65,37 @@ and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds
 - name: LEARNFLOW_HOOKS_TEST_USERS
   value: {{ .Values.database.testUsers.enabled | quote }}
 {{- end -}}
+
+{{/*
+The seed's test-user passwords: the mounted credentials Secret (postgres-seed's --credentials-dir).
+Usage: {{ include "learnflow.database.seedCredentialsEnv" . }}
+*/}}
+{{- define "learnflow.database.seedCredentialsEnv" -}}
+- name: LEARNFLOW_HOOKS_CREDENTIALS_DIR
+  value: /etc/learnflow/credentials
+{{- end -}}
+
+{{/*
+The credentials hook's Secret and the keys it fills (the credentials command's options).
+Usage: {{ include "learnflow.credentials.env" . }}
+*/}}
+{{- define "learnflow.credentials.env" -}}
+- name: LEARNFLOW_HOOKS_SECRET_NAME
+  value: {{ include "learnflow.credentials.secretName" . | quote }}
+- name: LEARNFLOW_HOOKS_KEYS
+  value: {{ include "learnflow.credentials.keys" . | quote }}
+{{- end -}}
+
+{{/*
+The Dapr check's components and the port its subscriber app listens on (the dapr-check command's
+options; the port is the container's app port).
+Usage: {{ include "learnflow.dapr.checkEnv" . }}
+*/}}
+{{- define "learnflow.dapr.checkEnv" -}}
+- name: LEARNFLOW_HOOKS_APP_PORT
+  value: "8080"
+- name: LEARNFLOW_HOOKS_PUBSUB_NAME
+  value: {{ .Values.daprComponents.pubsub.name | quote }}
+- name: LEARNFLOW_HOOKS_STATESTORE_NAME
+  value: {{ .Values.daprComponents.statestore.name | quote }}
+{{- end -}}

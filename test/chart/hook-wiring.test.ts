@@ -1,8 +1,11 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 import { find, render, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { failure } from '../support/cli.js';
+import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
@@ -119,5 +122,18 @@ describe('the rendered database hooks and check, run by the real program', () =>
     expect(result.code).toBe(1);
     expect(failure(result).msg).toMatch(/^postgres-migrate failed: .*; not run after that: postgres-seed$/);
     expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
+  });
+});
+
+describe('the contract between the chart and the hooks program', () => {
+  it('is written in one place: every LEARNFLOW_HOOKS_* variable of a template comes from templates/_env.tpl', async () => {
+    const files = (await readdir(join(repoRoot, 'templates'), { recursive: true })).filter((file) => /\.(yaml|tpl)$/.test(file));
+    const inline: string[] = [];
+    for (const file of files.filter((name) => name !== '_env.tpl')) {
+      const text = await readFile(join(repoRoot, 'templates', file), 'utf8');
+      if (text.includes('LEARNFLOW_HOOKS_')) inline.push(file);
+    }
+    expect(inline).toEqual([]);
+    expect(await readFile(join(repoRoot, 'templates/_env.tpl'), 'utf8')).toContain('LEARNFLOW_HOOKS_KAFKA_BROKERS');
   });
 });
