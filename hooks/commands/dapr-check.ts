@@ -2,7 +2,8 @@ import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { checkDapr, SubscriberApp } from '../dapr/check.js';
 import { DaprSidecar } from '../dapr/sidecar.js';
 import { createTemporaryTopic, removeTemporary } from '../kafka/round-trip.js';
-import { kafkaConnectionOptions, withKafka } from './kafka-options.js';
+import { withKafka } from './kafka-connection.js';
+import { kafkaConnectionOptions } from './kafka-options.js';
 import { commonOptions, runHook } from './options.js';
 
 const options = {

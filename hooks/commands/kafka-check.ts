@@ -3,7 +3,9 @@ import { ActionableError } from '../../common/errors.js';
 import { observeTopics } from '../kafka/cluster.js';
 import { describeChange, describeRefusal, planTopics } from '../kafka/plan.js';
 import { roundTrip } from '../kafka/round-trip.js';
-import { kafkaOptions, loadCatalogue, withKafka } from './kafka-options.js';
+import { loadCatalogue } from '../kafka/catalogue.js';
+import { withKafka } from './kafka-connection.js';
+import { kafkaOptions } from './kafka-options.js';
 import { commonOptions, runHook } from './options.js';
 
 const options = { ...commonOptions, ...kafkaOptions };

@@ -2,7 +2,9 @@ import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { describeChange } from '../kafka/plan.js';
 import { reconcileTopics } from '../kafka/reconcile.js';
 import type { Logger } from '../lib/logger.js';
-import { kafkaOptions, loadCatalogue, withKafka, type KafkaArgs } from './kafka-options.js';
+import { loadCatalogue } from '../kafka/catalogue.js';
+import { withKafka } from './kafka-connection.js';
+import { kafkaOptions, type KafkaArgs } from './kafka-options.js';
 import { commonOptions, runHook } from './options.js';
 
 const options = {

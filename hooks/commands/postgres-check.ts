@@ -2,7 +2,9 @@ import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { ActionableError } from '../../common/errors.js';
 import { checkPostgres } from '../postgres/check.js';
 import { commonOptions, runHook } from './options.js';
-import { loadSeeds, migrationsOptions, postgresOptions, seedOptions, withDatabase } from './postgres-options.js';
+import { loadSeeds } from '../postgres/seeds.js';
+import { withDatabase } from './postgres-connection.js';
+import { migrationsOptions, postgresOptions, seedOptions } from './postgres-options.js';
 
 const options = { ...commonOptions, ...postgresOptions, ...migrationsOptions, ...seedOptions };
 

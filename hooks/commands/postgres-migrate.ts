@@ -2,7 +2,8 @@ import type { CommandModule, InferredOptionTypes } from 'yargs';
 import type { Logger } from '../lib/logger.js';
 import { migrate } from '../postgres/migrate.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { migrationsOptions, postgresOptions, withDatabase, type PostgresArgs } from './postgres-options.js';
+import { withDatabase } from './postgres-connection.js';
+import { migrationsOptions, postgresOptions, type PostgresArgs } from './postgres-options.js';
 
 const options = { ...commonOptions, ...postgresOptions, ...migrationsOptions };
 

@@ -6,7 +6,9 @@ import type { Logger } from '../lib/logger.js';
 import { applySeeds } from '../postgres/seed.js';
 import type { UserSeed } from '../postgres/seeds.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { loadSeeds, postgresOptions, seedOptions, withDatabase, type PostgresArgs } from './postgres-options.js';
+import { loadSeeds } from '../postgres/seeds.js';
+import { withDatabase } from './postgres-connection.js';
+import { postgresOptions, seedOptions, type PostgresArgs } from './postgres-options.js';
 
 export const postgresSeedOptions = {
   ...seedOptions,

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
@@ -118,4 +119,20 @@ function invalid(source: string, problems: readonly string[]): ActionableError {
     [],
     ExitCode.invalidInput,
   );
+}
+
+/** Reads and checks the catalogue file the chart mounts. */
+export async function loadCatalogue(path: string): Promise<TopicSpec[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ActionableError(
+      `cannot read the topic catalogue ${path}: ${(error as Error).message}`,
+      "the Job mounts it from the chart's kafka-topics ConfigMap; outside the cluster, pass --topics-file",
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  return parseCatalogue(text, path);
 }

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
@@ -105,4 +107,29 @@ function invalid(source: string, problems: readonly string[]): ActionableError {
     [],
     ExitCode.invalidInput,
   );
+}
+
+export interface Seeds {
+  topics: TopicSeed[];
+  users: UserSeed[];
+}
+
+/** Reads and checks the seed files; without test users, `users` is empty. */
+export async function loadSeeds(dir: string, testUsers: boolean): Promise<Seeds> {
+  const read = async (file: string) => {
+    const path = join(dir, file);
+    try {
+      return [await readFile(path, 'utf8'), path] as const;
+    } catch (error) {
+      throw new ActionableError(
+        `cannot read the seed file ${path}: ${(error as Error).message}`,
+        "the Job mounts the chart's seeds ConfigMap there",
+        [],
+        ExitCode.invalidInput,
+      );
+    }
+  };
+  const topics = parseTopicSeeds(...(await read('topics.json')));
+  const users = testUsers ? parseUserSeeds(...(await read('test-users.json'))) : [];
+  return { topics, users };
 }
