@@ -1,7 +1,7 @@
 # The hooks program image: the compiled program and its production dependencies, nothing else;
 # it runs as a non-root user and needs no writable filesystem (the chart sets
 # readOnlyRootFilesystem). Built and published by the release pipeline; for a local cluster:
-#   docker build -t ghcr.io/learnflow/learnflow-hooks:0.1.0 .
+#   docker build -t ghcr.io/learnflow/learnflow-hooks:0.2.0 .
 ARG NODE_IMAGE=node:24-alpine
 
 # The build stage runs on the builder's own platform: its output (JavaScript and pure-JavaScript

@@ -6,9 +6,9 @@ import { credentialsCommand } from './commands/credentials.js';
 import { daprCheckCommand } from './commands/dapr-check.js';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
-import { postgresCheckCommand } from './commands/postgres-check.js';
-import { postgresMigrateCommand } from './commands/postgres-migrate.js';
-import { postgresSeedCommand } from './commands/postgres-seed.js';
+import { postgresqlCheckCommand } from './commands/postgresql-check.js';
+import { postgresqlMigrateCommand } from './commands/postgresql-migrate.js';
+import { postgresqlSeedCommand } from './commands/postgresql-seed.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { ExitCode } from '../common/errors.js';
 import { printWarningsButKnownHarmless } from './lib/process-warnings.js';
@@ -21,9 +21,9 @@ await yargs(hideBin(process.argv))
   .command(credentialsCommand)
   .command(kafkaTopicsCommand)
   .command(kafkaCheckCommand)
-  .command(postgresMigrateCommand)
-  .command(postgresSeedCommand)
-  .command(postgresCheckCommand)
+  .command(postgresqlMigrateCommand)
+  .command(postgresqlSeedCommand)
+  .command(postgresqlCheckCommand)
   .command(reconcileCommand)
   .command(daprCheckCommand)
   .demandCommand(1, 'name a command')

@@ -1,5 +1,5 @@
 -- The LearnFlow schema (docs/contract.md): 9 tables with their keys, checks and indexes.
--- Applied by the hooks program's `postgres-migrate` (node-pg-migrate); add later changes as new
+-- Applied by the hooks program's `postgresql-migrate` (node-pg-migrate); add later changes as new
 -- files, never by editing this one.
 
 -- Up Migration

@@ -67,7 +67,7 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     '## Connections',
     '',
     "For a release `R` in namespace `N` (the chart's own Kafka and PostgreSQL; with existing services,",
-    'the addresses in `kafkaTopics.bootstrapServers` and `database.host`):',
+    'the addresses in `kafkaTopics.bootstrapServers` and `postgresqlSchema.host`):',
     '',
     '| What | Where |',
     '|---|---|',
@@ -117,7 +117,7 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     );
   }
   const users = /** @type {{ users: any[] }} */ (JSON.parse(userSeeds)).users;
-  out.push('', 'Test users (table `users`, with their `students` or `teachers` row), when `database.testUsers.enabled`; their');
+  out.push('', 'Test users (table `users`, with their `students` or `teachers` row), when `postgresqlSchema.testUsers.enabled`; their');
   out.push(`\`password_hash\` is bcrypt (\`$2b$\`, cost ${bcryptCost}):`, '');
   out.push('| Email | Role | Password |', '|---|---|---|');
   for (const user of users) out.push(`| ${code(user.email)} | ${user.role} | Secret \`R-credentials\`, key ${code(user.passwordKey)} |`);
@@ -131,8 +131,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     .filter((file) => file.endsWith('.sql'))
     .sort()
     .map((file) => read(`migrations/${file}`));
-  // The cost is the seeding code's constant (hooks/postgres/seed.ts), read from its source.
-  const bcryptCost = Number(/export const bcryptCost = (\d+);/.exec(read('hooks/postgres/seed.ts'))?.[1]);
+  // The cost is the seeding code's constant (hooks/postgresql/seed.ts), read from its source.
+  const bcryptCost = Number(/export const bcryptCost = (\d+);/.exec(read('hooks/postgresql/seed.ts'))?.[1]);
   process.stdout.write(
     contract({
       values: read('values.yaml'),

@@ -89,7 +89,7 @@ install_node_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-install_postgres() {
+install_postgresql() {
   if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then step "postgresql: installed"; return; fi
   need apt-get "PostgreSQL comes from Debian's packages"
   step "postgresql: installing from Debian"
@@ -134,7 +134,7 @@ install_argocd_crds() {
 install_nodejs
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
-install_postgres
+install_postgresql
 install_node_packages
 install_dapr_chart
 install_argocd_crds

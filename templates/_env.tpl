@@ -1,12 +1,13 @@
 {{/*
 The contract between the chart and the hooks program: the environment every template passes it,
 one helper per option group of the program (hooks/commands/options.ts, kafka-options.ts,
-postgres-options.ts). Each variable is LEARNFLOW_HOOKS_<OPTION>; nothing of it is written inline.
+postgresql-options.ts). Each variable is LEARNFLOW_HOOKS_<OPTION>; nothing of it is written inline.
 */}}
 
 {{/*
 The program's own options every hook and test container sets: how long to wait for services,
 and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds).
+Usage: {{ include "learnflow.hooks.env" (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds) }}
 */}}
 {{- define "learnflow.hooks.env" -}}
 - name: LEARNFLOW_HOOKS_TIMEOUT
@@ -15,14 +16,20 @@ and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds
   value: {{ .context.Values.hooks.logLevel | quote }}
 {{- end -}}
 
-{{/* Environment of the programs that talk to Kafka. */}}
+{{/*
+Environment of the programs that talk to Kafka.
+Usage: {{ include "learnflow.kafka.env" . }}
+*/}}
 {{- define "learnflow.kafka.env" -}}
 {{ include "learnflow.kafka.connectionEnv" . }}
 - name: LEARNFLOW_HOOKS_TOPICS_FILE
   value: /etc/learnflow/kafka/topics.json
 {{- end -}}
 
-{{/* How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL. */}}
+{{/*
+How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL.
+Usage: {{ include "learnflow.kafka.connectionEnv" . }}
+*/}}
 {{- define "learnflow.kafka.connectionEnv" -}}
 - name: LEARNFLOW_HOOKS_KAFKA_BROKERS
   value: {{ include "learnflow.kafka.bootstrapServers" . | quote }}
@@ -36,41 +43,50 @@ and the log level; (dict "context" $ "timeout" $.Values.hooks.waitTimeoutSeconds
 {{- end }}
 {{- end -}}
 
-{{/* Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password is. */}}
-{{- define "learnflow.database.env" -}}
-- name: LEARNFLOW_HOOKS_POSTGRES_HOST
-  value: {{ include "learnflow.database.host" . | quote }}
-- name: LEARNFLOW_HOOKS_POSTGRES_PORT
-  value: {{ .Values.database.port | quote }}
-- name: LEARNFLOW_HOOKS_POSTGRES_DATABASE
-  value: {{ .Values.database.name | quote }}
-- name: LEARNFLOW_HOOKS_POSTGRES_USER
-  value: {{ .Values.database.user | quote }}
-- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_FILE
+{{/*
+Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password is.
+Usage: {{ include "learnflow.postgresql.env" . }}
+*/}}
+{{- define "learnflow.postgresql.env" -}}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_HOST
+  value: {{ include "learnflow.postgresql.host" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_PORT
+  value: {{ include "learnflow.postgresql.port" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_DATABASE
+  value: {{ include "learnflow.postgresql.database" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_USER
+  value: {{ include "learnflow.postgresql.username" . | quote }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_PASSWORD_FILE
   value: /etc/learnflow/credentials/password
-- name: LEARNFLOW_HOOKS_POSTGRES_PASSWORD_SECRET
+- name: LEARNFLOW_HOOKS_POSTGRESQL_PASSWORD_SECRET
   value: {{ printf "Secret %s, key password" (include "learnflow.credentials.secretName" .) | quote }}
 {{- end -}}
 
-{{/* Where the migrations are mounted. */}}
-{{- define "learnflow.database.migrationsEnv" -}}
+{{/*
+Where the migrations are mounted.
+Usage: {{ include "learnflow.postgresql.migrationsEnv" . }}
+*/}}
+{{- define "learnflow.postgresql.migrationsEnv" -}}
 - name: LEARNFLOW_HOOKS_MIGRATIONS_DIR
   value: /etc/learnflow/migrations
 {{- end -}}
 
-{{/* Where the seed files are mounted, and whether test users are seeded. */}}
-{{- define "learnflow.database.seedsEnv" -}}
+{{/*
+Where the seed files are mounted, and whether test users are seeded.
+Usage: {{ include "learnflow.postgresql.seedsEnv" . }}
+*/}}
+{{- define "learnflow.postgresql.seedsEnv" -}}
 - name: LEARNFLOW_HOOKS_SEEDS_DIR
   value: /etc/learnflow/seeds
 - name: LEARNFLOW_HOOKS_TEST_USERS
-  value: {{ .Values.database.testUsers.enabled | quote }}
+  value: {{ include "learnflow.postgresql.testUsersEnabled" . | eq "true" | quote }}
 {{- end -}}
 
 {{/*
-The seed's test-user passwords: the mounted credentials Secret (postgres-seed's --credentials-dir).
-Usage: {{ include "learnflow.database.seedCredentialsEnv" . }}
+The seed's test-user passwords: the mounted credentials Secret (postgresql-seed's --credentials-dir).
+Usage: {{ include "learnflow.postgresql.seedCredentialsEnv" . }}
 */}}
-{{- define "learnflow.database.seedCredentialsEnv" -}}
+{{- define "learnflow.postgresql.seedCredentialsEnv" -}}
 - name: LEARNFLOW_HOOKS_CREDENTIALS_DIR
   value: /etc/learnflow/credentials
 {{- end -}}

@@ -4,7 +4,10 @@ kept whole and the release part is shortened instead, so two components never co
 long the release name is.
 */}}
 
-{{/* The chart's name. */}}
+{{/*
+The chart's name.
+Usage: {{ include "learnflow.name" . }}
+*/}}
 {{- define "learnflow.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
@@ -37,18 +40,25 @@ Usage: {{ include "learnflow.fullname" . }}
 
 {{/*
 The name of one of the chart's components: (dict "context" $ "component" "kafka-topics").
+Usage: {{ include "learnflow.componentName" (dict "context" $ "component" "kafka-topics") }}
 */}}
 {{- define "learnflow.componentName" -}}
 {{- $base := include "learnflow.fullname" .context | trunc (int (sub 62 (len .component))) | trimSuffix "-" -}}
 {{- printf "%s-%s" $base .component -}}
 {{- end -}}
 
-{{/* The chart label value: name-version. */}}
+{{/*
+The chart label value: name-version.
+Usage: {{ include "learnflow.chart" . }}
+*/}}
 {{- define "learnflow.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* Labels on every object; (dict "context" $ "component" "kafka-topics"). */}}
+{{/*
+Labels on every object; (dict "context" $ "component" "kafka-topics").
+Usage: {{ include "learnflow.labels" (dict "context" $ "component" "kafka-topics") }}
+*/}}
 {{- define "learnflow.labels" -}}
 helm.sh/chart: {{ include "learnflow.chart" .context }}
 {{ include "learnflow.selectorLabels" . }}
@@ -57,7 +67,10 @@ app.kubernetes.io/managed-by: {{ .context.Release.Service }}
 app.kubernetes.io/part-of: learnflow
 {{- end -}}
 
-{{/* Labels that select a component's Pods; (dict "context" $ "component" "kafka-topics"). */}}
+{{/*
+Labels that select a component's Pods; (dict "context" $ "component" "kafka-topics").
+Usage: {{ include "learnflow.selectorLabels" (dict "context" $ "component" "kafka-topics") }}
+*/}}
 {{- define "learnflow.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "learnflow.name" .context }}
 app.kubernetes.io/instance: {{ .context.Release.Name }}

@@ -1,9 +1,8 @@
-{{/* The hook and test Pods' NetworkPolicy (networkpolicy.yaml). */}}
-
 {{/*
 The ports the hook and check Pods connect to: each Kafka bootstrap server's, PostgreSQL's, the
 Kubernetes API's (the credentials hook) and the Dapr control plane's; the Dapr check's sidecar
 reaches Kafka and PostgreSQL through the components even when their hooks are off.
+Usage: {{ include "learnflow.networkPolicy.egressPorts" . }}
 */}}
 {{- define "learnflow.networkPolicy.egressPorts" -}}
 {{- $ports := list -}}
@@ -18,14 +17,14 @@ reaches Kafka and PostgreSQL through the components even when their hooks are of
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if or .Values.database.enabled $daprCheck -}}
-{{- if and .Values.postgresql.enabled (not .Values.database.host) -}}
+{{- if or (include "learnflow.postgresql.schemaEnabled" .) $daprCheck -}}
+{{- if include "learnflow.postgresql.inRelease" . -}}
 {{- $ports = append $ports (int (dig "containerPorts" "postgresql" 5432 .Values.postgresql)) -}}
 {{- else -}}
-{{- $ports = append $ports (int .Values.database.port) -}}
+{{- $ports = append $ports (int (include "learnflow.postgresql.port" .)) -}}
 {{- end -}}
 {{- end -}}
-{{- if eq (include "learnflow.credentials.hookEnabled" .) "true" -}}
+{{- if include "learnflow.credentials.hookEnabled" . -}}
 {{- $ports = concat $ports .Values.networkPolicy.kubernetesApiPorts -}}
 {{- end -}}
 {{- if $daprCheck -}}

@@ -2,12 +2,18 @@
 The Pod spec every hook and test Pod shares: its ServiceAccount, image, security, resources and labels.
 */}}
 
-{{/* The ServiceAccount of the hook and test Pods that need no Kubernetes API access. */}}
+{{/*
+The ServiceAccount of the hook and test Pods that need no Kubernetes API access.
+Usage: {{ include "learnflow.hooks.serviceAccountName" . }}
+*/}}
 {{- define "learnflow.hooks.serviceAccountName" -}}
 {{- include "learnflow.componentName" (dict "context" . "component" "hooks") -}}
 {{- end -}}
 
-{{/* The hooks image reference: registry/repository:tag or @digest, honouring global.imageRegistry. */}}
+{{/*
+The hooks image reference: registry/repository:tag or @digest, honouring global.imageRegistry.
+Usage: {{ include "learnflow.hooks.image" . }}
+*/}}
 {{- define "learnflow.hooks.image" -}}
 {{- $image := .Values.hooks.image -}}
 {{- $registry := default $image.registry .Values.global.imageRegistry -}}
@@ -18,7 +24,10 @@ The Pod spec every hook and test Pod shares: its ServiceAccount, image, security
 {{- end -}}
 {{- end -}}
 
-{{/* imagePullSecrets of the hook and test Pods: the global ones and the hooks' own, as names or {name: ...} like Bitnami's. */}}
+{{/*
+imagePullSecrets of the hook and test Pods: the global ones and the hooks' own, as names or {name: ...} like Bitnami's.
+Usage: {{ include "learnflow.hooks.imagePullSecrets" . }}
+*/}}
 {{- define "learnflow.hooks.imagePullSecrets" -}}
 {{- $secrets := concat .Values.global.imagePullSecrets .Values.hooks.imagePullSecrets | uniq -}}
 {{- if $secrets }}
@@ -33,6 +42,7 @@ imagePullSecrets:
 The Pod spec fields every hook and test Pod shares (after `spec:`), without containers:
 (dict "context" $) runs as the hooks ServiceAccount with no API token;
 (dict "context" $ "serviceAccountName" "x" "apiAccess" true) as another, with its token.
+Usage: {{ include "learnflow.hooks.podSpec" (dict "context" $) }}
 */}}
 {{- define "learnflow.hooks.podSpec" -}}
 {{- $ := .context -}}
@@ -54,6 +64,7 @@ affinity: {{- toYaml . | nindent 2 }}
 {{/*
 The container fields every hook and test container shares (image, command, security, resources),
 after `- name: ...`.
+Usage: {{ include "learnflow.hooks.container" . }}
 */}}
 {{- define "learnflow.hooks.container" -}}
 image: {{ include "learnflow.hooks.image" . }}
@@ -68,6 +79,7 @@ resources: {{- toYaml .Values.hooks.resources | nindent 2 }}
 {{/*
 Labels of a hook or test Pod, with hooks.podLabels and the client labels that let it through
 Kafka's and PostgreSQL's NetworkPolicies; (dict "context" $ "component" "kafka-topics").
+Usage: {{ include "learnflow.hooks.podLabels" (dict "context" $ "component" "kafka-topics") }}
 */}}
 {{- define "learnflow.hooks.podLabels" -}}
 {{ include "learnflow.labels" . }}

@@ -29,7 +29,7 @@ const ownParts: Record<string, Part> = {
   reconcile: { components: ['kafka', 'postgresql'], title: 'topics, migrations and seeds hook', ...hooks },
   'kafka-check': { components: ['kafka'], title: 'Kafka check', ...hooks },
   'credentials-hook': { components: ['postgresql'], title: 'credentials hook', ...hooks },
-  'postgres-check': { components: ['postgresql'], title: 'PostgreSQL check', ...hooks },
+  'postgresql-check': { components: ['postgresql'], title: 'PostgreSQL check', ...hooks },
   'dapr-check': { components: ['dapr'], title: 'Dapr check', ...hooks },
 };
 
@@ -96,7 +96,7 @@ export function partOfObject(object: K8sObject): Part | undefined {
   const args = template.spec.containers.flatMap((container) => container.args ?? []);
   const runs: Record<string, (arg: string) => boolean> = {
     kafka: (arg) => arg === 'kafka-topics',
-    postgresql: (arg) => arg.startsWith('postgres-'),
+    postgresql: (arg) => arg.startsWith('postgresql-'),
   };
   return { ...part, components: part.components.filter((component) => args.some((arg) => runs[component]?.(arg))) };
 }

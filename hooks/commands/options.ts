@@ -6,7 +6,7 @@ import type { FailureClass, RetryOptions } from '../lib/retry.js';
 // Every option can also come from the environment as LEARNFLOW_HOOKS_<OPTION>
 // (LEARNFLOW_HOOKS_KAFKA_BROKERS), which is how the chart's Jobs set them. The prefix is the
 // program's own: in strict mode any other variable under it would be an unknown option.
-// Options of one service live beside its commands (kafka-options.ts, postgres-options.ts).
+// Options of one service live beside its commands (kafka-options.ts, postgresql-options.ts).
 
 export const commonOptions = {
   'log-level': { choices: logLevels, default: 'info' as LogLevel, describe: 'Least severe log level to print' },

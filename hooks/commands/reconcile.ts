@@ -2,20 +2,20 @@ import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { kafkaOptions } from './kafka-options.js';
 import { reconcileKafkaTopics } from './kafka-topics.js';
 import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
-import { migrateDatabase } from './postgres-migrate.js';
-import { migrationsOptions, postgresOptions } from './postgres-options.js';
-import { postgresSeedOptions, seedDatabase } from './postgres-seed.js';
+import { migrateDatabase } from './postgresql-migrate.js';
+import { migrationsOptions, postgresqlOptions } from './postgresql-options.js';
+import { postgresqlSeedOptions, seedDatabase } from './postgresql-seed.js';
 
 /** The parts, in the order the PostgreSQL ones run (the seeds need the schema). */
-export const reconcileParts = ['kafka-topics', 'postgres-migrate', 'postgres-seed'] as const;
+export const reconcileParts = ['kafka-topics', 'postgresql-migrate', 'postgresql-seed'] as const;
 type ReconcilePart = (typeof reconcileParts)[number];
 
 const options = {
   ...commonOptions,
   ...undemanded(kafkaOptions),
-  ...undemanded(postgresOptions),
+  ...undemanded(postgresqlOptions),
   ...migrationsOptions,
-  ...postgresSeedOptions,
+  ...postgresqlSeedOptions,
 } as const satisfies Record<string, Options>;
 
 type Args = InferredOptionTypes<typeof options> & { parts: ReconcilePart[] };
@@ -28,15 +28,15 @@ export const reconcileCommand: CommandModule<object, Args> = {
   builder: (yargs) =>
     yargs.positional('parts', { choices: reconcileParts, array: true, demandOption: true, describe: 'The parts to run' }).options(options),
   handler: (args) => {
-    const postgres = ['postgresHost', 'postgresPasswordFile'] as const;
+    const postgres = ['postgresqlHost', 'postgresqlPasswordFile'] as const;
     const work: Record<ReconcilePart, HookPart[1]> = {
       'kafka-topics': (logger) =>
         reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger),
-      'postgres-migrate': (logger) => migrateDatabase(requireOptions(args, 'postgres-migrate', postgres), logger),
-      'postgres-seed': (logger) => seedDatabase(requireOptions(args, 'postgres-seed', postgres), logger),
+      'postgresql-migrate': (logger) => migrateDatabase(requireOptions(args, 'postgresql-migrate', postgres), logger),
+      'postgresql-seed': (logger) => seedDatabase(requireOptions(args, 'postgresql-seed', postgres), logger),
     };
     const chain = (parts: readonly ReconcilePart[]): HookPart[] =>
       parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
-    return runHookChains(args, [chain(['kafka-topics']), chain(['postgres-migrate', 'postgres-seed'])]);
+    return runHookChains(args, [chain(['kafka-topics']), chain(['postgresql-migrate', 'postgresql-seed'])]);
   },
 };

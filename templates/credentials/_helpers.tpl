@@ -4,13 +4,17 @@
 The credentials Secret: global.learnflow.credentialsSecret, or the one the credentials hook
 creates. Also rendered inside the postgresql chart (its auth.existingSecret), so it uses only
 .Release and .Values.global.
+Usage: {{ include "learnflow.credentials.secretName" . }}
 */}}
 {{- define "learnflow.credentials.secretName" -}}
 {{- $global := .Values.global.learnflow | default dict -}}
 {{- default (printf "%s-credentials" .Release.Name | trunc 63 | trimSuffix "-") $global.credentialsSecret -}}
 {{- end -}}
 
-{{/* Whether this release runs the hook that creates the credentials Secret. */}}
+{{/*
+Whether this release runs the hook that creates the credentials Secret.
+Usage: {{ if include "learnflow.credentials.hookEnabled" . }}
+*/}}
 {{- define "learnflow.credentials.hookEnabled" -}}
 {{- $global := .Values.global.learnflow | default dict -}}
 {{- if and .Values.credentials.hook.enabled (not $global.credentialsSecret) -}}true{{- end -}}
@@ -21,6 +25,7 @@ Whether this install or upgrade renders the credentials hook: it is enabled, and
 not already hold every key. Helm reads the Secret only when it talks to the cluster; where it
 cannot (helm template, Argo CD), the lookup is empty and the hook always runs. Skipping a hook
 with nothing to do spares every upgrade a Job and its Pod.
+Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 */}}
 {{- define "learnflow.credentials.hookRuns" -}}
 {{- if include "learnflow.credentials.hookEnabled" . -}}
@@ -32,7 +37,10 @@ with nothing to do spares every upgrade a Job and its Pod.
 {{- end -}}
 {{- end -}}
 
-{{/* The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them. */}}
+{{/*
+The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them.
+Usage: {{ include "learnflow.credentials.keys" . }}
+*/}}
 {{- define "learnflow.credentials.keys" -}}
 {{- $keys := list "postgres-password" "password" -}}
 {{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
@@ -45,7 +53,10 @@ with nothing to do spares every upgrade a Job and its Pod.
 {{- join "," $keys -}}
 {{- end -}}
 
-{{/* The credentials Secret as a volume, and its mount. */}}
+{{/*
+The credentials Secret as a volume, and its mount.
+Usage: {{ include "learnflow.credentials.volume" . }}, {{ include "learnflow.credentials.mount" . }}
+*/}}
 {{- define "learnflow.credentials.volume" -}}
 - name: credentials
   secret:

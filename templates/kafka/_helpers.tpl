@@ -1,57 +1,59 @@
 {{/* Kafka: the Bitnami kafka chart's names, the bootstrap address, the topic catalogue, SASL. */}}
 
-{{/* The Bitnami kafka chart's base name (its common.names.fullname), which names its client Service. */}}
+{{/*
+The Bitnami kafka chart's base name (its common.names.fullname), which names its client Service.
+Usage: {{ include "learnflow.kafka.fullname" . }}
+*/}}
 {{- define "learnflow.kafka.fullname" -}}
 {{- include "learnflow.names.fullname" (dict "chart" "kafka" "values" .Values.kafka "context" .) -}}
 {{- end -}}
 
-{{/* Kafka's bootstrap address: kafkaTopics.bootstrapServers, or this release's Kafka client Service. */}}
+{{/*
+Kafka's bootstrap address: kafkaTopics.bootstrapServers, or this release's Kafka client Service
+(empty when neither: learnflow.kafka.validateValues says so).
+Usage: {{ include "learnflow.kafka.bootstrapServers" . }}
+*/}}
 {{- define "learnflow.kafka.bootstrapServers" -}}
 {{- if .Values.kafkaTopics.bootstrapServers -}}
 {{- .Values.kafkaTopics.bootstrapServers -}}
 {{- else if .Values.kafka.enabled -}}
 {{- printf "%s.%s.svc.%s:%v" (include "learnflow.kafka.fullname" .) .Release.Namespace .Values.clusterDomain .Values.kafka.service.ports.client -}}
-{{- else -}}
-{{- fail "kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers to your Kafka's host:port, or set kafkaTopics.enabled=false" -}}
 {{- end -}}
 {{- end -}}
 
-{{/* The ConfigMap holding the topic catalogue that the topic hook and the Kafka check read. */}}
+{{/*
+The ConfigMap holding the topic catalogue that the topic hook and the Kafka check read.
+Usage: {{ include "learnflow.kafka.topicsConfigMapName" . }}
+*/}}
 {{- define "learnflow.kafka.topicsConfigMapName" -}}
 {{- include "learnflow.componentName" (dict "context" . "component" "kafka-topics") -}}
 {{- end -}}
 
 {{/*
-The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted
-by name. Fails on topic names that differ only in "." and "_", which collide in Kafka.
+The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted by name.
+Usage: {{ include "learnflow.kafka.catalogue" . }}
 */}}
 {{- define "learnflow.kafka.catalogue" -}}
 {{- $topics := list -}}
-{{- $metricNames := dict -}}
 {{- range $name, $topic := .Values.kafkaTopics.topics -}}
-{{- $metricName := replace "." "_" $name -}}
-{{- if hasKey $metricNames $metricName -}}
-{{- fail (printf "kafkaTopics.topics: %q and %q differ only in \".\" versus \"_\", which collide in Kafka's metric names: rename one" (get $metricNames $metricName) $name) -}}
-{{- end -}}
-{{- $_ := set $metricNames $metricName $name -}}
 {{- $topics = append $topics (dict "name" $name "partitions" $topic.partitions "replicationFactor" (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) "config" (default dict $topic.config)) -}}
 {{- end -}}
 {{- dict "topics" $topics | toJson -}}
 {{- end -}}
 
-{{/* Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol); SCRAM-SHA-512 is the mechanism. */}}
+{{/*
+Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol): "true" or empty; SCRAM-SHA-512 is the mechanism.
+Usage: {{ if include "learnflow.kafka.sasl.enabled" . }}
+*/}}
 {{- define "learnflow.kafka.sasl.enabled" -}}
-{{- $protocol := .Values.kafka.listeners.client.protocol -}}
-{{- if hasSuffix "SSL" $protocol -}}
-{{- fail (printf "kafka.listeners.client.protocol %s: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet" $protocol) -}}
-{{- end -}}
-{{- if eq $protocol "SASL_PLAINTEXT" -}}true{{- end -}}
+{{- if eq .Values.kafka.listeners.client.protocol "SASL_PLAINTEXT" -}}true{{- end -}}
 {{- end -}}
 
 {{/*
 The Secret holding the Kafka client user's password: kafka.sasl.existingSecret (rendered with
 tpl, as the Bitnami chart does), else the one the Bitnami chart generates with random values,
 which Argo CD would change on every sync.
+Usage: {{ include "learnflow.kafka.sasl.secretName" . }}
 */}}
 {{- define "learnflow.kafka.sasl.secretName" -}}
 {{- if .Values.kafka.sasl.existingSecret -}}
@@ -61,19 +63,23 @@ which Argo CD would change on every sync.
 {{- end -}}
 {{- end -}}
 
-{{/* Its key: the Bitnami chart reads client-passwords (one per client user) from an existing Secret, and writes the first also as system-user-password in its own. */}}
+{{/*
+Its key: the Bitnami chart reads client-passwords (one per client user) from an existing Secret,
+and writes the first also as system-user-password in its own.
+Usage: {{ include "learnflow.kafka.sasl.secretKey" . }}
+*/}}
 {{- define "learnflow.kafka.sasl.secretKey" -}}
 {{- if .Values.kafka.sasl.existingSecret -}}
-{{- if ne (len .Values.kafka.sasl.client.users) 1 -}}
-{{- fail "kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user" -}}
-{{- end -}}
 client-passwords
 {{- else -}}
 system-user-password
 {{- end -}}
 {{- end -}}
 
-{{/* The catalogue volume and its mount, as volumes: and volumeMounts: entries. */}}
+{{/*
+The catalogue volume (and the SASL password's), as volumes: entries.
+Usage: {{ include "learnflow.kafka.volumes" . }}
+*/}}
 {{- define "learnflow.kafka.volumes" -}}
 - name: kafka-topics
   configMap:
@@ -83,7 +89,10 @@ system-user-password
 {{- end }}
 {{- end -}}
 
-{{/* The SASL password file's volume and mount, when the client listener uses SASL (else nothing). */}}
+{{/*
+The SASL password file's volume and mount, when the client listener uses SASL (else nothing).
+Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka.saslMount" . }}
+*/}}
 {{- define "learnflow.kafka.saslVolume" -}}
 {{- if include "learnflow.kafka.sasl.enabled" . -}}
 - name: kafka-sasl
@@ -104,6 +113,10 @@ system-user-password
 {{- end -}}
 {{- end -}}
 
+{{/*
+The catalogue's mount (and the SASL password's), as volumeMounts: entries.
+Usage: {{ include "learnflow.kafka.mounts" . }}
+*/}}
 {{- define "learnflow.kafka.mounts" -}}
 - name: kafka-topics
   mountPath: /etc/learnflow/kafka
@@ -111,4 +124,28 @@ system-user-password
 {{- with include "learnflow.kafka.saslMount" . }}
 {{ . }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Problems with the Kafka values, one per line (learnflow.validateValues reports them).
+Usage: {{ include "learnflow.kafka.validateValues" . }}
+*/}}
+{{- define "learnflow.kafka.validateValues" -}}
+{{- if and (not .Values.kafka.enabled) (not .Values.kafkaTopics.bootstrapServers) (or .Values.kafkaTopics.enabled .Values.daprComponents.enabled) }}
+kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers to your Kafka's host:port, or set kafkaTopics.enabled=false and daprComponents.enabled=false
+{{- end -}}
+{{- $metricNames := dict -}}
+{{- range $name, $_ := .Values.kafkaTopics.topics -}}
+{{- $metricName := replace "." "_" $name -}}
+{{- if hasKey $metricNames $metricName }}
+kafkaTopics.topics: {{ get $metricNames $metricName | quote }} and {{ $name | quote }} differ only in "." versus "_", which collide in Kafka's metric names: rename one
+{{- end -}}
+{{- $_ := set $metricNames $metricName $name -}}
+{{- end -}}
+{{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
+kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet
+{{- end -}}
+{{- if and (include "learnflow.kafka.sasl.enabled" .) .Values.kafka.sasl.existingSecret (ne (len .Values.kafka.sasl.client.users) 1) }}
+kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user
+{{- end -}}
 {{- end -}}

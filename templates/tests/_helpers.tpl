@@ -3,6 +3,7 @@
 {{/*
 The annotations of a check: a helm test hook, and with tests.syncHook.enabled an Argo CD PostSync
 hook as well (Argo CD never runs helm test hooks), after the install hook's wave (0).
+Usage: {{ include "learnflow.tests.hookAnnotations" . }}
 */}}
 {{- define "learnflow.tests.hookAnnotations" -}}
 helm.sh/hook: test

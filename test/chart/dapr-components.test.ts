@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedTables } from '../../hooks/postgres/schema.js';
+import { expectedTables } from '../../hooks/postgresql/schema.js';
 import { find, render, renderError, type K8sObject } from '../support/chart.js';
 
 interface ComponentSpec {

@@ -9,7 +9,7 @@ import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
-import { freshDatabase } from '../support/postgres-server.js';
+import { freshDatabase } from '../support/postgresql-server.js';
 
 const profiles: Record<KafkaMode, RenderOptions> = { zookeeper: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 const inClusterBrokers = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
@@ -20,7 +20,7 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
   const brokers = inject('kafkaBrokers')[mode];
   const kafka = { substitutions: { [inClusterBrokers]: brokers } };
   // The reconcile Job with its PostgreSQL parts off: the Kafka part alone.
-  const topicsOnly = { ...profiles[mode], set: ['database.enabled=false'] };
+  const topicsOnly = { ...profiles[mode], set: ['postgresqlSchema.enabled=false'] };
 
   it('create the catalogue topics, then verify them and a round trip that leaves them empty', { timeout: 120_000 }, async () => {
     const objects = await render(topicsOnly);
@@ -60,8 +60,10 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
 describe('the rendered database hooks and check, run by the real program', () => {
   it('migrate and seed a fresh database, then the check passes', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgres'));
-    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'kafkaTopics.enabled=false'] });
+    const db = await freshDatabase(inject('postgresql'));
+    const objects = await render({
+      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'kafkaTopics.enabled=false'],
+    });
     const credentials = {
       password: db.password,
       'postgres-password': 'not-used-by-the-hooks',
@@ -76,23 +78,28 @@ describe('the rendered database hooks and check, run by the real program', () =>
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(
-      expect.arrayContaining(['postgres-migrate', 'postgres-seed']),
+      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed']),
     );
     const done = result.lines.at(-1)!;
-    expect(done.msg).toBe('done: postgres-migrate, postgres-seed');
+    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed');
     // The program's own time, from its start, which the node benchmark reads.
     expect(done['startupMs']).toBeGreaterThan(0);
     expect(done['elapsedMs']).toBeGreaterThan(done['startupMs'] as number);
     expect(done['elapsedMs']).toBeLessThan(result.elapsedMs);
-    const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-postgres-check')['spec'] as PodSpec, local);
+    const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-postgresql-check')['spec'] as PodSpec, local);
     expect(check.code, check.stdout).toBe(0);
     expect(check.lines.at(-1)?.msg).toBe('postgresql check passed');
   });
 
   it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgres'));
+    const db = await freshDatabase(inject('postgresql'));
     const objects = await render({
-      set: [`database.name=${db.database}`, `database.user=${db.user}`, 'database.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3'],
+      set: [
+        `postgresql.auth.database=${db.database}`,
+        `postgresql.auth.username=${db.user}`,
+        'postgresqlSchema.testUsers.enabled=false',
+        'hooks.waitTimeoutSeconds=3',
+      ],
     });
     const local: LocalServices = {
       // A closed port on this machine: every connection is refused, which the hook waits out.
@@ -105,22 +112,24 @@ describe('the rendered database hooks and check, run by the real program', () =>
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(1);
-    expect(result.lines.some((line) => line['part'] === 'postgres-migrate' && String(line.msg).startsWith('applied '))).toBe(true);
-    expect(result.lines.some((line) => line['part'] === 'postgres-seed' && String(line.msg).startsWith('seeded 24 topics'))).toBe(true);
+    expect(result.lines.some((line) => line['part'] === 'postgresql-migrate' && String(line.msg).startsWith('applied '))).toBe(true);
+    expect(result.lines.some((line) => line['part'] === 'postgresql-seed' && String(line.msg).startsWith('seeded 24 topics'))).toBe(true);
     expect(failure(result).msg).toMatch(/^kafka-topics failed: /);
     expect(failure(result).msg).not.toContain('postgres');
   });
 
   it('name the Secret and key when the password is wrong', async () => {
-    const db = await freshDatabase(inject('postgres'));
-    const objects = await render({ set: [`database.name=${db.database}`, `database.user=${db.user}`, 'kafkaTopics.enabled=false'] });
+    const db = await freshDatabase(inject('postgresql'));
+    const objects = await render({
+      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'kafkaTopics.enabled=false'],
+    });
     const local: LocalServices = {
       substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },
       secrets: { 'learnflow-credentials': { password: 'wrong' } },
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code).toBe(1);
-    expect(failure(result).msg).toMatch(/^postgres-migrate failed: .*; not run after that: postgres-seed$/);
+    expect(failure(result).msg).toMatch(/^postgresql-migrate failed: .*; not run after that: postgresql-seed$/);
     expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
   });
 });

@@ -18,7 +18,7 @@ describe('the packaged chart', () => {
     const out = await mkdtemp(join(tmpdir(), 'learnflow-package-'));
     const result = await helm(['package', await ownChartDir(), '--destination', out]);
     expect(result.code, result.stderr).toBe(0);
-    const archive = join(out, 'learnflow-0.1.0.tgz');
+    const archive = join(out, 'learnflow-0.2.0.tgz');
     const files = (await runOk('tar', ['-tzf', archive])).stdout
       .trim()
       .split('\n')

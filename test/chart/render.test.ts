@@ -48,7 +48,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'Job/learnflow-reconcile',
       'NetworkPolicy/learnflow-hooks',
       'Pod/learnflow-kafka-check',
-      'Pod/learnflow-postgres-check',
+      'Pod/learnflow-postgresql-check',
       'Role/learnflow-credentials-hook',
       'RoleBinding/learnflow-credentials-hook',
       'ServiceAccount/learnflow-credentials-hook',
@@ -61,8 +61,8 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
     });
     expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
-    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgres-migrate', 'postgres-seed']);
-    for (const pod of ['learnflow-kafka-check', 'learnflow-postgres-check'])
+    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgresql-migrate', 'postgresql-seed']);
+    for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
   });
@@ -120,8 +120,8 @@ describe('hook and test Pods', () => {
 
   it('run the hooks image of the chart appVersion, or the digest or registry the user names', async () => {
     const image = async (set: string[]) => podSpecs(await render({ set }))[0]![1].containers[0]!.image;
-    expect(await image([])).toBe('ghcr.io/learnflow/learnflow-hooks:0.1.0');
-    expect(await image(['global.imageRegistry=mirror.example.com'])).toBe('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
+    expect(await image([])).toBe('ghcr.io/learnflow/learnflow-hooks:0.2.0');
+    expect(await image(['global.imageRegistry=mirror.example.com'])).toBe('mirror.example.com/learnflow/learnflow-hooks:0.2.0');
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
   });
@@ -170,8 +170,8 @@ describe('hook and test Pods', () => {
             'kafka.enabled=false',
             'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092',
             'postgresql.enabled=false',
-            'database.host=db',
-            'database.port=6432',
+            'postgresqlSchema.host=db',
+            'postgresqlSchema.port=6432',
           ],
         }),
         'NetworkPolicy',
@@ -183,7 +183,12 @@ describe('hook and test Pods', () => {
       // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
       const daprOnly = find(
         await render({
-          set: ['kafkaTopics.enabled=false', 'database.enabled=false', 'tests.kafka.enabled=false', 'tests.postgresql.enabled=false'],
+          set: [
+            'kafkaTopics.enabled=false',
+            'postgresqlSchema.enabled=false',
+            'tests.kafka.enabled=false',
+            'tests.postgresql.enabled=false',
+          ],
         }),
         'NetworkPolicy',
         'learnflow-hooks',
@@ -229,9 +234,13 @@ describe('names', () => {
   it('turn each part off with its own switch', async () => {
     const names = async (set: string[]) => (await render({ set })).map((object) => object.metadata.name);
     expect((await names(['kafkaTopics.enabled=false'])).filter((name) => name.startsWith('learnflow-kafka'))).toEqual([]);
-    expect(reconcileArgs(await render({ set: ['kafkaTopics.enabled=false'] }))).toEqual(['reconcile', 'postgres-migrate', 'postgres-seed']);
-    expect((await names(['database.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
-    expect(reconcileArgs(await render({ set: ['database.enabled=false'] }))).toEqual(['reconcile', 'kafka-topics']);
+    expect(reconcileArgs(await render({ set: ['kafkaTopics.enabled=false'] }))).toEqual([
+      'reconcile',
+      'postgresql-migrate',
+      'postgresql-seed',
+    ]);
+    expect((await names(['postgresqlSchema.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
+    expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false'] }))).toEqual(['reconcile', 'kafka-topics']);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
     expect(
       (await names(['daprComponents.enabled=false'])).filter((name) =>
@@ -241,10 +250,28 @@ describe('names', () => {
     expect(
       await names([
         'kafkaTopics.enabled=false',
-        'database.enabled=false',
+        'postgresqlSchema.enabled=false',
         'credentials.hook.enabled=false',
         'daprComponents.enabled=false',
       ]),
     ).toEqual([]);
+  });
+
+  it('read the deprecated database.* keys as postgresqlSchema.*, and warn', async () => {
+    const renamed = { host: 'host', port: 'port', name: 'database', user: 'username', 'testUsers.enabled': 'testUsers.enabled' };
+    const value = { host: 'db', port: '6432', name: 'app', user: 'app', 'testUsers.enabled': 'false' };
+    const keys = Object.keys(renamed) as (keyof typeof renamed)[];
+    const external = ['postgresql.enabled=false'];
+    const old = await renderText({ set: [...external, ...keys.map((key) => `database.${key}=${value[key]}`)] });
+    expect(old).toBe(await renderText({ set: [...external, ...keys.map((key) => `postgresqlSchema.${renamed[key]}=${value[key]}`)] }));
+    expect(old).toContain('"6432"');
+    const notes = async (set: string[]) => {
+      const args = ['install', 'learnflow', await ownChartDir(), '--dry-run=client', ...set.flatMap((item) => ['--set', item])];
+      return (await helm(args)).stdout;
+    };
+    expect(await notes(['database.testUsers.enabled=false'])).toContain(
+      'WARNING: database.* is deprecated since 0.2.0 and will be removed in 0.3.0: move it to postgresqlSchema.*',
+    );
+    expect(await notes(['postgresqlSchema.testUsers.enabled=false'])).not.toContain('WARNING');
   });
 });

@@ -62,7 +62,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect((service['spec'] as { ports: { port: number }[] }).ports).toContainEqual(expect.objectContaining({ port: 5432 }));
     const hookEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template
       .spec.containers[0]!.env!;
-    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRES_HOST')?.value).toBe(
+    expect(hookEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_POSTGRESQL_HOST')?.value).toBe(
       'learnflow-postgresql.learnflow.svc.cluster.local',
     );
 

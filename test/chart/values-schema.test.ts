@@ -22,9 +22,18 @@ describe('values.schema.json and template checks reject bad values with a messag
     ['a malformed bootstrap address', ['kafkaTopics.bootstrapServers=kafka'], "at '/kafkaTopics/bootstrapServers'"],
     ['a malformed digest', ['hooks.image.digest=latest'], "at '/hooks/image/digest'"],
     ['an unknown log level', ['hooks.logLevel=verbose'], "at '/hooks/logLevel'"],
-    ['an unknown key in database', ['database.testUser=false'], "at '/database': additional properties 'testUser' not allowed"],
-    ['a database host with a port', ['database.host=db:5432'], "at '/database/host'"],
-    ['a port out of range', ['database.port=70000'], "at '/database/port': maximum: got 70,000, want 65,535"],
+    [
+      'an unknown key in postgresqlSchema',
+      ['postgresqlSchema.testUser=false'],
+      "at '/postgresqlSchema': additional properties 'testUser' not allowed",
+    ],
+    [
+      'an unknown key in the deprecated database',
+      ['database.testUser=false'],
+      "at '/database': additional properties 'testUser' not allowed",
+    ],
+    ['a database host with a port', ['postgresqlSchema.host=db:5432'], "at '/postgresqlSchema/host'"],
+    ['a port out of range', ['postgresqlSchema.port=70000'], "at '/postgresqlSchema/port': maximum: got 70,000, want 65,535"],
     ['an invalid Dapr component name', ['daprComponents.pubsub.name=Pub_Sub'], "at '/daprComponents/pubsub/name'"],
     [
       'a Kafka protocol version that is not x.y.z',
@@ -51,7 +60,7 @@ describe('values.schema.json and template checks reject bad values with a messag
 
   it('no PostgreSQL to set up', async () => {
     expect(await renderError({ set: ['postgresql.enabled=false'] })).toContain(
-      'postgresql.enabled is false and database.host is empty: set database.host',
+      'postgresql.enabled is false and postgresqlSchema.host is empty: set postgresqlSchema.host',
     );
   });
 
@@ -59,5 +68,29 @@ describe('values.schema.json and template checks reject bad values with a messag
     expect(await renderError({ set: ['kafka.enabled=false'] })).toContain(
       'kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopics.bootstrapServers',
     );
+  });
+
+  it('every problem at once, in one failure', async () => {
+    const error = await renderError({
+      set: ['kafka.enabled=false', 'postgresql.enabled=false', 'kafkaTopics.topics.learning_query.partitions=1'],
+    });
+    expect(error.match(/VALUES VALIDATION:/g)).toHaveLength(1);
+    expect(error).toContain('kafka.enabled is false and kafkaTopics.bootstrapServers is empty');
+    expect(error).toContain('"learning.query" and "learning_query" differ only in');
+    expect(error).toContain('postgresql.enabled is false and postgresqlSchema.host is empty');
+  });
+
+  it.each([
+    ['database', 'learnflow'],
+    ['username', 'learnflow'],
+  ])("a postgresqlSchema.%s that differs from what this release's PostgreSQL creates", async (key, created) => {
+    expect(await renderError({ set: [`postgresqlSchema.${key}=other`] })).toContain(
+      `postgresqlSchema.${key} is "other" but this release's PostgreSQL creates postgresql.auth.${key} "${created}": ` +
+        `set postgresql.auth.${key} instead and leave postgresqlSchema.${key} empty (it follows)`,
+    );
+  });
+
+  it('the same mismatch through the deprecated database.name', async () => {
+    expect(await renderError({ set: ['database.name=other'] })).toContain('postgresqlSchema.database is "other"');
   });
 });

@@ -99,7 +99,7 @@ describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)'
     const objects = parseObjects(await renderText({ valuesFiles: ['profiles/gitops.yaml'] }));
     for (const [kind, name] of [
       ['Pod', 'learnflow-kafka-check'],
-      ['Pod', 'learnflow-postgres-check'],
+      ['Pod', 'learnflow-postgresql-check'],
       ['Job', 'learnflow-dapr-check'],
     ] as const) {
       expect(find(objects, kind, name).metadata.annotations).toMatchObject({

@@ -105,7 +105,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
 
     const tested = await helm('test', 'learnflow', '--timeout', '3m');
     expect(tested).toMatch(/TEST SUITE:\s+learnflow-kafka-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
-    expect(tested).toMatch(/TEST SUITE:\s+learnflow-postgres-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
+    expect(tested).toMatch(/TEST SUITE:\s+learnflow-postgresql-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
     expect(tested).toMatch(/TEST SUITE:\s+learnflow-dapr-check\s+Last Started:.*\s+Last Completed:.*\s+Phase:\s+Succeeded/);
 
     await helm('rollback', 'learnflow', '1', '--wait', '--timeout', '3m');

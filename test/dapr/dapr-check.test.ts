@@ -6,7 +6,7 @@ import { KafkaServer } from '../support/kafka-server.js';
 import { withTestAdmin } from '../support/kafka-admin.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
-import { freshDatabase, PostgresServer, type TestDatabase } from '../support/postgres-server.js';
+import { freshDatabase, PostgresqlServer, type TestDatabase } from '../support/postgresql-server.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 
 const sidecars: Daprd[] = [];
@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgres = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
+const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
 
 /**
  * The chart's Dapr components and check Job as rendered, run for real: daprd (self-hosted) loads
@@ -23,7 +23,7 @@ const inClusterPostgres = 'host=learnflow-postgresql.learnflow.svc.cluster.local
  */
 async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
   const objects = await render({
-    set: [`database.name=${db.database}`, `database.user=${db.user}`, `tests.dapr.timeoutSeconds=${timeoutSeconds}`],
+    set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, `tests.dapr.timeoutSeconds=${timeoutSeconds}`],
   });
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');
@@ -40,7 +40,7 @@ async function runCheck(kafka: string, postgres: { host: string; port: number },
     appPort,
     components,
     secrets: { 'learnflow-credentials': { password: db.password } },
-    substitutions: { [inClusterKafka]: kafka, [inClusterPostgres]: `host=${postgres.host} port=${postgres.port}` },
+    substitutions: { [inClusterKafka]: kafka, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
   });
   sidecars.push(daprd);
   const check = await runContainer(objects, template.spec, {
@@ -52,9 +52,9 @@ async function runCheck(kafka: string, postgres: { host: string; port: number },
 
 describe('the Dapr check against a real daprd, with the components as the chart renders them', () => {
   it('passes: sidecar, both components, state and pub/sub round trips; then stops the sidecar', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgres'));
+    const db = await freshDatabase(inject('postgresql'));
     const kafka = inject('kafkaBrokers').kraft;
-    const { check, daprd } = await runCheck(kafka, inject('postgres'), db);
+    const { check, daprd } = await runCheck(kafka, inject('postgresql'), db);
     expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
     expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
       'sidecar',
@@ -70,8 +70,8 @@ describe('the Dapr check against a real daprd, with the components as the chart 
   });
 
   it('points at PostgreSQL when the sidecar cannot start its state store', { timeout: 120_000 }, async () => {
-    const stopped = await PostgresServer.allocate('dapr-no-pg');
-    const db = await freshDatabase(inject('postgres'));
+    const stopped = await PostgresqlServer.allocate('dapr-no-pg');
+    const db = await freshDatabase(inject('postgresql'));
     const { check } = await runCheck(inject('kafkaBrokers').kraft, { host: '127.0.0.1', port: stopped.port }, db, 15);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('the Dapr sidecar was not ready in time');
@@ -80,8 +80,8 @@ describe('the Dapr check against a real daprd, with the components as the chart 
 
   it('names Kafka when the broker is not reachable', { timeout: 120_000 }, async () => {
     const stopped = await KafkaServer.allocate('dapr-no-kafka', 'kraft');
-    const db = await freshDatabase(inject('postgres'));
-    const { check } = await runCheck(stopped.bootstrap, inject('postgres'), db, 8);
+    const db = await freshDatabase(inject('postgresql'));
+    const { check } = await runCheck(stopped.bootstrap, inject('postgresql'), db, 8);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain(`cannot reach the Kafka broker ${stopped.bootstrap}`);
   });

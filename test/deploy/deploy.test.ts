@@ -26,7 +26,7 @@ afterAll(async () => {
   await controlPlane?.delete();
 });
 
-const image = 'ghcr.io/learnflow/learnflow-hooks:0.1.0';
+const image = 'ghcr.io/learnflow/learnflow-hooks:0.2.0';
 // The injector's webhook would be called for every Pod created, and KWOK's Pods have no network:
 // each creation would wait for the webhook's timeout.
 const common = [
@@ -121,7 +121,7 @@ describe('up, status, verify and down against a real control plane', () => {
     expect(checks['dapr workloads']).toMatchObject({ ok: true, detail: expect.stringContaining('Dapr scheduler') });
     expect(checks['dapr volumes']).toEqual({ name: 'volumes', ok: true, detail: '3 bound' });
     expect(checks['kafka helm test learnflow-kafka-check']).toMatchObject({ ok: true });
-    expect(checks['postgresql helm test learnflow-postgres-check']).toMatchObject({ ok: true });
+    expect(checks['postgresql helm test learnflow-postgresql-check']).toMatchObject({ ok: true });
     expect(checks['dapr helm test learnflow-dapr-check']).toMatchObject({ ok: true });
     expect(report.notes).toContain('bootstrap:  learnflow-kafka.learnflow.svc.cluster.local:9092');
   });
@@ -130,7 +130,7 @@ describe('up, status, verify and down against a real control plane', () => {
     const result = await deploy('status', '--json');
     expect(result.code, result.stderr).toBe(0);
     const report = only(result, 'result');
-    expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1, chart: 'learnflow-0.1.0' });
+    expect(report).toMatchObject({ release: 'learnflow', status: 'deployed', revision: 1, chart: 'learnflow-0.2.0' });
     expect((report['hooks'] as { name: string; phase: string }[]).map((hook) => `${hook.name} ${hook.phase}`)).toContain(
       'learnflow-reconcile Succeeded',
     );
@@ -303,7 +303,7 @@ describe('up explains what stops a release instead of timing out', () => {
   });
 
   it("an image that cannot be pulled: which image, the registry's error, and the values that choose it", { timeout: 120_000 }, async () => {
-    const result = await deploy('up', ...common, ...elsewhere('image-pull'), '--image', 'registry.invalid/learnflow/hooks:0.1.0');
+    const result = await deploy('up', ...common, ...elsewhere('image-pull'), '--image', 'registry.invalid/learnflow/hooks:0.2.0');
     expect(result.code).toBe(1);
     const error = errorOf(result);
     expect(error.details[0]).toMatch(

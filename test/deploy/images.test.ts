@@ -33,16 +33,16 @@ describe('learnflow-infra images', () => {
       'ghcr.io/dapr/placement:1.18.3',
       'ghcr.io/dapr/scheduler:1.18.3',
       'ghcr.io/dapr/sentry:1.18.3',
-      'ghcr.io/learnflow/learnflow-hooks:0.1.0',
+      'ghcr.io/learnflow/learnflow-hooks:0.2.0',
     ]);
     expect(byImage['ghcr.io/dapr/daprd:1.18.3']).toMatchObject({
       usedBy: ['Job learnflow-dapr-check'],
       values: expect.stringContaining('dapr.global.registry'),
     });
-    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.usedBy).toEqual(
-      expect.arrayContaining(['Job learnflow-reconcile', 'Pod learnflow-postgres-check']),
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.2.0']!.usedBy).toEqual(
+      expect.arrayContaining(['Job learnflow-reconcile', 'Pod learnflow-postgresql-check']),
     );
-    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.1.0']!.values).toBe('hooks.image (registry, repository, tag)');
+    expect(byImage['ghcr.io/learnflow/learnflow-hooks:0.2.0']!.values).toBe('hooks.image (registry, repository, tag)');
   });
 
   it('applies overrides: --image, global.imageRegistry and the Dapr registry', async () => {
@@ -52,7 +52,7 @@ describe('learnflow-infra images', () => {
       expect.arrayContaining(['registry.example.com/hooks:1', 'mirror.example.com/dapr/daprd:1.18.3']),
     );
     const mirrored = await images(chart, '--set', 'global.imageRegistry=mirror.example.com');
-    expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.1.0');
+    expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.2.0');
   });
 
   it.skipIf(!subchartsDir())(

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectedTables } from '../../hooks/postgres/schema.js';
-import { bcryptCost } from '../../hooks/postgres/seed.js';
+import { expectedTables } from '../../hooks/postgresql/schema.js';
+import { bcryptCost } from '../../hooks/postgresql/seed.js';
 import { contract, createdTables } from '../../scripts/contract.mjs';
 import { repoRoot } from '../support/paths.js';
 

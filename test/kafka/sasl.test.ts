@@ -9,14 +9,14 @@ import { Daprd } from '../support/daprd.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
-import { freshDatabase } from '../support/postgres-server.js';
+import { freshDatabase } from '../support/postgresql-server.js';
 
 // Kafka with SASL/SCRAM, as profiles/kafka-sasl.yaml configures it: a real KRaft broker whose
 // client listener takes SCRAM-SHA-512 only, and the chart's hooks, checks and Dapr pub/sub as
 // rendered with that profile, their password from the credentials Secret's client-passwords.
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgres = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
+const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
 let broker: KafkaServer;
 let password: string;
 
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 // The reconcile Job with its PostgreSQL parts off: the topic part alone.
-const sasl = { valuesFiles: ['profiles/kafka-sasl.yaml'], set: ['database.enabled=false'] };
+const sasl = { valuesFiles: ['profiles/kafka-sasl.yaml'], set: ['postgresqlSchema.enabled=false'] };
 const podSpec = (object: { spec?: unknown; kind: string }) =>
   object.kind === 'Job' ? (object.spec as { template: { spec: PodSpec } }).template.spec : (object.spec as PodSpec);
 
@@ -100,11 +100,11 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
   });
 
   it('the Dapr pub/sub, as rendered, publishes and subscribes through a real daprd with SCRAM', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgres'));
-    const postgres = inject('postgres');
+    const db = await freshDatabase(inject('postgresql'));
+    const postgres = inject('postgresql');
     const objects = await render({
       ...sasl,
-      set: [`database.name=${db.database}`, `database.user=${db.user}`, 'tests.dapr.timeoutSeconds=60'],
+      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'tests.dapr.timeoutSeconds=60'],
     });
     const pubsub = find(objects, 'Component', 'pubsub-kafka');
     expect((pubsub['spec'] as { metadata: { name: string; secretKeyRef?: unknown }[] }).metadata).toContainEqual({
@@ -119,7 +119,7 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
       appPort,
       components: objects.filter((object) => object.kind === 'Component'),
       secrets: { 'learnflow-credentials': { password: db.password, 'client-passwords': password } },
-      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgres]: `host=${postgres.host} port=${postgres.port}` },
+      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
     });
     try {
       const check = await runContainer(objects, template.spec, {

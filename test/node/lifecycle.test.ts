@@ -10,8 +10,8 @@ import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { ExistingServices, guardDrops, machineState, nodeAddress, podAddressPrefix, RealNode } from '../support/node.js';
 import { runOk } from '../support/process.js';
-import { seedLock } from '../../hooks/postgres/seed.js';
-import type { PostgresServer } from '../support/postgres-server.js';
+import { seedLock } from '../../hooks/postgresql/seed.js';
+import type { PostgresqlServer } from '../support/postgresql-server.js';
 
 // The whole life cycle on a real node (scripts/node.sh): every hook and check runs in a real Pod
 // from the hooks image built here, the Dapr check's sidecar is injected by the real injector, and
@@ -23,7 +23,7 @@ const namespace = 'learnflow';
 let node: RealNode;
 let services: ExistingServices;
 let kafka: KafkaServer;
-let postgres: PostgresServer;
+let postgres: PostgresqlServer;
 let chart: string;
 let machineBefore: Record<string, string>;
 let stopped = false;
@@ -193,7 +193,7 @@ describe('the chart on a real node', () => {
       expect(checks).toEqual(
         expect.arrayContaining([
           'kafka helm test learnflow-kafka-check true',
-          'postgresql helm test learnflow-postgres-check true',
+          'postgresql helm test learnflow-postgresql-check true',
           'dapr helm test learnflow-dapr-check true',
         ]),
       );
@@ -402,7 +402,7 @@ describe('faults on real Pods', () => {
       }
       const result = await install;
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(await hookWarnings('postgres-seed'), 'the seed saw the server go away').not.toEqual([]);
+      expect(await hookWarnings('postgresql-seed'), 'the seed saw the server go away').not.toEqual([]);
       await services.withApp(async (client) => {
         expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(24);
         expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(3);

@@ -4,7 +4,7 @@ import './provided-context.js';
 import { ControlPlane, installDaprCrds } from './controlplane.js';
 import { KafkaServer, kafkaModes, type KafkaMode } from './kafka-server.js';
 import { cliPath } from './paths.js';
-import { PostgresServer } from './postgres-server.js';
+import { PostgresqlServer } from './postgresql-server.js';
 
 /**
  * Starts, for the whole suite, one real Kafka per mode, one real PostgreSQL and one real
@@ -17,16 +17,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`${cliPath} is missing: run npm run build (npm test does)`);
   });
   const controlPlaneStart = ControlPlane.start('suite');
-  const postgresStart = PostgresServer.start('suite');
+  const postgresqlStart = PostgresqlServer.start('suite');
   const brokerStarts = kafkaModes.map((mode) => KafkaServer.start('suite', mode));
-  const settled = await Promise.allSettled([controlPlaneStart, postgresStart, ...brokerStarts]);
+  const settled = await Promise.allSettled([controlPlaneStart, postgresqlStart, ...brokerStarts]);
   const failed = settled.find((result) => result.status === 'rejected');
   if (failed) {
     // What did start is stopped again, so that a failed start leaves no server behind.
     await Promise.all(settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value.delete()] : [])));
     throw failed.reason;
   }
-  const [controlPlane, postgres, brokers] = await Promise.all([controlPlaneStart, postgresStart, Promise.all(brokerStarts)]);
+  const [controlPlane, postgres, brokers] = await Promise.all([controlPlaneStart, postgresqlStart, Promise.all(brokerStarts)]);
   const stopAll = async () => {
     await Promise.all([controlPlane, postgres, ...brokers].map((server) => server.delete()));
   };
@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
     project.provide('kubeconfig', controlPlane.kubeconfig);
     await installDaprCrds(controlPlane.kubeconfig);
-    project.provide('postgres', await postgres.address());
+    project.provide('postgresql', await postgres.address());
   } catch (error) {
     // Vitest runs no teardown for a setup that throws.
     await stopAll();

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Cluster } from './controlplane.js';
 import { KafkaServer } from './kafka-server.js';
 import { nodeScript } from './paths.js';
-import { asSuperuser, PostgresServer } from './postgres-server.js';
+import { asSuperuser, PostgresqlServer } from './postgresql-server.js';
 import { run, runOk } from './process.js';
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
@@ -71,7 +71,7 @@ const instance = 'e2e';
 export class ExistingServices {
   private constructor(
     readonly kafka: KafkaServer,
-    readonly postgres: PostgresServer,
+    readonly postgres: PostgresqlServer,
     private readonly appPassword: string,
     /** The values that point the chart at them. */
     readonly values: readonly string[],
@@ -80,7 +80,7 @@ export class ExistingServices {
   static async start(node: RealNode, namespace: string): Promise<ExistingServices> {
     const [kafka, postgres] = await Promise.all([
       KafkaServer.start('node', 'zookeeper', nodeAddress),
-      PostgresServer.start('node', nodeAddress),
+      PostgresqlServer.start('node', nodeAddress),
     ]);
     const appPassword = randomBytes(18).toString('base64url');
     await asSuperuser(await postgres.address(), async (client) => {
@@ -121,7 +121,7 @@ export class ExistingServices {
       '--set',
       `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
       '--set',
-      `database.host=postgresql.${namespace}.svc.cluster.local`,
+      `postgresqlSchema.host=postgresql.${namespace}.svc.cluster.local`,
     ];
     return new ExistingServices(kafka, postgres, appPassword, values);
   }

@@ -15,5 +15,5 @@ export const cliPath = join(repoRoot, 'dist', 'hooks', 'cli.js');
 export const deployCliPath = join(repoRoot, 'dist', 'deploy', 'cli.js');
 export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');
 export const controlplaneScript = join(repoRoot, 'scripts', 'controlplane.sh');
-export const postgresServerScript = join(repoRoot, 'scripts', 'postgres-server.sh');
+export const postgresqlServerScript = join(repoRoot, 'scripts', 'postgresql-server.sh');
 export const nodeScript = join(repoRoot, 'scripts', 'node.sh');

@@ -1,7 +1,7 @@
 // What the global setup hands to the tests (vitest's provide/inject).
 import type {} from 'vitest';
 import type { KafkaMode } from './kafka-server.js';
-import type { PostgresAddress } from './postgres-server.js';
+import type { PostgresqlAddress } from './postgresql-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,6 +10,6 @@ declare module 'vitest' {
     /** Admin kubeconfig of the suite's Kubernetes control plane. */
     kubeconfig: string;
     /** The suite's PostgreSQL; tests make a database each (freshDatabase). */
-    postgres: PostgresAddress;
+    postgresql: PostgresqlAddress;
   }
 }

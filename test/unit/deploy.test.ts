@@ -332,11 +332,11 @@ describe('readiness', () => {
         metadata: { name: 'db', labels: { 'app.kubernetes.io/name': 'postgresql' } },
         spec: { replicas: 2, template: { spec: { containers: [] } } },
       },
-      reconcileJob(['reconcile', 'kafka-topics', 'postgres-migrate', 'postgres-seed']),
+      reconcileJob(['reconcile', 'kafka-topics', 'postgresql-migrate', 'postgresql-seed']),
       {
         apiVersion: 'v1',
         kind: 'Pod',
-        metadata: { name: 'check', labels: ownLabels('postgres-check'), annotations: { 'helm.sh/hook': 'test' } },
+        metadata: { name: 'check', labels: ownLabels('postgresql-check'), annotations: { 'helm.sh/hook': 'test' } },
         spec: { containers: [] },
       },
     ]);
@@ -366,7 +366,7 @@ describe('readiness', () => {
       kafka: ['topics, migrations and seeds hook'],
     });
     // Only for the components whose parts it runs.
-    const databaseOnly = expectedObjects([reconcileJob(['reconcile', 'postgres-migrate', 'postgres-seed'])]);
+    const databaseOnly = expectedObjects([reconcileJob(['reconcile', 'postgresql-migrate', 'postgresql-seed'])]);
     expect(databaseOnly.map((item) => item.component)).toEqual(['postgresql']);
     expect(
       pendingByComponent(expected, observed({ observedGeneration: 1, updatedReplicas: 2, readyReplicas: 2 }, 'uid-of-this-run'), earlier)

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classifyPostgresFailure } from '../../hooks/postgres/failures.js';
-import { schemaDifferences } from '../../hooks/postgres/schema.js';
-import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgres/seeds.js';
+import { classifyPostgresqlFailure } from '../../hooks/postgresql/failures.js';
+import { schemaDifferences } from '../../hooks/postgresql/schema.js';
+import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgresql/seeds.js';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 
 const source = { user: 'learnflow', description: 'Secret learnflow-credentials, key password' };
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
-describe('classifyPostgresFailure', () => {
+describe('classifyPostgresqlFailure', () => {
   it('waits out a server that is starting, restarting or unreachable', () => {
     for (const error of [
       pgError('57P03', 'the database system is starting up'),
@@ -15,13 +15,13 @@ describe('classifyPostgresFailure', () => {
       pgError('57P01', 'terminating connection due to administrator command'),
       new Error('Connection terminated unexpectedly'),
     ]) {
-      expect(classifyPostgresFailure(error, source).retriable, error.message).toBe(true);
+      expect(classifyPostgresqlFailure(error, source).retriable, error.message).toBe(true);
     }
-    expect(classifyPostgresFailure(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db'), source).hint).toContain('does not resolve');
+    expect(classifyPostgresqlFailure(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db'), source).hint).toContain('does not resolve');
   });
 
   it('fails fast on a wrong password, naming where it came from', () => {
-    expect(classifyPostgresFailure(pgError('28P01', 'password authentication failed for user "learnflow"'), source)).toEqual({
+    expect(classifyPostgresqlFailure(pgError('28P01', 'password authentication failed for user "learnflow"'), source)).toEqual({
       retriable: false,
       reason: 'PostgreSQL rejected the password of user learnflow: password authentication failed for user "learnflow"',
       hint: expect.stringContaining('the password comes from Secret learnflow-credentials, key password'),
@@ -29,7 +29,7 @@ describe('classifyPostgresFailure', () => {
   });
 
   it('fails fast on anything else, with the SQLSTATE', () => {
-    expect(classifyPostgresFailure(pgError('42P01', 'relation "users" does not exist'), source)).toMatchObject({
+    expect(classifyPostgresqlFailure(pgError('42P01', 'relation "users" does not exist'), source)).toMatchObject({
       retriable: false,
       reason: 'PostgreSQL error 42P01: relation "users" does not exist',
     });

@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, runCli, startCli } from '../support/cli.js';
-import { credentialsDir, freshDatabase, withDatabase, PostgresServer } from '../support/postgres-server.js';
+import { credentialsDir, freshDatabase, withDatabase, PostgresqlServer } from '../support/postgresql-server.js';
 
 // Each test here gets a server of its own, since it stops it.
-const servers: PostgresServer[] = [];
+const servers: PostgresqlServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.delete()));
 });
 
 async function ownServer() {
-  const server = await PostgresServer.start('pg-resilience');
+  const server = await PostgresqlServer.start('pg-resilience');
   servers.push(server);
   return { server, db: await freshDatabase(await server.address()) };
 }
@@ -25,7 +25,7 @@ describe('the database hooks when PostgreSQL is not there', () => {
     const { server, db } = await ownServer();
     await server.stop();
     let started: Promise<void> | undefined;
-    const hook = startCli(['postgres-migrate', ...db.flags, '--timeout', '45'], {}, (line) => {
+    const hook = startCli(['postgresql-migrate', ...db.flags, '--timeout', '45'], {}, (line) => {
       if (line.level === 'warn') started ??= server.start();
     });
     const result = await hook;
@@ -37,17 +37,17 @@ describe('the database hooks when PostgreSQL is not there', () => {
 
   it('seed completes, without duplicates, when the database restarts in the middle', { timeout: 60_000 }, async () => {
     const { server, db } = await ownServer();
-    expect((await runCli(['postgres-migrate', ...db.flags])).code).toBe(0);
+    expect((await runCli(['postgresql-migrate', ...db.flags])).code).toBe(0);
     const credentials = await credentialsDir(testPasswords);
     let restarted: Promise<void> | undefined;
-    const hook = startCli(['postgres-seed', ...db.flags, '--credentials-dir', credentials, '--timeout', '45'], {}, (line) => {
+    const hook = startCli(['postgresql-seed', ...db.flags, '--credentials-dir', credentials, '--timeout', '45'], {}, (line) => {
       // Seeding has begun: stop the server under it, and bring it back.
       if (line.msg === 'seeding the database') restarted ??= server.stop().then(() => server.start());
     });
     const result = await hook;
     await restarted;
     expect(result.code, result.stdout).toBe(0);
-    const again = await runCli(['postgres-seed', ...db.flags, '--credentials-dir', credentials]);
+    const again = await runCli(['postgresql-seed', ...db.flags, '--credentials-dir', credentials]);
     expect(again.code).toBe(0);
     const counts = await withDatabase(
       db,
@@ -66,9 +66,9 @@ describe('the database hooks when PostgreSQL is not there', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(db.passwordFile, 'not-the-password');
     const result = await runCli([
-      'postgres-migrate',
+      'postgresql-migrate',
       ...db.flags,
-      '--postgres-password-secret',
+      '--postgresql-password-secret',
       'Secret learnflow-credentials, key password',
     ]);
     expect(result.code).toBe(1);
@@ -78,14 +78,14 @@ describe('the database hooks when PostgreSQL is not there', () => {
   });
 
   it('fails within its timeout when nothing answers', async () => {
-    const unused = await PostgresServer.allocate('pg-never');
+    const unused = await PostgresqlServer.allocate('pg-never');
     const result = await runCli([
-      'postgres-migrate',
-      '--postgres-host',
+      'postgresql-migrate',
+      '--postgresql-host',
       '127.0.0.1',
-      '--postgres-port',
+      '--postgresql-port',
       String(unused.port),
-      '--postgres-password-file',
+      '--postgresql-password-file',
       '/dev/null',
       '--timeout',
       '3',

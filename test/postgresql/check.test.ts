@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { failure, runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
-import { credentialsDir, freshDatabase, withDatabase } from '../support/postgres-server.js';
+import { credentialsDir, freshDatabase, withDatabase } from '../support/postgresql-server.js';
 
-const server = inject('postgres');
+const server = inject('postgresql');
 const passwords = {
   'test-admin-password': 'admin-secret-1',
   'test-teacher-password': 'teacher-secret-1',
@@ -15,15 +15,15 @@ const passwords = {
 
 async function seededDatabase() {
   const db = await freshDatabase(server);
-  expect((await runCli(['postgres-migrate', ...db.flags])).code).toBe(0);
-  expect((await runCli(['postgres-seed', ...db.flags, '--credentials-dir', await credentialsDir(passwords)])).code).toBe(0);
+  expect((await runCli(['postgresql-migrate', ...db.flags])).code).toBe(0);
+  expect((await runCli(['postgresql-seed', ...db.flags, '--credentials-dir', await credentialsDir(passwords)])).code).toBe(0);
   return db;
 }
 
 describe('the PostgreSQL check', () => {
   it('passes on a migrated and seeded database, checking each part', async () => {
     const db = await seededDatabase();
-    const result = await runCli(['postgres-check', ...db.flags]);
+    const result = await runCli(['postgresql-check', ...db.flags]);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
       'schema',
@@ -34,7 +34,7 @@ describe('the PostgreSQL check', () => {
     ]);
   });
 
-  it('names a pending migration, which postgres-migrate then applies from the same folder', async () => {
+  it('names a pending migration, which postgresql-migrate then applies from the same folder', async () => {
     const db = await seededDatabase();
     const migrations = await mkdtemp(join(tmpdir(), 'learnflow-migrations-'));
     await cp(join(repoRoot, 'migrations'), migrations, { recursive: true });
@@ -42,18 +42,18 @@ describe('the PostgreSQL check', () => {
       join(migrations, '1893456000000_exercise-tags.sql'),
       '-- Up Migration\nALTER TABLE exercises ADD COLUMN tags text[];\n-- Down Migration\nALTER TABLE exercises DROP COLUMN tags;\n',
     );
-    const pending = await runCli(['postgres-check', ...db.flags, '--migrations-dir', migrations, '--timeout', '5']);
+    const pending = await runCli(['postgresql-check', ...db.flags, '--migrations-dir', migrations, '--timeout', '5']);
     expect(pending.code).toBe(1);
     expect(failure(pending).msg).toContain('migration 1893456000000_exercise-tags is not applied');
-    expect((await runCli(['postgres-migrate', ...db.flags, '--migrations-dir', migrations])).code).toBe(0);
-    expect((await runCli(['postgres-check', ...db.flags, '--migrations-dir', migrations])).code).toBe(0);
+    expect((await runCli(['postgresql-migrate', ...db.flags, '--migrations-dir', migrations])).code).toBe(0);
+    expect((await runCli(['postgresql-check', ...db.flags, '--migrations-dir', migrations])).code).toBe(0);
   });
 
   it('names missing seed data', async () => {
     const db = await seededDatabase();
     await withDatabase(db, (client) => client.query("DELETE FROM topics WHERE topic_name = 'Scope'"));
     await withDatabase(db, (client) => client.query("DELETE FROM users WHERE email = 'admin@learnflow.com'"));
-    const result = await runCli(['postgres-check', ...db.flags, '--timeout', '5']);
+    const result = await runCli(['postgresql-check', ...db.flags, '--timeout', '5']);
     expect(result.code).toBe(1);
     expect(failure(result).msg).toContain('23 topics, 24 expected; topic "Scope" is missing; test user admin@learnflow.com is missing');
   });

@@ -4,7 +4,7 @@ import { pendingMigrations } from './migrate.js';
 import { schemaDifferences } from './schema.js';
 import type { TopicSeed, UserSeed } from './seeds.js';
 
-export interface PostgresExpectations {
+export interface PostgresqlExpectations {
   migrationsDir: string;
   topics: readonly TopicSeed[];
   /** Test users that must exist; empty when they are turned off. */
@@ -16,7 +16,7 @@ export interface PostgresExpectations {
  * migration, the seed data, and the right to write (in a transaction that is rolled back).
  * Returns the problems found, empty when all holds.
  */
-export async function checkPostgres(client: pg.Client, expected: PostgresExpectations, logger: Logger): Promise<string[]> {
+export async function checkPostgresql(client: pg.Client, expected: PostgresqlExpectations, logger: Logger): Promise<string[]> {
   const problems: string[] = [];
   const report = (check: string, found: readonly string[]) => {
     logger.info({ check, ok: found.length === 0, problems: found }, `${check}: ${found.length === 0 ? 'ok' : found.join('; ')}`);

@@ -1,4 +1,4 @@
-// Benchmark: our database setup (postgres-migrate, then postgres-seed, in one process as the
+// Benchmark: our database setup (postgresql-migrate, then postgresql-seed, in one process as the
 // reconcile Job runs them) beside applying an equivalent plain SQL file with psql, on the same
 // server in the same run: on an empty database, and again on an up-to-date one. The SQL file is
 // the migration's up section plus the topics as INSERT ... ON CONFLICT DO NOTHING (no test users:
@@ -8,17 +8,17 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseTopicSeeds } from '../hooks/postgres/seeds.js';
+import { parseTopicSeeds } from '../hooks/postgresql/seeds.js';
 import { runCli } from '../test/support/cli.js';
 import { repoRoot } from '../test/support/paths.js';
-import { freshDatabase, PostgresServer, type TestDatabase } from '../test/support/postgres-server.js';
+import { freshDatabase, PostgresqlServer, type TestDatabase } from '../test/support/postgresql-server.js';
 import { runOk } from '../test/support/process.js';
 import { median, printComparison, timed } from './measure.js';
 
 const repetitions = 3;
 
 async function ours(db: TestDatabase): Promise<void> {
-  const result = await runCli(['reconcile', 'postgres-migrate', 'postgres-seed', '--no-test-users', ...db.flags]);
+  const result = await runCli(['reconcile', 'postgresql-migrate', 'postgresql-seed', '--no-test-users', ...db.flags]);
   if (result.code !== 0) throw new Error(`reconcile failed:\n${result.stdout}`);
 }
 
@@ -62,7 +62,7 @@ async function psql(db: TestDatabase, file: string): Promise<void> {
   });
 }
 
-const server = await PostgresServer.start('bench');
+const server = await PostgresqlServer.start('bench');
 try {
   const address = await server.address();
   const sql = await plainSqlFile();
@@ -81,7 +81,10 @@ try {
     ['empty', 'up to date'],
     [
       { label: 'psql -f setup.sql (one process)', values: [median(results.psql.fresh), median(results.psql.again)] },
-      { label: 'reconcile postgres-migrate postgres-seed (one process)', values: [median(results.ours.fresh), median(results.ours.again)] },
+      {
+        label: 'reconcile postgresql-migrate postgresql-seed (one process)',
+        values: [median(results.ours.fresh), median(results.ours.again)],
+      },
     ],
     'ours / psql',
   );

@@ -3,22 +3,22 @@ import { join } from 'node:path';
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { applySeeds } from '../postgres/seed.js';
-import type { UserSeed } from '../postgres/seeds.js';
+import { applySeeds } from '../postgresql/seed.js';
+import type { UserSeed } from '../postgresql/seeds.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { loadSeeds } from '../postgres/seeds.js';
-import { withDatabase } from './postgres-connection.js';
-import { postgresOptions, seedOptions, type PostgresArgs } from './postgres-options.js';
+import { loadSeeds } from '../postgresql/seeds.js';
+import { withDatabase } from './postgresql-connection.js';
+import { postgresqlOptions, seedOptions, type PostgresqlArgs } from './postgresql-options.js';
 
-export const postgresSeedOptions = {
+export const postgresqlSeedOptions = {
   ...seedOptions,
   'credentials-dir': { type: 'string', describe: "Folder of the credentials Secret's keys, one file each (the test users' passwords)" },
 } as const satisfies Record<string, Options>;
 
-const options = { ...commonOptions, ...postgresOptions, ...postgresSeedOptions };
+const options = { ...commonOptions, ...postgresqlOptions, ...postgresqlSeedOptions };
 
-export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
-  command: 'postgres-seed',
+export const postgresqlSeedCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
+  command: 'postgresql-seed',
   describe: 'Upsert the curriculum topics and the test users; any number of runs leaves one row each',
   builder: (yargs) => yargs.options(options),
   handler: (args) => runHook(args, (logger) => seedDatabase(args, logger)),
@@ -26,13 +26,13 @@ export const postgresSeedCommand: CommandModule<object, InferredOptionTypes<type
 
 /** The seed hook's work: the curriculum topics and, if on, the test users upserted. */
 export async function seedDatabase(
-  args: PostgresArgs & CommonArgs & { seedsDir: string; testUsers: boolean; credentialsDir?: string | undefined },
+  args: PostgresqlArgs & CommonArgs & { seedsDir: string; testUsers: boolean; credentialsDir?: string | undefined },
   logger: Logger,
 ): Promise<void> {
   const seeds = await loadSeeds(args.seedsDir, args.testUsers);
   const users = await testUserPasswords(seeds.users, args.credentialsDir);
   logger.info(
-    { host: args.postgresHost, database: args.postgresDatabase, topics: seeds.topics.length, users: users.length },
+    { host: args.postgresqlHost, database: args.postgresqlDatabase, topics: seeds.topics.length, users: users.length },
     'seeding the database',
   );
   const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
@@ -72,7 +72,7 @@ async function testUserPasswords(
     throw new ActionableError(
       `no usable password for test user(s): ${unusable.map(({ seed, problem }) => `${seed.email} (${problem})`).join('; ')}`,
       `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; ` +
-        'or turn test users off (database.testUsers.enabled=false)',
+        'or turn test users off (postgresqlSchema.testUsers.enabled=false)',
       [],
       ExitCode.invalidInput,
     );

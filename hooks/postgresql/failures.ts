@@ -25,7 +25,7 @@ const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * unreachable) or needs a person (credentials, a missing database, a broken migration), with the
  * cause and the fix.
  */
-export function classifyPostgresFailure(error: unknown, password: PasswordSource): FailureClass {
+export function classifyPostgresqlFailure(error: unknown, password: PasswordSource): FailureClass {
   if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : '';

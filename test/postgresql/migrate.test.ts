@@ -2,12 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { describe, expect, inject, it } from 'vitest';
-import { expectedTables, schemaDifferences } from '../../hooks/postgres/schema.js';
+import { expectedTables, schemaDifferences } from '../../hooks/postgresql/schema.js';
 import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
-import { freshDatabase, withDatabase, type TestDatabase } from '../support/postgres-server.js';
+import { freshDatabase, withDatabase, type TestDatabase } from '../support/postgresql-server.js';
 
-const server = inject('postgres');
+const server = inject('postgresql');
 const migrationsDir = join(repoRoot, 'migrations');
 
 async function actualSchema(db: TestDatabase): Promise<Map<string, Set<string>>> {
@@ -21,7 +21,7 @@ async function actualSchema(db: TestDatabase): Promise<Map<string, Set<string>>>
   return tables;
 }
 
-const migrateCli = (db: TestDatabase) => runCli(['postgres-migrate', ...db.flags]);
+const migrateCli = (db: TestDatabase) => runCli(['postgresql-migrate', ...db.flags]);
 
 describe('the migrations against a real PostgreSQL', () => {
   it('create the 9 tables of the catalogue on a fresh database, and nothing on a second run', async () => {

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # A local PostgreSQL for the test suite and benchmarks, with password (SCRAM) authentication over
 # TCP on loopback, like the chart's. The superuser is "postgres"; its password is in
-# $LEARNFLOW_STATE/postgres/NAME/superuser.password.
+# $LEARNFLOW_STATE/postgresql/NAME/superuser.password.
 #
-#   postgres-server.sh start NAME PORT [ADDRESS]
+#   postgresql-server.sh start NAME PORT [ADDRESS]
 #                                        start instance NAME (a restart keeps its data), listening
 #                                        on ADDRESS (127.0.0.1; the test node's address for a server
 #                                        its Pods reach, which then admits its subnet)
-#   postgres-server.sh stop NAME         stop it, keeping its data
-#   postgres-server.sh delete NAME       stop it and remove its data
+#   postgresql-server.sh stop NAME         stop it, keeping its data
+#   postgresql-server.sh delete NAME       stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "postgres-server: $*" >&2; exit 1; }
+die() { echo "postgresql-server: $*" >&2; exit 1; }
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/postgres" ] || die "PostgreSQL is not installed: run scripts/install-tools.sh"
@@ -43,7 +43,7 @@ start() { # start NAME PORT
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
     -o "-c listen_addresses=$address -c port=$port -c unix_socket_directories=$dir -c fsync=off" start >/dev/null ||
     { tail -n 30 "$dir/postgres.log" >&2; die "PostgreSQL did not start (log: $dir/postgres.log)"; }
-  echo "postgres-server: $name listening on $address:$port"
+  echo "postgresql-server: $name listening on $address:$port"
 }
 
 stop_server() {
@@ -54,7 +54,7 @@ stop_server() {
 [ $# -ge 2 ] || usage
 command=$1 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
-dir=$LEARNFLOW_STATE/postgres/$name
+dir=$LEARNFLOW_STATE/postgresql/$name
 case "$command" in
   start)
     [ $# -eq 3 ] || [ $# -eq 4 ] || usage

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { PasswordSource } from './failures.js';
 
-export interface PostgresConnection {
+export interface PostgresqlConnection {
   host: string;
   port: number;
   database: string;
@@ -13,7 +13,7 @@ export interface PostgresConnection {
   password: PasswordSource;
 }
 
-export async function readPassword(connection: PostgresConnection): Promise<string> {
+export async function readPassword(connection: PostgresqlConnection): Promise<string> {
   try {
     return (await readFile(connection.passwordFile, 'utf8')).trim();
   } catch (error) {
@@ -27,7 +27,11 @@ export async function readPassword(connection: PostgresConnection): Promise<stri
 }
 
 /** Runs `work` with a connected client, and always closes it. */
-export async function withClient<T>(connection: PostgresConnection, password: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  connection: PostgresqlConnection,
+  password: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({
     host: connection.host,
     port: connection.port,

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, inject, it } from 'vitest';
-import { bcryptCost } from '../../hooks/postgres/seed.js';
-import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgres/seeds.js';
+import { bcryptCost } from '../../hooks/postgresql/seed.js';
+import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgresql/seeds.js';
 import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
-import { credentialsDir, freshDatabase, withDatabase, type TestDatabase } from '../support/postgres-server.js';
+import { credentialsDir, freshDatabase, withDatabase, type TestDatabase } from '../support/postgresql-server.js';
 
-const server = inject('postgres');
+const server = inject('postgresql');
 const seedFile = (file: string) => readFile(join(repoRoot, 'seeds', file), 'utf8');
 const topicSeeds = async () => parseTopicSeeds(await seedFile('topics.json'), 'topics.json');
 const userSeeds = async () => parseUserSeeds(await seedFile('test-users.json'), 'test-users.json');
@@ -20,13 +20,13 @@ const passwords = {
 
 async function migratedDatabase(): Promise<TestDatabase> {
   const db = await freshDatabase(server);
-  const migrated = await runCli(['postgres-migrate', ...db.flags]);
+  const migrated = await runCli(['postgresql-migrate', ...db.flags]);
   expect(migrated.code, migrated.stdout).toBe(0);
   return db;
 }
 
 const seed = async (db: TestDatabase, secrets: Record<string, string> = passwords, extra: string[] = []) =>
-  runCli(['postgres-seed', ...db.flags, '--credentials-dir', await credentialsDir(secrets), ...extra]);
+  runCli(['postgresql-seed', ...db.flags, '--credentials-dir', await credentialsDir(secrets), ...extra]);
 
 interface Counts {
   topics: number;
@@ -106,7 +106,7 @@ describe('the seed data against a real PostgreSQL', () => {
 
   it('seeds no test user when they are turned off, and needs no passwords then', async () => {
     const db = await migratedDatabase();
-    const result = await runCli(['postgres-seed', ...db.flags, '--no-test-users']);
+    const result = await runCli(['postgresql-seed', ...db.flags, '--no-test-users']);
     expect(result.code, result.stdout).toBe(0);
     expect(await counts(db)).toEqual({ topics: 24, users: 0, students: 0, teachers: 0 });
   });

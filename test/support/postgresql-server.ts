@@ -3,18 +3,18 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { postgresServerScript } from './paths.js';
+import { postgresqlServerScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { runOk } from './process.js';
 
-export interface PostgresAddress {
+export interface PostgresqlAddress {
   host: string;
   port: number;
   superuserPassword: string;
 }
 
-/** A real PostgreSQL started by scripts/postgres-server.sh. */
-export class PostgresServer {
+/** A real PostgreSQL started by scripts/postgresql-server.sh. */
+export class PostgresqlServer {
   private constructor(
     readonly name: string,
     readonly port: number,
@@ -22,31 +22,31 @@ export class PostgresServer {
     readonly host: string,
   ) {}
 
-  static async allocate(label: string, host = '127.0.0.1'): Promise<PostgresServer> {
-    return new PostgresServer(`${label}-${process.pid}-${Date.now() % 100_000}`, await freePorts(1), host);
+  static async allocate(label: string, host = '127.0.0.1'): Promise<PostgresqlServer> {
+    return new PostgresqlServer(`${label}-${process.pid}-${Date.now() % 100_000}`, await freePorts(1), host);
   }
 
-  static async start(label: string, host?: string): Promise<PostgresServer> {
-    const server = await PostgresServer.allocate(label, host);
+  static async start(label: string, host?: string): Promise<PostgresqlServer> {
+    const server = await PostgresqlServer.allocate(label, host);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    await runOk('bash', [postgresServerScript, 'start', this.name, String(this.port), this.host]);
+    await runOk('bash', [postgresqlServerScript, 'start', this.name, String(this.port), this.host]);
   }
 
   async stop(): Promise<void> {
-    await runOk('bash', [postgresServerScript, 'stop', this.name]);
+    await runOk('bash', [postgresqlServerScript, 'stop', this.name]);
   }
 
   async delete(): Promise<void> {
-    await runOk('bash', [postgresServerScript, 'delete', this.name]);
+    await runOk('bash', [postgresqlServerScript, 'delete', this.name]);
   }
 
-  async address(): Promise<PostgresAddress> {
+  async address(): Promise<PostgresqlAddress> {
     const state = process.env['LEARNFLOW_STATE'] ?? join(tmpdir(), 'learnflow-infra');
-    const superuserPassword = (await readFile(join(state, 'postgres', this.name, 'superuser.password'), 'utf8')).trim();
+    const superuserPassword = (await readFile(join(state, 'postgresql', this.name, 'superuser.password'), 'utf8')).trim();
     return { host: this.host, port: this.port, superuserPassword };
   }
 }
@@ -64,7 +64,7 @@ export interface TestDatabase {
 }
 
 /** A new, empty database owned by a new user, as the postgresql chart creates them. */
-export async function freshDatabase(server: PostgresAddress): Promise<TestDatabase> {
+export async function freshDatabase(server: PostgresqlAddress): Promise<TestDatabase> {
   const suffix = randomBytes(4).toString('hex');
   const database = `learnflow_${suffix}`;
   const user = `learnflow_${suffix}`;
@@ -83,21 +83,25 @@ export async function freshDatabase(server: PostgresAddress): Promise<TestDataba
     password,
     passwordFile,
     flags: [
-      '--postgres-host',
+      '--postgresql-host',
       server.host,
-      '--postgres-port',
+      '--postgresql-port',
       String(server.port),
-      '--postgres-database',
+      '--postgresql-database',
       database,
-      '--postgres-user',
+      '--postgresql-user',
       user,
-      '--postgres-password-file',
+      '--postgresql-password-file',
       passwordFile,
     ],
   };
 }
 
-export async function asSuperuser<T>(server: PostgresAddress, work: (client: pg.Client) => Promise<T>, database = 'postgres'): Promise<T> {
+export async function asSuperuser<T>(
+  server: PostgresqlAddress,
+  work: (client: pg.Client) => Promise<T>,
+  database = 'postgres',
+): Promise<T> {
   const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
   await client.connect();
   try {

@@ -4,13 +4,13 @@ import type { Options } from 'yargs';
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
 const besideProgram = (folder: string) => fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
 
-export const postgresOptions = {
-  'postgres-host': { type: 'string', demandOption: true, describe: 'PostgreSQL host' },
-  'postgres-port': { type: 'number', default: 5432, describe: 'PostgreSQL port' },
-  'postgres-database': { type: 'string', default: 'learnflow', describe: 'Database' },
-  'postgres-user': { type: 'string', default: 'learnflow', describe: 'User (the application user, owner of the schema)' },
-  'postgres-password-file': { type: 'string', demandOption: true, describe: "File holding the user's password (a mounted Secret key)" },
-  'postgres-password-secret': {
+export const postgresqlOptions = {
+  'postgresql-host': { type: 'string', demandOption: true, describe: 'PostgreSQL host' },
+  'postgresql-port': { type: 'number', default: 5432, describe: 'PostgreSQL port' },
+  'postgresql-database': { type: 'string', default: 'learnflow', describe: 'Database' },
+  'postgresql-user': { type: 'string', default: 'learnflow', describe: 'User (the application user, owner of the schema)' },
+  'postgresql-password-file': { type: 'string', demandOption: true, describe: "File holding the user's password (a mounted Secret key)" },
+  'postgresql-password-secret': {
     type: 'string',
     default: 'the password file',
     describe: 'Where the password comes from, named in error messages ("Secret learnflow-credentials, key password")',
@@ -26,11 +26,11 @@ export const seedOptions = {
   'test-users': { type: 'boolean', default: true, describe: 'Seed (or expect) the test users' },
 } as const satisfies Record<string, Options>;
 
-export interface PostgresArgs {
-  postgresHost: string;
-  postgresPort: number;
-  postgresDatabase: string;
-  postgresUser: string;
-  postgresPasswordFile: string;
-  postgresPasswordSecret: string;
+export interface PostgresqlArgs {
+  postgresqlHost: string;
+  postgresqlPort: number;
+  postgresqlDatabase: string;
+  postgresqlUser: string;
+  postgresqlPasswordFile: string;
+  postgresqlPasswordSecret: string;
 }
