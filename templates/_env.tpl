@@ -92,12 +92,14 @@ Usage: {{ include "learnflow.postgresql.seedCredentialsEnv" . }}
 {{- end -}}
 
 {{/*
-The credentials hook's Secret and the keys it fills (the credentials command's options).
+The credentials hook's Secret, the release it labels it with and the keys it fills (the credentials command's options).
 Usage: {{ include "learnflow.credentials.env" . }}
 */}}
 {{- define "learnflow.credentials.env" -}}
 - name: LEARNFLOW_HOOKS_SECRET_NAME
   value: {{ include "learnflow.credentials.secretName" . | quote }}
+- name: LEARNFLOW_HOOKS_RELEASE
+  value: {{ .Release.Name | quote }}
 - name: LEARNFLOW_HOOKS_KEYS
   value: {{ include "learnflow.credentials.keys" . | quote }}
 {{- end -}}

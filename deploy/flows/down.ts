@@ -3,6 +3,7 @@ import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { claimPrefixes, parseManifest } from '../cluster/manifest.js';
 import type { PersistentVolumeClaim } from '../cluster/objects.js';
+import { credentialsSecretSelector } from '../../common/labels.js';
 
 export interface DownReport {
   release: string;
@@ -22,21 +23,19 @@ async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ 
         claim.metadata.labels?.['app.kubernetes.io/instance'] === release,
     )
     .map((claim) => claim.metadata.name);
-  // Only a Secret the hook made is ever deleted; one the user manages (global.learnflow.credentialsSecret) never is.
-  const values = JSON.parse((await helm.run(['get', 'values', release, '--all', '--output', 'json'])).stdout || '{}') as {
-    global?: { learnflow?: { credentialsSecret?: string } };
-  };
-  const name = values.global?.learnflow?.credentialsSecret || `${release}-credentials`.slice(0, 63).replace(/-$/, '');
-  const secret = await kubectl.run([
+  // Only a Secret the hook made is ever deleted, found by the labels it put on it; one the user
+  // manages (global.learnflow.credentialsSecret) never is. Names only: its values are never read.
+  const secrets = await kubectl.run([
     'get',
-    'secret',
-    name,
+    'secrets',
+    '--selector',
+    credentialsSecretSelector(release),
     '--namespace',
     kubectl.target.namespace,
     '--output',
-    'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}',
+    'jsonpath={.items[*].metadata.name}',
   ]);
-  return { claims, secret: secret.code === 0 && secret.stdout === 'learnflow-hooks' ? name : undefined };
+  return { claims, secret: secrets.code === 0 ? secrets.stdout.split(' ').find(Boolean) : undefined };
 }
 
 /**

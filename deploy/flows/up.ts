@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { upBudget, type Timing } from '../output/budgets.js';
 import { componentNames } from '../release/components.js';
+import { hooksImageOf } from '../release/images.js';
+import type { K8sObject } from '../cluster/objects.js';
 import { Helm } from '../tools/helm.js';
 import { buildAndLoad, imageValues, localClusterOf } from '../tools/image.js';
 import { installRelease } from './install.js';
@@ -61,7 +60,7 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
     await checkFit(kubectl, options, objects, progress);
     return objects;
   });
-  await timed('image', () => prepareImage(options, context, progress));
+  await timed('image', () => prepareImage(options, context, rendered, progress));
   const timeoutSeconds = Math.max(60, upBudget.seconds - Math.round((Date.now() - started) / 1000));
   const skipCrds = await crdsToSkip(kubectl, rendered);
   if (skipCrds) progress.info("Dapr's CRDs are in the cluster already: left as they are (helm --skip-crds)");
@@ -75,15 +74,15 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   return { ok: verification.ok, timings, verification, notes };
 }
 
-async function prepareImage(options: UpOptions, context: string, progress: Progress): Promise<void> {
+async function prepareImage(options: UpOptions, context: string, rendered: readonly K8sObject[], progress: Progress): Promise<void> {
   if (options.image) {
     progress.info(`hooks image: ${options.image} (pulled by the cluster)`);
     return;
   }
+  // The image the rendered release runs, whatever the values name, so that no value needs to change.
+  const image = hooksImageOf(rendered);
+  if (!image) return;
   const local = localClusterOf(context)!; // checkPrerequisites made sure it is one
-  // The tag the chart uses by default (its appVersion), so that no value needs to change.
-  const appVersion = (parse(await readFile(join(chartRoot, 'Chart.yaml'), 'utf8')) as { appVersion: string }).appVersion;
-  const image = `ghcr.io/learnflow/learnflow-hooks:${appVersion}`;
   progress.waiting(`docker build and ${local.tool} load of ${image}`);
   await buildAndLoad(chartRoot, image, local);
 }

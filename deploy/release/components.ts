@@ -1,3 +1,4 @@
+import { labelKeys, learnflowPart } from '../../common/labels.js';
 import { labelsOf, type K8sObject, type Metadata, type Workload } from '../cluster/objects.js';
 
 /** The three components a user deploys and verifies. */
@@ -41,7 +42,7 @@ export function partOf(object: { metadata?: Metadata }): Part | undefined {
   const labels = labelsOf(object);
   const name = labels['app.kubernetes.io/name'];
   const component = labels['app.kubernetes.io/component'] ?? '';
-  if (labels['app.kubernetes.io/part-of'] === 'learnflow') return ownParts[component];
+  if (labels[labelKeys.partOf] === learnflowPart) return ownParts[component];
   if (labels['app.kubernetes.io/part-of'] === 'dapr') {
     const service = component.replaceAll('-', '_');
     return {

@@ -1,6 +1,7 @@
 import { partOfObject } from './components.js';
 import { podTemplates } from '../cluster/manifest.js';
-import type { K8sObject } from '../cluster/objects.js';
+import { labelsOf, type K8sObject } from '../cluster/objects.js';
+import { labelKeys, learnflowPart } from '../../common/labels.js';
 
 /** An image the release runs: which workloads run it and the values that choose it. */
 export interface ReleaseImage {
@@ -35,4 +36,10 @@ export function releaseImages(objects: readonly K8sObject[]): ReleaseImage[] {
     if (sidecar && template.annotations['dapr.io/enabled'] === 'true') add(sidecar, user, sidecarValues);
   }
   return [...images.values()].sort((a, b) => a.image.localeCompare(b.image));
+}
+
+/** The hooks image a rendered release runs: the one image of LearnFlow's own hook and check Pods (undefined when it has none). */
+export function hooksImageOf(objects: readonly K8sObject[]): string | undefined {
+  const own = podTemplates(objects).filter((template) => labelsOf(template.owner)[labelKeys.partOf] === learnflowPart);
+  return own.flatMap((template) => template.spec.containers).map((container) => container.image)[0];
 }

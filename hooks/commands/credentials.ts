@@ -3,7 +3,7 @@ import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import { retryUntil } from '../lib/retry.js';
 import { inCluster, inClusterServer, KubernetesClient } from '../kubernetes/client.js';
-import { ensureCredentials } from '../kubernetes/credentials.js';
+import { ensureCredentials, type EnsureResult } from '../kubernetes/credentials.js';
 import { classifyKubernetesFailure } from '../kubernetes/failures.js';
 import { commonOptions, retryOptions, runHook } from './options.js';
 
@@ -19,6 +19,11 @@ const options = {
         .split(',')
         .map((key) => key.trim())
         .filter(Boolean),
+  },
+  release: {
+    type: 'string',
+    demandOption: true,
+    describe: 'The Helm release the Secret belongs to (its app.kubernetes.io/instance label, which the deploy command finds it by)',
   },
   namespace: { type: 'string', describe: "The Secret's namespace (default: the Pod's own)" },
   'kube-server': { type: 'string', describe: 'API server URL (default: the in-cluster address)' },
@@ -41,14 +46,22 @@ export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeo
       const client = await KubernetesClient.connect({ server, tokenFile: args.kubeTokenFile, caFile: args.kubeCaFile });
       const what = `setting up Secret ${namespace}/${args.secretName}`;
       const result = await retryUntil(
-        () => ensureCredentials(client, namespace, args.secretName, args.keys),
+        () => ensureCredentials(client, { namespace, name: args.secretName, release: args.release }, args.keys),
         retryOptions(what, args, logger, classifyKubernetesFailure),
       );
       logger.info(
-        { secret: args.secretName, created: result.created, added: result.added },
+        { secret: args.secretName, created: result.created, added: result.added, labelled: result.labelled },
         result.created
           ? `created Secret ${args.secretName} with ${args.keys.length} random password(s)`
-          : `Secret ${args.secretName} exists; ${result.added.length === 0 ? 'nothing changed' : `added ${result.added.join(', ')}`}`,
+          : `Secret ${args.secretName} exists; ${describeChange(result)}`,
       );
     }),
 };
+
+function describeChange(result: EnsureResult): string {
+  const changes = [
+    ...(result.added.length > 0 ? [`added ${result.added.join(', ')}`] : []),
+    ...(result.labelled ? ['added its labels'] : []),
+  ];
+  return changes.length === 0 ? 'nothing changed' : changes.join('; ');
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ActionableError } from '../../common/errors.js';
+import { credentialsSecretLabels } from '../../common/labels.js';
 import type { ApiResponse, KubernetesClient } from './client.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
@@ -11,20 +12,23 @@ export interface EnsureResult {
   created: boolean;
   /** Keys added to an existing Secret that lacked them. */
   added: string[];
+  /** Whether an existing Secret lacked some of its labels (one made before 0.2.0), which were added. */
+  labelled: boolean;
 }
 
 /**
- * Makes sure Secret `name` exists with every key in `keys`, generating a random value for each
- * key it lacks. Values already there are never changed, so the Secret stays in step with the
- * database that was initialised from it. Safe to run concurrently: losing a creation race means
- * reading the winner's Secret.
+ * Makes sure Secret `name` of `release` exists with every key in `keys`, generating a random value
+ * for each key it lacks, and with the labels the deploy command finds it by. Values already there
+ * are never changed, so the Secret stays in step with the database that was initialised from it.
+ * Safe to run concurrently: losing a creation race means reading the winner's Secret.
  */
 export async function ensureCredentials(
   client: KubernetesClient,
-  namespace: string,
-  name: string,
+  target: { namespace: string; name: string; release: string },
   keys: readonly string[],
 ): Promise<EnsureResult> {
+  const { namespace, name } = target;
+  const labels = credentialsSecretLabels(target.release);
   const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await client.call('GET', path);
@@ -34,29 +38,34 @@ export async function ensureCredentials(
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'Opaque',
-        metadata: { name, labels: { 'app.kubernetes.io/part-of': 'learnflow', 'app.kubernetes.io/managed-by': 'learnflow-hooks' } },
+        metadata: { name, labels },
         data,
       });
       if (created.status === 409) continue; // a concurrent run created it first: read theirs
       expectOk(created, `create Secret ${namespace}/${name}`);
-      return { created: true, added: [] };
+      return { created: true, added: [], labelled: false };
     }
     expectOk(existing, `read Secret ${namespace}/${name}`);
-    const present = new Set(Object.keys((existing.body as { data?: Record<string, string> }).data ?? {}));
+    const secret = existing.body as {
+      data?: Record<string, string>;
+      metadata: { resourceVersion: string; labels?: Record<string, string> };
+    };
+    const present = new Set(Object.keys(secret.data ?? {}));
     const missing = keys.filter((key) => !present.has(key));
-    if (missing.length > 0) {
+    const labelled = Object.entries(labels).some(([key, value]) => secret.metadata.labels?.[key] !== value);
+    if (missing.length > 0 || labelled) {
       const data = Object.fromEntries(missing.map((key) => [key, Buffer.from(randomPassword()).toString('base64')]));
       // The resourceVersion makes a concurrent change fail (409) instead of being overwritten.
       const patched = await client.call(
         'PATCH',
         path,
-        { metadata: { resourceVersion: (existing.body as { metadata: { resourceVersion: string } }).metadata.resourceVersion }, data },
+        { metadata: { resourceVersion: secret.metadata.resourceVersion, labels }, data },
         'application/merge-patch+json',
       );
       if (patched.status === 409) continue;
-      expectOk(patched, `add keys to Secret ${namespace}/${name}`);
+      expectOk(patched, `complete Secret ${namespace}/${name}`);
     }
-    return { created: false, added: missing };
+    return { created: false, added: missing, labelled };
   }
   throw new ActionableError(
     `Secret ${namespace}/${name} kept changing while it was being set up`,

@@ -59,6 +59,16 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
       ],
       env,
     );
+  const labels = async () =>
+    (
+      await cluster.kubectlJson<{ metadata: { labels: Record<string, string> } }>([
+        'get',
+        'secret',
+        'learnflow-credentials',
+        '--namespace',
+        namespace,
+      ])
+    ).metadata.labels;
   const secret = async () => {
     const result = await cluster.kubectlJson<{ data: Record<string, string> }>([
       'get',
@@ -82,7 +92,7 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
         `system:serviceaccount:${namespace}:learnflow-credentials-hook`,
       ])
     ).stdout.trim();
-  return { namespace, run, secret, can };
+  return { namespace, run, secret, labels, can };
 }
 
 const expectedKeys = ['password', 'postgres-password', 'test-admin-password', 'test-student-password', 'test-teacher-password'];
@@ -97,6 +107,12 @@ describe("the credentials hook against the real API server, with the permissions
     for (const value of Object.values(created)) expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(new Set(Object.values(created)).size).toBe(expectedKeys.length);
     expect(first.stdout).not.toContain(created['password']!);
+    // The labels `learnflow-infra down --delete-data` finds it by.
+    expect(await hook.labels()).toEqual({
+      'app.kubernetes.io/instance': 'learnflow',
+      'app.kubernetes.io/managed-by': 'learnflow-hooks',
+      'app.kubernetes.io/part-of': 'learnflow',
+    });
 
     const second = await hook.run();
     expect(second.code).toBe(0);
@@ -132,6 +148,26 @@ describe("the credentials hook against the real API server, with the permissions
     expect(result.lines.at(-1)?.msg).toBe('Secret learnflow-credentials exists; added test-admin-password');
     const after = await hook.secret();
     expect({ ...after, 'test-admin-password': before['test-admin-password'] }).toEqual(before);
+  });
+
+  it('labels a Secret made before 0.2.0, without its instance label, and changes no value', async () => {
+    const hook = await credentialsHook();
+    expect((await hook.run()).code).toBe(0);
+    const before = await hook.secret();
+    const unlabelled = await cluster.kubectl([
+      'label',
+      'secret',
+      'learnflow-credentials',
+      'app.kubernetes.io/instance-',
+      '--namespace',
+      hook.namespace,
+    ]);
+    expect(unlabelled.code, unlabelled.stderr).toBe(0);
+    const result = await hook.run();
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.at(-1)?.msg).toBe('Secret learnflow-credentials exists; added its labels');
+    expect((await hook.labels())['app.kubernetes.io/instance']).toBe('learnflow');
+    expect(await hook.secret()).toEqual(before);
   });
 
   it('leaves one Secret when two runs race', async () => {

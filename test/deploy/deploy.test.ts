@@ -1,4 +1,5 @@
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { credentialsSecretLabels } from '../../common/labels.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,7 +173,7 @@ describe('up, status, verify and down against a real control plane', () => {
     await apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'learnflow-credentials', namespace: 'learnflow', labels: { 'app.kubernetes.io/managed-by': 'learnflow-hooks' } },
+      metadata: { name: 'learnflow-credentials', namespace: 'learnflow', labels: credentialsSecretLabels('learnflow') },
       stringData: { password: 'x' },
     });
     const kept = await deploy('down', '--json');
@@ -308,8 +309,8 @@ describe('up explains what stops a release instead of timing out', () => {
     const error = errorOf(result);
     expect(error.details[0]).toMatch(
       new RegExp(
-        String.raw`^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot pull image registry\.invalid/learnflow/hooks:0\.1\.0: ` +
-          String.raw`failed to pull and unpack image "registry\.invalid/learnflow/hooks:0\.1\.0"`,
+        String.raw`^credentials hook \(Pod learnflow-credentials-hook-\w+\) cannot pull image registry\.invalid/learnflow/hooks:0\.2\.0: ` +
+          String.raw`failed to pull and unpack image "registry\.invalid/learnflow/hooks:0\.2\.0"`,
       ),
     );
     expect(error.details[1]).toContain('set hooks.image (registry, repository, tag) to an image the cluster can pull');

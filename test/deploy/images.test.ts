@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { chartCopy, daprChartsDir, subchartsDir } from '../support/chart.js';
+import { hooksImageOf } from '../../deploy/release/images.js';
+import { chartCopy, daprChartsDir, render, subchartsDir } from '../support/chart.js';
 import { runDeploy } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 
@@ -73,4 +74,20 @@ describe('learnflow-infra images', () => {
       expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
     },
   );
+});
+
+describe('the hooks image up builds for a local cluster', () => {
+  it('is the one the rendered release runs, whatever the values name', async () => {
+    expect(hooksImageOf(await render())).toBe('ghcr.io/learnflow/learnflow-hooks:0.2.0');
+    expect(hooksImageOf(await render({ set: ['hooks.image.tag=dev', 'global.imageRegistry=registry.local:5000'] }))).toBe(
+      'registry.local:5000/learnflow/learnflow-hooks:dev',
+    );
+    const nothingOfOurs = [
+      'kafkaTopics.enabled=false',
+      'postgresqlSchema.enabled=false',
+      'credentials.hook.enabled=false',
+      'daprComponents.enabled=false',
+    ];
+    expect(hooksImageOf(await render({ set: nothingOfOurs }))).toBeUndefined();
+  });
 });
