@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ActionableError } from '../../common/errors.js';
-import { credentialsSecretLabels } from '../../common/labels.js';
+import { credentialsSecretLabels, hooksManager, labelKeys } from '../../common/labels.js';
 import type { ApiResponse, KubernetesClient } from './client.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
@@ -12,14 +12,16 @@ export interface EnsureResult {
   created: boolean;
   /** Keys added to an existing Secret that lacked them. */
   added: string[];
-  /** Whether an existing Secret lacked some of its labels (one made before 0.2.0), which were added. */
+  /** Whether a Secret this hook made before 0.2.0 lacked its instance label, which was added. */
   labelled: boolean;
 }
 
 /**
  * Makes sure Secret `name` of `release` exists with every key in `keys`, generating a random value
- * for each key it lacks, and with the labels the deploy command finds it by. Values already there
- * are never changed, so the Secret stays in step with the database that was initialised from it.
+ * for each key it lacks. A Secret it creates carries the labels the deploy command finds it by; one
+ * it made before 0.2.0 gets the instance label it lacked; a Secret the user made keeps its labels,
+ * so that `learnflow-infra down --delete-data` never deletes it. Values already there are never
+ * changed, so the Secret stays in step with the database that was initialised from it.
  * Safe to run concurrently: losing a creation race means reading the winner's Secret.
  */
 export async function ensureCredentials(
@@ -52,14 +54,15 @@ export async function ensureCredentials(
     };
     const present = new Set(Object.keys(secret.data ?? {}));
     const missing = keys.filter((key) => !present.has(key));
-    const labelled = Object.entries(labels).some(([key, value]) => secret.metadata.labels?.[key] !== value);
+    const madeByHook = secret.metadata.labels?.[labelKeys.managedBy] === hooksManager;
+    const labelled = madeByHook && Object.entries(labels).some(([key, value]) => secret.metadata.labels?.[key] !== value);
     if (missing.length > 0 || labelled) {
       const data = Object.fromEntries(missing.map((key) => [key, Buffer.from(randomPassword()).toString('base64')]));
       // The resourceVersion makes a concurrent change fail (409) instead of being overwritten.
       const patched = await client.call(
         'PATCH',
         path,
-        { metadata: { resourceVersion: secret.metadata.resourceVersion, labels }, data },
+        { metadata: { resourceVersion: secret.metadata.resourceVersion, ...(labelled ? { labels } : {}) }, data },
         'application/merge-patch+json',
       );
       if (patched.status === 409) continue;

@@ -22,8 +22,9 @@ Usage: {{ if include "learnflow.credentials.hookEnabled" . }}
 
 {{/*
 Whether this install or upgrade renders the credentials hook: it is enabled, and the Secret does
-not already hold every key, or lacks the app.kubernetes.io/instance label the deploy command
-finds it by (a Secret made before 0.2.0). Helm reads the Secret only when it talks to the
+not already hold every key, or is one the hook made before 0.2.0 (managed by learnflow-hooks,
+without the app.kubernetes.io/instance label the deploy command finds it by; a Secret the user
+made is never labelled, so that deleting data never deletes it). Helm reads the Secret only when it talks to the
 cluster; where it cannot (helm template, Argo CD), the lookup is empty and the hook always runs.
 Skipping a hook with nothing to do spares every upgrade a Job and its Pod.
 Usage: {{ if include "learnflow.credentials.hookRuns" . }}
@@ -31,7 +32,8 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- define "learnflow.credentials.hookRuns" -}}
 {{- if include "learnflow.credentials.hookEnabled" . -}}
 {{- $secret := lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .) -}}
-{{- if ne (dig "metadata" "labels" "app.kubernetes.io/instance" "" $secret) .Release.Name -}}true{{- end -}}
+{{- $labels := dig "metadata" "labels" dict $secret -}}
+{{- if and (eq (get $labels "app.kubernetes.io/managed-by") "learnflow-hooks") (ne (get $labels "app.kubernetes.io/instance") .Release.Name) -}}true{{- end -}}
 {{- $present := keys (dig "data" dict $secret) -}}
 {{- range splitList "," (include "learnflow.credentials.keys" .) -}}
 {{- if not (has . $present) -}}true{{- end -}}

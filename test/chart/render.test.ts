@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
-import { chartValues, find, helm, ownChartDir, render, renderText, type K8sObject, type RenderOptions } from '../support/chart.js';
+import { find, helm, ownChartDir, render, renderText, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
 
 const profiles: Record<string, RenderOptions> = {
@@ -65,34 +64,6 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
-  });
-});
-
-describe('the rendered topic catalogue', () => {
-  it('is every topic of values.yaml, as the hooks program reads it', async () => {
-    const configMap = find(await render(), 'ConfigMap', 'learnflow-kafka-topics');
-    const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
-    const { kafkaTopics } = await chartValues();
-    expect(topics).toHaveLength(9);
-    expect(Object.fromEntries(topics.map(({ name, ...rest }) => [name, rest]))).toEqual(
-      Object.fromEntries(
-        Object.entries(kafkaTopics.topics).map(([name, topic]) => [
-          name,
-          { partitions: topic.partitions, replicationFactor: kafkaTopics.replicationFactor, config: topic.config },
-        ]),
-      ),
-    );
-  });
-
-  it('lets one topic override the replication factor', async () => {
-    const configMap = find(
-      await render({ set: ['kafkaTopics.topics.learning\\.query.replicationFactor=3'] }),
-      'ConfigMap',
-      'learnflow-kafka-topics',
-    );
-    const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
-    expect(topics.find((topic) => topic.name === 'learning.query')?.replicationFactor).toBe(3);
-    expect(topics.find((topic) => topic.name === 'learning.response')?.replicationFactor).toBe(1);
   });
 });
 

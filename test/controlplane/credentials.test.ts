@@ -170,6 +170,28 @@ describe("the credentials hook against the real API server, with the permissions
     expect(await hook.secret()).toEqual(before);
   });
 
+  // `down --delete-data` deletes the Secret it finds by these labels: one the user made must never carry them.
+  it('completes a Secret the user made without touching its labels or its values', async () => {
+    const hook = await credentialsHook();
+    const made = await cluster.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'learnflow-credentials',
+      '--from-literal=password=the-users-own',
+      '--namespace',
+      hook.namespace,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const result = await hook.run();
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.at(-1)?.msg).toBe(
+      'Secret learnflow-credentials exists; added postgres-password, test-admin-password, test-teacher-password, test-student-password',
+    );
+    expect(await hook.labels()).toBeUndefined();
+    expect((await hook.secret())['password']).toBe('the-users-own');
+  });
+
   it('leaves one Secret when two runs race', async () => {
     const hook = await credentialsHook();
     const runs = await Promise.all([hook.run(), hook.run()]);

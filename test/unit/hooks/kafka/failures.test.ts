@@ -1,8 +1,8 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
-import { TopicsNotSettled } from '../../hooks/kafka/reconcile.js';
-import { ActionableError } from '../../common/errors.js';
+import { classifyKafkaFailure } from '../../../../hooks/kafka/failures.js';
+import { TopicsNotSettled } from '../../../../hooks/kafka/reconcile.js';
+import { ActionableError } from '../../../../common/errors.js';
 
 // The real kafkajs error classes, built the way kafkajs builds them.
 const {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
-import { describeChange, describeRefusal, planTopics, type ObservedTopic } from '../../hooks/kafka/plan.js';
+import type { TopicSpec } from '../../../../hooks/kafka/catalogue.js';
+import { describeChange, describeRefusal, planTopics, type ObservedTopic } from '../../../../hooks/kafka/plan.js';
 
 const spec: TopicSpec = { name: 'learning.query', partitions: 3, replicationFactor: 1, config: { 'retention.ms': '604800000' } };
 const observed = (topic: Partial<ObservedTopic>): Map<string, ObservedTopic> =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runIdOf } from '../../hooks/dapr/check.js';
+import { runIdOf } from '../../../../hooks/dapr/check.js';
 
 describe('runIdOf', () => {
   it('finds the run id in a CloudEvent, and ignores anything else', () => {

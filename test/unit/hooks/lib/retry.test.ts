@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ActionableError } from '../../common/errors.js';
-import { backoffDelay, retryUntil, type FailureClass, type RetryOptions } from '../../hooks/lib/retry.js';
+import { ActionableError } from '../../../../common/errors.js';
+import { backoffDelay, retryUntil, type FailureClass, type RetryOptions } from '../../../../hooks/lib/retry.js';
 
 const policy = { timeoutMs: 1_000, initialDelayMs: 10, maxDelayMs: 40 };
 const classify = (error: unknown): FailureClass => ({

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/paths.js';
+import { repoRoot } from '../../support/paths.js';
 
 const read = (file: string) => readFile(join(repoRoot, file), 'utf8');
 const major = (version: string) => Number(/^\D*(\d+)/.exec(version)?.[1]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalogue, topicNameProblem } from '../../hooks/kafka/catalogue.js';
-import { ActionableError, ExitCode } from '../../common/errors.js';
+import { parseCatalogue, topicNameProblem } from '../../../../hooks/kafka/catalogue.js';
+import { ActionableError, ExitCode } from '../../../../common/errors.js';
 
 const parse = (topics: unknown) => parseCatalogue(JSON.stringify({ topics }), 'topics.json');
 

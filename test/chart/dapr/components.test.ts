@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expectedTables } from '../../hooks/postgresql/schema.js';
-import { find, render, renderError, type K8sObject } from '../support/chart.js';
+import { expectedTables } from '../../../hooks/postgresql/schema.js';
+import { find, render, renderError, type K8sObject } from '../../support/chart.js';
 
 interface ComponentSpec {
   type: string;
