@@ -90,7 +90,8 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     '',
     '## Kafka topics',
     '',
-    `Created and kept by the reconcile hook; replication factor ${v.kafkaTopics.replicationFactor} unless a topic sets its own.`,
+    `Created and kept by the reconcile hook; replication factor ${v.kafkaTopics.replicationFactor} unless a topic sets its own, ` +
+      'and `min.insync.replicas` max(1, min(2, replication factor - 1)) unless its configs set one.',
     '',
     '| Topic | Partitions | Replication factor | Configs |',
     '|---|---|---|---|',

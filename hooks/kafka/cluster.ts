@@ -1,6 +1,6 @@
 import type { TopicSpec } from './catalogue.js';
 import { ConfigResourceTypes, ConfigSource, type Admin } from './kafkajs.js';
-import type { ObservedTopic, TopicChange } from './plan.js';
+import type { InvalidChange, ObservedTopic, TopicChange } from './plan.js';
 
 /** Reads the partitions, replication factor and config overrides of those `names` that exist. */
 export async function observeTopics(admin: Admin, names: readonly string[]): Promise<Map<string, ObservedTopic>> {
@@ -65,10 +65,81 @@ export async function applyChanges(admin: Admin, changes: readonly TopicChange[]
       resources: configs.map(({ topic, overrides }) => ({
         type: ConfigResourceTypes.TOPIC,
         name: topic,
-        configEntries: Object.entries(overrides).map(([name, value]) => ({ name, value })),
+        configEntries: entries(overrides),
       })),
     });
   }
+}
+
+/** Kafka's answers that say a request is wrong in itself; any other failure is left to the caller's retries. */
+const invalidRequest = new Set(['INVALID_CONFIG', 'POLICY_VIOLATION', 'INVALID_PARTITIONS', 'INVALID_TOPIC_EXCEPTION', 'INVALID_REQUEST']);
+
+/**
+ * Asks Kafka to validate each change without applying it (validate-only CreateTopics and
+ * AlterConfigs), and returns those it refuses. A refused change is narrowed to the config keys
+ * Kafka refuses on their own, so the report names them; kafkajs keeps only the error code, not
+ * the broker's message, so the key is found by asking again with that key alone.
+ */
+export async function invalidChanges(admin: Admin, changes: readonly TopicChange[]): Promise<InvalidChange[]> {
+  const invalid: InvalidChange[] = [];
+  for (const change of changes) {
+    if (change.kind === 'create') {
+      const { topic } = change;
+      const create = (config: Readonly<Record<string, string>>) =>
+        refusal(() => admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [toTopicConfig({ ...topic, config })] }));
+      const reason = await create(topic.config);
+      if (reason) invalid.push(...(await narrow(topic.name, Object.entries(topic.config), reason, create)));
+    } else if (change.kind === 'set-config') {
+      const alter = (config: Readonly<Record<string, string>>) =>
+        refusal(() =>
+          admin.alterConfigs({
+            validateOnly: true,
+            resources: [{ type: ConfigResourceTypes.TOPIC, name: change.topic, configEntries: entries(config) }],
+          }),
+        );
+      const reason = await alter(change.overrides);
+      const drifted = change.drift.map(({ key, to }): [string, string] => [key, to]);
+      if (reason) invalid.push(...(await narrow(change.topic, drifted, reason, alter)));
+    }
+  }
+  return invalid;
+}
+
+/** The keys of `config` that `attempt` refuses alone; the whole change when the topic is refused without any, or no key alone is. */
+async function narrow(
+  topic: string,
+  config: readonly [string, string][],
+  reason: string,
+  attempt: (config: Readonly<Record<string, string>>) => Promise<string | undefined>,
+): Promise<InvalidChange[]> {
+  const bare = await attempt({});
+  if (bare) return [{ topic, reason: bare }];
+  const keys: InvalidChange[] = [];
+  for (const [key, value] of config) {
+    const alone = await attempt({ [key]: value });
+    if (alone) keys.push({ topic, key, value, reason: alone });
+  }
+  return keys.length > 0 ? keys : [{ topic, reason }];
+}
+
+/** Kafka's reason when it refuses `request` as invalid; undefined when it accepts it or the topic already exists (a concurrent run). */
+async function refusal(request: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await request();
+    return undefined;
+  } catch (error) {
+    // CreateTopics fails with an aggregate of per-topic errors, AlterConfigs with the error itself.
+    const errors = (error as { errors?: unknown[] }).errors ?? [error];
+    const types = errors.map((each) => (each as { type?: unknown }).type);
+    if (types.every((type) => type === 'TOPIC_ALREADY_EXISTS')) return undefined;
+    const index = types.findIndex((type) => typeof type === 'string' && invalidRequest.has(type));
+    if (index < 0) throw error;
+    return `${String(types[index])}: ${(errors[index] as Error).message}`;
+  }
+}
+
+function entries(config: Readonly<Record<string, string>>) {
+  return Object.entries(config).map(([name, value]) => ({ name, value }));
 }
 
 function toTopicConfig(topic: TopicSpec) {
@@ -76,6 +147,6 @@ function toTopicConfig(topic: TopicSpec) {
     topic: topic.name,
     numPartitions: topic.partitions,
     replicationFactor: topic.replicationFactor,
-    configEntries: Object.entries(topic.config).map(([name, value]) => ({ name, value })),
+    configEntries: entries(topic.config),
   };
 }

@@ -27,6 +27,14 @@ export interface Refusal {
   reason: string;
 }
 
+/** A change Kafka refuses to make: the config key (and its value) when one key alone is refused, and Kafka's answer. */
+export interface InvalidChange {
+  topic: string;
+  key?: string;
+  value?: string;
+  reason: string;
+}
+
 export interface TopicPlan {
   changes: TopicChange[];
   refusals: Refusal[];
@@ -108,4 +116,9 @@ export function describeChange(change: TopicChange): string {
 
 export function describeRefusal(refusal: Refusal): string {
   return `refuse to change ${refusal.topic}: ${refusal.reason}`;
+}
+
+export function describeInvalid(invalid: InvalidChange): string {
+  const what = invalid.key === undefined ? '' : ` config ${invalid.key}=${invalid.value ?? ''}`;
+  return `topic ${invalid.topic}${what}: ${invalid.reason}`;
 }

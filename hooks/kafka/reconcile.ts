@@ -1,9 +1,9 @@
-import { ActionableError } from '../../common/errors.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { TopicSpec } from './catalogue.js';
-import { applyChanges, observeTopics } from './cluster.js';
+import { applyChanges, invalidChanges, observeTopics } from './cluster.js';
 import type { Admin } from './kafkajs.js';
-import { describeChange, describeRefusal, planTopics, type TopicChange, type TopicPlan } from './plan.js';
+import { describeChange, describeInvalid, describeRefusal, planTopics, type TopicChange, type TopicPlan } from './plan.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
@@ -33,9 +33,12 @@ export class TopicsNotSettled extends Error {
   }
 }
 
+const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/documentation.html#topicconfigs";
+
 /**
- * Observe, plan, apply, and observe again. Refusals stop the run before anything is applied, so a
- * bad catalogue never leaves a half-applied change; a plan that does not show up as applied is
+ * Observe, plan, validate, apply, and observe again. Refusals, and changes Kafka refuses when asked to validate
+ * them, stop the run before anything is applied, so a bad catalogue never leaves a half-applied
+ * change; a plan that does not show up as applied is
  * reported as TopicsNotSettled.
  */
 export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[], options: ReconcileOptions): Promise<ReconcileResult> {
@@ -45,6 +48,15 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
     throw new ActionableError(
       `the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`,
       'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied',
+    );
+  }
+  const invalid = await invalidChanges(admin, plan.changes);
+  if (invalid.length > 0) {
+    throw new ActionableError(
+      `Kafka refuses the catalogue's changes: ${invalid.map(describeInvalid).join('; ')}`,
+      `correct each named key under kafkaTopics.topics.<topic>.config in the chart values (${topicConfigsDoc}); nothing was applied`,
+      [],
+      ExitCode.invalidInput,
     );
   }
   if (plan.changes.length === 0 || options.dryRun) return { plan, applied: [] };

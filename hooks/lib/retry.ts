@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ActionableError } from '../../common/errors.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 
 /** What a failure means for the caller: try again later, or stop now. */
 export interface FailureClass {
@@ -56,8 +56,10 @@ export async function retryUntil<T>(attempt: (attemptNumber: number) => Promise<
     } catch (error) {
       if (error === deadlinePassed) throw gaveUp(attemptNumber, stillRunning(last));
       failure = options.classify(error);
+      // An ActionableError keeps its exit code: bad input stays bad input.
+      const exitCode = error instanceof ActionableError ? error.exitCode : ExitCode.failed;
+      if (!failure.retriable) throw new ActionableError(`${what} failed: ${failure.reason}`, failure.hint, [], exitCode);
     }
-    if (!failure.retriable) throw new ActionableError(`${what} failed: ${failure.reason}`, failure.hint);
     last = failure;
     const delay = backoffDelay(attemptNumber, policy, Math.random());
     if (deadline - Date.now() <= delay) throw gaveUp(attemptNumber, failure);

@@ -31,12 +31,17 @@ Usage: {{ include "learnflow.kafka.topicsConfigMapName" . }}
 
 {{/*
 The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted by name.
+Each topic's min.insync.replicas follows its replication factor unless its config sets one:
+max(1, min(2, replicas - 1)), so a write with acks=all survives one replica down, and a topic of
+fewer replicas than the brokers' own min.insync.replicas can still be written.
 Usage: {{ include "learnflow.kafka.catalogue" . }}
 */}}
 {{- define "learnflow.kafka.catalogue" -}}
 {{- $topics := list -}}
 {{- range $name, $topic := .Values.kafkaTopics.topics -}}
-{{- $topics = append $topics (dict "name" $name "partitions" $topic.partitions "replicationFactor" (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) "config" (default dict $topic.config)) -}}
+{{- $replicas := int (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) -}}
+{{- $config := merge (deepCopy (default dict $topic.config)) (dict "min.insync.replicas" (max 1 (min 2 (sub $replicas 1)) | toString)) -}}
+{{- $topics = append $topics (dict "name" $name "partitions" $topic.partitions "replicationFactor" $replicas "config" $config) -}}
 {{- end -}}
 {{- dict "topics" $topics | toJson -}}
 {{- end -}}
@@ -127,6 +132,17 @@ Usage: {{ include "learnflow.kafka.mounts" . }}
 {{- end -}}
 
 {{/*
+The number of brokers of this release's Kafka: the broker nodes, and in KRaft mode the controllers
+that are brokers too (controllerOnly false). The same sum the broker settings in values.yaml
+(kafka.extraConfig) make inside the kafka chart.
+Usage: {{ include "learnflow.kafka.brokerCount" . }}
+*/}}
+{{- define "learnflow.kafka.brokerCount" -}}
+{{- $controllers := ternary (int .Values.kafka.controller.replicaCount) 0 (and .Values.kafka.kraft.enabled (not .Values.kafka.controller.controllerOnly)) -}}
+{{- add (int .Values.kafka.broker.replicaCount) $controllers -}}
+{{- end -}}
+
+{{/*
 Problems with the Kafka values, one per line (learnflow.validateValues reports them).
 Usage: {{ include "learnflow.kafka.validateValues" . }}
 */}}
@@ -141,6 +157,23 @@ kafka.enabled is false and kafkaTopics.bootstrapServers is empty: set kafkaTopic
 kafkaTopics.topics: {{ get $metricNames $metricName | quote }} and {{ $name | quote }} differ only in "." versus "_", which collide in Kafka's metric names: rename one
 {{- end -}}
 {{- $_ := set $metricNames $metricName $name -}}
+{{- end -}}
+{{- if .Values.kafka.enabled -}}
+{{- $brokers := int (include "learnflow.kafka.brokerCount" .) -}}
+{{- $tooMany := list -}}
+{{- range $name, $topic := .Values.kafkaTopics.topics -}}
+{{- $replicas := int (default $.Values.kafkaTopics.replicationFactor $topic.replicationFactor) -}}
+{{- if gt $replicas $brokers -}}
+{{- $tooMany = append $tooMany (printf "%s (%d)" $name $replicas) -}}
+{{- end -}}
+{{- $insync := dig "config" "min.insync.replicas" "" $topic | toString -}}
+{{- if and $insync (regexMatch "^[0-9]+$" $insync) (gt (atoi $insync) $replicas) }}
+kafkaTopics.topics.{{ $name }}: config min.insync.replicas {{ $insync }} is more than its replication factor {{ $replicas }}, so no write with acks=all could ever succeed: lower it to {{ $replicas }} or less
+{{- end -}}
+{{- end -}}
+{{- if $tooMany }}
+kafkaTopics.topics: the replication factor of {{ join ", " $tooMany }} is more than the {{ $brokers }} broker(s) of this release's Kafka: lower it (kafkaTopics.replicationFactor, or a topic's replicationFactor), or run more brokers (kafka.broker.replicaCount; kafka.controller.replicaCount in KRaft mode)
+{{- end -}}
 {{- end -}}
 {{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
 kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet

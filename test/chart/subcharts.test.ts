@@ -56,6 +56,26 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     }
   });
 
+  it("gives Kafka's internal topics and new topics replicas that follow the number of brokers, in both modes", async () => {
+    const settings = async (options: RenderOptions, configMap: string) => {
+      const properties = (find(await render(await withSubcharts(options)), 'ConfigMap', configMap)['data'] as Record<string, string>)[
+        'server.properties'
+      ]!;
+      const keys = ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'default.replication.factor'];
+      const isr = ['transaction.state.log.min.isr', 'min.insync.replicas'];
+      return [...keys, ...isr].map((key) => new RegExp(`^${key.replaceAll('.', '\\.')}=(\\d+)$`, 'm').exec(properties)?.[1]).join(' ');
+    };
+    const broker = 'learnflow-kafka-broker-configuration';
+    const controller = 'learnflow-kafka-controller-configuration';
+    const kraft = ['profiles/kraft.yaml'];
+    expect(await settings({}, broker)).toBe('1 1 1 1 1');
+    expect(await settings({ set: ['kafka.broker.replicaCount=2'] }, broker)).toBe('2 2 2 1 1');
+    expect(await settings({ set: ['kafka.broker.replicaCount=3'] }, broker)).toBe('3 3 3 2 2');
+    expect(await settings({ set: ['kafka.broker.replicaCount=5'] }, broker)).toBe('3 3 3 2 2');
+    expect(await settings({ valuesFiles: kraft }, controller)).toBe('1 1 1 1 1');
+    expect(await settings({ valuesFiles: kraft, set: ['kafka.controller.replicaCount=3'] }, controller)).toBe('3 3 3 2 2');
+  });
+
   it('has PostgreSQL reading the credentials Secret, behind the Service our hooks use', async () => {
     const objects = await render(await withSubcharts());
     const service = find(objects, 'Service', 'learnflow-postgresql');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderError } from '../support/chart.js';
+import { render, renderError } from '../support/chart.js';
 
 describe('values.schema.json and template checks reject bad values with a message that says where', () => {
   it.each([
@@ -13,6 +13,16 @@ describe('values.schema.json and template checks reject bad values with a messag
       'a topic without partitions',
       ['kafkaTopics.topics.new\\.topic.config.retention\\.ms=1'],
       "at '/kafkaTopics/topics/new.topic': missing property 'partitions'",
+    ],
+    [
+      'a misspelt topic config',
+      ['kafkaTopics.topics.learning\\.query.config.retenton\\.ms=1'],
+      "at '/kafkaTopics/topics/learning.query/config': additional properties 'retenton.ms' not allowed",
+    ],
+    [
+      'a retention that is not a number',
+      ['kafkaTopics.topics.learning\\.query.config.retention\\.ms=abc'],
+      "at '/kafkaTopics/topics/learning.query/config/retention.ms': 'abc' does not match pattern",
     ],
     ['a replication factor below 1', ['kafkaTopics.replicationFactor=0'], "at '/kafkaTopics/replicationFactor': minimum: got 0, want 1"],
     ['an unknown key in kafkaTopics', ['kafkaTopics.topic.x=1'], "at '/kafkaTopics': additional properties 'topic' not allowed"],
@@ -55,6 +65,31 @@ describe('values.schema.json and template checks reject bad values with a messag
     expect(await renderError({ set: ['kafkaTopics.topics.learning_query.partitions=1'] })).toContain(
       'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." ' +
         'versus "_", which collide in Kafka\'s metric names: rename one',
+    );
+  });
+
+  it("a replication factor above the number of this release's brokers, in either Kafka mode", async () => {
+    const refused = (topics: string) =>
+      `kafkaTopics.topics: the replication factor of ${topics} is more than the 1 broker(s) of this release's Kafka: ` +
+      "lower it (kafkaTopics.replicationFactor, or a topic's replicationFactor), or run more brokers";
+    expect(await renderError({ set: ['kafkaTopics.topics.learning\\.query.replicationFactor=2'] })).toContain(
+      refused('learning.query (2)'),
+    );
+    const kraft = await renderError({ valuesFiles: ['profiles/kraft.yaml'], set: ['kafkaTopics.replicationFactor=3'] });
+    expect(kraft).toContain(
+      refused(
+        'code.execution.request (3), code.execution.result (3), exercise.assigned (3), exercise.graded (3), ' +
+          'exercise.submitted (3), learning.query (3), learning.response (3), progress.updated (3), struggle.detected (3)',
+      ),
+    );
+    await render({ set: ['kafka.broker.replicaCount=3', 'kafkaTopics.replicationFactor=3'] });
+    await render({ valuesFiles: ['profiles/kraft.yaml'], set: ['kafka.controller.replicaCount=3', 'kafkaTopics.replicationFactor=3'] });
+  });
+
+  it("a min.insync.replicas above the topic's replication factor", async () => {
+    expect(await renderError({ set: ['kafkaTopics.topics.learning\\.query.config.min\\.insync\\.replicas=2'] })).toContain(
+      'kafkaTopics.topics.learning.query: config min.insync.replicas 2 is more than its replication factor 1, ' +
+        'so no write with acks=all could ever succeed: lower it to 1 or less',
     );
   });
 

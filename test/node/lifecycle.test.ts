@@ -244,7 +244,7 @@ describe('the chart on a real node', () => {
       ]);
       await expectTopicsAsDeclared(kafka.bootstrap, [
         ...(await declaredTopics()),
-        { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: {} },
+        { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: { 'min.insync.replicas': '1' } },
       ]);
       await services.withApp(async (client) => {
         expect((await client.query(chatLines)).rows).toEqual([{ message: 'written before the upgrade' }]);

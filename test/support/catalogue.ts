@@ -2,21 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
-import { chartValues } from './chart.js';
+import { parseCatalogue, type TopicSpec } from '../../hooks/kafka/catalogue.js';
+import { find, render } from './chart.js';
+
+let rendered: Promise<TopicSpec[]> | undefined;
 
 /**
- * The chart's topic catalogue (values.yaml), each name under a fresh prefix so that tests sharing
- * a broker never touch each other's topics.
+ * The chart's topic catalogue as the chart renders it from values.yaml, each name under a fresh
+ * prefix so that tests sharing a broker never touch each other's topics.
  */
 export async function chartCatalogue(prefix = uniquePrefix()): Promise<TopicSpec[]> {
-  const { kafkaTopics } = await chartValues();
-  return Object.entries(kafkaTopics.topics).map(([name, topic]) => ({
-    name: `${prefix}${name}`,
-    partitions: topic.partitions,
-    replicationFactor: topic.replicationFactor ?? kafkaTopics.replicationFactor,
-    config: topic.config ?? {},
-  }));
+  rendered ??= render().then((objects) => {
+    const data = find(objects, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>;
+    return parseCatalogue(data['topics.json']!, 'the rendered ConfigMap');
+  });
+  return (await rendered).map((topic) => ({ ...topic, name: `${prefix}${topic.name}` }));
 }
 
 export function uniquePrefix(): string {
