@@ -1,6 +1,7 @@
 // The labels the chart and both programs agree on: the deploy command tells LearnFlow's own Pods by
-// them, the hooks program puts them on the credentials Secret it creates, and the deploy command
-// finds that Secret by them, even once the release is gone.
+// them, the hooks program puts them on what it creates outside the release (the credentials
+// Secret, the topic state ConfigMap), and the deploy command finds those by them, even once the
+// release is gone.
 
 export const labelKeys = {
   instance: 'app.kubernetes.io/instance',
@@ -14,12 +15,12 @@ export const learnflowPart = 'learnflow';
 /** The app.kubernetes.io/managed-by value of what the hooks program creates. */
 export const hooksManager = 'learnflow-hooks';
 
-/** The labels of the credentials Secret of `release`. */
-export function credentialsSecretLabels(release: string): Record<string, string> {
+/** The labels of what the hooks program creates for `release`: the credentials Secret, the topic state ConfigMap. */
+export function hooksOwnedLabels(release: string): Record<string, string> {
   return { [labelKeys.partOf]: learnflowPart, [labelKeys.managedBy]: hooksManager, [labelKeys.instance]: release };
 }
 
-/** The label selector that finds it. */
-export function credentialsSecretSelector(release: string): string {
+/** The label selector that finds them. */
+export function hooksOwnedSelector(release: string): string {
   return `${labelKeys.managedBy}=${hooksManager},${labelKeys.instance}=${release}`;
 }

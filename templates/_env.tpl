@@ -27,6 +27,17 @@ Usage: {{ include "learnflow.kafka.env" . }}
 {{- end -}}
 
 {{/*
+Where the topic hook keeps its state: the ConfigMap, and the release it labels it with (the kafka-topics command's state options).
+Usage: {{ include "learnflow.kafka.stateEnv" . }}
+*/}}
+{{- define "learnflow.kafka.stateEnv" -}}
+- name: LEARNFLOW_HOOKS_STATE_CONFIGMAP
+  value: {{ include "learnflow.kafka.stateConfigMapName" . | quote }}
+- name: LEARNFLOW_HOOKS_RELEASE
+  value: {{ .Release.Name | quote }}
+{{- end -}}
+
+{{/*
 How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL.
 Usage: {{ include "learnflow.kafka.connectionEnv" . }}
 */}}

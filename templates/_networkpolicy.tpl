@@ -24,7 +24,7 @@ Usage: {{ include "learnflow.networkPolicy.egressPorts" . }}
 {{- $ports = append $ports (int (include "learnflow.postgresql.port" .)) -}}
 {{- end -}}
 {{- end -}}
-{{- if include "learnflow.credentials.hookEnabled" . -}}
+{{- if or (include "learnflow.credentials.hookEnabled" .) (include "learnflow.reconcile.apiAccess" .) -}}
 {{- $ports = concat $ports .Values.networkPolicy.kubernetesApiPorts -}}
 {{- end -}}
 {{- if $daprCheck -}}

@@ -3,17 +3,24 @@ import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { claimPrefixes, parseManifest } from '../cluster/manifest.js';
 import type { PersistentVolumeClaim } from '../cluster/objects.js';
-import { credentialsSecretSelector } from '../../common/labels.js';
+import { hooksOwnedSelector } from '../../common/labels.js';
 
 export interface DownReport {
   release: string;
   uninstalled: boolean;
-  /** Volumes and the credentials Secret: kept unless deleting data was asked for and confirmed. */
+  /** Volumes, the credentials Secret and the topic state: kept unless deleting data was asked for and confirmed. */
   data: { kind: string; name: string; action: 'kept' | 'deleted' }[];
 }
 
-/** What holds the release's data: its StatefulSets' claims and the Secret the credentials hook created. */
-async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ claims: string[]; secret: string | undefined }> {
+/**
+ * What holds the release's data: its StatefulSets' claims, and what the hooks created outside the
+ * release (the credentials Secret, the topic hook's state ConfigMap).
+ */
+async function dataOf(
+  kubectl: Kubectl,
+  helm: Helm,
+  release: string,
+): Promise<{ claims: string[]; hooksOwned: { kind: string; name: string }[] }> {
   const prefixes = claimPrefixes(parseManifest((await helm.run(['get', 'manifest', release])).stdout)).map((item) => item.prefix);
   // By name for the claims of the release's StatefulSets; by label for what Bitnami's charts made, even once the release is gone.
   const claims = (await kubectl.list<PersistentVolumeClaim>('persistentvolumeclaims'))
@@ -23,24 +30,28 @@ async function dataOf(kubectl: Kubectl, helm: Helm, release: string): Promise<{ 
         claim.metadata.labels?.['app.kubernetes.io/instance'] === release,
     )
     .map((claim) => claim.metadata.name);
-  // Only a Secret the hook made is ever deleted, found by the labels it put on it; one the user
-  // manages (global.learnflow.credentialsSecret) never is. Names only: its values are never read.
-  const secrets = await kubectl.run([
+  // Only what the hooks made is ever deleted, found by the labels they put on it; a Secret the user
+  // manages (global.learnflow.credentialsSecret) never is. Names only: no value is ever read.
+  const owned = await kubectl.run([
     'get',
-    'secrets',
+    'secrets,configmaps',
     '--selector',
-    credentialsSecretSelector(release),
+    hooksOwnedSelector(release),
     '--namespace',
     kubectl.target.namespace,
     '--output',
-    'jsonpath={.items[*].metadata.name}',
+    'jsonpath={range .items[*]}{.kind} {.metadata.name}{"\\n"}{end}',
   ]);
-  return { claims, secret: secrets.code === 0 ? secrets.stdout.split(' ').find(Boolean) : undefined };
+  const hooksOwned = (owned.code === 0 ? owned.stdout.split('\n') : [])
+    .map((line) => line.trim().split(' '))
+    .filter((fields): fields is [string, string] => fields.length === 2)
+    .map(([kind, name]) => ({ kind, name }));
+  return { claims, hooksOwned };
 }
 
 /**
- * Uninstalls the release. Its volumes and credentials Secret (whose passwords match the data in
- * the volumes) are kept unless `deleteData` is set, which the caller confirms first.
+ * Uninstalls the release. Its volumes, credentials Secret (whose passwords match the data in the
+ * volumes) and topic state are kept unless `deleteData` is set, which the caller confirms first.
  */
 export async function down(kubectl: Kubectl, helm: Helm, release: string, deleteData: boolean): Promise<DownReport> {
   const exists = Boolean(await helm.release(release));
@@ -52,10 +63,7 @@ export async function down(kubectl: Kubectl, helm: Helm, release: string, delete
       "see Helm's message below; running down again is safe",
     );
   const action = deleteData ? 'deleted' : 'kept';
-  const items = [
-    ...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })),
-    ...(data.secret ? [{ kind: 'Secret', name: data.secret }] : []),
-  ];
+  const items = [...data.claims.map((name) => ({ kind: 'PersistentVolumeClaim', name })), ...data.hooksOwned];
   if (deleteData && items.length > 0) {
     const result = await kubectl.run([
       'delete',

@@ -9,6 +9,8 @@ import type { K8sObject, PersistentVolumeClaim, Pod } from '../cluster/objects.j
 import { lastLines } from '../tools/process.js';
 import type { Progress } from '../output/progress.js';
 import { expectedObjects, pendingByComponent } from '../release/readiness.js';
+import { hooksOwnedSelector } from '../../common/labels.js';
+import { parseTopicsStatus, topicStateKeys } from '../../common/topic-status.js';
 
 export interface Check {
   name: string;
@@ -95,7 +97,58 @@ export async function loadRelease(kubectl: Kubectl, helm: Helm, release: string)
 
 /** What the cluster shows about a component without running anything in it. */
 export async function clusterChecks(kubectl: Kubectl, view: ReleaseView, component: ComponentName): Promise<Check[]> {
-  return [await workloadsReady(kubectl, view, component), volumesBound(view, component)];
+  const topics = component === 'kafka' ? topicsCheck(await topicsStatusOf(kubectl, view.release)) : undefined;
+  return [await workloadsReady(kubectl, view, component), volumesBound(view, component), ...(topics ? [topics] : [])];
+}
+
+/** What the topic hook recorded of its last run, from the ConfigMap it keeps (found by its labels); undefined without one. */
+async function topicsStatusOf(kubectl: Kubectl, release: string): Promise<{ name: string; text: string } | undefined> {
+  const maps = await kubectl.list<{ metadata: { name: string }; data?: Record<string, string> }>('configmaps', {
+    selector: hooksOwnedSelector(release),
+  });
+  const map = maps.find((candidate) => candidate.data?.[topicStateKeys.status] !== undefined);
+  return map && { name: map.metadata.name, text: map.data![topicStateKeys.status]! };
+}
+
+/**
+ * The topics as the topic hook left them: failed when its last run refused a change, with each
+ * refusal; keys set outside the catalogue and topics it no longer manages are named, not failed.
+ * No check when the hook keeps no state (kafkaTopics.enabled false).
+ */
+export function topicsCheck(recorded: { name: string; text: string } | undefined): Check | undefined {
+  if (!recorded) return undefined;
+  const status = parseTopicsStatus(recorded.text);
+  if (!status) {
+    return {
+      name: 'topics',
+      ok: false,
+      detail: `ConfigMap ${recorded.name} holds no status the topic hook wrote: run up again, and the hook writes it anew`,
+    };
+  }
+  const refused = status.topics.filter((report) => report.outcome === 'refused');
+  if (refused.length > 0) {
+    return {
+      name: 'topics',
+      ok: false,
+      detail:
+        `the topic hook's run of ${status.time} refused: ` +
+        refused.map((report) => `${report.topic} (${report.details.join('; ')})`).join(', ') +
+        '; nothing was applied: change the values as each refusal says, then run up again',
+    };
+  }
+  const managed = status.topics.filter((report) => report.outcome !== 'unmanaged');
+  const foreign = managed.flatMap((report) =>
+    Object.entries(report.foreign ?? {}).map(([key, value]) => `${report.topic} ${key}=${value}`),
+  );
+  const unmanaged = status.topics.filter((report) => report.outcome === 'unmanaged').map((report) => report.topic);
+  return {
+    name: 'topics',
+    ok: true,
+    detail:
+      `${managed.length} catalogue topic(s) as declared (the topic hook's run of ${status.time})` +
+      (foreign.length > 0 ? `; set outside the catalogue, left as they are: ${foreign.join(', ')}` : '') +
+      (unmanaged.length > 0 ? `; no longer in the catalogue, left as they are: ${unmanaged.join(', ')}` : ''),
+  };
 }
 
 function notReadyDetail(pods: readonly Pod[], snapshot: Snapshot): string {

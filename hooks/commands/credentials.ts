@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { ActionableError, ExitCode } from '../../common/errors.js';
 import { retryUntil } from '../lib/retry.js';
-import { inCluster, inClusterServer, KubernetesClient } from '../kubernetes/client.js';
 import { ensureCredentials, type EnsureResult } from '../kubernetes/credentials.js';
 import { classifyKubernetesFailure } from '../kubernetes/failures.js';
+import { connectKubernetes } from './kubernetes-connection.js';
+import { kubernetesOptions } from './kubernetes-options.js';
 import { commonOptions, retryOptions, runHook } from './options.js';
 
 const options = {
@@ -25,10 +24,7 @@ const options = {
     demandOption: true,
     describe: 'The Helm release the Secret belongs to (its app.kubernetes.io/instance label, which the deploy command finds it by)',
   },
-  namespace: { type: 'string', describe: "The Secret's namespace (default: the Pod's own)" },
-  'kube-server': { type: 'string', describe: 'API server URL (default: the in-cluster address)' },
-  'kube-token-file': { type: 'string', default: inCluster.tokenFile, describe: 'Bearer token file' },
-  'kube-ca-file': { type: 'string', default: inCluster.caFile, describe: "The API server's CA certificate" },
+  ...kubernetesOptions,
 } as const;
 
 export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
@@ -37,13 +33,7 @@ export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeo
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runHook(args, async (logger) => {
-      const server = args.kubeServer ?? inClusterServer(process.env);
-      if (!server)
-        throw new ActionableError('no Kubernetes API server to talk to', 'run in a Pod, or pass --kube-server', [], ExitCode.invalidInput);
-      const namespace = args.namespace ?? (await readFile(inCluster.namespaceFile, 'utf8').catch(() => '')).trim();
-      if (!namespace)
-        throw new ActionableError('no namespace for the Secret', 'run in a Pod, or pass --namespace', [], ExitCode.invalidInput);
-      const client = await KubernetesClient.connect({ server, tokenFile: args.kubeTokenFile, caFile: args.kubeCaFile });
+      const { client, namespace } = await connectKubernetes(args);
       const what = `setting up Secret ${namespace}/${args.secretName}`;
       const result = await retryUntil(
         () => ensureCredentials(client, { namespace, name: args.secretName, release: args.release }, args.keys),

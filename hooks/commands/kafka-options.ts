@@ -1,5 +1,6 @@
 import type { Options } from 'yargs';
 import { saslMechanisms, type SaslMechanism } from '../kafka/client.js';
+import type { KubernetesArgs } from './kubernetes-options.js';
 import type { CommonArgs } from './options.js';
 
 /** How to reach Kafka: every command that talks to it takes these. */
@@ -27,6 +28,22 @@ export const kafkaOptions = {
   ...kafkaConnectionOptions,
   'topics-file': { type: 'string', demandOption: true, describe: 'The topic catalogue (JSON) that the chart mounts' },
 } as const satisfies Record<string, Options>;
+
+/** Where the topic hook keeps its state between runs; the Kubernetes options say how to reach it. */
+export const topicStateOptions = {
+  'state-configmap': {
+    type: 'string',
+    describe:
+      'ConfigMap (in --namespace) where the hook records the config keys it set and its last outcome per topic; ' +
+      'without it, a key removed from the catalogue stays on its topic',
+  },
+  release: { type: 'string', describe: 'The Helm release the ConfigMap belongs to (its app.kubernetes.io/instance label)' },
+} as const satisfies Record<string, Options>;
+
+export interface TopicStateArgs extends KubernetesArgs {
+  stateConfigmap?: string | undefined;
+  release?: string | undefined;
+}
 
 export interface KafkaArgs extends CommonArgs {
   kafkaBrokers: string[];

@@ -1,5 +1,6 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { kafkaOptions } from './kafka-options.js';
+import { kafkaOptions, topicStateOptions } from './kafka-options.js';
+import { kubernetesOptions } from './kubernetes-options.js';
 import { reconcileKafkaTopics } from './kafka-topics.js';
 import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
 import { migrateDatabase } from './postgresql-migrate.js';
@@ -13,6 +14,8 @@ type ReconcilePart = (typeof reconcileParts)[number];
 const options = {
   ...commonOptions,
   ...undemanded(kafkaOptions),
+  ...topicStateOptions,
+  ...kubernetesOptions,
   ...undemanded(postgresqlOptions),
   ...migrationsOptions,
   ...postgresqlSeedOptions,

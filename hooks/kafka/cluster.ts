@@ -98,7 +98,8 @@ export async function invalidChanges(admin: Admin, changes: readonly TopicChange
           }),
         );
       const reason = await alter(change.overrides);
-      const drifted = change.drift.map(({ key, to }): [string, string] => [key, to]);
+      // Keys going back to the broker's default cannot be invalid.
+      const drifted = change.drift.flatMap(({ key, to }): [string, string][] => (to === undefined ? [] : [[key, to]]));
       if (reason) invalid.push(...(await narrow(change.topic, drifted, reason, alter)));
     }
   }

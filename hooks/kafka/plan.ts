@@ -12,7 +12,15 @@ export interface ConfigDrift {
   key: string;
   /** The current override, or undefined when the topic uses the broker's default. */
   from: string | undefined;
-  to: string;
+  /** The catalogue's value, or undefined to go back to the broker's default (a key the hook set that the catalogue dropped). */
+  to: string | undefined;
+}
+
+/** A topic-level config the catalogue does not name and the hook never set: someone else's, left as it is. */
+export interface ForeignConfig {
+  topic: string;
+  key: string;
+  value: string;
 }
 
 export type TopicChange =
@@ -40,14 +48,32 @@ export interface TopicPlan {
   refusals: Refusal[];
   /** Topics that already match the catalogue. */
   inSync: string[];
+  /** Configs on catalogue topics that neither the catalogue nor the hook set. */
+  foreign: ForeignConfig[];
+  /** Topics the hook managed before that the catalogue no longer names, and that still exist: left as they are. */
+  unmanaged: string[];
 }
 
 /**
- * What it takes to bring the cluster to the catalogue. Additive only: topics and config
- * overrides the catalogue does not name are left as they are, and nothing is deleted.
+ * The config keys the hook set on each topic it manages, as it recorded them on its last run
+ * (state.ts): what lets a key removed from the catalogue be told from a key someone else set.
  */
-export function planTopics(desired: readonly TopicSpec[], observed: ReadonlyMap<string, ObservedTopic>): TopicPlan {
-  const plan: TopicPlan = { changes: [], refusals: [], inSync: [] };
+export type ManagedKeys = ReadonlyMap<string, readonly string[]>;
+
+/**
+ * What it takes to bring the cluster to the catalogue, three-way: a config key the catalogue
+ * names is set; a key the hook set before (`managed`) that the catalogue no longer names goes
+ * back to the broker's default; any other key is someone else's and is left as it is. Topics
+ * the catalogue does not name are never changed, and nothing is deleted.
+ */
+export function planTopics(
+  desired: readonly TopicSpec[],
+  observed: ReadonlyMap<string, ObservedTopic>,
+  managed: ManagedKeys = new Map(),
+): TopicPlan {
+  const plan: TopicPlan = { changes: [], refusals: [], inSync: [], foreign: [], unmanaged: [] };
+  const names = new Set(desired.map((topic) => topic.name));
+  plan.unmanaged = [...managed.keys()].filter((name) => !names.has(name) && observed.has(name)).sort();
   for (const topic of desired) {
     const current = observed.get(topic.name);
     if (!current) {
@@ -75,14 +101,18 @@ export function planTopics(desired: readonly TopicSpec[], observed: ReadonlyMap<
     } else if (topic.partitions > current.partitions) {
       plan.changes.push({ kind: 'add-partitions', topic: topic.name, from: current.partitions, to: topic.partitions });
     }
-    const drift = configDrift(topic.config, current.overrides);
+    const setBefore = new Set(managed.get(topic.name) ?? []);
+    const released = Object.keys(current.overrides).filter((key) => setBefore.has(key) && !(key in topic.config));
+    const drift = [
+      ...configDrift(topic.config, current.overrides),
+      ...released.map((key) => ({ key, from: current.overrides[key], to: undefined })),
+    ];
+    for (const [key, value] of Object.entries(current.overrides)) {
+      if (!(key in topic.config) && !setBefore.has(key)) plan.foreign.push({ topic: topic.name, key, value });
+    }
     if (drift.length > 0) {
-      plan.changes.push({
-        kind: 'set-config',
-        topic: topic.name,
-        drift,
-        overrides: { ...current.overrides, ...topic.config },
-      });
+      const kept = Object.fromEntries(Object.entries(current.overrides).filter(([key]) => !released.includes(key)));
+      plan.changes.push({ kind: 'set-config', topic: topic.name, drift, overrides: { ...kept, ...topic.config } });
     }
     if (plan.changes.length + plan.refusals.length === before) plan.inSync.push(topic.name);
   }
@@ -109,7 +139,7 @@ export function describeChange(change: TopicChange): string {
       return `add partitions to ${change.topic}: ${change.from} -> ${change.to}`;
     case 'set-config':
       return `set config of ${change.topic}: ${change.drift
-        .map(({ key, from, to }) => `${key} ${from ?? '(broker default)'} -> ${to}`)
+        .map(({ key, from, to }) => `${key} ${from ?? '(broker default)'} -> ${to ?? '(broker default)'}`)
         .join(', ')}`;
   }
 }

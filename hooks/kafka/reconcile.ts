@@ -3,11 +3,22 @@ import type { Logger } from '../lib/logger.js';
 import type { TopicSpec } from './catalogue.js';
 import { applyChanges, invalidChanges, observeTopics } from './cluster.js';
 import type { Admin } from './kafkajs.js';
-import { describeChange, describeInvalid, describeRefusal, planTopics, type TopicChange, type TopicPlan } from './plan.js';
+import {
+  describeChange,
+  describeInvalid,
+  describeRefusal,
+  planTopics,
+  type InvalidChange,
+  type ManagedKeys,
+  type TopicChange,
+  type TopicPlan,
+} from './plan.js';
 
 export interface ReconcileOptions {
   dryRun: boolean;
   logger: Logger;
+  /** The config keys the hook set on each topic on its last run (state.ts); without them no key is reset. */
+  managed?: ManagedKeys | undefined;
 }
 
 export interface ReconcileResult {
@@ -15,6 +26,30 @@ export interface ReconcileResult {
   plan: TopicPlan;
   /** Changes this run applied (none for a dry run, or when all was in sync). */
   applied: TopicChange[];
+}
+
+const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/documentation.html#topicconfigs";
+
+/** Changes the catalogue asks for that this hook must not make, or that Kafka refuses: nothing was applied. */
+export class TopicChangesRefused extends ActionableError {
+  constructor(
+    readonly plan: TopicPlan,
+    readonly invalid: readonly InvalidChange[],
+  ) {
+    super(
+      [
+        ...(plan.refusals.length > 0
+          ? [`the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`]
+          : []),
+        ...(invalid.length > 0 ? [`Kafka refuses the catalogue's changes: ${invalid.map(describeInvalid).join('; ')}`] : []),
+      ].join('; '),
+      plan.refusals.length > 0
+        ? 'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied'
+        : `correct each named key under kafkaTopics.topics.<topic>.config in the chart values (${topicConfigsDoc}); nothing was applied`,
+      [],
+      invalid.length > 0 && plan.refusals.length === 0 ? ExitCode.invalidInput : ExitCode.failed,
+    );
+  }
 }
 
 /**
@@ -33,8 +68,6 @@ export class TopicsNotSettled extends Error {
   }
 }
 
-const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/documentation.html#topicconfigs";
-
 /**
  * Observe, plan, validate, apply, and observe again. Refusals, and changes Kafka refuses when asked to validate
  * them, stop the run before anything is applied, so a bad catalogue never leaves a half-applied
@@ -42,28 +75,17 @@ const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/docu
  * reported as TopicsNotSettled.
  */
 export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[], options: ReconcileOptions): Promise<ReconcileResult> {
-  const names = topics.map((topic) => topic.name);
-  const plan = planTopics(topics, await observeTopics(admin, names));
-  if (plan.refusals.length > 0) {
-    throw new ActionableError(
-      `the catalogue asks for changes Kafka cannot make: ${plan.refusals.map(describeRefusal).join('; ')}`,
-      'change kafkaTopics.topics in the chart values as each refusal says; nothing was applied',
-    );
-  }
+  // The topics managed before are observed too, to report those the catalogue no longer names.
+  const names = [...new Set([...topics.map((topic) => topic.name), ...(options.managed?.keys() ?? [])])];
+  const plan = planTopics(topics, await observeTopics(admin, names), options.managed);
+  if (plan.refusals.length > 0) throw new TopicChangesRefused(plan, []);
   const invalid = await invalidChanges(admin, plan.changes);
-  if (invalid.length > 0) {
-    throw new ActionableError(
-      `Kafka refuses the catalogue's changes: ${invalid.map(describeInvalid).join('; ')}`,
-      `correct each named key under kafkaTopics.topics.<topic>.config in the chart values (${topicConfigsDoc}); nothing was applied`,
-      [],
-      ExitCode.invalidInput,
-    );
-  }
+  if (invalid.length > 0) throw new TopicChangesRefused(plan, invalid);
   if (plan.changes.length === 0 || options.dryRun) return { plan, applied: [] };
 
   for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
   await applyChanges(admin, plan.changes);
-  const after = planTopics(topics, await observeTopics(admin, names));
+  const after = planTopics(topics, await observeTopics(admin, names), options.managed);
   if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
   return { plan, applied: plan.changes };
 }

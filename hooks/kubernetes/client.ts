@@ -86,3 +86,13 @@ export class KubernetesClient {
     });
   }
 }
+
+/** Throws, naming `what` and the API server's message, unless `response` is a 2xx answer. */
+export function expectOk(response: ApiResponse, what: string): void {
+  if (response.status >= 200 && response.status < 300) return;
+  const message = (response.body as { message?: string }).message ?? JSON.stringify(response.body);
+  throw Object.assign(new Error(`${what}: the API server answered ${response.status}: ${message}`), {
+    status: response.status,
+    name: 'ApiRefused',
+  });
+}

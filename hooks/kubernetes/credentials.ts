@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ActionableError } from '../../common/errors.js';
-import { credentialsSecretLabels, hooksManager, labelKeys } from '../../common/labels.js';
-import type { ApiResponse, KubernetesClient } from './client.js';
+import { hooksOwnedLabels, hooksManager, labelKeys } from '../../common/labels.js';
+import { expectOk, type KubernetesClient } from './client.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
 function randomPassword(): string {
@@ -30,7 +30,7 @@ export async function ensureCredentials(
   keys: readonly string[],
 ): Promise<EnsureResult> {
   const { namespace, name } = target;
-  const labels = credentialsSecretLabels(target.release);
+  const labels = hooksOwnedLabels(target.release);
   const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await client.call('GET', path);
@@ -74,13 +74,4 @@ export async function ensureCredentials(
     `Secret ${namespace}/${name} kept changing while it was being set up`,
     'something else is writing this Secret at the same time: stop it, then run the hook again',
   );
-}
-
-function expectOk(response: ApiResponse, what: string): void {
-  if (response.status >= 200 && response.status < 300) return;
-  const message = (response.body as { message?: string }).message ?? JSON.stringify(response.body);
-  throw Object.assign(new Error(`${what}: the API server answered ${response.status}: ${message}`), {
-    status: response.status,
-    name: 'ApiRefused',
-  });
 }

@@ -23,8 +23,8 @@ export function classifyKubernetesFailure(error: unknown): FailureClass {
         retriable: false,
         reason: message ?? '',
         hint:
-          "the hook's ServiceAccount lacks a permission: check the chart's credentials Role and RoleBinding " +
-          '(kubectl describe role,rolebinding -l app.kubernetes.io/component=credentials-hook)',
+          "the hook's ServiceAccount lacks a permission: check the chart's Role and RoleBinding of this hook, which " +
+          'exist while the hook runs (kubectl describe role,rolebinding -l app.kubernetes.io/part-of=learnflow)',
       };
     }
   }

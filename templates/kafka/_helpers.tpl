@@ -30,6 +30,16 @@ Usage: {{ include "learnflow.kafka.topicsConfigMapName" . }}
 {{- end -}}
 
 {{/*
+The ConfigMap the topic hook creates and keeps its state in: the config keys it set on each
+topic, and its last run's outcome per topic (docs/kafka.md). Not part of the release, like the
+credentials Secret: it outlives an uninstall, as the topics do.
+Usage: {{ include "learnflow.kafka.stateConfigMapName" . }}
+*/}}
+{{- define "learnflow.kafka.stateConfigMapName" -}}
+{{- include "learnflow.componentName" (dict "context" . "component" "kafka-topics-state") -}}
+{{- end -}}
+
+{{/*
 The topic catalogue as JSON: {"topics": [{name, partitions, replicationFactor, config}]}, sorted by name.
 Each topic's min.insync.replicas follows its replication factor unless its config sets one:
 max(1, min(2, replicas - 1)), so a write with acks=all survives one replica down, and a topic of

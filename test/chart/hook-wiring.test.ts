@@ -5,6 +5,7 @@ import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 import { find, render, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { failure } from '../support/cli.js';
+import { reconcileApiAccess } from '../support/hook-account.js';
 import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
@@ -24,7 +25,10 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
   it('create the catalogue topics, then verify them and a round trip that leaves them empty', { timeout: 120_000 }, async () => {
     const objects = await render(topicsOnly);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), kafka);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), {
+      ...kafka,
+      apiAccess: await reconcileApiAccess(),
+    });
     expect(hook.code, hook.stdout).toBe(0);
 
     const check = await runContainer(objects, find(objects, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
@@ -46,7 +50,10 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 
   it('fails the check, naming the topic, when a topic drifted', async () => {
     const objects = await render(topicsOnly);
-    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), kafka);
+    const hook = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), {
+      ...kafka,
+      apiAccess: await reconcileApiAccess(),
+    });
     expect(hook.code).toBe(0);
     const drifted = await render({
       ...profiles[mode],
@@ -109,6 +116,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
         [inClusterBrokers]: '127.0.0.1:9',
       },
       secrets: { 'learnflow-credentials': { password: db.password } },
+      apiAccess: await reconcileApiAccess(),
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(1);

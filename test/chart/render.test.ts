@@ -49,9 +49,12 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'Pod/learnflow-kafka-check',
       'Pod/learnflow-postgresql-check',
       'Role/learnflow-credentials-hook',
+      'Role/learnflow-reconcile',
       'RoleBinding/learnflow-credentials-hook',
+      'RoleBinding/learnflow-reconcile',
       'ServiceAccount/learnflow-credentials-hook',
       'ServiceAccount/learnflow-hooks',
+      'ServiceAccount/learnflow-reconcile',
     ]);
     const hook = (kind: string, name: string) => find(objects, kind, name).metadata.annotations;
     expect(hook('Job', 'learnflow-credentials-hook')).toEqual({
@@ -68,11 +71,11 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
 });
 
 describe('hook and test Pods', () => {
-  it('meet the restricted Pod Security Standard and have requests and limits; only the credentials hook gets an API token', async () => {
+  it('meet the restricted Pod Security Standard, have requests and limits; only two hooks get an API token', async () => {
     const pods = podSpecs(await render());
     expect(pods).toHaveLength(5);
     for (const [name, spec] of pods) {
-      expect(spec.automountServiceAccountToken, name).toBe(name === 'Job/learnflow-credentials-hook');
+      expect(spec.automountServiceAccountToken, name).toBe(['Job/learnflow-credentials-hook', 'Job/learnflow-reconcile'].includes(name));
       expect(spec.securityContext, name).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
       for (const container of spec.containers) {
         expect(container.securityContext, name).toEqual({
@@ -186,7 +189,10 @@ describe('names', () => {
     const names = objects.map((object) => object.metadata.name);
     for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     expect(new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`)).size).toBe(objects.length);
-    expect(names.filter((name) => name.endsWith('-kafka-topics') || name.endsWith('-reconcile'))).toHaveLength(2);
+    // The topics ConfigMap, and the reconcile Job with its ServiceAccount, Role and RoleBinding.
+    const kinds = (suffix: string) => objects.filter((object) => object.metadata.name.endsWith(suffix)).map((object) => object.kind);
+    expect(kinds('-kafka-topics')).toEqual(['ConfigMap']);
+    expect(kinds('-reconcile').sort()).toEqual(['Job', 'Role', 'RoleBinding', 'ServiceAccount']);
   });
 
   it('point the hooks at the Kafka service of the release', async () => {

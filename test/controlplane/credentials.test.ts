@@ -1,17 +1,10 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { parse } from 'yaml';
-import { render, type K8sObject } from '../support/chart.js';
+import { find } from '../support/chart.js';
 import { failure, runCli } from '../support/cli.js';
 import { Cluster } from '../support/controlplane.js';
+import { hookAccount } from '../support/hook-account.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
-
-interface Kubeconfig {
-  clusters: { cluster: { server: string; 'certificate-authority': string } }[];
-}
 
 type Env = { name: string; value: string }[];
 
@@ -21,44 +14,11 @@ type Env = { name: string; value: string }[];
  * ServiceAccount and the Job's own environment. Nothing grants it more than the chart's Role.
  */
 async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
-  const namespace = await cluster.namespace('credentials');
-  const objects = await render({ namespace });
-  const hookObjects = objects.filter(
-    (object) => object.metadata.name === 'learnflow-credentials-hook' && ['ServiceAccount', 'Role', 'RoleBinding'].includes(object.kind),
-  );
-  const applied = hookObjects.filter((object) => options.withRoleBinding !== false || object.kind !== 'RoleBinding');
-  const created = await cluster.kubectl(
-    ['apply', '--namespace', namespace, '-f', '-'],
-    applied.map((object) => JSON.stringify(object)).join('\n---\n'),
-  );
-  expect(created.code, created.stderr).toBe(0);
-
-  const token = await cluster.kubectl(['create', 'token', 'learnflow-credentials-hook', '--namespace', namespace]);
-  expect(token.code, token.stderr).toBe(0);
-  const tokenFile = join(await mkdtemp(join(tmpdir(), 'learnflow-token-')), 'token');
-  await writeFile(tokenFile, token.stdout.trim());
-  const { cluster: server } = (parse(await readFile(cluster.kubeconfig, 'utf8')) as Kubeconfig).clusters[0]!;
-
-  const job = objects.find((object) => object.kind === 'Job' && object.metadata.name === 'learnflow-credentials-hook') as K8sObject;
+  const { namespace, objects, flags, can } = await hookAccount(cluster, 'learnflow-credentials-hook', options);
+  const job = find(objects, 'Job', 'learnflow-credentials-hook');
   const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
   const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
-  const run = () =>
-    runCli(
-      [
-        ...container.args,
-        '--namespace',
-        namespace,
-        '--kube-server',
-        server.server,
-        '--kube-token-file',
-        tokenFile,
-        '--kube-ca-file',
-        server['certificate-authority'],
-        '--timeout',
-        '10',
-      ],
-      env,
-    );
+  const run = () => runCli([...container.args, ...flags, '--timeout', '10'], env);
   const labels = async () =>
     (
       await cluster.kubectlJson<{ metadata: { labels: Record<string, string> } }>([
@@ -79,19 +39,6 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
     ]);
     return Object.fromEntries(Object.entries(result.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
   };
-  const can = async (verb: string, resource: string) =>
-    (
-      await cluster.kubectl([
-        'auth',
-        'can-i',
-        verb,
-        resource,
-        '--namespace',
-        namespace,
-        '--as',
-        `system:serviceaccount:${namespace}:learnflow-credentials-hook`,
-      ])
-    ).stdout.trim();
   return { namespace, run, secret, labels, can };
 }
 
@@ -206,6 +153,6 @@ describe("the credentials hook against the real API server, with the permissions
     expect(result.code).toBe(1);
     expect(result.elapsedMs).toBeLessThan(5_000);
     expect(failure(result).msg).toContain('the API server answered 403');
-    expect(failure(result).hint).toContain("check the chart's credentials Role and RoleBinding");
+    expect(failure(result).hint).toContain("check the chart's Role and RoleBinding of this hook");
   });
 });

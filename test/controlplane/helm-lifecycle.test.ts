@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { credentialsSecretLabels } from '../../common/labels.js';
+import { hooksOwnedLabels } from '../../common/labels.js';
 import { ownChartDir } from '../support/chart.js';
 import { Cluster } from '../support/controlplane.js';
 
@@ -61,16 +61,19 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       'pre-install Role/learnflow-credentials-hook',
       'pre-install RoleBinding/learnflow-credentials-hook',
       'pre-install Job/learnflow-credentials-hook',
+      'post-install ServiceAccount/learnflow-reconcile',
+      'post-install Role/learnflow-reconcile',
+      'post-install RoleBinding/learnflow-reconcile',
       'post-install Job/learnflow-reconcile',
     ]);
-    // hook-succeeded: the credentials hook's account and permissions are gone once it is done.
+    // hook-succeeded: the hooks' accounts and permissions are gone once they are done.
     const rbac = await cluster.kubectlJson<{ items: unknown[] }>([
       'get',
       'serviceaccounts,roles,rolebindings',
       '--namespace',
       namespace,
       '--selector',
-      'app.kubernetes.io/component=credentials-hook',
+      'app.kubernetes.io/component in (credentials-hook,reconcile)',
     ]);
     expect(rbac.items).toEqual([]);
     const installed = (await hookJobs()).find((job) => job.metadata.name === 'learnflow-reconcile');
@@ -157,7 +160,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m');
       expect(await hooksRun()).toEqual(['learnflow-reconcile']);
       // Then as the hook of 0.1.0 made it, without its instance label.
-      const labels = Object.entries(credentialsSecretLabels('learnflow')).map(([key, value]) => `${key}=${value}`);
+      const labels = Object.entries(hooksOwnedLabels('learnflow')).map(([key, value]) => `${key}=${value}`);
       await kubectl(
         'label',
         'secret',

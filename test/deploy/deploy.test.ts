@@ -1,5 +1,5 @@
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { credentialsSecretLabels } from '../../common/labels.js';
+import { hooksOwnedLabels } from '../../common/labels.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,17 +169,22 @@ describe('up, status, verify and down against a real control plane', () => {
   });
 
   it('down keeps the data unless asked, and asks before deleting it', { timeout: 300_000 }, async () => {
-    // The Secret the credentials hook would have made (no hook program runs on KWOK's nodes).
+    // What the hooks would have made (no hook program runs on KWOK's nodes): the credentials
+    // Secret and the topic state; and a ConfigMap of someone else's, which down never touches.
+    const metadata = (name: string) => ({ name, namespace: 'learnflow', labels: hooksOwnedLabels('learnflow') });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: metadata('learnflow-credentials'), stringData: { password: 'x' } });
     await apply({
       apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'learnflow-credentials', namespace: 'learnflow', labels: credentialsSecretLabels('learnflow') },
-      stringData: { password: 'x' },
+      kind: 'ConfigMap',
+      metadata: metadata('learnflow-kafka-topics-state'),
+      data: { 'status.json': JSON.stringify({ inSync: true, time: new Date().toISOString(), topics: [] }) },
     });
+    await apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'learnflow' }, data: {} });
     const kept = await deploy('down', '--json');
     expect(kept.code, kept.stdout + kept.stderr).toBe(0);
     const keptData = only(kept, 'result')['data'] as { kind: string; name: string; action: string }[];
     expect(keptData.map((item) => `${item.action} ${item.kind}/${item.name}`).sort()).toEqual([
+      'kept ConfigMap/learnflow-kafka-topics-state',
       'kept PersistentVolumeClaim/dapr-scheduler-data-dir-dapr-scheduler-server-0',
       'kept PersistentVolumeClaim/dapr-scheduler-data-dir-dapr-scheduler-server-1',
       'kept PersistentVolumeClaim/dapr-scheduler-data-dir-dapr-scheduler-server-2',
@@ -201,11 +206,15 @@ describe('up, status, verify and down against a real control plane', () => {
     expect((only(deleted, 'result')['data'] as { action: string }[]).every((item) => item.action === 'deleted')).toBe(true);
     const left = await cluster.kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>([
       'get',
-      'persistentvolumeclaims,secrets',
+      'persistentvolumeclaims,secrets,configmaps',
       '--namespace',
       'learnflow',
     ]);
-    expect(left.items.map((item) => `${item.kind}/${item.metadata.name}`)).toEqual([]);
+    // kube-root-ca.crt is the namespace's own, published by the controller manager.
+    expect(left.items.map((item) => `${item.kind}/${item.metadata.name}`).sort()).toEqual([
+      'ConfigMap/kube-root-ca.crt',
+      'ConfigMap/someone-elses',
+    ]);
   });
 });
 

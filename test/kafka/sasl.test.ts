@@ -10,6 +10,7 @@ import { KafkaServer } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
 import { freshDatabase } from '../support/postgresql-server.js';
+import { reconcileApiAccess } from '../support/hook-account.js';
 
 // Kafka with SASL/SCRAM, as profiles/kafka-sasl.yaml configures it: a real KRaft broker whose
 // client listener takes SCRAM-SHA-512 only, and the chart's hooks, checks and Dapr pub/sub as
@@ -44,7 +45,10 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
         substitutions: { [inClusterKafka]: broker.bootstrap },
         secrets: { 'learnflow-credentials': { 'client-passwords': password } },
       };
-      const hook = await runContainer(objects, podSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
+      const hook = await runContainer(objects, podSpec(find(objects, 'Job', 'learnflow-reconcile')), {
+        ...local,
+        apiAccess: await reconcileApiAccess(),
+      });
       expect(hook.code, hook.stdout).toBe(0);
       const check = await runContainer(objects, podSpec(find(objects, 'Pod', 'learnflow-kafka-check')), local);
       expect(check.code, check.stdout).toBe(0);

@@ -63,23 +63,30 @@ function upChart(from: string, ...args: string[]): Promise<DeployResult> {
       '--output',
       'json',
       ...services.values,
-      ...grown,
+      ...upgraded,
       ...args,
     ],
     node.cluster.kubeconfig,
   );
 }
 
-/** Kafka cannot shrink a topic: once the upgrade below grew one, every later install declares it so. */
-let grown: string[] = [];
+/**
+ * What the upgrade below changes for good: Kafka cannot shrink a topic, so every later install
+ * declares the grown one so; and a config key dropped from a topic, which the topic hook resets.
+ */
+let upgraded: string[] = [];
 const grownPartitions = 4;
 
 /** The catalogue as the cluster should now hold it. */
 async function declaredTopics() {
   const topics = await chartCatalogue('');
-  return grown.length === 0
-    ? topics
-    : topics.map((topic) => (topic.name === 'struggle.detected' ? { ...topic, partitions: grownPartitions } : topic));
+  if (upgraded.length === 0) return topics;
+  return topics.map((topic) => {
+    if (topic.name === 'struggle.detected') return { ...topic, partitions: grownPartitions };
+    if (topic.name !== 'exercise.graded') return topic;
+    const { 'segment.ms': _dropped, ...config } = topic.config;
+    return { ...topic, config };
+  });
 }
 
 function deploy(...args: string[]): Promise<DeployResult> {
@@ -195,6 +202,7 @@ describe('the chart on a real node', () => {
           'kafka helm test learnflow-kafka-check true',
           'postgresql helm test learnflow-postgresql-check true',
           'dapr helm test learnflow-dapr-check true',
+          'kafka topics true',
         ]),
       );
 
@@ -220,7 +228,7 @@ describe('the chart on a real node', () => {
   );
 
   it(
-    'upgrade with overrides: a new topic, more partitions, a new migration and a changed seed; data kept, and kept by a rollback',
+    'upgrade: a new topic, more partitions, a dropped topic config, a new migration, a changed seed; data kept, also by a rollback',
     { timeout: 900_000 },
     async () => {
       await services.withApp((client) =>
@@ -232,7 +240,12 @@ describe('the chart on a real node', () => {
       );
       const revision = JSON.parse(await helmOk('status', 'learnflow', '--output', 'json')) as { version: number };
 
-      grown = ['--set', `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`];
+      upgraded = [
+        '--set',
+        `kafkaTopics.topics.struggle\\.detected.partitions=${grownPartitions}`,
+        '--set',
+        'kafkaTopics.topics.exercise\\.graded.config.segment\\.ms=null',
+      ];
       const result = await upChart(await nextVersionChart(), '--set', 'kafkaTopics.topics.learning\\.hints.partitions=2');
       expect(result.code, result.stdout + result.stderr).toBe(0);
       // The credentials Secret already holds every key: the upgrade ran one hook Job, not two.

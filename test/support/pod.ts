@@ -12,6 +12,7 @@ export interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
 }
 export interface PodSpec {
+  automountServiceAccountToken?: boolean;
   containers: Container[];
   volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
 }
@@ -23,6 +24,8 @@ export interface LocalServices {
   secrets?: Record<string, Record<string, string>>;
   /** Environment the cluster adds (the sidecar injector's DAPR_HTTP_PORT). */
   env?: Record<string, string>;
+  /** For a Pod that mounts its API token: the program's options that stand for the token the kubelet mounts (HookAccount.env). */
+  apiAccess?: Record<string, string>;
 }
 
 /**
@@ -64,5 +67,9 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     if (mount) value = mount[1] + value.slice(mount[0].length);
     env[variable.name] = value;
   }
-  return runCli(container!.args, { ...local.env, ...env });
+  // Only a Pod that mounts its token reaches the API, as in the cluster.
+  expect(Boolean(local.apiAccess), 'local.apiAccess given exactly when the Pod mounts its API token').toBe(
+    spec.automountServiceAccountToken === true,
+  );
+  return runCli(container!.args, { ...local.env, ...local.apiAccess, ...env });
 }

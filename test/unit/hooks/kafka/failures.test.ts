@@ -76,7 +76,13 @@ describe('classifyKafkaFailure on a kafkajs defect', () => {
 
 describe('classifyKafkaFailure on changes not visible yet', () => {
   it('waits for applied changes to show, and says what to do if they never do', () => {
-    const error = new TopicsNotSettled({ changes: [{ kind: 'add-partitions', topic: 'a', from: 1, to: 2 }], refusals: [], inSync: [] });
+    const error = new TopicsNotSettled({
+      changes: [{ kind: 'add-partitions', topic: 'a', from: 1, to: 2 }],
+      refusals: [],
+      inSync: [],
+      foreign: [],
+      unmanaged: [],
+    });
     expect(classifyKafkaFailure(error)).toEqual({
       retriable: true,
       reason: 'Kafka does not show the changes yet: add partitions to a: 1 -> 2',

@@ -14,7 +14,7 @@ describe('planTopics', () => {
   });
 
   it('leaves a matching topic alone', () => {
-    expect(planTopics([spec], observed({}))).toEqual({ changes: [], refusals: [], inSync: ['learning.query'] });
+    expect(planTopics([spec], observed({}))).toEqual({ changes: [], refusals: [], inSync: ['learning.query'], foreign: [], unmanaged: [] });
   });
 
   it('grows partitions', () => {
@@ -23,8 +23,9 @@ describe('planTopics', () => {
     expect(plan.inSync).toEqual([]);
   });
 
-  it('corrects drifted configs and keeps overrides the catalogue does not name', () => {
+  it('corrects drifted configs and keeps overrides the catalogue does not name, reporting them', () => {
     const plan = planTopics([spec], observed({ overrides: { 'retention.ms': '1000', 'cleanup.policy': 'compact' } }));
+    expect(plan.foreign).toEqual([{ topic: 'learning.query', key: 'cleanup.policy', value: 'compact' }]);
     expect(plan.changes).toEqual([
       {
         kind: 'set-config',
@@ -56,5 +57,34 @@ describe('planTopics', () => {
     const plan = planTopics([spec, other], observed({}));
     expect(plan.inSync).toEqual(['learning.query']);
     expect(plan.changes.map((change) => change.kind)).toEqual(['create']);
+  });
+
+  it('resets a key it set before that the catalogue no longer names, and keeps the one set by someone else', () => {
+    const managed = new Map([['learning.query', ['retention.ms', 'segment.ms']]]);
+    const current = observed({ overrides: { 'retention.ms': '604800000', 'segment.ms': '1000', 'cleanup.policy': 'compact' } });
+    const plan = planTopics([spec], current, managed);
+    expect(plan.changes).toEqual([
+      {
+        kind: 'set-config',
+        topic: 'learning.query',
+        drift: [{ key: 'segment.ms', from: '1000', to: undefined }],
+        overrides: { 'retention.ms': '604800000', 'cleanup.policy': 'compact' },
+      },
+    ]);
+    expect(describeChange(plan.changes[0]!)).toBe('set config of learning.query: segment.ms 1000 -> (broker default)');
+    expect(plan.foreign).toEqual([{ topic: 'learning.query', key: 'cleanup.policy', value: 'compact' }]);
+  });
+
+  it('reports a topic it managed before that the catalogue no longer names, while it exists, and plans nothing for it', () => {
+    const managed = new Map([
+      ['learning.query', ['retention.ms']],
+      ['old.topic', ['retention.ms']],
+      ['gone.topic', []],
+    ]);
+    const current = new Map([...observed({}), ['old.topic', { name: 'old.topic', partitions: 1, replicationFactor: 1, overrides: {} }]]);
+    const plan = planTopics([spec], current, managed);
+    expect(plan.unmanaged).toEqual(['old.topic']);
+    expect(plan.changes).toEqual([]);
+    expect(plan.inSync).toEqual(['learning.query']);
   });
 });
