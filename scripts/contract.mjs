@@ -40,6 +40,10 @@ export function createdTables(migrations) {
     for (const [, index, table, columns] of up.matchAll(/^CREATE UNIQUE INDEX (\w+) ON (\w+) \((.*)\);$/gm)) {
       tables.find((created) => created.name === table)?.uniqueIndexes.push(`${index} (${columns})`);
     }
+    // Columns later migrations add.
+    for (const [, table, column, definition] of up.matchAll(/^ALTER TABLE (\w+) ADD COLUMN (\w+) (.*);$/gm)) {
+      tables.find((created) => created.name === table)?.columns.push({ name: column ?? '', definition: `${column} ${definition}` });
+    }
   }
   return tables;
 }
@@ -110,11 +114,19 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     if (table.uniqueIndexes.length > 0) out.push('', `Unique indexes: ${table.uniqueIndexes.map(code).join('; ')}.`);
   }
   const topics = /** @type {{ topics: any[] }} */ (JSON.parse(topicSeeds)).topics;
-  out.push('', '## Seed data', '', `${topics.length} curriculum topics (table \`topics\`), kept by the reconcile hook:`, '');
-  out.push('| Module | Topic | Difficulty | Prerequisites |', '|---|---|---|---|');
+  out.push(
+    '',
+    '## Seed data',
+    '',
+    `${topics.length} curriculum topics (table \`topics\`), kept by the reconcile hook. Each keeps its \`seed_id\` ` +
+      'whatever it is renamed to: find a seeded topic by it, not by its name.',
+    '',
+  );
+  out.push('| Module | Topic | `seed_id` | Difficulty | Prerequisites |', '|---|---|---|---|---|');
   for (const topic of topics) {
     out.push(
-      `| ${topic.moduleNumber}. ${topic.moduleName} | ${topic.topicName} | ${topic.difficultyLevel} | ${topic.prerequisites.join(', ')} |`,
+      `| ${topic.moduleNumber}. ${topic.moduleName} | ${topic.topicName} | ${code(topic.id)} | ${topic.difficultyLevel} | ` +
+        `${topic.prerequisites.join(', ')} |`,
     );
   }
   const users = /** @type {{ users: any[] }} */ (JSON.parse(userSeeds)).users;

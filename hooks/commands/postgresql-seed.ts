@@ -36,7 +36,22 @@ export async function seedDatabase(
     'seeding the database',
   );
   const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
-  logger.info(result, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
+  const { topicsRemoved, topicsKept, usersKept, ...counts } = result;
+  if (topicsRemoved.length > 0) logger.info({ topicsRemoved }, `removed the topic(s) seeds/ no longer lists: ${topicsRemoved.join(', ')}`);
+  if (topicsKept.length > 0) {
+    logger.warn(
+      { topicsKept },
+      `kept the topic(s) seeds/ no longer lists, since rows refer to them: ${topicsKept.join('; ')}; ` +
+        'move those rows to another topic, then the next upgrade removes them',
+    );
+  }
+  if (usersKept.length > 0) {
+    logger.warn(
+      { usersKept },
+      `kept the test user(s) seeds/ no longer lists (or turned off): ${usersKept.join(', ')}; delete them if they are not needed`,
+    );
+  }
+  logger.info(counts, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
 }
 
 /** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */

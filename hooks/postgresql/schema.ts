@@ -3,10 +3,10 @@
  * the PostgreSQL check verifies. A test keeps this equal to what migrations/ create.
  */
 export const expectedTables: Readonly<Record<string, readonly string[]>> = {
-  users: ['id', 'email', 'password_hash', 'role', 'full_name', 'is_active', 'created_at', 'updated_at'],
+  users: ['id', 'email', 'password_hash', 'role', 'full_name', 'is_active', 'created_at', 'updated_at', 'seed_id'],
   students: ['id', 'user_id', 'grade_level', 'learning_pace', 'created_at', 'updated_at'],
   teachers: ['id', 'user_id', 'subject_expertise', 'years_experience', 'created_at', 'updated_at'],
-  topics: ['id', 'module_number', 'module_name', 'topic_name', 'description', 'difficulty_level', 'prerequisites', 'created_at'],
+  topics: ['id', 'module_number', 'module_name', 'topic_name', 'description', 'difficulty_level', 'prerequisites', 'created_at', 'seed_id'],
   exercises: [
     'id',
     'topic_id',

@@ -17,12 +17,22 @@ export interface SeedResult {
   users: number;
   /** Test users whose password hash was (re)written: new users, or a changed password. */
   passwordsSet: number;
+  /** Topics seeded before that seeds/ no longer lists, deleted since nothing referenced them. */
+  topicsRemoved: string[];
+  /** Topics seeded before that seeds/ no longer lists, kept because rows refer to them: what refers. */
+  topicsKept: string[];
+  /** Test users seeded before that seeds/ no longer lists (or test users turned off): kept, with what they may own. */
+  usersKept: string[];
 }
 
 /**
- * Upserts the curriculum topics by (module number, topic name) and the test users by email
- * (case-insensitive), with their student or teacher rows. Any number of runs leaves one row per
- * topic and per user; a password hash is only rewritten when the password or the cost changed.
+ * Makes the seeded rows what seeds/ says, by each row's identity (its seed id): curriculum topics
+ * are inserted, updated in place (a rename keeps the row and every reference to it) or, when
+ * seeds/ drops one and nothing refers to it, deleted; test users are upserted with their student
+ * or teacher rows. A row seeded before seed ids existed is adopted by its natural key. Rows
+ * services add are never touched. One transaction under a lock, so any number of runs, even at
+ * once, leave one row per seed; a password hash is only rewritten when the password or the cost
+ * changed.
  */
 export async function applySeeds(
   client: pg.Client,
@@ -32,44 +42,116 @@ export async function applySeeds(
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [seedLock]);
-    await upsertTopics(client, topics);
+    const removal = await seedTopics(client, topics);
     let passwordsSet = 0;
     for (const user of users) passwordsSet += (await upsertUser(client, user.seed, user.password)) ? 1 : 0;
+    const { rows: unseeded } = await client.query<{ email: string }>(
+      'SELECT email FROM users WHERE seed_id IS NOT NULL AND NOT (seed_id = ANY($1::uuid[])) ORDER BY email',
+      [users.map((user) => user.seed.id)],
+    );
     await client.query('COMMIT');
-    return { topics: topics.length, users: users.length, passwordsSet };
+    return { topics: topics.length, users: users.length, passwordsSet, ...removal, usersKept: unseeded.map((row) => row.email) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
 }
 
-async function upsertTopics(client: pg.Client, topics: readonly TopicSeed[]): Promise<void> {
-  for (const topic of topics) {
-    await client.query(
-      `INSERT INTO topics (module_number, module_name, topic_name, description, difficulty_level)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (module_number, topic_name) DO UPDATE
-         SET module_name = EXCLUDED.module_name, description = EXCLUDED.description, difficulty_level = EXCLUDED.difficulty_level`,
-      [topic.moduleNumber, topic.moduleName, topic.topicName, topic.description, topic.difficultyLevel],
-    );
-  }
-  // Prerequisites are ids, known once every topic exists.
-  for (const topic of topics) {
+/** The topics, in three statements whatever their number, and the removal of those seeds/ dropped. */
+async function seedTopics(client: pg.Client, topics: readonly TopicSeed[]): Promise<Pick<SeedResult, 'topicsRemoved' | 'topicsKept'>> {
+  const rows = JSON.stringify(
+    topics.map((topic) => ({
+      id: topic.id,
+      module_number: topic.moduleNumber,
+      module_name: topic.moduleName,
+      topic_name: topic.topicName,
+      description: topic.description,
+      difficulty_level: topic.difficultyLevel,
+    })),
+  );
+  const seed = `jsonb_to_recordset($1::jsonb) AS s(id uuid, module_number int, module_name text, topic_name text,
+    description text, difficulty_level int)`;
+  // Adopt the rows seeded before seed ids, by their natural key.
+  await client.query(
+    `UPDATE topics t SET seed_id = s.id FROM ${seed}
+     WHERE t.seed_id IS NULL AND t.module_number = s.module_number AND t.topic_name = s.topic_name
+       AND NOT EXISTS (SELECT 1 FROM topics x WHERE x.seed_id = s.id)`,
+    [rows],
+  );
+  await client.query(
+    `INSERT INTO topics (seed_id, module_number, module_name, topic_name, description, difficulty_level)
+     SELECT id, module_number, module_name, topic_name, description, difficulty_level FROM ${seed}
+     ON CONFLICT (seed_id) DO UPDATE SET module_number = EXCLUDED.module_number, module_name = EXCLUDED.module_name,
+       topic_name = EXCLUDED.topic_name, description = EXCLUDED.description, difficulty_level = EXCLUDED.difficulty_level
+     WHERE (topics.module_number, topics.module_name, topics.topic_name, topics.description, topics.difficulty_level)
+       IS DISTINCT FROM (EXCLUDED.module_number, EXCLUDED.module_name, EXCLUDED.topic_name, EXCLUDED.description,
+       EXCLUDED.difficulty_level)`,
+    [rows],
+  );
+  // Prerequisites are ids, known once every topic exists; seeds/ names them, by topic name.
+  const idByName = new Map(topics.map((topic) => [topic.topicName, topic.id]));
+  const prerequisites = JSON.stringify(
+    topics.map((topic) => ({ id: topic.id, prerequisites: topic.prerequisites.map((name) => idByName.get(name)) })),
+  );
+  await client.query(
+    `UPDATE topics t SET prerequisites = p.ids
+     FROM (SELECT s.id,
+             ARRAY(SELECT x.id FROM topics x WHERE x.seed_id = ANY(s.prerequisites) ORDER BY x.module_number, x.topic_name) AS ids
+           FROM jsonb_to_recordset($1::jsonb) AS s(id uuid, prerequisites uuid[])) p
+     WHERE t.seed_id = p.id AND t.prerequisites IS DISTINCT FROM p.ids`,
+    [prerequisites],
+  );
+  return removeDroppedTopics(
+    client,
+    topics.map((topic) => topic.id),
+  );
+}
+
+/**
+ * Deletes the topics seeded before that seeds/ no longer lists and that nothing refers to (an
+ * exercise, a student's progress), and takes them out of other topics' prerequisites. One that
+ * something refers to is kept, with what refers to it, for the hook to report: deleting it would
+ * delete that progress with it, or fail on the exercise.
+ */
+async function removeDroppedTopics(
+  client: pg.Client,
+  seeded: readonly string[],
+): Promise<Pick<SeedResult, 'topicsRemoved' | 'topicsKept'>> {
+  const { rows } = await client.query<{ id: string; topic_name: string; exercises: number; progress: number }>(
+    `SELECT t.id, t.topic_name,
+       (SELECT count(*)::int FROM exercises e WHERE e.topic_id = t.id) AS exercises,
+       (SELECT count(*)::int FROM progress p WHERE p.topic_id = t.id) AS progress
+     FROM topics t WHERE t.seed_id IS NOT NULL AND NOT (t.seed_id = ANY($1::uuid[])) ORDER BY t.topic_name`,
+    [seeded],
+  );
+  const removable = rows.filter((row) => row.exercises === 0 && row.progress === 0);
+  if (removable.length > 0) {
+    const ids = removable.map((row) => row.id);
     await client.query(
       `UPDATE topics SET prerequisites = ARRAY(
-         SELECT id FROM topics WHERE topic_name = ANY($3::text[]) ORDER BY module_number, topic_name)
-       WHERE module_number = $1 AND topic_name = $2`,
-      [topic.moduleNumber, topic.topicName, topic.prerequisites],
+         SELECT p FROM unnest(prerequisites) WITH ORDINALITY AS u(p, n) WHERE NOT (p = ANY($1::uuid[])) ORDER BY n)
+       WHERE prerequisites && $1::uuid[]`,
+      [ids],
     );
+    await client.query('DELETE FROM topics WHERE id = ANY($1::uuid[])', [ids]);
   }
+  return {
+    topicsRemoved: removable.map((row) => row.topic_name),
+    topicsKept: rows
+      .filter((row) => !removable.includes(row))
+      .map((row) => `${row.topic_name} (${row.exercises} exercise(s), ${row.progress} progress row(s) refer to it)`),
+  };
 }
 
 /** Returns whether the password hash was written. */
 async function upsertUser(client: pg.Client, user: UserSeed, password: string): Promise<boolean> {
-  const existing = await client.query<{ id: string; password_hash: string }>(
-    'SELECT id, password_hash FROM users WHERE lower(email) = lower($1)',
-    [user.email],
+  // Adopt the row seeded before seed ids, by its email.
+  await client.query(
+    `UPDATE users SET seed_id = $1 WHERE seed_id IS NULL AND lower(email) = lower($2)
+       AND NOT EXISTS (SELECT 1 FROM users x WHERE x.seed_id = $1)`,
+    [user.id, user.email],
   );
+  const existing = await client.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE seed_id = $1', [user.id]);
   const current = existing.rows[0];
   // A hash of another cost (an earlier chart's) is rewritten at this one.
   const keepHash =
@@ -78,12 +160,12 @@ async function upsertUser(client: pg.Client, user: UserSeed, password: string): 
     (await bcrypt.compare(password, current.password_hash));
   const hash = keepHash ? current.password_hash : await bcrypt.hash(password, bcryptCost);
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO users (email, password_hash, role, full_name)
-     VALUES ($1, $2, $3, $4)
-     ON CONFLICT ((lower(email))) DO UPDATE
-       SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, full_name = EXCLUDED.full_name
+    `INSERT INTO users (seed_id, email, password_hash, role, full_name)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (seed_id) DO UPDATE
+       SET email = EXCLUDED.email, password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, full_name = EXCLUDED.full_name
      RETURNING id`,
-    [user.email, hash, user.role, user.fullName],
+    [user.id, user.email, hash, user.role, user.fullName],
   );
   const userId = rows[0]!.id;
   if (user.teacher) {

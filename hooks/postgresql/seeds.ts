@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
 
-/** A curriculum topic; prerequisites name earlier topics. */
+/** A curriculum topic; prerequisites name earlier topics. `id` is its identity, kept across renames. */
 export interface TopicSeed {
+  id: string;
   moduleNumber: number;
   moduleName: string;
   topicName: string;
@@ -16,8 +17,9 @@ export interface TopicSeed {
 export const roles = ['student', 'teacher', 'admin'] as const;
 const learningPaces = ['slow', 'medium', 'fast'] as const;
 
-/** A test user; its password is the credentials Secret's key `passwordKey`. */
+/** A test user; its password is the credentials Secret's key `passwordKey`. `id` is its identity, kept across renames. */
 export interface UserSeed {
+  id: string;
   email: string;
   fullName: string;
   role: (typeof roles)[number];
@@ -31,10 +33,12 @@ export function parseTopicSeeds(text: string, source: string): TopicSeed[] {
   const topics = listIn(text, source, 'topics');
   const problems: string[] = [];
   const seen = new Set<string>();
+  const ids = new Set<string>();
   topics.forEach((topic, index) => {
     const label = `topics[${index}]${isRecord(topic) && typeof topic['topicName'] === 'string' ? ` ("${topic['topicName']}")` : ''}`;
     const problem = (message: string) => problems.push(`${label}: ${message}`);
     if (!isRecord(topic)) return problem('must be an object');
+    checkIdentity(topic['id'], ids, problem);
     if (!isWholeNumber(topic['moduleNumber'], 1)) problem('moduleNumber must be a whole number of 1 or more');
     for (const key of ['moduleName', 'topicName', 'description']) {
       if (typeof topic[key] !== 'string' || topic[key] === '') problem(`${key} must be a non-empty string`);
@@ -57,10 +61,12 @@ export function parseUserSeeds(text: string, source: string): UserSeed[] {
   const users = listIn(text, source, 'users');
   const problems: string[] = [];
   const emails = new Set<string>();
+  const ids = new Set<string>();
   users.forEach((user, index) => {
     const label = `users[${index}]${isRecord(user) && typeof user['email'] === 'string' ? ` (${user['email']})` : ''}`;
     const problem = (message: string) => problems.push(`${label}: ${message}`);
     if (!isRecord(user)) return problem('must be an object');
+    checkIdentity(user['id'], ids, problem);
     const email = user['email'];
     if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email)) problem('email must be an address');
     else if (emails.has(email.toLowerCase())) problem('the email is used twice');
@@ -86,6 +92,15 @@ export function parseUserSeeds(text: string, source: string): UserSeed[] {
   });
   if (problems.length > 0) throw invalid(source, problems);
   return users as UserSeed[];
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A seeded row's identity: a UUID of its own, given once and never changed (a rename keeps it). */
+function checkIdentity(id: unknown, seen: Set<string>, problem: (message: string) => void): void {
+  if (typeof id !== 'string' || !uuidPattern.test(id)) return problem('id must be a UUID of its own, in lowercase (uuidgen | tr A-F a-f)');
+  if (seen.has(id)) problem(`the id ${id} is used twice`);
+  seen.add(id);
 }
 
 function listIn(text: string, source: string, key: string): unknown[] {

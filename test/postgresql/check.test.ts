@@ -55,6 +55,8 @@ describe('the PostgreSQL check', () => {
     await withDatabase(db, (client) => client.query("DELETE FROM users WHERE email = 'admin@learnflow.com'"));
     const result = await runCli(['postgresql-check', ...db.flags, '--timeout', '5']);
     expect(result.code).toBe(1);
-    expect(failure(result).msg).toContain('23 topics, 24 expected; topic "Scope" is missing; test user admin@learnflow.com is missing');
+    expect(failure(result).msg).toContain(
+      'PostgreSQL is not as the chart sets it up: topic "Scope" is missing; test user admin@learnflow.com is missing',
+    );
   });
 });

@@ -71,7 +71,7 @@ describe('the migrations against a real PostgreSQL', () => {
     const runs = await Promise.all([migrateCli(db), migrateCli(db)]);
     for (const run of runs) expect(run.code, run.stdout).toBe(0);
     const applied = runs.map((run) => (run.lines.at(-1)?.['applied'] as string[]).length).sort();
-    expect(applied).toEqual([0, 1]);
+    expect(applied).toEqual([0, (await readdir(migrationsDir)).length]);
     expect(schemaDifferences(await actualSchema(db))).toEqual([]);
   });
 

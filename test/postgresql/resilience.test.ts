@@ -32,7 +32,7 @@ describe('the database hooks when PostgreSQL is not there', () => {
     await started;
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.find((line) => line.level === 'warn')?.msg).toContain('cannot use PostgreSQL yet');
-    expect(result.lines.at(-1)?.msg).toMatch(/^applied 1 migration/);
+    expect(result.lines.at(-1)?.msg).toMatch(/^applied \d+ migration/);
   });
 
   it('seed completes, without duplicates, when the database restarts in the middle', { timeout: 60_000 }, async () => {

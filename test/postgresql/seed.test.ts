@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { describe, expect, inject, it } from 'vitest';
 import { bcryptCost } from '../../hooks/postgresql/seed.js';
-import { parseTopicSeeds, parseUserSeeds } from '../../hooks/postgresql/seeds.js';
+import { parseTopicSeeds, parseUserSeeds, type TopicSeed, type UserSeed } from '../../hooks/postgresql/seeds.js';
 import { runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { credentialsDir, freshDatabase, withDatabase, type TestDatabase } from '../support/postgresql-server.js';
@@ -129,5 +130,124 @@ describe('the seed data against a real PostgreSQL', () => {
       ),
     );
     expect(result.lines.at(-1)?.hint).toContain('the credentials Secret needs the key(s) test-teacher-password, test-student-password');
+  });
+});
+
+/** seeds/ as a later version of the chart ships it: `change` edits the topics and users. */
+async function seedsDir(change: (seeds: { topics: TopicSeed[]; users: UserSeed[] }) => void): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'learnflow-seeds-'));
+  const seeds = { topics: await topicSeeds(), users: await userSeeds() };
+  change(seeds);
+  await writeFile(join(dir, 'topics.json'), JSON.stringify({ topics: seeds.topics }));
+  await writeFile(join(dir, 'test-users.json'), JSON.stringify({ users: seeds.users }));
+  return dir;
+}
+
+const topicRow = (db: TestDatabase, name: string) =>
+  withDatabase(
+    db,
+    async (client) => (await client.query<{ id: string }>('SELECT id FROM topics WHERE topic_name = $1', [name])).rows[0]?.id,
+  );
+
+/** An exercise on the topic, as a service would add one. */
+const addExercise = (db: TestDatabase, topicId: string) =>
+  withDatabase(db, (client) => client.query("INSERT INTO exercises (topic_id, title) VALUES ($1, 'a service exercise')", [topicId]));
+
+const check = async (db: TestDatabase, dir: string) => runCli(['postgresql-check', ...db.flags, '--seeds-dir', dir, '--timeout', '10']);
+
+describe('the seed data by stable identity, against a real PostgreSQL', () => {
+  it('renames a topic and a test user in place, keeping every row that refers to them; the check passes', async () => {
+    const db = await migratedDatabase();
+    expect((await seed(db)).code).toBe(0);
+    const topicId = (await topicRow(db, 'Operators'))!;
+    await addExercise(db, topicId);
+    const userId = await withDatabase(
+      db,
+      async (client) => (await client.query<{ id: string }>("SELECT id FROM users WHERE email = 'student@learnflow.com'")).rows[0]!.id,
+    );
+    const dir = await seedsDir(({ topics, users }) => {
+      const operators = topics.find((topic) => topic.topicName === 'Operators')!;
+      operators.topicName = 'Operators and Expressions';
+      for (const topic of topics)
+        topic.prerequisites = topic.prerequisites.map((name) => (name === 'Operators' ? operators.topicName : name));
+      users.find((user) => user.role === 'student')!.email = 'maya@learnflow.com';
+    });
+    const result = await seed(db, passwords, ['--seeds-dir', dir]);
+    expect(result.code, result.stdout).toBe(0);
+    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    expect(await topicRow(db, 'Operators and Expressions')).toBe(topicId);
+    expect(await topicRow(db, 'Operators')).toBeUndefined();
+    await withDatabase(db, async (client) => {
+      expect((await client.query('SELECT topic_id FROM exercises')).rows).toEqual([{ topic_id: topicId }]);
+      expect((await client.query('SELECT email FROM users WHERE id = $1', [userId])).rows).toEqual([{ email: 'maya@learnflow.com' }]);
+    });
+    const checked = await runCli(['postgresql-check', ...db.flags, '--seeds-dir', dir, '--timeout', '10']);
+    expect(checked.code, checked.stdout).toBe(0);
+  });
+
+  it('removes a topic seeds/ drops when nothing refers to it, from the prerequisites too; the check passes', async () => {
+    const db = await migratedDatabase();
+    expect((await seed(db)).code).toBe(0);
+    const removedId = (await topicRow(db, 'Scope'))!;
+    const dir = await seedsDir(({ topics }) => {
+      topics.splice(
+        topics.findIndex((topic) => topic.topicName === 'Scope'),
+        1,
+      );
+      for (const topic of topics) topic.prerequisites = topic.prerequisites.filter((name) => name !== 'Scope');
+    });
+    // A topic a service added, which names the dropped one as a prerequisite.
+    await withDatabase(db, (client) =>
+      client.query("INSERT INTO topics (module_number, module_name, topic_name, prerequisites) VALUES (9, 'Extra', 'Extra', $1)", [
+        [removedId],
+      ]),
+    );
+    const result = await seed(db, passwords, ['--seeds-dir', dir]);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.find((line) => line.msg.startsWith('removed'))?.msg).toBe('removed the topic(s) seeds/ no longer lists: Scope');
+    expect((await counts(db)).topics).toBe(24);
+    await withDatabase(db, async (client) => {
+      expect((await client.query("SELECT prerequisites FROM topics WHERE topic_name = 'Extra'")).rows[0].prerequisites).toEqual([]);
+      expect((await client.query('SELECT count(*)::int AS n FROM topics WHERE $1 = ANY(prerequisites)', [removedId])).rows[0].n).toBe(0);
+    });
+    expect((await check(db, dir)).code).toBe(0);
+  });
+
+  it('keeps a topic seeds/ drops while an exercise refers to it, saying so; the check passes', async () => {
+    const db = await migratedDatabase();
+    expect((await seed(db)).code).toBe(0);
+    await addExercise(db, (await topicRow(db, 'Scope'))!);
+    const dir = await seedsDir(({ topics }) => {
+      topics.splice(
+        topics.findIndex((topic) => topic.topicName === 'Scope'),
+        1,
+      );
+      for (const topic of topics) topic.prerequisites = topic.prerequisites.filter((name) => name !== 'Scope');
+    });
+    const result = await seed(db, passwords, ['--seeds-dir', dir]);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.lines.find((line) => line.level === 'warn')?.msg).toContain(
+      'kept the topic(s) seeds/ no longer lists, since rows refer to them: Scope (1 exercise(s), 0 progress row(s) refer to it)',
+    );
+    expect(await topicRow(db, 'Scope')).toBeDefined();
+    expect((await check(db, dir)).code).toBe(0);
+  });
+
+  it('adopts the rows an earlier chart seeded without identities, by their natural keys, adding none', async () => {
+    const db = await migratedDatabase();
+    expect((await seed(db)).code).toBe(0);
+    // As 0.1.x left them: the same rows, without seed ids.
+    await withDatabase(db, async (client) => {
+      await client.query('UPDATE topics SET seed_id = NULL');
+      await client.query('UPDATE users SET seed_id = NULL');
+    });
+    const before = await withDatabase(db, async (client) => (await client.query<{ id: string }>('SELECT id FROM topics ORDER BY id')).rows);
+    expect((await seed(db)).code).toBe(0);
+    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    await withDatabase(db, async (client) => {
+      expect((await client.query('SELECT id FROM topics ORDER BY id')).rows).toEqual(before);
+      expect((await client.query('SELECT count(*)::int AS n FROM topics WHERE seed_id IS NULL')).rows[0].n).toBe(0);
+      expect((await client.query('SELECT count(*)::int AS n FROM users WHERE seed_id IS NULL')).rows[0].n).toBe(0);
+    });
   });
 });

@@ -3,13 +3,22 @@ import { parseTopicSeeds, parseUserSeeds } from '../../../../hooks/postgresql/se
 import { ActionableError, ExitCode } from '../../../../common/errors.js';
 
 describe('seed files', () => {
-  const topic = { moduleNumber: 1, moduleName: 'Basics', topicName: 'Operators', difficultyLevel: 1, description: 'x', prerequisites: [] };
+  const id = '6f1c2d3e-4a5b-4c6d-8e7f-901234567890';
+  const topic = {
+    id,
+    moduleNumber: 1,
+    moduleName: 'Basics',
+    topicName: 'Operators',
+    difficultyLevel: 1,
+    description: 'x',
+    prerequisites: [],
+  };
 
   it('refuse prerequisites that are not earlier topics, naming the topic', () => {
     const text = JSON.stringify({
       topics: [
         { ...topic, prerequisites: ['Loops'] },
-        { ...topic, topicName: 'Operators', difficultyLevel: 9 },
+        { ...topic, id: id.replace('6', '7'), topicName: 'Operators', difficultyLevel: 9 },
       ],
     });
     const error = (() => {
@@ -29,6 +38,7 @@ describe('seed files', () => {
 
   it('refuse users whose role and rows disagree, or whose email repeats in another case', () => {
     const user = {
+      id,
       email: 'a@learnflow.com',
       fullName: 'A',
       role: 'student',
@@ -40,5 +50,31 @@ describe('seed files', () => {
     });
     expect(() => parseUserSeeds(text, 'test-users.json')).toThrow(/users\[1\] \(A@LearnFlow.com\): the email is used twice/);
     expect(() => parseUserSeeds(text, 'test-users.json')).toThrow(/a teacher, and only a teacher, has a teacher row/);
+  });
+
+  it('refuse a topic or user without an identity of its own, or with one used twice', () => {
+    const problems = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (caught) {
+        return (caught as ActionableError).message;
+      }
+      throw new Error('accepted');
+    };
+    const topics = JSON.stringify({
+      topics: [
+        { ...topic, id: undefined },
+        { ...topic, topicName: 'Loops' },
+        { ...topic, topicName: 'Lists' },
+      ],
+    });
+    expect(problems(() => parseTopicSeeds(topics, 'topics.json'))).toBe(
+      'the seed file topics.json is invalid: topics[0] ("Operators"): id must be a UUID of its own, in lowercase (uuidgen | tr A-F a-f); ' +
+        `topics[2] ("Lists"): the id ${id} is used twice`,
+    );
+    const users = JSON.stringify({
+      users: [{ email: 'a@learnflow.com', fullName: 'A', role: 'admin', passwordKey: 'a', id: id.toUpperCase() }],
+    });
+    expect(problems(() => parseUserSeeds(users, 'test-users.json'))).toContain('users[0] (a@learnflow.com): id must be a UUID of its own');
   });
 });
