@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { chartCopy, find, render, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
 
@@ -19,7 +20,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
   const withSubcharts = async (options: RenderOptions = {}) => ({ ...options, chart: await chartCopy({ subcharts: subcharts! }) });
 
   it.each(kubernetesVersions)('renders objects that Kubernetes %s accepts, in both Kafka modes', async (version) => {
-    for (const options of [{}, { valuesFiles: ['profiles/kraft.yaml'] }]) {
+    for (const options of [{}, { valuesFiles: ['profiles/kraft.yaml'] }, { valuesFiles: ['profiles/production.yaml'] }]) {
       expect(await schemaErrors(await renderText(await withSubcharts(options)), version)).toEqual([]);
     }
   });
@@ -74,6 +75,50 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect(await settings({ set: ['kafka.broker.replicaCount=5'] }, broker)).toBe('3 3 3 2 2');
     expect(await settings({ valuesFiles: kraft }, controller)).toBe('1 1 1 1 1');
     expect(await settings({ valuesFiles: kraft, set: ['kafka.controller.replicaCount=3'] }, controller)).toBe('3 3 3 2 2');
+  });
+
+  it('in the production profile: three KRaft nodes on three nodes, topics at 3 replicas, disruption budgets, daily backups', async () => {
+    const objects = await render(await withSubcharts({ valuesFiles: ['profiles/production.yaml'] }));
+    const kafka = find(objects, 'StatefulSet', 'learnflow-kafka-controller');
+    expect(replicas(kafka)).toBe(3);
+    expect(objects.some((object) => object.kind === 'StatefulSet' && /zookeeper|broker/.test(object.metadata.name))).toBe(false);
+    const affinity = (kafka['spec'] as { template: { spec: { affinity: { podAntiAffinity: Record<string, unknown[]> } } } }).template.spec
+      .affinity.podAntiAffinity;
+    expect(affinity['requiredDuringSchedulingIgnoredDuringExecution']).toEqual([
+      expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' }),
+    ]);
+    const properties = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)[
+      'server.properties'
+    ]!;
+    for (const setting of ['offsets.topic.replication.factor=3', 'transaction.state.log.min.isr=2', 'min.insync.replicas=2']) {
+      expect(properties).toContain(setting);
+    }
+    const catalogue = parseCatalogue(
+      (find(objects, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>)['topics.json']!,
+      'ConfigMap',
+    );
+    expect(new Set(catalogue.map((topic) => `${topic.replicationFactor} ${topic.config['min.insync.replicas']}`))).toEqual(
+      new Set(['3 2']),
+    );
+    // At most one Pod of each at a time (Dapr's 25% of three rounds up to one).
+    const budgets = objects.filter((object) => object.kind === 'PodDisruptionBudget');
+    expect(
+      budgets.map((budget) => `${budget.metadata.name} ${String((budget['spec'] as { maxUnavailable: unknown }).maxUnavailable)}`).sort(),
+    ).toEqual([
+      'dapr-operator-disruption-budget 25%',
+      'dapr-placement-server-disruption-budget 25%',
+      'dapr-scheduler-server-disruption-budget 25%',
+      'dapr-sentry-budget 25%',
+      'dapr-sidecar-injector-disruption-budget 25%',
+      'learnflow-kafka-controller 1',
+      'learnflow-postgresql 1',
+    ]);
+    const backup = find(objects, 'CronJob', 'learnflow-postgresql-pgdumpall');
+    expect((backup['spec'] as { schedule: string }).schedule).toBe('@daily');
+    // Test users off.
+    const seedEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template
+      .spec.containers[0]!.env!;
+    expect(seedEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_TEST_USERS')?.value).toBe('false');
   });
 
   it('has PostgreSQL reading the credentials Secret, behind the Service our hooks use', async () => {

@@ -7,6 +7,7 @@ const profiles: Record<string, RenderOptions> = {
   default: {},
   kraft: { valuesFiles: ['profiles/kraft.yaml'] },
   'kafka-sasl': { valuesFiles: ['profiles/kafka-sasl.yaml'] },
+  production: { valuesFiles: ['profiles/production.yaml'] },
 };
 
 /** Every object of a render, sent to the real API server (see Cluster.serverDryRun). */
