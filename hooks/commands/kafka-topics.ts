@@ -41,7 +41,7 @@ type TopicsArgs = KafkaArgs & TopicStateArgs & { topicsFile: string; dryRun: boo
 export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Promise<void> {
   const topics = await loadCatalogue(args.topicsFile);
   const state = args.stateConfigmap ? await openState(args, args.stateConfigmap, logger) : undefined;
-  if (!state) logger.warn('no --state-configmap: a config key removed from the catalogue stays on its topic');
+  if (!state) logger.info('no --state-configmap: a config key removed from the catalogue stays on its topic');
   logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
   const outcome = await withKafka(args, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
     reconcileTopics(admin, topics, { dryRun: args.dryRun, logger, managed: state?.managed }).catch((error: unknown) => {
