@@ -10,6 +10,10 @@ export LEARNFLOW_NODEJS_DIR=$LEARNFLOW_CACHE/nodejs/$NODE_VERSION-npm-$NPM_VERSI
 export LEARNFLOW_HELM_DIR=$LEARNFLOW_CACHE/helm/$HELM_VERSION
 export LEARNFLOW_KUBE_SCORE_DIR=$LEARNFLOW_CACHE/kube-score/$KUBE_SCORE_VERSION
 export LEARNFLOW_KAFKA_LIBS=$LEARNFLOW_CACHE/kafka/$KAFKA_VERSION/libs
+# The PostgreSQL server runs as the postgres user when we are root: its files may not sit under
+# root's home, which that user cannot enter.
+if [ "$(id -u)" -eq 0 ]; then _learnflow_pg_root=/opt/learnflow-infra; else _learnflow_pg_root=$LEARNFLOW_CACHE; fi
+export LEARNFLOW_POSTGRESQL_DIR=${LEARNFLOW_POSTGRESQL_DIR:-$_learnflow_pg_root/postgresql/$POSTGRESQL_PACKAGE_VERSION}
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
 # The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
 export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION

