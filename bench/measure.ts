@@ -14,13 +14,19 @@ export interface Row {
   values: readonly [number, number];
 }
 
-/** Prints two rows of seconds under two column headings, then the second row over the first. */
-export function printComparison(title: string, columns: readonly [string, string], rows: readonly [Row, Row], ratioLabel: string): void {
+/** Prints rows of seconds under two column headings, then the last row over the first. */
+export function printComparison(
+  title: string,
+  columns: readonly [string, string],
+  rows: readonly [Row, Row, ...Row[]],
+  ratioLabel: string,
+): void {
   const seconds = (value: number) => `${value.toFixed(2)} s`;
-  const line = (label: string, [a, b]: readonly [string, string]) => `${label.padEnd(52)}${a.padStart(9)}${b.padStart(12)}`;
+  const line = (label: string, [a, b]: readonly [string, string]) => `${label.padEnd(60)}${a.padStart(9)}${b.padStart(12)}`;
   console.log(`\n${title}`);
   console.log(line('', columns));
   for (const row of rows) console.log(line(row.label, [seconds(row.values[0]), seconds(row.values[1])]));
-  const ratio = (index: 0 | 1) => `${(rows[1].values[index] / rows[0].values[index]).toFixed(1)}x`;
+  const last = rows[rows.length - 1]!;
+  const ratio = (index: 0 | 1) => `${(last.values[index] / rows[0].values[index]).toFixed(1)}x`;
   console.log(line(ratioLabel, [ratio(0), ratio(1)]));
 }
