@@ -4,7 +4,7 @@
 /** The state ConfigMap's keys. */
 export const topicStateKeys = { managed: 'managed.json', status: 'status.json' } as const;
 
-export type TopicOutcome = 'created' | 'updated' | 'unchanged' | 'refused' | 'not-applied' | 'unmanaged';
+export type TopicOutcome = 'created' | 'updated' | 'unchanged' | 'refused' | 'not-applied' | 'unmanaged' | 'deleted';
 
 export interface TopicReport {
   topic: string;

@@ -27,12 +27,14 @@ Usage: {{ include "learnflow.kafka.env" . }}
 {{- end -}}
 
 {{/*
-Where the topic hook keeps its state: the ConfigMap, and the release it labels it with (the kafka-topics command's state options).
+Where the topic hook keeps its state (the ConfigMap, and the release it labels it with) and what it may delete: the kafka-topics command's state options.
 Usage: {{ include "learnflow.kafka.stateEnv" . }}
 */}}
 {{- define "learnflow.kafka.stateEnv" -}}
 - name: LEARNFLOW_HOOKS_STATE_CONFIGMAP
   value: {{ include "learnflow.kafka.stateConfigMapName" . | quote }}
+- name: LEARNFLOW_HOOKS_DELETE_UNMANAGED
+  value: {{ join "," .Values.kafkaTopics.deleteUnmanaged | quote }}
 - name: LEARNFLOW_HOOKS_RELEASE
   value: {{ .Release.Name | quote }}
 {{- end -}}

@@ -38,11 +38,22 @@ export const topicStateOptions = {
       'without it, a key removed from the catalogue stays on its topic',
   },
   release: { type: 'string', describe: 'The Helm release the ConfigMap belongs to (its app.kubernetes.io/instance label)' },
+  'delete-unmanaged': {
+    type: 'string',
+    default: '',
+    describe: 'Topics, comma-separated, to delete once the catalogue no longer lists them, if the hook managed them before',
+    coerce: (value: string) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+  },
 } as const satisfies Record<string, Options>;
 
 export interface TopicStateArgs extends KubernetesArgs {
   stateConfigmap?: string | undefined;
   release?: string | undefined;
+  deleteUnmanaged: string[];
 }
 
 export interface KafkaArgs extends CommonArgs {

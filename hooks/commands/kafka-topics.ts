@@ -44,16 +44,19 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
   if (!state) logger.info('no --state-configmap: a config key removed from the catalogue stays on its topic');
   logger.info({ brokers: args.kafkaBrokers, topics: topics.length, dryRun: args.dryRun }, 'reconciling Kafka topics');
   const outcome = await withKafka(args, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
-    reconcileTopics(admin, topics, { dryRun: args.dryRun, logger, managed: state?.managed }).catch((error: unknown) => {
-      // Refused: nothing was applied; the reports say what was refused, then the hook fails.
-      if (error instanceof TopicChangesRefused) return error;
-      throw error;
-    }),
+    reconcileTopics(admin, topics, { dryRun: args.dryRun, logger, managed: state?.managed, deletable: args.deleteUnmanaged }).catch(
+      (error: unknown) => {
+        // Refused: nothing was applied; the reports say what was refused, then the hook fails.
+        if (error instanceof TopicChangesRefused) return error;
+        throw error;
+      },
+    ),
   );
   const { plan } = outcome;
   const status = topicsStatus(plan, outcome instanceof TopicChangesRefused ? outcome.invalid : [], new Date());
   if (args.dryRun) {
     for (const change of plan.changes) logger.info({ planned: change.kind }, `would ${describeChange(change)}`);
+    for (const name of plan.deletions) logger.info({ planned: 'delete' }, `would delete ${name} (kafkaTopics.deleteUnmanaged)`);
     logger.info(
       { changes: plan.changes.length, inSync: plan.inSync.length },
       `dry run: ${plan.changes.length} change(s) planned, nothing applied`,
@@ -79,7 +82,9 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
 
 function summary(catalogue: number, applied: number, plan: TopicPlan, status: TopicsStatus): string {
   const count = (outcome: string) => status.topics.filter((report) => report.outcome === outcome).length;
-  const counts = `${applied} change(s) applied: ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged`;
+  const counts =
+    `${applied} change(s) applied: ${count('created')} created, ${count('updated')} updated, ` +
+    `${count('unchanged')} unchanged, ${count('deleted')} deleted`;
   const foreign = plan.foreign.map(({ topic, key, value }) => `${topic} ${key}=${value}`).join(', ');
   const unmanaged = plan.unmanaged.length > 0 ? `; no longer in the catalogue, left as they are: ${plan.unmanaged.join(', ')}` : '';
   return status.inSync

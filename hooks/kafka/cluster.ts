@@ -71,6 +71,17 @@ export async function applyChanges(admin: Admin, changes: readonly TopicChange[]
   }
 }
 
+/** Deletes `names` with their messages; one a concurrent run deleted first is not an error. */
+export async function deleteTopics(admin: Admin, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  try {
+    await admin.deleteTopics({ topics: [...names], timeout: 10_000 });
+  } catch (error) {
+    const errors = (error as { errors?: { type?: unknown }[] }).errors ?? [error as { type?: unknown }];
+    if (!errors.every((each) => each.type === 'UNKNOWN_TOPIC_OR_PARTITION')) throw error;
+  }
+}
+
 /** Kafka's answers that say a request is wrong in itself; any other failure is left to the caller's retries. */
 const invalidRequest = new Set(['INVALID_CONFIG', 'POLICY_VIOLATION', 'INVALID_PARTITIONS', 'INVALID_TOPIC_EXCEPTION', 'INVALID_REQUEST']);
 

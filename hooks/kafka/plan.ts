@@ -52,6 +52,8 @@ export interface TopicPlan {
   foreign: ForeignConfig[];
   /** Topics the hook managed before that the catalogue no longer names, and that still exist: left as they are. */
   unmanaged: string[];
+  /** Topics the hook managed before that the catalogue no longer names and that it may delete (kafkaTopics.deleteUnmanaged). */
+  deletions: string[];
 }
 
 /**
@@ -64,16 +66,20 @@ export type ManagedKeys = ReadonlyMap<string, readonly string[]>;
  * What it takes to bring the cluster to the catalogue, three-way: a config key the catalogue
  * names is set; a key the hook set before (`managed`) that the catalogue no longer names goes
  * back to the broker's default; any other key is someone else's and is left as it is. Topics
- * the catalogue does not name are never changed, and nothing is deleted.
+ * the catalogue does not name are never changed; one is deleted only when the hook managed it
+ * before and `deletable` names it.
  */
 export function planTopics(
   desired: readonly TopicSpec[],
   observed: ReadonlyMap<string, ObservedTopic>,
   managed: ManagedKeys = new Map(),
+  deletable: readonly string[] = [],
 ): TopicPlan {
-  const plan: TopicPlan = { changes: [], refusals: [], inSync: [], foreign: [], unmanaged: [] };
+  const plan: TopicPlan = { changes: [], refusals: [], inSync: [], foreign: [], unmanaged: [], deletions: [] };
   const names = new Set(desired.map((topic) => topic.name));
-  plan.unmanaged = [...managed.keys()].filter((name) => !names.has(name) && observed.has(name)).sort();
+  const released = [...managed.keys()].filter((name) => !names.has(name) && observed.has(name)).sort();
+  plan.deletions = released.filter((name) => deletable.includes(name));
+  plan.unmanaged = released.filter((name) => !deletable.includes(name));
   for (const topic of desired) {
     const current = observed.get(topic.name);
     if (!current) {

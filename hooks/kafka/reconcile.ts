@@ -1,7 +1,7 @@
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { TopicSpec } from './catalogue.js';
-import { applyChanges, invalidChanges, observeTopics } from './cluster.js';
+import { applyChanges, deleteTopics, invalidChanges, observeTopics } from './cluster.js';
 import type { Admin } from './kafkajs.js';
 import {
   describeChange,
@@ -19,6 +19,8 @@ export interface ReconcileOptions {
   logger: Logger;
   /** The config keys the hook set on each topic on its last run (state.ts); without them no key is reset. */
   managed?: ManagedKeys | undefined;
+  /** Topics it may delete once the catalogue no longer lists them, if it managed them before. */
+  deletable?: readonly string[];
 }
 
 export interface ReconcileResult {
@@ -26,6 +28,8 @@ export interface ReconcileResult {
   plan: TopicPlan;
   /** Changes this run applied (none for a dry run, or when all was in sync). */
   applied: TopicChange[];
+  /** Topics this run deleted. */
+  deleted: string[];
 }
 
 const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/documentation.html#topicconfigs";
@@ -77,15 +81,17 @@ export class TopicsNotSettled extends Error {
 export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[], options: ReconcileOptions): Promise<ReconcileResult> {
   // The topics managed before are observed too, to report those the catalogue no longer names.
   const names = [...new Set([...topics.map((topic) => topic.name), ...(options.managed?.keys() ?? [])])];
-  const plan = planTopics(topics, await observeTopics(admin, names), options.managed);
+  const plan = planTopics(topics, await observeTopics(admin, names), options.managed, options.deletable);
   if (plan.refusals.length > 0) throw new TopicChangesRefused(plan, []);
   const invalid = await invalidChanges(admin, plan.changes);
   if (invalid.length > 0) throw new TopicChangesRefused(plan, invalid);
-  if (plan.changes.length === 0 || options.dryRun) return { plan, applied: [] };
+  if ((plan.changes.length === 0 && plan.deletions.length === 0) || options.dryRun) return { plan, applied: [], deleted: [] };
 
   for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
   await applyChanges(admin, plan.changes);
-  const after = planTopics(topics, await observeTopics(admin, names), options.managed);
+  await deleteTopics(admin, plan.deletions);
+  // Kafka deletes a topic in the background: a deletion still showing is not a change unsettled.
+  const after = planTopics(topics, await observeTopics(admin, names), options.managed, options.deletable);
   if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
-  return { plan, applied: plan.changes };
+  return { plan, applied: plan.changes, deleted: plan.deletions };
 }

@@ -68,6 +68,11 @@ export function topicsStatus(plan: TopicPlan, invalid: readonly InvalidChange[],
     entry.details.push(`${key}=${value} was set outside the catalogue: left as it is`);
     entry.foreign = { ...entry.foreign, [key]: value };
   }
+  for (const name of plan.deletions) {
+    report(name, refused ? 'not-applied' : 'deleted').details.push(
+      'no longer in the catalogue, and kafkaTopics.deleteUnmanaged lists it: deleted with its messages',
+    );
+  }
   for (const name of plan.unmanaged) {
     report(name, 'unmanaged').details.push(
       'no longer in the catalogue: left as it is (kafka-topics.sh --delete removes it, if nothing needs it)',

@@ -185,6 +185,11 @@ kafkaTopics.topics.{{ $name }}: config min.insync.replicas {{ $insync }} is more
 kafkaTopics.topics: the replication factor of {{ join ", " $tooMany }} is more than the {{ $brokers }} broker(s) of this release's Kafka: lower it (kafkaTopics.replicationFactor, or a topic's replicationFactor), or run more brokers (kafka.broker.replicaCount; kafka.controller.replicaCount in KRaft mode)
 {{- end -}}
 {{- end -}}
+{{- range .Values.kafkaTopics.deleteUnmanaged -}}
+{{- if hasKey $.Values.kafkaTopics.topics . }}
+kafkaTopics.deleteUnmanaged lists {{ . | quote }}, which kafkaTopics.topics still declares: take it out of one of them
+{{- end -}}
+{{- end -}}
 {{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
 kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet
 {{- end -}}

@@ -86,6 +86,12 @@ describe('values.schema.json and template checks reject bad values with a messag
     await render({ valuesFiles: ['profiles/kraft.yaml'], set: ['kafka.controller.replicaCount=3', 'kafkaTopics.replicationFactor=3'] });
   });
 
+  it('a topic both declared and listed for deletion', async () => {
+    expect(await renderError({ set: ['kafkaTopics.deleteUnmanaged={learning.query}'] })).toContain(
+      'kafkaTopics.deleteUnmanaged lists "learning.query", which kafkaTopics.topics still declares: take it out of one of them',
+    );
+  });
+
   it("a min.insync.replicas above the topic's replication factor", async () => {
     expect(await renderError({ set: ['kafkaTopics.topics.learning\\.query.config.min\\.insync\\.replicas=2'] })).toContain(
       'kafkaTopics.topics.learning.query: config min.insync.replicas 2 is more than its replication factor 1, ' +

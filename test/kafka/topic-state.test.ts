@@ -17,8 +17,9 @@ const stateName = 'learnflow-kafka-topics-state';
 
 async function topicHook(brokers: string, options: { withRoleBinding?: boolean } = {}) {
   const account = await hookAccount(cluster, 'learnflow-reconcile', options);
-  const run = async (topics: readonly TopicSpec[]) =>
+  const run = async (topics: readonly TopicSpec[], ...extra: string[]) =>
     runCli([
+      ...extra,
       'kafka-topics',
       '--kafka-brokers',
       brokers,
@@ -123,6 +124,23 @@ describe.each(kafkaModes)("the topic hook's state, against a real Kafka (%s mode
     expect((await hook.run([kept!, newName])).code).toBe(0);
     expect((await hook.outcomes())[removed!.name]).toBe('unmanaged');
     expect((await hook.status()).inSync).toBe(true);
+  });
+
+  it('deletes a topic the catalogue dropped only when kafkaTopics.deleteUnmanaged lists it, and never one it did not manage', async () => {
+    const hook = await topicHook(brokers);
+    const [kept, dropped] = await chartCatalogue();
+    const [someoneElses] = await chartCatalogue();
+    await withTestAdmin(brokers, (admin) =>
+      admin.createTopics({ topics: [{ topic: someoneElses!.name, numPartitions: 1 }], waitForLeaders: true }),
+    );
+    expect((await hook.run([kept!, dropped!])).code).toBe(0);
+    const result = await hook.run([kept!], '--delete-unmanaged', `${dropped!.name},${someoneElses!.name}`);
+    expect(result.code, result.stdout).toBe(0);
+    expect(await hook.outcomes()).toEqual({ [kept!.name]: 'unchanged', [dropped!.name]: 'deleted' });
+    await expect.poll(() => withTestAdmin(brokers, (admin) => admin.listTopics()), { timeout: 15_000 }).not.toContain(dropped!.name);
+    expect(await withTestAdmin(brokers, (admin) => admin.listTopics())).toContain(someoneElses!.name);
+    // Gone from the record: later runs neither report nor delete it again.
+    expect(JSON.parse((await hook.state()).data['managed.json']!).topics).toEqual({ [kept!.name]: Object.keys(kept!.config).sort() });
   });
 
   it('records a refused run, applies nothing, and keeps the keys it recorded before', async () => {

@@ -82,6 +82,7 @@ describe('classifyKafkaFailure on changes not visible yet', () => {
       inSync: [],
       foreign: [],
       unmanaged: [],
+      deletions: [],
     });
     expect(classifyKafkaFailure(error)).toEqual({
       retriable: true,

@@ -14,7 +14,14 @@ describe('planTopics', () => {
   });
 
   it('leaves a matching topic alone', () => {
-    expect(planTopics([spec], observed({}))).toEqual({ changes: [], refusals: [], inSync: ['learning.query'], foreign: [], unmanaged: [] });
+    expect(planTopics([spec], observed({}))).toEqual({
+      changes: [],
+      refusals: [],
+      inSync: ['learning.query'],
+      foreign: [],
+      unmanaged: [],
+      deletions: [],
+    });
   });
 
   it('grows partitions', () => {
@@ -86,5 +93,18 @@ describe('planTopics', () => {
     expect(plan.unmanaged).toEqual(['old.topic']);
     expect(plan.changes).toEqual([]);
     expect(plan.inSync).toEqual(['learning.query']);
+  });
+
+  it('deletes a topic it managed before only when deletable names it, never one it did not manage', () => {
+    const managed = new Map([
+      ['learning.query', ['retention.ms']],
+      ['old.topic', []],
+      ['kept.topic', []],
+    ]);
+    const other = (name: string): [string, ObservedTopic] => [name, { name, partitions: 1, replicationFactor: 1, overrides: {} }];
+    const current = new Map([...observed({}), other('old.topic'), other('kept.topic'), other('someone.elses')]);
+    const plan = planTopics([spec], current, managed, ['old.topic', 'someone.elses']);
+    expect(plan.deletions).toEqual(['old.topic']);
+    expect(plan.unmanaged).toEqual(['kept.topic']);
   });
 });

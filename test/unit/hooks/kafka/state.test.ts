@@ -4,7 +4,7 @@ import type { TopicPlan } from '../../../../hooks/kafka/plan.js';
 import { managedKeysAfter, parseManagedKeys, topicsStatus } from '../../../../hooks/kafka/state.js';
 
 const spec: TopicSpec = { name: 'a', partitions: 1, replicationFactor: 1, config: { 'segment.ms': '1', 'retention.ms': '2' } };
-const emptyPlan: TopicPlan = { changes: [], refusals: [], inSync: [], foreign: [], unmanaged: [] };
+const emptyPlan: TopicPlan = { changes: [], refusals: [], inSync: [], foreign: [], unmanaged: [], deletions: [] };
 const time = new Date('2026-12-03T12:00:00Z');
 
 describe('the recorded keys', () => {
@@ -39,6 +39,7 @@ describe('topicsStatus', () => {
       inSync: ['b'],
       foreign: [{ topic: 'a', key: 'cleanup.policy', value: 'compact' }],
       unmanaged: ['old'],
+      deletions: ['retired'],
     };
     expect(topicsStatus(plan, [], time)).toEqual({
       inSync: false,
@@ -56,6 +57,11 @@ describe('topicsStatus', () => {
           topic: 'old',
           outcome: 'unmanaged',
           details: ['no longer in the catalogue: left as it is (kafka-topics.sh --delete removes it, if nothing needs it)'],
+        },
+        {
+          topic: 'retired',
+          outcome: 'deleted',
+          details: ['no longer in the catalogue, and kafkaTopics.deleteUnmanaged lists it: deleted with its messages'],
         },
       ],
     });
