@@ -42,13 +42,16 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- end -}}
 
 {{/*
-The keys of the credentials Secret: the PostgreSQL passwords and each test user's, as seeds/test-users.json names them.
+The keys of the credentials Secret: the PostgreSQL passwords and, when test users are seeded,
+each one's, as seeds/test-users.json names them (none is made for users that are not seeded).
 Usage: {{ include "learnflow.credentials.keys" . }}
 */}}
 {{- define "learnflow.credentials.keys" -}}
 {{- $keys := list "postgres-password" "password" -}}
+{{- if include "learnflow.postgresql.testUsersEnabled" . | eq "true" -}}
 {{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
 {{- $keys = append $keys .passwordKey -}}
+{{- end -}}
 {{- end -}}
 {{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}

@@ -119,6 +119,11 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const seedEnv = (find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: { containers: Container[] } } }).template
       .spec.containers[0]!.env!;
     expect(seedEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_TEST_USERS')?.value).toBe('false');
+    // ... and no password is made for them.
+    const credentialsEnv = (
+      find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
+    ).template.spec.containers[0]!.env!;
+    expect(credentialsEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value).toBe('postgres-password,password');
   });
 
   it('has PostgreSQL reading the credentials Secret, behind the Service our hooks use', async () => {
