@@ -4,7 +4,7 @@ import { ensureCredentials, type EnsureResult } from '../kubernetes/credentials.
 import { classifyKubernetesFailure } from '../kubernetes/failures.js';
 import { connectKubernetes } from './kubernetes-connection.js';
 import { kubernetesOptions } from './kubernetes-options.js';
-import { commonOptions, retryOptions, runHook } from './options.js';
+import { commaList, commonOptions, retryOptions, runHook } from './options.js';
 
 const options = {
   ...commonOptions,
@@ -13,11 +13,7 @@ const options = {
     type: 'string',
     demandOption: true,
     describe: 'Keys the Secret must hold, comma-separated; each missing one gets a random password',
-    coerce: (value: string) =>
-      value
-        .split(',')
-        .map((key) => key.trim())
-        .filter(Boolean),
+    coerce: commaList,
   },
   release: {
     type: 'string',

@@ -1,7 +1,7 @@
 import type { Options } from 'yargs';
 import { saslMechanisms, type SaslMechanism } from '../kafka/client.js';
 import type { KubernetesArgs } from './kubernetes-options.js';
-import type { CommonArgs } from './options.js';
+import { commaList, type CommonArgs } from './options.js';
 
 /** How to reach Kafka: every command that talks to it takes these. */
 export const kafkaConnectionOptions = {
@@ -9,11 +9,7 @@ export const kafkaConnectionOptions = {
     type: 'string',
     demandOption: true,
     describe: 'Bootstrap brokers, comma-separated host:port',
-    coerce: (value: string) =>
-      value
-        .split(',')
-        .map((broker) => broker.trim())
-        .filter(Boolean),
+    coerce: commaList,
   },
   'kafka-sasl-mechanism': { choices: saslMechanisms, describe: 'SASL mechanism of the client listener (none: PLAINTEXT)' },
   'kafka-sasl-username': { type: 'string', describe: 'SASL user' },
@@ -42,11 +38,7 @@ export const topicStateOptions = {
     type: 'string',
     default: '',
     describe: 'Topics, comma-separated, to delete once the catalogue no longer lists them, if the hook managed them before',
-    coerce: (value: string) =>
-      value
-        .split(',')
-        .map((name) => name.trim())
-        .filter(Boolean),
+    coerce: commaList,
   },
 } as const satisfies Record<string, Options>;
 

@@ -8,6 +8,13 @@ import type { FailureClass, RetryOptions } from '../lib/retry.js';
 // program's own: in strict mode any other variable under it would be an unknown option.
 // Options of one service live beside its commands (kafka-options.ts, postgresql-options.ts).
 
+/** yargs' coerce for a comma-separated list: its items, trimmed, without empty ones. */
+export const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 export const commonOptions = {
   'log-level': { choices: logLevels, default: 'info' as LogLevel, describe: 'Least severe log level to print' },
   timeout: {

@@ -28,8 +28,6 @@ export interface ReconcileResult {
   plan: TopicPlan;
   /** Changes this run applied (none for a dry run, or when all was in sync). */
   applied: TopicChange[];
-  /** Topics this run deleted. */
-  deleted: string[];
 }
 
 const topicConfigsDoc = "Kafka's topic configs: https://kafka.apache.org/39/documentation.html#topicconfigs";
@@ -73,10 +71,10 @@ export class TopicsNotSettled extends Error {
 }
 
 /**
- * Observe, plan, validate, apply, and observe again. Refusals, and changes Kafka refuses when asked to validate
- * them, stop the run before anything is applied, so a bad catalogue never leaves a half-applied
- * change; a plan that does not show up as applied is
- * reported as TopicsNotSettled.
+ * Observe, plan, validate, apply, and observe again. Refusals, and changes Kafka refuses when
+ * asked to validate them, stop the run before anything is applied, so a bad catalogue never
+ * leaves a half-applied change; a plan that does not show up as applied is reported as
+ * TopicsNotSettled. The plan's deletions are applied after its changes.
  */
 export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[], options: ReconcileOptions): Promise<ReconcileResult> {
   // The topics managed before are observed too, to report those the catalogue no longer names.
@@ -85,7 +83,7 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   if (plan.refusals.length > 0) throw new TopicChangesRefused(plan, []);
   const invalid = await invalidChanges(admin, plan.changes);
   if (invalid.length > 0) throw new TopicChangesRefused(plan, invalid);
-  if ((plan.changes.length === 0 && plan.deletions.length === 0) || options.dryRun) return { plan, applied: [], deleted: [] };
+  if ((plan.changes.length === 0 && plan.deletions.length === 0) || options.dryRun) return { plan, applied: [] };
 
   for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
   await applyChanges(admin, plan.changes);
@@ -93,5 +91,5 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   // Kafka deletes a topic in the background: a deletion still showing is not a change unsettled.
   const after = planTopics(topics, await observeTopics(admin, names), options.managed, options.deletable);
   if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
-  return { plan, applied: plan.changes, deleted: plan.deletions };
+  return { plan, applied: plan.changes };
 }
