@@ -7,6 +7,7 @@ import { daprCheckCommand } from './commands/dapr-check.js';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresqlCheckCommand } from './commands/postgresql-check.js';
+import { postgresqlDaprStoreCommand } from './commands/postgresql-dapr-store.js';
 import { postgresqlMigrateCommand } from './commands/postgresql-migrate.js';
 import { postgresqlSeedCommand } from './commands/postgresql-seed.js';
 import { reconcileCommand } from './commands/reconcile.js';
@@ -24,6 +25,7 @@ await yargs(hideBin(process.argv))
   .command(postgresqlMigrateCommand)
   .command(postgresqlSeedCommand)
   .command(postgresqlCheckCommand)
+  .command(postgresqlDaprStoreCommand)
   .command(reconcileCommand)
   .command(daprCheckCommand)
   .demandCommand(1, 'name a command')

@@ -88,8 +88,9 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     row('Dapr pub/sub', `component ${code(pubsub.name)} (\`pubsub.kafka\`), consumer group ${code(pubsub.consumerGroup)}`),
     row(
       'Dapr state store',
-      `component ${code(statestore.name)} (\`state.postgresql\`), ` +
-        `tables ${code(statestore.tableName)} and ${code(statestore.metadataTableName)}`,
+      `component ${code(statestore.name)} (\`state.postgresql\`), as role ${code(statestore.username)} ` +
+        `(password: Secret \`R-credentials\`, key \`dapr-password\`), tables ${code(`${statestore.schema}.${statestore.tableName}`)} ` +
+        `and ${code(`${statestore.schema}.${statestore.metadataTableName}`)}, in a schema it owns`,
     ),
     '',
     '## Kafka topics',

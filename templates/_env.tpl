@@ -130,3 +130,31 @@ Usage: {{ include "learnflow.dapr.checkEnv" . }}
 - name: LEARNFLOW_HOOKS_STATESTORE_NAME
   value: {{ .Values.daprComponents.statestore.name | quote }}
 {{- end -}}
+
+{{/*
+The Dapr store part's role, schema and tables, and the passwords it connects with: the store's own
+and, when the hook makes the store, the superuser's (the postgresql-dapr-store command's options).
+Usage: {{ include "learnflow.dapr.storeEnv" . }}
+*/}}
+{{- define "learnflow.dapr.storeEnv" -}}
+{{- $store := .Values.daprComponents.statestore -}}
+{{- $secret := include "learnflow.credentials.secretName" . -}}
+- name: LEARNFLOW_HOOKS_DAPR_STORE_USER
+  value: {{ $store.username | quote }}
+- name: LEARNFLOW_HOOKS_DAPR_STORE_SCHEMA
+  value: {{ $store.schema | quote }}
+- name: LEARNFLOW_HOOKS_DAPR_STORE_TABLES
+  value: {{ printf "%s,%s" $store.tableName $store.metadataTableName | quote }}
+- name: LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_FILE
+  value: /etc/learnflow/credentials/dapr-password
+- name: LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_SECRET
+  value: {{ printf "Secret %s, key dapr-password" $secret | quote }}
+{{- if include "learnflow.dapr.storeMadeByHook" . }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_USER
+  value: postgres
+- name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_FILE
+  value: /etc/learnflow/credentials/postgres-password
+- name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_SECRET
+  value: {{ printf "Secret %s, key postgres-password" $secret | quote }}
+{{- end }}
+{{- end -}}

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Options } from 'yargs';
+import { commaList } from './options.js';
 
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
 const besideProgram = (folder: string) => fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
@@ -24,6 +25,34 @@ export const migrationsOptions = {
 export const seedOptions = {
   'seeds-dir': { type: 'string', default: besideProgram('seeds'), describe: 'Folder of the seed files (topics.json, test-users.json)' },
   'test-users': { type: 'boolean', default: true, describe: 'Seed (or expect) the test users' },
+} as const satisfies Record<string, Options>;
+
+export const daprStoreOptions = {
+  'dapr-store-user': { type: 'string', default: 'dapr', describe: "The state store's own role" },
+  'dapr-store-schema': { type: 'string', default: 'dapr', describe: 'The schema the role owns, where the state store keeps its tables' },
+  'dapr-store-tables': {
+    type: 'string',
+    default: 'dapr_state,dapr_metadata',
+    coerce: commaList,
+    describe: "The state store's tables, comma-separated: moved there from public if an earlier release left them there",
+  },
+  'dapr-store-password-file': { type: 'string', demandOption: true, describe: "File holding the role's password" },
+  'dapr-store-password-secret': {
+    type: 'string',
+    default: 'the password file',
+    describe: 'Where that password comes from, named in error messages',
+  },
+  'postgresql-admin-user': { type: 'string', default: 'postgres', describe: 'A superuser, who makes the role and the schema' },
+  'postgresql-admin-password-file': {
+    type: 'string',
+    describe:
+      "File holding the superuser's password; without it, whoever runs the database makes the role and schema, and they are checked",
+  },
+  'postgresql-admin-password-secret': {
+    type: 'string',
+    default: 'the password file',
+    describe: "Where the superuser's password comes from, named in error messages",
+  },
 } as const satisfies Record<string, Options>;
 
 export interface PostgresqlArgs {

@@ -42,12 +42,15 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- end -}}
 
 {{/*
-The keys of the credentials Secret: the PostgreSQL passwords and, when test users are seeded,
+The keys of the credentials Secret: the PostgreSQL passwords (the Dapr state store's role's too, when the components are made) and, when test users are seeded,
 each one's, as seeds/test-users.json names them (none is made for users that are not seeded).
 Usage: {{ include "learnflow.credentials.keys" . }}
 */}}
 {{- define "learnflow.credentials.keys" -}}
 {{- $keys := list "postgres-password" "password" -}}
+{{- if include "learnflow.dapr.storeEnabled" . -}}
+{{- $keys = append $keys "dapr-password" -}}
+{{- end -}}
 {{- if include "learnflow.postgresql.testUsersEnabled" . | eq "true" -}}
 {{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
 {{- $keys = append $keys .passwordKey -}}

@@ -10,7 +10,7 @@ import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
-import { freshDatabase } from '../support/postgresql-server.js';
+import { daprStoreFor, freshDatabase, type TestDatabase } from '../support/postgresql-server.js';
 
 const profiles: Record<KafkaMode, RenderOptions> = { zookeeper: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 const inClusterBrokers = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
@@ -21,7 +21,7 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
   const brokers = inject('kafkaBrokers')[mode];
   const kafka = { substitutions: { [inClusterBrokers]: brokers } };
   // The reconcile Job with its PostgreSQL parts off: the Kafka part alone.
-  const topicsOnly = { ...profiles[mode], set: ['postgresqlSchema.enabled=false'] };
+  const topicsOnly = { ...profiles[mode], set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false'] };
 
   it('create the catalogue topics, then verify them and a round trip that leaves them empty', { timeout: 120_000 }, async () => {
     const objects = await render(topicsOnly);
@@ -66,14 +66,30 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
 });
 
 describe('the rendered database hooks and check, run by the real program', () => {
-  it('migrate and seed a fresh database, then the check passes', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgresql'));
+  const server = inject('postgresql');
+  /** The chart for a test database, with its state store's own role (roles are per server), and its Secret's keys. */
+  const forDatabase = async (db: TestDatabase, set: string[]) => {
+    const store = await daprStoreFor(server, db);
     const objects = await render({
-      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'kafkaTopics.enabled=false'],
+      set: [
+        `postgresql.auth.database=${db.database}`,
+        `postgresql.auth.username=${db.user}`,
+        `daprComponents.statestore.username=${store.role}`,
+        ...set,
+      ],
     });
+    return {
+      objects,
+      credentials: { password: db.password, 'postgres-password': server.superuserPassword, 'dapr-password': store.password },
+    };
+  };
+
+  it('migrate and seed a fresh database and make the Dapr store, then the check passes', { timeout: 120_000 }, async () => {
+    const db = await freshDatabase(server);
+    const rendered = await forDatabase(db, ['kafkaTopics.enabled=false']);
+    const objects = rendered.objects;
     const credentials = {
-      password: db.password,
-      'postgres-password': 'not-used-by-the-hooks',
+      ...rendered.credentials,
       'test-admin-password': 'admin-secret-1',
       'test-teacher-password': 'teacher-secret-1',
       'test-student-password': 'student-secret-1',
@@ -85,10 +101,10 @@ describe('the rendered database hooks and check, run by the real program', () =>
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(
-      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed']),
+      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed', 'postgresql-dapr-store']),
     );
     const done = result.lines.at(-1)!;
-    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed');
+    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed, postgresql-dapr-store');
     // The program's own time, from its start, which the node benchmark reads.
     expect(done['startupMs']).toBeGreaterThan(0);
     expect(done['elapsedMs']).toBeGreaterThan(done['startupMs'] as number);
@@ -99,15 +115,8 @@ describe('the rendered database hooks and check, run by the real program', () =>
   });
 
   it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgresql'));
-    const objects = await render({
-      set: [
-        `postgresql.auth.database=${db.database}`,
-        `postgresql.auth.username=${db.user}`,
-        'postgresqlSchema.testUsers.enabled=false',
-        'hooks.waitTimeoutSeconds=3',
-      ],
-    });
+    const db = await freshDatabase(server);
+    const { objects, credentials } = await forDatabase(db, ['postgresqlSchema.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3']);
     const local: LocalServices = {
       // A closed port on this machine: every connection is refused, which the hook waits out.
       substitutions: {
@@ -115,21 +124,27 @@ describe('the rendered database hooks and check, run by the real program', () =>
         '5432': String(db.port),
         [inClusterBrokers]: '127.0.0.1:9',
       },
-      secrets: { 'learnflow-credentials': { password: db.password } },
+      secrets: { 'learnflow-credentials': credentials },
       apiAccess: await reconcileApiAccess(),
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(1);
     expect(result.lines.some((line) => line['part'] === 'postgresql-migrate' && String(line.msg).startsWith('applied '))).toBe(true);
     expect(result.lines.some((line) => line['part'] === 'postgresql-seed' && String(line.msg).startsWith('seeded 24 topics'))).toBe(true);
+    expect(result.lines.some((line) => line['part'] === 'postgresql-dapr-store' && String(line.msg).includes('is as declared'))).toBe(true);
     expect(failure(result).msg).toMatch(/^kafka-topics failed: /);
     expect(failure(result).msg).not.toContain('postgres');
   });
 
   it('name the Secret and key when the password is wrong', async () => {
-    const db = await freshDatabase(inject('postgresql'));
+    const db = await freshDatabase(server);
     const objects = await render({
-      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'kafkaTopics.enabled=false'],
+      set: [
+        `postgresql.auth.database=${db.database}`,
+        `postgresql.auth.username=${db.user}`,
+        'kafkaTopics.enabled=false',
+        'daprComponents.enabled=false',
+      ],
     });
     const local: LocalServices = {
       substitutions: { 'learnflow-postgresql.learnflow.svc.cluster.local': db.host, '5432': String(db.port) },

@@ -63,7 +63,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
     });
     expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
-    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgresql-migrate', 'postgresql-seed']);
+    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgresql-migrate', 'postgresql-seed', 'postgresql-dapr-store']);
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
@@ -215,9 +215,18 @@ describe('names', () => {
       'reconcile',
       'postgresql-migrate',
       'postgresql-seed',
+      'postgresql-dapr-store',
     ]);
     expect((await names(['postgresqlSchema.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
-    expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false'] }))).toEqual(['reconcile', 'kafka-topics']);
+    expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false'] }))).toEqual([
+      'reconcile',
+      'kafka-topics',
+      'postgresql-dapr-store',
+    ]);
+    expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false'] }))).toEqual([
+      'reconcile',
+      'kafka-topics',
+    ]);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
     expect(
       (await names(['daprComponents.enabled=false'])).filter((name) =>

@@ -123,7 +123,9 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const credentialsEnv = (
       find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
     ).template.spec.containers[0]!.env!;
-    expect(credentialsEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value).toBe('postgres-password,password');
+    expect(credentialsEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value).toBe(
+      'postgres-password,password,dapr-password',
+    );
   });
 
   it('has PostgreSQL reading the credentials Secret, behind the Service our hooks use', async () => {

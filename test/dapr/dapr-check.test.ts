@@ -6,7 +6,16 @@ import { KafkaServer } from '../support/kafka-server.js';
 import { withTestAdmin } from '../support/kafka-admin.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
-import { freshDatabase, PostgresqlServer, type TestDatabase } from '../support/postgresql-server.js';
+import {
+  daprStoreFor,
+  freshDatabase,
+  PostgresqlServer,
+  withDatabase,
+  type TestDatabase,
+  type TestDaprStore,
+} from '../support/postgresql-server.js';
+import { runCli } from '../support/cli.js';
+import { DaprSidecar } from '../../hooks/dapr/sidecar.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 
 const sidecars: Daprd[] = [];
@@ -17,14 +26,26 @@ afterEach(async () => {
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
 const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
 
+/** The chart as rendered for a test database and its state store's role. */
+const renderFor = (db: TestDatabase, store: TestDaprStore, set: string[] = []) =>
+  render({
+    set: [
+      `postgresql.auth.database=${db.database}`,
+      `postgresql.auth.username=${db.user}`,
+      `daprComponents.statestore.username=${store.role}`,
+      ...set,
+    ],
+  });
+
 /**
  * The chart's Dapr components and check Job as rendered, run for real: daprd (self-hosted) loads
  * the components, and the Job's container runs beside it with its own environment, as in the Pod.
  */
 async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
-  const objects = await render({
-    set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, `tests.dapr.timeoutSeconds=${timeoutSeconds}`],
-  });
+  const store = await daprStoreFor(inject('postgresql'), db);
+  const made = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
+  expect(made.code, made.stdout).toBe(0);
+  const objects = await renderFor(db, store, [`tests.dapr.timeoutSeconds=${timeoutSeconds}`]);
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');
   const template = (job['spec'] as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
@@ -39,7 +60,7 @@ async function runCheck(kafka: string, postgres: { host: string; port: number },
     appId: template.metadata.annotations['dapr.io/app-id']!,
     appPort,
     components,
-    secrets: { 'learnflow-credentials': { password: db.password } },
+    secrets: { 'learnflow-credentials': { 'dapr-password': store.password } },
     substitutions: { [inClusterKafka]: kafka, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
   });
   sidecars.push(daprd);
@@ -85,4 +106,64 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain(`cannot reach the Kafka broker ${stopped.bootstrap}`);
   });
+
+  it(
+    'keeps the state an earlier release stored in public: the store part moves it, and the new components read it back',
+    { timeout: 120_000 },
+    async () => {
+      const server = inject('postgresql');
+      const db = await freshDatabase(server);
+      const store = await daprStoreFor(server, db);
+      const statestore = find(await renderFor(db, store), 'Component', 'statestore');
+      // The state store as 0.1.x rendered it: the application user, its tables in public.
+      const earlier = structuredClone(statestore) as {
+        spec: { metadata: { name: string; value?: string; secretKeyRef?: { key: string } }[] };
+      };
+      for (const item of earlier.spec.metadata) {
+        if (item.name === 'connectionString') item.value = item.value!.replace(`user=${store.role}`, `user=${db.user}`);
+        if (item.name === 'password') item.secretKeyRef!.key = 'password';
+        if (item.name === 'tableName') item.value = 'dapr_state';
+        if (item.name === 'metadataTableName') item.value = 'dapr_metadata';
+      }
+      const secrets = { 'learnflow-credentials': { password: db.password, 'dapr-password': store.password } };
+      const substitutions = { [inClusterPostgresql]: `host=${server.host} port=${server.port}` };
+
+      /** daprd with only the state store, once it serves it. */
+      const sidecar = async (component: object) => {
+        const appPort = await freePorts(1);
+        const daprd = await Daprd.start({
+          appId: 'learnflow-upgrade',
+          appPort,
+          components: [component as typeof statestore],
+          secrets,
+          substitutions,
+        });
+        sidecars.push(daprd);
+        const api = new DaprSidecar(daprd.httpPort);
+        for (let attempt = 0; attempt < 60; attempt++) {
+          const answer = await api.call('GET', '/v1.0/state/statestore/probe').catch(() => undefined);
+          if (answer && answer.status < 300) return { daprd, api };
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        throw new Error(`daprd did not serve the state store:\n${daprd.log}`);
+      };
+
+      const before = await sidecar(earlier);
+      const saved = await before.api.call('POST', '/v1.0/state/statestore', [{ key: 'session-1', value: { step: 3 } }]);
+      expect(saved.status, JSON.stringify(saved.body)).toBe(204);
+      await before.daprd.stop();
+
+      const moved = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
+      expect(moved.code, moved.stdout).toBe(0);
+      expect(moved.lines.find((line) => 'moved' in line)?.['moved']).toEqual(['dapr_state', 'dapr_metadata']);
+
+      const after = await sidecar(statestore);
+      expect(await after.api.call('GET', '/v1.0/state/statestore/session-1')).toEqual({ status: 200, body: { step: 3 } });
+      const inPublic = await withDatabase(db, async (client) => {
+        const { rows } = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+        return rows.length;
+      });
+      expect(inPublic, 'nothing of the state store is left in public').toBe(0);
+    },
+  );
 });

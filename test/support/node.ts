@@ -65,8 +65,8 @@ const instance = 'e2e';
  * Kafka and PostgreSQL for the chart's "existing services" mode, as a user of a managed Kafka or
  * PostgreSQL has them: the suite's own servers on the node's address (ZooKeeper mode), behind
  * Services without selectors in a namespace that enforces the restricted Pod Security Standard; a
- * database and its owner; and the credentials Secret holding the one password that owner was
- * given (the credentials hook adds the keys that are missing).
+ * database and its owner, and the Dapr state store's role and schema; and the credentials Secret
+ * holding the passwords those roles were given (the credentials hook adds the keys that are missing).
  */
 export class ExistingServices {
   private constructor(
@@ -83,10 +83,15 @@ export class ExistingServices {
       PostgresqlServer.start('node', nodeAddress),
     ]);
     const appPassword = randomBytes(18).toString('base64url');
-    await asSuperuser(await postgres.address(), async (client) => {
+    const storePassword = randomBytes(18).toString('base64url');
+    const address = await postgres.address();
+    await asSuperuser(address, async (client) => {
       await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
       await client.query('CREATE DATABASE learnflow OWNER learnflow');
+      // The Dapr state store's role, as docs/dapr.md tells the owner of a managed PostgreSQL to make it.
+      await client.query(`CREATE ROLE dapr LOGIN PASSWORD '${storePassword}'`);
     });
+    await asSuperuser(address, (client) => client.query('CREATE SCHEMA dapr AUTHORIZATION dapr'), 'learnflow');
     const external = (name: string, port: number, targetPort: number) => [
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
       {
@@ -109,7 +114,12 @@ export class ExistingServices {
       },
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
-      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: { password: appPassword } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'learnflow-credentials', namespace },
+        stringData: { password: appPassword, 'dapr-password': storePassword },
+      },
     ];
     const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
     if (applied.code !== 0) throw new Error(`creating the existing services: ${applied.stderr}`);

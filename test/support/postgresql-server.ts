@@ -128,3 +128,25 @@ export async function credentialsDir(passwords: Record<string, string>): Promise
   for (const [key, value] of Object.entries(passwords)) await writeFile(join(dir, key), value);
   return dir;
 }
+
+/** The Dapr state store's role for a test database: a name of its own (roles are per server), its password and the part's flags. */
+export interface TestDaprStore {
+  role: string;
+  password: string;
+  /** The part's flags for the role, its schema and password, without the superuser's. */
+  flags: string[];
+  /** The superuser's flags, with which the part makes the store instead of checking it. */
+  adminFlags: string[];
+}
+
+export async function daprStoreFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestDaprStore> {
+  const role = `dapr_${db.database.replace(/^learnflow_/, '')}`;
+  const password = randomBytes(12).toString('base64url');
+  const dir = await credentialsDir({ 'dapr-password': password, 'postgres-password': server.superuserPassword });
+  return {
+    role,
+    password,
+    flags: [...db.flags, '--dapr-store-user', role, '--dapr-store-password-file', join(dir, 'dapr-password')],
+    adminFlags: ['--postgresql-admin-password-file', join(dir, 'postgres-password')],
+  };
+}

@@ -25,11 +25,38 @@ describe('the Dapr components', () => {
     const statestore = find(objects, 'Component', 'statestore');
     expect(componentSpec(statestore)).toMatchObject({ type: 'state.postgresql', version: 'v1' });
     expect(metadata(statestore)).toEqual({
-      connectionString: 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432 user=learnflow database=learnflow sslmode=disable',
-      password: { name: 'learnflow-credentials', key: 'password' },
-      tableName: 'dapr_state',
-      metadataTableName: 'dapr_metadata',
+      connectionString: 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432 user=dapr database=learnflow sslmode=disable',
+      password: { name: 'learnflow-credentials', key: 'dapr-password' },
+      tableName: 'dapr.dapr_state',
+      metadataTableName: 'dapr.dapr_metadata',
     });
+  });
+
+  it("connect as a role of their own, never the application user, and the hook makes it only with this release's PostgreSQL", async () => {
+    expect(await renderError({ set: ['daprComponents.statestore.username=learnflow'] })).toContain(
+      'daprComponents.statestore.username is "learnflow", the application user: the state store needs a role of its own',
+    );
+    expect(await renderError({ set: ['daprComponents.statestore.schema=public'] })).toContain('daprComponents/statestore/schema');
+    const storeEnv = async (set: string[]) => {
+      const job = find(await render({ set }), 'Job', 'learnflow-reconcile');
+      const env = (job['spec'] as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec
+        .containers[0]!.env;
+      return Object.fromEntries(env.filter((item) => /DAPR_STORE|ADMIN/.test(item.name)).map((item) => [item.name, item.value]));
+    };
+    expect(await storeEnv([])).toEqual({
+      LEARNFLOW_HOOKS_DAPR_STORE_USER: 'dapr',
+      LEARNFLOW_HOOKS_DAPR_STORE_SCHEMA: 'dapr',
+      LEARNFLOW_HOOKS_DAPR_STORE_TABLES: 'dapr_state,dapr_metadata',
+      LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_FILE: '/etc/learnflow/credentials/dapr-password',
+      LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_SECRET: 'Secret learnflow-credentials, key dapr-password',
+      LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_USER: 'postgres',
+      LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_FILE: '/etc/learnflow/credentials/postgres-password',
+      LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_SECRET: 'Secret learnflow-credentials, key postgres-password',
+    });
+    // An existing PostgreSQL: whoever runs it makes the role, and the hook only checks it.
+    expect(Object.keys(await storeEnv(['postgresql.enabled=false', 'postgresqlSchema.host=db.shared']))).not.toContain(
+      'LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_FILE',
+    );
   });
 
   it('authenticate with SCRAM when the Kafka client listener uses SASL, the password by secretKeyRef', async () => {
@@ -47,10 +74,13 @@ describe('the Dapr components', () => {
     );
   });
 
-  it("keep Dapr's tables apart from the schema's", async () => {
+  it("keep Dapr's tables in a schema of their own, apart from the platform's", async () => {
     const statestore = find(await render(), 'Component', 'statestore');
-    const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']];
-    for (const table of tables) expect(Object.keys(expectedTables).concat('pgmigrations')).not.toContain(table);
+    const tables = [metadata(statestore)['tableName'], metadata(statestore)['metadataTableName']] as string[];
+    for (const table of tables) {
+      expect(table).toMatch(/^dapr\./);
+      expect(Object.keys(expectedTables).concat('pgmigrations')).not.toContain(table.replace(/^dapr\./, ''));
+    }
   });
 
   it('take scopes from values, and none means every app', async () => {
@@ -64,7 +94,7 @@ describe('the Dapr components', () => {
       set: ['kafka.enabled=false', 'kafkaTopics.bootstrapServers=kafka.shared:9092', 'global.learnflow.credentialsSecret=team-secrets'],
     });
     expect(metadata(find(objects, 'Component', 'pubsub-kafka'))['brokers']).toBe('kafka.shared:9092');
-    expect(metadata(find(objects, 'Component', 'statestore'))['password']).toEqual({ name: 'team-secrets', key: 'password' });
+    expect(metadata(find(objects, 'Component', 'statestore'))['password']).toEqual({ name: 'team-secrets', key: 'dapr-password' });
     expect((await render({ set: ['daprComponents.enabled=false'] })).filter((object) => object.kind === 'Component')).toEqual([]);
   });
 });

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { planDaprStore, type ObservedStore } from '../../../../hooks/postgresql/dapr-store.js';
+import { scramVerifier } from '../../../../hooks/postgresql/scram.js';
+
+const spec = { role: 'dapr', schema: 'dapr', tables: ['dapr_state', 'dapr_metadata'] };
+const made: ObservedStore = {
+  role: { verifier: scramVerifier('secret-1'), attributesOk: true },
+  schemaOwner: 'dapr',
+  tables: [
+    { schema: 'dapr', name: 'dapr_state', owner: 'dapr' },
+    { schema: 'dapr', name: 'dapr_metadata', owner: 'dapr' },
+  ],
+};
+const plan = (observed: ObservedStore, password = 'secret-1') => planDaprStore(spec, observed, password, 'learnflow');
+const changes = (statements: string[]) => statements.filter((statement) => !/^(GRANT CONNECT|REVOKE ALL ON ALL TABLES)/.test(statement));
+
+describe('the Dapr store plan', () => {
+  it('makes the role with a verifier, never the password, and the schema it owns', () => {
+    const { statements, outcome } = plan({ tables: [] });
+    expect(outcome).toEqual({ role: 'created', schema: 'created', moved: [], leftInPublic: [] });
+    expect(statements[0]).toMatch(
+      /^CREATE ROLE "dapr" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD 'SCRAM-SHA-256\$/,
+    );
+    expect(statements.join('\n')).not.toContain('secret-1');
+    expect(statements).toContain('CREATE SCHEMA "dapr" AUTHORIZATION "dapr"');
+    expect(statements).toContain('GRANT CONNECT ON DATABASE "learnflow" TO "dapr"');
+    expect(statements.at(-1)).toBe('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "dapr"');
+  });
+
+  it('changes nothing when all is as declared', () => {
+    const { statements, outcome } = plan(made);
+    expect(changes(statements)).toEqual([]);
+    expect(outcome).toEqual({ role: 'unchanged', schema: 'unchanged', moved: [], leftInPublic: [] });
+  });
+
+  it('sets the password again when it changed, and the attributes when someone widened them', () => {
+    expect(plan(made, 'secret-2').outcome.role).toBe('updated');
+    const widened = plan({ ...made, role: { verifier: made.role!.verifier, attributesOk: false } });
+    expect(changes(widened.statements)).toEqual([
+      expect.stringMatching(/^ALTER ROLE "dapr" LOGIN NOSUPERUSER .* PASSWORD 'SCRAM-SHA-256\$/),
+    ]);
+  });
+
+  it('moves state tables out of public and hands them to the role, but keeps both copies when both exist', () => {
+    const earlier = plan({
+      ...made,
+      tables: [
+        { schema: 'public', name: 'dapr_state', owner: 'learnflow' },
+        { schema: 'public', name: 'dapr_metadata', owner: 'learnflow' },
+        { schema: 'dapr', name: 'dapr_metadata', owner: 'dapr' },
+      ],
+    });
+    expect(changes(earlier.statements)).toEqual([
+      'ALTER TABLE public."dapr_state" SET SCHEMA "dapr"',
+      'ALTER TABLE "dapr"."dapr_state" OWNER TO "dapr"',
+    ]);
+    expect(earlier.outcome).toMatchObject({ moved: ['dapr_state'], leftInPublic: ['dapr_metadata'] });
+  });
+
+  it('gives the role its schema and tables back when their owner changed', () => {
+    const taken = plan({ ...made, schemaOwner: 'postgres', tables: [{ schema: 'dapr', name: 'dapr_state', owner: 'learnflow' }] });
+    expect(changes(taken.statements)).toEqual(['ALTER SCHEMA "dapr" OWNER TO "dapr"', 'ALTER TABLE "dapr"."dapr_state" OWNER TO "dapr"']);
+    expect(taken.outcome.schema).toBe('owner set');
+  });
+
+  it('quotes names it is given', () => {
+    const odd = planDaprStore({ role: 'a"b', schema: 'dapr', tables: [] }, { tables: [] }, 'secret-1', 'learnflow');
+    expect(odd.statements[0]).toMatch(/^CREATE ROLE "a""b" /);
+  });
+});
