@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { find, render } from '../support/chart.js';
+import { find, render, type K8sObject } from '../support/chart.js';
 import { failure } from '../support/cli.js';
 import { Daprd } from '../support/daprd.js';
 import { KafkaServer } from '../support/kafka-server.js';
@@ -116,10 +116,9 @@ describe('the Dapr check against a real daprd, with the components as the chart 
       const store = await daprStoreFor(server, db);
       const statestore = find(await renderFor(db, store), 'Component', 'statestore');
       // The state store as 0.1.x rendered it: the application user, its tables in public.
-      const earlier = structuredClone(statestore) as {
-        spec: { metadata: { name: string; value?: string; secretKeyRef?: { key: string } }[] };
-      };
-      for (const item of earlier.spec.metadata) {
+      const earlier = structuredClone(statestore);
+      const items = (earlier['spec'] as { metadata: { name: string; value?: string; secretKeyRef?: { key: string } }[] }).metadata;
+      for (const item of items) {
         if (item.name === 'connectionString') item.value = item.value!.replace(`user=${store.role}`, `user=${db.user}`);
         if (item.name === 'password') item.secretKeyRef!.key = 'password';
         if (item.name === 'tableName') item.value = 'dapr_state';
@@ -129,12 +128,12 @@ describe('the Dapr check against a real daprd, with the components as the chart 
       const substitutions = { [inClusterPostgresql]: `host=${server.host} port=${server.port}` };
 
       /** daprd with only the state store, once it serves it. */
-      const sidecar = async (component: object) => {
+      const sidecar = async (component: K8sObject) => {
         const appPort = await freePorts(1);
         const daprd = await Daprd.start({
           appId: 'learnflow-upgrade',
           appPort,
-          components: [component as typeof statestore],
+          components: [component],
           secrets,
           substitutions,
         });
