@@ -5,7 +5,9 @@
 #   kraft-scram  the same, its client listener SASL_PLAINTEXT with SCRAM-SHA-512 and one user,
 #              learnflow, whose password is in the instance's client.password file (the chart's
 #              SASL option); brokers talk to each other on a plain listener on PORT+2
-# Broker settings mirror what values.yaml gives the Bitnami broker for a single node.
+#   kraft3     three combined controller+broker nodes (the production profile's shape), node N's
+#              client listener on PORT+N and its controller on PORT+3+N
+# Broker settings mirror what values.yaml gives the Bitnami brokers for that many nodes.
 #
 #   kafka-server.sh start NAME MODE PORT [ADDRESS]
 #                                          start instance NAME (restarts its broker, keeping data);
@@ -15,7 +17,7 @@
 #   kafka-server.sh stop NAME              stop it, keeping its data
 #   kafka-server.sh freeze NAME            suspend the broker (SIGSTOP): connections open, no
 #                                          replies, as a hung broker; kill or stop ends it
-#   kafka-server.sh kill NAME              kill the broker process at once (a crash)
+#   kafka-server.sh kill NAME [NODE]       kill the broker process (kraft3: node NODE's) at once (a crash)
 #   kafka-server.sh delete NAME            stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +26,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -59,6 +61,10 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.request.logger=WARN
 log4j.logger.state.change.logger=WARN
 PROPS
+  if [ "$mode" = kraft3 ]; then
+    write_kraft3_configs "$port"
+    return
+  fi
   cat >"$dir/server.properties" <<PROPS
 log.dirs=$dir/data
 advertised.listeners=PLAINTEXT://$address:$port
@@ -111,15 +117,65 @@ PROPS
   fi
 }
 
+write_kraft3_configs() { # write_kraft3_configs PORT: node N in $dir/node-N
+  local port=$1 node voters=""
+  for node in 0 1 2; do voters+="${voters:+,}$node@$address:$((port + 3 + node))"; done
+  for node in 0 1 2; do
+    mkdir -p "$dir/node-$node"
+    cat >"$dir/node-$node/server.properties" <<PROPS
+log.dirs=$dir/node-$node/data
+process.roles=broker,controller
+node.id=$node
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://$address:$((port + node)),CONTROLLER://$address:$((port + 3 + node))
+advertised.listeners=PLAINTEXT://$address:$((port + node))
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+auto.create.topics.enable=false
+num.partitions=1
+default.replication.factor=3
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+min.insync.replicas=2
+group.initial.rebalance.delay.ms=0
+PROPS
+  done
+}
+
+start_kraft3() { # start_kraft3 PORT: the three nodes, formatted once with one cluster id
+  local port=$1 node cluster_id
+  if [ ! -f "$dir/node-0/data/meta.properties" ]; then
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+    for node in 0 1 2; do
+      java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
+        kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/node-$node/server.properties" \
+        >>"$dir/kafka-$node.log" 2>&1 || die "formatting node $node's log directory failed (log: $dir/kafka-$node.log)"
+    done
+  fi
+  for node in 0 1 2; do
+    running "$dir/kafka-$node.pid" ||
+      java_run "$dir/kafka-$node.log" "$dir/kafka-$node.pid" kafka.Kafka "$dir/node-$node/server.properties"
+  done
+  for node in 0 1 2; do wait_port $((port + node)) "$dir/kafka-$node.pid" "$dir/kafka-$node.log"; done
+}
+
 start() { # start NAME MODE PORT
   local mode=$2 port=$3
-  case "$mode" in zookeeper | kraft | kraft-scram) ;; *) die "MODE must be zookeeper, kraft or kraft-scram, not '$mode'" ;; esac
+  case "$mode" in zookeeper | kraft | kraft-scram | kraft3) ;; *) die "MODE must be zookeeper, kraft, kraft-scram or kraft3, not '$mode'" ;; esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   stop_pid "$dir/kafka.pid"
   # A start that fails part-way leaves nothing running.
   trap stop_all EXIT
   mkdir -p "$dir/data"
   write_configs "$mode" "$port"
+  if [ "$mode" = kraft3 ]; then
+    start_kraft3 "$port"
+    trap - EXIT
+    echo "kafka-server: $name ($mode) listening on $address:$port-$((port + 2))"
+    return
+  fi
   if [ "$mode" = zookeeper ] && ! running "$dir/zookeeper.pid"; then
     java_run "$dir/zookeeper.log" "$dir/zookeeper.pid" \
       org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zookeeper.properties"
@@ -151,14 +207,14 @@ freeze_broker() {
   kill -STOP "$(cat "$dir/kafka.pid")"
 }
 
-kill_broker() {
-  local pid
-  if [ -f "$dir/kafka.pid" ]; then
-    pid=$(cat "$dir/kafka.pid")
+kill_broker() { # kill_broker [NODE]
+  local pid pidfile=$dir/kafka${1:+-$1}.pid
+  if [ -f "$pidfile" ]; then
+    pid=$(cat "$pidfile")
     kill -KILL "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   fi
-  rm -f "$dir/kafka.pid"
+  rm -f "$pidfile"
   date +%s >"$dir/killed-at"
 }
 
@@ -172,7 +228,8 @@ wait_for_session_expiry() {
 }
 
 stop_all() {
-  stop_pid "$dir/kafka.pid"
+  local pidfile
+  for pidfile in "$dir"/kafka.pid "$dir"/kafka-?.pid; do stop_pid "$pidfile"; done
   stop_pid "$dir/zookeeper.pid"
 }
 
@@ -187,7 +244,7 @@ case "$command" in
     start "$name" "$3" "$4" ;;
   stop) stop_all ;;
   freeze) freeze_broker ;;
-  kill) kill_broker ;;
+  kill) kill_broker "${3:-}" ;;
   delete) stop_all; rm -rf "$dir" ;;
   *) usage ;;
 esac

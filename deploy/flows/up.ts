@@ -2,6 +2,8 @@ import { upBudget, type Timing } from '../output/budgets.js';
 import { componentNames } from '../release/components.js';
 import { hooksImageOf } from '../release/images.js';
 import type { K8sObject } from '../cluster/objects.js';
+import { volumeSizePins } from '../release/volumes.js';
+import { ActionableError } from '../../common/errors.js';
 import { Helm } from '../tools/helm.js';
 import { buildAndLoad, imageValues, localClusterOf } from '../tools/image.js';
 import { installRelease } from './install.js';
@@ -53,12 +55,11 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   const helm = new Helm(target);
 
   const image = options.image ? imageValues(options.image) : [];
-  const valueArgs = [...options.valueArgs, ...image];
   const context = await timed('prerequisites', () => checkPrerequisites(kubectl, helm, { ...options, context: contextName }, progress));
-  const rendered = await timed('chart', async () => {
-    const objects = await prepareChart(helm, options, valueArgs, progress);
-    await checkFit(kubectl, options, objects, progress);
-    return objects;
+  const { rendered, valueArgs } = await timed('chart', async () => {
+    const chosen = await keepVolumeSizes(kubectl, helm, options, [...options.valueArgs, ...image], progress);
+    await checkFit(kubectl, options, chosen.rendered, progress);
+    return chosen;
   });
   await timed('image', () => prepareImage(options, context, rendered, progress));
   const timeoutSeconds = Math.max(60, upBudget.seconds - Math.round((Date.now() - started) / 1000));
@@ -72,6 +73,32 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   const notes = await helm.ok(['get', 'notes', options.release], 'reading the release notes', "see Helm's message below");
   progress.stop();
   return { ok: verification.ok, timings, verification, notes };
+}
+
+/**
+ * The chart rendered with the values given, plus those that keep each existing StatefulSet's
+ * volumes at their size: an upgrade cannot change it (release/volumes.ts), and a chart whose
+ * default shrank (ZooKeeper's, in 0.2.0) must not fail the upgrade of a release made before.
+ */
+async function keepVolumeSizes(
+  kubectl: Kubectl,
+  helm: Helm,
+  options: UpOptions,
+  valueArgs: string[],
+  progress: Progress,
+): Promise<{ rendered: K8sObject[]; valueArgs: string[] }> {
+  const rendered = await prepareChart(helm, options, valueArgs, progress);
+  const pins = volumeSizePins(rendered, (await kubectl.listIfAllowed<K8sObject>('statefulsets')) ?? []);
+  if (pins.unpinnable.length > 0) {
+    throw new ActionableError(
+      `the values change the size of volumes that exist: ${pins.unpinnable.join('; ')}`,
+      "a StatefulSet's volume size cannot change: keep the size in the values, or resize the claims (docs/upgrade.md#volume-sizes)",
+    );
+  }
+  if (pins.set.length === 0) return { rendered, valueArgs };
+  for (const line of pins.kept) progress.info(`${line}: a StatefulSet's volume size cannot change (docs/upgrade.md#volume-sizes)`);
+  const pinned = [...valueArgs, ...pins.set];
+  return { rendered: await prepareChart(helm, options, pinned, progress), valueArgs: pinned };
 }
 
 async function prepareImage(options: UpOptions, context: string, rendered: readonly K8sObject[], progress: Progress): Promise<void> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { chartCopy, find, render, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
+import { parseQuantity } from '../../deploy/cluster/quantity.js';
 
 // Needs the real dependency charts, which come from registries this machine cannot reach: run
 // `helm dependency build` (or set LEARNFLOW_SUBCHARTS_DIR) to include these tests.
@@ -157,6 +158,24 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     const claims = (postgres['spec'] as { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] })
       .volumeClaimTemplates;
     expect(claims[0]?.spec.resources.requests.storage).toBe('8Gi');
+  });
+
+  it('claims at most 20 GiB of volumes by default: Kafka 8, ZooKeeper 1, PostgreSQL 8, the Dapr scheduler 3 × 1', async () => {
+    type Claimed = { spec: { replicas?: number; volumeClaimTemplates?: { spec: { resources: { requests: { storage: string } } } }[] } };
+    const claims = (await render(await withSubcharts()))
+      .filter((object) => object.kind === 'StatefulSet' && (object['spec'] as Claimed['spec']).volumeClaimTemplates)
+      .map((object) => {
+        const { replicas = 1, volumeClaimTemplates = [] } = (object as unknown as Claimed).spec;
+        const each = volumeClaimTemplates.map((claim) => parseQuantity(claim.spec.resources.requests.storage) / 2 ** 30);
+        return [object.metadata.name, replicas * each.reduce((sum, size) => sum + size, 0)] as const;
+      });
+    expect(Object.fromEntries(claims)).toEqual({
+      'learnflow-kafka-broker': 8,
+      'learnflow-zookeeper': 1,
+      'learnflow-postgresql': 8,
+      'dapr-scheduler-server': 3,
+    });
+    expect(claims.reduce((sum, [, size]) => sum + size, 0)).toBeLessThanOrEqual(20);
   });
 
   it("lets only the release's clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL", async () => {

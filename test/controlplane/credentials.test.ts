@@ -42,7 +42,14 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
   return { namespace, run, secret, labels, can };
 }
 
-const expectedKeys = ['password', 'postgres-password', 'test-admin-password', 'test-student-password', 'test-teacher-password'];
+const expectedKeys = [
+  'dapr-password',
+  'password',
+  'postgres-password',
+  'test-admin-password',
+  'test-student-password',
+  'test-teacher-password',
+];
 
 describe("the credentials hook against the real API server, with the permissions of the chart's Role", () => {
   it('creates the Secret once with strong random passwords, and never changes them', async () => {
@@ -133,7 +140,8 @@ describe("the credentials hook against the real API server, with the permissions
     const result = await hook.run();
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.at(-1)?.msg).toBe(
-      'Secret learnflow-credentials exists; added postgres-password, test-admin-password, test-teacher-password, test-student-password',
+      'Secret learnflow-credentials exists; added postgres-password, dapr-password, ' +
+        'test-admin-password, test-teacher-password, test-student-password',
     );
     expect(await hook.labels()).toBeUndefined();
     expect((await hook.secret())['password']).toBe('the-users-own');

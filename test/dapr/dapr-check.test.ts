@@ -9,6 +9,7 @@ import { freePorts } from '../support/ports.js';
 import {
   daprStoreFor,
   freshDatabase,
+  madeDaprStore,
   PostgresqlServer,
   withDatabase,
   type TestDatabase,
@@ -42,9 +43,7 @@ const renderFor = (db: TestDatabase, store: TestDaprStore, set: string[] = []) =
  * the components, and the Job's container runs beside it with its own environment, as in the Pod.
  */
 async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
-  const store = await daprStoreFor(inject('postgresql'), db);
-  const made = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
-  expect(made.code, made.stdout).toBe(0);
+  const store = await madeDaprStore(inject('postgresql'), db);
   const objects = await renderFor(db, store, [`tests.dapr.timeoutSeconds=${timeoutSeconds}`]);
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');

@@ -137,12 +137,18 @@ describe('up, status, verify and down against a real control plane', () => {
     );
   });
 
-  it('up again upgrades in place and verify checks one component or all', { timeout: 300_000 }, async () => {
-    const again = await deploy('up', ...common, '--image', image);
+  it('up again upgrades in place, keeping the volume sizes, and verify checks one component or all', { timeout: 300_000 }, async () => {
+    // A volume size the upgrade cannot change: up keeps the one the cluster has, and says so.
+    const again = await deploy('up', ...common, '--image', image, '--set', 'dapr.dapr_scheduler.cluster.storageSize=2Gi');
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(
       again.events.some((entry) => entry['message'] === 'release learnflow exists (revision 1, deployed): upgrading it in place'),
     ).toBe(true);
+    expect(again.events.map((entry) => entry['message'])).toContainEqual(
+      expect.stringMatching(
+        /^StatefulSet dapr-scheduler-server, volume [\w-]+: kept at 1Gi \(the values say 2Gi; dapr\.dapr_scheduler\.cluster\.storageSize\)/,
+      ),
+    );
 
     const kafka = await deploy('verify', 'kafka', '--json');
     expect(kafka.code, kafka.stdout + kafka.stderr).toBe(0);

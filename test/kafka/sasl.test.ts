@@ -9,7 +9,7 @@ import { Daprd } from '../support/daprd.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
-import { freshDatabase } from '../support/postgresql-server.js';
+import { freshDatabase, madeDaprStore } from '../support/postgresql-server.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 
 // Kafka with SASL/SCRAM, as profiles/kafka-sasl.yaml configures it: a real KRaft broker whose
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 // The reconcile Job with its PostgreSQL parts off: the topic part alone.
-const sasl = { valuesFiles: ['profiles/kafka-sasl.yaml'], set: ['postgresqlSchema.enabled=false'] };
+const sasl = { valuesFiles: ['profiles/kafka-sasl.yaml'], set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false'] };
 const podSpec = (object: { spec?: unknown; kind: string }) =>
   object.kind === 'Job' ? (object.spec as { template: { spec: PodSpec } }).template.spec : (object.spec as PodSpec);
 
@@ -104,11 +104,18 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
   });
 
   it('the Dapr pub/sub, as rendered, publishes and subscribes through a real daprd with SCRAM', { timeout: 120_000 }, async () => {
-    const db = await freshDatabase(inject('postgresql'));
     const postgres = inject('postgresql');
+    const db = await freshDatabase(postgres);
+    const store = await madeDaprStore(postgres, db);
     const objects = await render({
-      ...sasl,
-      set: [`postgresql.auth.database=${db.database}`, `postgresql.auth.username=${db.user}`, 'tests.dapr.timeoutSeconds=60'],
+      valuesFiles: sasl.valuesFiles,
+      set: [
+        'postgresqlSchema.enabled=false',
+        `postgresql.auth.database=${db.database}`,
+        `postgresql.auth.username=${db.user}`,
+        `daprComponents.statestore.username=${store.role}`,
+        'tests.dapr.timeoutSeconds=60',
+      ],
     });
     const pubsub = find(objects, 'Component', 'pubsub-kafka');
     expect((pubsub['spec'] as { metadata: { name: string; secretKeyRef?: unknown }[] }).metadata).toContainEqual({
@@ -122,7 +129,7 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
       appId: template.metadata.annotations['dapr.io/app-id']!,
       appPort,
       components: objects.filter((object) => object.kind === 'Component'),
-      secrets: { 'learnflow-credentials': { password: db.password, 'client-passwords': password } },
+      secrets: { 'learnflow-credentials': { 'dapr-password': store.password, 'client-passwords': password } },
       substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
     });
     try {

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, inject } from 'vitest';
+import { inject } from 'vitest';
 import { parse } from 'yaml';
 import { find, render, type K8sObject } from './chart.js';
 import { Cluster } from './controlplane.js';
@@ -36,10 +36,10 @@ export async function hookAccount(cluster: Cluster, name: string, options: { wit
     ['apply', '--namespace', namespace, '-f', '-'],
     applied.map((object) => JSON.stringify(object)).join('\n---\n'),
   );
-  expect(created.code, created.stderr).toBe(0);
+  if (created.code !== 0) throw new Error(`applying the ${name} account: ${created.stderr}`);
 
   const token = await cluster.kubectl(['create', 'token', name, '--namespace', namespace]);
-  expect(token.code, token.stderr).toBe(0);
+  if (token.code !== 0) throw new Error(`making a token of ${name}: ${token.stderr}`);
   const tokenFile = join(await mkdtemp(join(tmpdir(), 'learnflow-token-')), 'token');
   await writeFile(tokenFile, token.stdout.trim());
   const { cluster: server } = (parse(await readFile(cluster.kubeconfig, 'utf8')) as Kubeconfig).clusters[0]!;

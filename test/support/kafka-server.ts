@@ -6,8 +6,13 @@ import { runOk } from './process.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
 export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
-/** kraft-scram: a KRaft node whose client listener takes SASL/SCRAM-SHA-512 (user learnflow). */
-export type KafkaServerMode = KafkaMode | 'kraft-scram';
+/**
+ * kraft-scram: a KRaft node whose client listener takes SASL/SCRAM-SHA-512 (user learnflow);
+ * kraft3: three combined KRaft nodes, the production profile's shape.
+ */
+export type KafkaServerMode = KafkaMode | 'kraft-scram' | 'kraft3';
+
+const portsOf: Record<KafkaServerMode, number> = { zookeeper: 2, kraft: 2, 'kraft-scram': 3, kraft3: 6 };
 
 /**
  * A real Kafka started by scripts/kafka-server.sh: a broker with its own ZooKeeper, or one
@@ -26,14 +31,14 @@ export class KafkaServer {
     return `${this.address}:${this.port}`;
   }
 
+  /** Every broker's address: one, or kraft3's three (node N on port + N). */
+  get brokers(): string[] {
+    return Array.from({ length: this.mode === 'kraft3' ? 3 : 1 }, (_, node) => `${this.address}:${this.port + node}`);
+  }
+
   /** Reserves ports (the broker's, then ZooKeeper's or the controller's) without starting anything. */
   static async allocate(label: string, mode: KafkaServerMode, address = '127.0.0.1'): Promise<KafkaServer> {
-    return new KafkaServer(
-      `${label}-${mode}-${process.pid}-${Date.now() % 100_000}`,
-      mode,
-      await freePorts(mode === 'kraft-scram' ? 3 : 2),
-      address,
-    );
+    return new KafkaServer(`${label}-${mode}-${process.pid}-${Date.now() % 100_000}`, mode, await freePorts(portsOf[mode]), address);
   }
 
   static async start(label: string, mode: KafkaServerMode, address?: string): Promise<KafkaServer> {
@@ -57,9 +62,9 @@ export class KafkaServer {
     await runOk('bash', [kafkaServerScript, 'freeze', this.name]);
   }
 
-  /** Stops the broker process at once, as a crash would. */
-  async kill(): Promise<void> {
-    await runOk('bash', [kafkaServerScript, 'kill', this.name]);
+  /** Stops the broker process (kraft3: node `node`'s) at once, as a crash would. */
+  async kill(node?: number): Promise<void> {
+    await runOk('bash', [kafkaServerScript, 'kill', this.name, ...(node === undefined ? [] : [String(node)])]);
   }
 
   /** The SCRAM password of the client user learnflow (kraft-scram), as the script generated it. */

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { runCli } from './cli.js';
 import { postgresqlServerScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { runOk } from './process.js';
@@ -149,4 +150,12 @@ export async function daprStoreFor(server: PostgresqlAddress, db: TestDatabase):
     flags: [...db.flags, '--dapr-store-user', role, '--dapr-store-password-file', join(dir, 'dapr-password')],
     adminFlags: ['--postgresql-admin-password-file', join(dir, 'postgres-password')],
   };
+}
+
+/** The store's role and schema made by the reconcile hook's part, as the superuser, as with this release's PostgreSQL. */
+export async function madeDaprStore(server: PostgresqlAddress, db: TestDatabase): Promise<TestDaprStore> {
+  const store = await daprStoreFor(server, db);
+  const made = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
+  if (made.code !== 0) throw new Error(`making the Dapr store failed:\n${made.stdout}`);
+  return store;
 }
