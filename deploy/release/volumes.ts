@@ -13,13 +13,14 @@ interface StatefulSet extends K8sObject {
 /** The values key that sizes a StatefulSet's volumes, by the labels its chart gives it. */
 function sizeKey(statefulSet: StatefulSet): string | undefined {
   const labels = statefulSet.metadata.labels ?? {};
-  const name = labels['app.kubernetes.io/name'] ?? labels['app'];
+  const name = labels['app.kubernetes.io/name'];
   const component = labels['app.kubernetes.io/component'];
+  // The dapr chart names its workloads by the label app (its app.kubernetes.io/name is the chart's).
+  if (labels['app'] === 'dapr-scheduler-server') return 'dapr.dapr_scheduler.cluster.storageSize';
   if (name === 'zookeeper') return 'kafka.zookeeper.persistence.size';
   if (name === 'kafka' && component === 'broker') return 'kafka.broker.persistence.size';
   if (name === 'kafka' && component === 'controller-eligible') return 'kafka.controller.persistence.size';
   if (name === 'postgresql' && component === 'primary') return 'postgresql.primary.persistence.size';
-  if (name === 'dapr-scheduler-server') return 'dapr.dapr_scheduler.cluster.storageSize';
   return undefined;
 }
 

@@ -20,6 +20,12 @@ describe('volume sizes an upgrade keeps', () => {
     });
   });
 
+  it("keeps the Dapr scheduler's, which the dapr chart labels by app", () => {
+    const scheduler = (storage: string) =>
+      statefulSet('dapr-scheduler-server', { app: 'dapr-scheduler-server', 'app.kubernetes.io/name': 'learnflow' }, storage);
+    expect(volumeSizePins([scheduler('2Gi')], [scheduler('1Gi')]).set).toEqual(['--set', 'dapr.dapr_scheduler.cluster.storageSize=1Gi']);
+  });
+
   it('asks nothing of a new release, or of sizes that are equal however written', () => {
     expect(volumeSizePins([zookeeper('1Gi')], [])).toEqual({ set: [], kept: [], unpinnable: [] });
     expect(volumeSizePins([postgresql('8Gi')], [postgresql('8192Mi')])).toEqual({ set: [], kept: [], unpinnable: [] });
