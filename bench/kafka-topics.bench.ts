@@ -97,9 +97,9 @@ try {
         `Kafka 3.9.0, ${mode} mode: the 9 catalogue topics, wall time, median of ${repetitions} runs`,
         ['fresh', 'no change'],
         [
-          { label: 'learnflow-hooks kafka-topics, three-way (its ConfigMap record)', values: values(results.threeWay) },
+          { label: 'learnflow-hooks kafka-topics, three-way (its record)', values: values(results.threeWay) },
           { label: 'learnflow-hooks kafka-topics, two-way (no record)', values: values(results.twoWay) },
-          { label: 'kafka-topics.sh --create + kafka-configs.sh --alter, per topic', values: values(results.tools) },
+          { label: 'kafka-topics.sh + kafka-configs.sh, one JVM each per topic', values: values(results.tools) },
         ],
         'the tools / ours three-way',
       );
