@@ -22,6 +22,8 @@ const passwords = {
   'test-admin-password': 'admin-secret-1',
   'test-teacher-password': 'teacher-secret-1',
   'test-student-password': 'student-secret-1',
+  // The credentials hook makes it beside the test users' passwords: the seed's fingerprint key.
+  'test-users-key': 'a-random-key-of-the-credentials-secret',
 };
 
 /** Runs our setup; returns, in seconds, from its last log line, the program's own time and its part after loading the modules. */
@@ -42,6 +44,7 @@ async function plainSqlFile(): Promise<string> {
       const up = text.slice(text.indexOf('-- Up Migration'), text.indexOf('-- Down Migration'));
       // Idempotent re-runs need IF NOT EXISTS, which the migration does not (need to) say.
       return up
+        .replaceAll('CREATE SCHEMA ', 'CREATE SCHEMA IF NOT EXISTS ')
         .replaceAll('CREATE TABLE ', 'CREATE TABLE IF NOT EXISTS ')
         .replaceAll('CREATE UNIQUE INDEX ', 'CREATE UNIQUE INDEX IF NOT EXISTS ')
         .replaceAll('CREATE INDEX ', 'CREATE INDEX IF NOT EXISTS ')

@@ -35,7 +35,8 @@ export async function seedDatabase(
     { host: args.postgresqlHost, database: args.postgresqlDatabase, topics: seeds.topics.length, users: users.length },
     'seeding the database',
   );
-  const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users));
+  const key = users.length > 0 ? await fingerprintKey(args.credentialsDir) : undefined;
+  const result = await withDatabase(args, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users, key));
   const { topicsRemoved, topicsKept, usersKept, ...counts } = result;
   if (topicsRemoved.length > 0) logger.info({ topicsRemoved }, `removed the topic(s) seeds/ no longer lists: ${topicsRemoved.join(', ')}`);
   if (topicsKept.length > 0) {
@@ -51,7 +52,20 @@ export async function seedDatabase(
       `kept the test user(s) seeds/ no longer lists (or turned off): ${usersKept.join(', ')}; delete them if they are not needed`,
     );
   }
-  logger.info(counts, `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written`);
+  logger.info(
+    counts,
+    `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written` +
+      (result.passwordsByFingerprint > 0 ? `, ${result.passwordsByFingerprint} known unchanged by fingerprint` : ''),
+  );
+}
+
+/** The credentials Secret's key that keys the test users' password fingerprints; without it, every run compares with bcrypt. */
+export const fingerprintKeyName = 'test-users-key';
+
+async function fingerprintKey(credentialsDir: string | undefined): Promise<string | undefined> {
+  if (!credentialsDir) return undefined;
+  const key = await readFile(join(credentialsDir, fingerprintKeyName), 'utf8').catch(() => '');
+  return key.trim().length >= 16 ? key.trim() : undefined;
 }
 
 /** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */

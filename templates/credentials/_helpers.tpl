@@ -55,6 +55,8 @@ Usage: {{ include "learnflow.credentials.keys" . }}
 {{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
 {{- $keys = append $keys .passwordKey -}}
 {{- end -}}
+{{- /* Keys the fingerprints by which the seed knows their passwords unchanged without bcrypt. */ -}}
+{{- $keys = append $keys "test-users-key" -}}
 {{- end -}}
 {{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}

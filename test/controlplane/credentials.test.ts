@@ -49,6 +49,7 @@ const expectedKeys = [
   'test-admin-password',
   'test-student-password',
   'test-teacher-password',
+  'test-users-key',
 ];
 
 describe("the credentials hook against the real API server, with the permissions of the chart's Role", () => {
@@ -141,7 +142,7 @@ describe("the credentials hook against the real API server, with the permissions
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.at(-1)?.msg).toBe(
       'Secret learnflow-credentials exists; added postgres-password, dapr-password, ' +
-        'test-admin-password, test-teacher-password, test-student-password',
+        'test-admin-password, test-teacher-password, test-student-password, test-users-key',
     );
     expect(await hook.labels()).toBeUndefined();
     expect((await hook.secret())['password']).toBe('the-users-own');

@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { describe, expect, inject, it } from 'vitest';
@@ -73,6 +74,24 @@ describe('the migrations against a real PostgreSQL', () => {
     const applied = runs.map((run) => (run.lines.at(-1)?.['applied'] as string[]).length).sort();
     expect(applied).toEqual([0, (await readdir(migrationsDir)).length]);
     expect(schemaDifferences(await actualSchema(db))).toEqual([]);
+  });
+
+  it('apply a migration added after the first run, and refuse one that precedes those applied', async () => {
+    const db = await freshDatabase(server);
+    const dir = await mkdtemp(join(tmpdir(), 'learnflow-migrations-'));
+    for (const file of await readdir(migrationsDir)) await copyFile(join(migrationsDir, file), join(dir, file));
+    const run = () => runCli(['postgresql-migrate', ...db.flags, '--migrations-dir', dir]);
+    expect((await run()).code).toBe(0);
+    const probe = (table: string) => `-- Up Migration\nCREATE TABLE ${table} (id int);\n-- Down Migration\nDROP TABLE ${table};\n`;
+    await writeFile(join(dir, '1799000000000_later.sql'), probe('later_probe'));
+    const later = await run();
+    expect(later.code, later.stdout).toBe(0);
+    expect(later.lines.at(-1)?.['applied']).toEqual(['1799000000000_later']);
+    expect((await run()).lines.at(-1)?.msg).toBe('the schema is up to date');
+    await writeFile(join(dir, '1700000000000_earlier.sql'), probe('earlier_probe'));
+    const earlier = await run();
+    expect(earlier.code).not.toBe(0);
+    expect(earlier.stdout).toContain('Not run migration 1700000000000_earlier is preceding already run migration');
   });
 
   it('can be rolled back and applied again', async () => {

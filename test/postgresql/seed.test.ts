@@ -105,6 +105,42 @@ describe('the seed data against a real PostgreSQL', () => {
     expect((await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' })).lines.at(-1)?.['passwordsSet']).toBe(0);
   });
 
+  it('knows unchanged passwords by their keyed fingerprint, without bcrypt, and falls back to bcrypt when it cannot tell', async () => {
+    const db = await migratedDatabase();
+    const keyed = { ...passwords, 'test-users-key': 'a-random-key-of-the-credentials-secret' };
+    const first = (await seed(db, keyed)).lines.at(-1)!;
+    expect(first).toMatchObject({ passwordsSet: 3, passwordsByFingerprint: 0 });
+    const again = (await seed(db, keyed)).lines.at(-1)!;
+    expect(again).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
+    expect(again.msg).toContain('0 password hash(es) written, 3 known unchanged by fingerprint');
+    // The record holds neither a password nor anything checkable without the key.
+    const records = await withDatabase(
+      db,
+      async (client) => (await client.query<{ fingerprint: string }>('SELECT fingerprint FROM learnflow_hooks.seed_passwords')).rows,
+    );
+    expect(records).toHaveLength(3);
+    for (const { fingerprint } of records) {
+      expect(Object.values(passwords).some((password) => fingerprint.includes(password))).toBe(false);
+    }
+
+    // A changed password: its fingerprint differs, bcrypt confirms, the hash is rewritten.
+    const rotated = { ...keyed, 'test-student-password': 'student-secret-2' };
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: 2 });
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
+    // A hash changed in the database (a password reset in the app): the record no longer vouches for it.
+    await withDatabase(db, (client) =>
+      client.query('UPDATE users SET password_hash = $1 WHERE email = $2', [
+        bcrypt.hashSync('reset-in-the-app', 10),
+        'admin@learnflow.com',
+      ]),
+    );
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: 2 });
+    // Another key: nothing is known by fingerprint, bcrypt finds every password unchanged.
+    const rekeyed = { ...rotated, 'test-users-key': 'another-key-of-the-credentials-secret' };
+    expect((await seed(db, rekeyed)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 0 });
+    expect((await seed(db, rekeyed)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
+  });
+
   it('seeds no test user when they are turned off, and needs no passwords then', async () => {
     const db = await migratedDatabase();
     const result = await runCli(['postgresql-seed', ...db.flags, '--no-test-users']);
