@@ -60,7 +60,8 @@ export async function reconcileDaprStore(args: PostgresqlArgs & CommonArgs & Dap
     }
   }
   const madeElsewhere =
-    `with an existing PostgreSQL you make role ${spec.role}, its schema and the move of earlier state: ` + 'docs/dapr.md gives the SQL';
+    "without the superuser's password (an existing PostgreSQL, or postgresql.auth.enablePostgresUser=false) " +
+    `you make role ${spec.role}, its schema and the move of earlier state: docs/dapr.md gives the SQL`;
   const problems = await withDatabase(args, logger, 'checking the Dapr store', (client) => daprStoreProblems(client, spec), store).catch(
     (error: unknown) => {
       if (adminFile || !(error instanceof ActionableError)) throw error;
