@@ -88,7 +88,9 @@ async function keepVolumeSizes(
   progress: Progress,
 ): Promise<{ rendered: K8sObject[]; valueArgs: string[] }> {
   const rendered = await prepareChart(helm, options, valueArgs, progress);
-  const pins = volumeSizePins(rendered, (await kubectl.listIfAllowed<K8sObject>('statefulsets')) ?? []);
+  const existing = await kubectl.listIfAllowed<K8sObject>('statefulsets');
+  if (!existing) progress.info("cannot list the namespace's StatefulSets (RBAC): volume sizes are not checked against the cluster's");
+  const pins = volumeSizePins(rendered, existing ?? []);
   if (pins.unpinnable.length > 0) {
     throw new ActionableError(
       `the values change the size of volumes that exist: ${pins.unpinnable.join('; ')}`,

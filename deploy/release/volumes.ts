@@ -10,13 +10,14 @@ interface StatefulSet extends K8sObject {
   spec?: { volumeClaimTemplates?: { metadata: { name: string }; spec?: { resources?: { requests?: { storage?: string } } } }[] };
 }
 
-/** The values key that sizes a StatefulSet's volumes, by the labels its chart gives it. */
-function sizeKey(statefulSet: StatefulSet): string | undefined {
+/** The values key that sizes one volume of a StatefulSet, by the labels its chart gives it and the claim's name. */
+function sizeKey(statefulSet: StatefulSet, claim: string): string | undefined {
   const labels = statefulSet.metadata.labels ?? {};
   const name = labels['app.kubernetes.io/name'];
   const component = labels['app.kubernetes.io/component'];
-  // The dapr chart names its workloads by the label app (its app.kubernetes.io/name is the chart's).
-  if (labels['app'] === 'dapr-scheduler-server') return 'dapr.dapr_scheduler.cluster.storageSize';
+  // The dapr chart names its workloads by the label app (its app.kubernetes.io/name is the release's).
+  if (labels['app'] === 'dapr-scheduler-server' && claim === 'dapr-scheduler-data-dir') return 'dapr.dapr_scheduler.cluster.storageSize';
+  if (claim !== 'data') return undefined;
   if (name === 'zookeeper') return 'kafka.zookeeper.persistence.size';
   if (name === 'kafka' && component === 'broker') return 'kafka.broker.persistence.size';
   if (name === 'kafka' && component === 'controller-eligible') return 'kafka.controller.persistence.size';
@@ -47,12 +48,12 @@ export function volumeSizePins(rendered: readonly K8sObject[], existing: readonl
       const current = have.get(claim);
       if (!current || !size || parseQuantity(current) === parseQuantity(size)) continue;
       const where = `StatefulSet ${wanted.metadata.name}, volume ${claim}`;
-      const key = sizeKey(wanted);
+      const key = sizeKey(wanted, claim);
       if (!key) {
         pins.unpinnable.push(`${where}: ${current} in the cluster, ${size} in the values`);
         continue;
       }
-      if (!pins.set.includes(`${key}=${current}`)) pins.set.push('--set', `${key}=${current}`);
+      pins.set.push('--set', `${key}=${current}`);
       pins.kept.push(`${where}: kept at ${current} (the values say ${size}; ${key})`);
     }
   }

@@ -19,6 +19,10 @@ export interface ObservedStore {
   schemaOwner?: string;
   /** The store's tables found in public or in its schema. */
   tables: readonly { schema: string; name: string; owner: string }[];
+  /** Whether the role may connect to the database. */
+  canConnect?: boolean;
+  /** Tables in public on which the role holds a right granted to it by name. */
+  grantedInPublic?: readonly string[];
 }
 
 export interface DaprStoreOutcome {
@@ -59,7 +63,7 @@ export function planDaprStore(
     outcome.role = 'updated';
   }
   // PUBLIC has CONNECT unless someone revoked it; the store must not depend on that.
-  statements.push(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
+  if (!observed.canConnect) statements.push(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
 
   if (observed.schemaOwner === undefined) {
     statements.push(`CREATE SCHEMA ${schema} AUTHORIZATION ${role}`);
@@ -81,8 +85,11 @@ export function planDaprStore(
     }
     if (inPublic && inSchema) outcome.leftInPublic.push(table);
   }
-  // Rights granted to the role by name on the platform's tables; PUBLIC's are the check's to report.
-  statements.push(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${role}`);
+  // Rights granted to the role by name on the platform's tables, table by table: a blanket REVOKE
+  // rewrites every table's catalog row, and fails on a table a concurrent migration alters.
+  // PUBLIC's rights are the check's to report.
+  for (const table of observed.grantedInPublic ?? [])
+    statements.push(`REVOKE ALL ON TABLE public.${pg.escapeIdentifier(table)} FROM ${role}`);
   return { statements, outcome };
 }
 
@@ -123,10 +130,19 @@ async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<Obse
       WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', $1) AND c.relname = ANY($2)`,
     [spec.schema, spec.tables],
   );
+  if (!roles[0]) return { ...(schemas[0] && { schemaOwner: schemas[0].owner }), tables };
+  const { rows: rights } = await admin.query<{ can_connect: boolean; granted: string[] }>(
+    `SELECT has_database_privilege($1, current_database(), 'CONNECT') AS can_connect,
+            ARRAY(SELECT DISTINCT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+                   WHERE n.nspname = 'public' AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1) ORDER BY 1) AS granted`,
+    [spec.role],
+  );
   return {
-    ...(roles[0] && { role: { verifier: roles[0].verifier, attributesOk: roles[0].attributes_ok } }),
+    role: { verifier: roles[0].verifier, attributesOk: roles[0].attributes_ok },
     ...(schemas[0] && { schemaOwner: schemas[0].owner }),
     tables,
+    canConnect: rights[0]!.can_connect,
+    grantedInPublic: rights[0]!.granted,
   };
 }
 

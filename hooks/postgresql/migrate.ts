@@ -30,10 +30,11 @@ export async function pendingMigrations(client: pg.Client, dir: string, logger: 
  * which applies or refuses it.
  */
 async function upToDate(client: pg.Client, dir: string): Promise<boolean> {
-  const files = (await readdir(dir))
-    .filter((file) => ['.sql', '.js', '.cjs', '.mjs', '.ts'].includes(extname(file)))
-    .map((file) => file.slice(0, -extname(file).length))
-    .sort();
+  // node-pg-migrate reads every file but dotfiles (a mounted ConfigMap's ..data among them); a
+  // name this check does not read as one migration per file sends the run to node-pg-migrate.
+  const entries = (await readdir(dir)).filter((file) => !file.startsWith('.'));
+  if (entries.some((file) => extname(file).toLowerCase() !== '.sql' || /\.(up|down)\.sql$/i.test(file))) return false;
+  const files = entries.map((file) => file.slice(0, -'.sql'.length)).sort();
   let ran: string[];
   try {
     const { rows } = await client.query<{ name: string }>(`SELECT name FROM public.${migrationsTable} ORDER BY run_on, id`);

@@ -227,6 +227,12 @@ describe('names', () => {
       'reconcile',
       'kafka-topics',
     ]);
+    // The Dapr store alone: the Job still has its account and reaches PostgreSQL.
+    const storeOnly = await render({ set: ['postgresqlSchema.enabled=false', 'kafkaTopics.enabled=false', 'tests.dapr.enabled=false'] });
+    expect(reconcileArgs(storeOnly)).toEqual(['reconcile', 'postgresql-dapr-store']);
+    expect(find(storeOnly, 'ServiceAccount', 'learnflow-hooks').metadata.name).toBe('learnflow-hooks');
+    const egress = (find(storeOnly, 'NetworkPolicy', 'learnflow-hooks')['spec'] as { egress: { ports: { port: number }[] }[] }).egress;
+    expect(egress.flatMap((rule) => rule.ports.map((port) => port.port))).toContain(5432);
     expect((await names(['global.learnflow.credentialsSecret=my-secrets'])).filter((name) => name.includes('credentials'))).toEqual([]);
     expect(
       (await names(['daprComponents.enabled=false'])).filter((name) =>

@@ -66,6 +66,13 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
     expect(summary(second)).toMatchObject({ role: 'unchanged', schema: 'unchanged', moved: [] });
     // The store's own tables are not touched by a run.
     await asStore(db, store, (client) => client.query('SELECT * FROM dapr.probe'));
+    // A right someone granted the role on a platform table is taken back by the next run.
+    await withDatabase(db, (client) => client.query(`GRANT SELECT ON users TO ${store.role}`));
+    const third = await storePart(store);
+    expect(third.code, third.stdout).toBe(0);
+    await asStore(db, store, async (client) => {
+      await expect(client.query('SELECT * FROM public.users')).rejects.toMatchObject({ code: '42501' });
+    });
   });
 
   it('moves the state tables an earlier release made in public, rows and all, and hands them to the role', async () => {

@@ -10,9 +10,10 @@ const made: ObservedStore = {
     { schema: 'dapr', name: 'dapr_state', owner: 'dapr' },
     { schema: 'dapr', name: 'dapr_metadata', owner: 'dapr' },
   ],
+  canConnect: true,
+  grantedInPublic: [],
 };
 const plan = (observed: ObservedStore, password = 'secret-1') => planDaprStore(spec, observed, password, 'learnflow');
-const changes = (statements: string[]) => statements.filter((statement) => !/^(GRANT CONNECT|REVOKE ALL ON ALL TABLES)/.test(statement));
 
 describe('the Dapr store plan', () => {
   it('makes the role with a verifier, never the password, and the schema it owns', () => {
@@ -24,21 +25,18 @@ describe('the Dapr store plan', () => {
     expect(statements.join('\n')).not.toContain('secret-1');
     expect(statements).toContain('CREATE SCHEMA "dapr" AUTHORIZATION "dapr"');
     expect(statements).toContain('GRANT CONNECT ON DATABASE "learnflow" TO "dapr"');
-    expect(statements.at(-1)).toBe('REVOKE ALL ON ALL TABLES IN SCHEMA public FROM "dapr"');
   });
 
   it('changes nothing when all is as declared', () => {
     const { statements, outcome } = plan(made);
-    expect(changes(statements)).toEqual([]);
+    expect(statements).toEqual([]);
     expect(outcome).toEqual({ role: 'unchanged', schema: 'unchanged', moved: [], leftInPublic: [] });
   });
 
   it('sets the password again when it changed, and the attributes when someone widened them', () => {
     expect(plan(made, 'secret-2').outcome.role).toBe('updated');
     const widened = plan({ ...made, role: { verifier: made.role!.verifier, attributesOk: false } });
-    expect(changes(widened.statements)).toEqual([
-      expect.stringMatching(/^ALTER ROLE "dapr" LOGIN NOSUPERUSER .* PASSWORD 'SCRAM-SHA-256\$/),
-    ]);
+    expect(widened.statements).toEqual([expect.stringMatching(/^ALTER ROLE "dapr" LOGIN NOSUPERUSER .* PASSWORD 'SCRAM-SHA-256\$/)]);
   });
 
   it('moves state tables out of public and hands them to the role, but keeps both copies when both exist', () => {
@@ -50,7 +48,7 @@ describe('the Dapr store plan', () => {
         { schema: 'dapr', name: 'dapr_metadata', owner: 'dapr' },
       ],
     });
-    expect(changes(earlier.statements)).toEqual([
+    expect(earlier.statements).toEqual([
       'ALTER TABLE public."dapr_state" SET SCHEMA "dapr"',
       'ALTER TABLE "dapr"."dapr_state" OWNER TO "dapr"',
     ]);
@@ -59,8 +57,17 @@ describe('the Dapr store plan', () => {
 
   it('gives the role its schema and tables back when their owner changed', () => {
     const taken = plan({ ...made, schemaOwner: 'postgres', tables: [{ schema: 'dapr', name: 'dapr_state', owner: 'learnflow' }] });
-    expect(changes(taken.statements)).toEqual(['ALTER SCHEMA "dapr" OWNER TO "dapr"', 'ALTER TABLE "dapr"."dapr_state" OWNER TO "dapr"']);
+    expect(taken.statements).toEqual(['ALTER SCHEMA "dapr" OWNER TO "dapr"', 'ALTER TABLE "dapr"."dapr_state" OWNER TO "dapr"']);
     expect(taken.outcome.schema).toBe('owner set');
+  });
+
+  it('revokes only what was granted to the role by name, table by table, and grants CONNECT only when missing', () => {
+    const { statements } = plan({ ...made, canConnect: false, grantedInPublic: ['users', 'topics'] });
+    expect(statements).toEqual([
+      'GRANT CONNECT ON DATABASE "learnflow" TO "dapr"',
+      'REVOKE ALL ON TABLE public."users" FROM "dapr"',
+      'REVOKE ALL ON TABLE public."topics" FROM "dapr"',
+    ]);
   });
 
   it('quotes names it is given', () => {
