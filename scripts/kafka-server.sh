@@ -144,15 +144,21 @@ PROPS
   done
 }
 
+new_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22; }
+
+format_storage() { # format_storage CLUSTER_ID CONFIG LOG [ARGS...]: a KRaft log directory, formatted once
+  local cluster_id=$1 config=$2 log=$3; shift 3
+  # "--cluster-id=" because a random id may begin with "-", which would read as an option.
+  java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
+    kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$config" "$@" >>"$log" 2>&1 ||
+    die "formatting the KRaft log directory of $config failed (log: $log)"
+}
+
 start_kraft3() { # start_kraft3 PORT: the three nodes, formatted once with one cluster id
   local port=$1 node cluster_id
   if [ ! -f "$dir/node-0/data/meta.properties" ]; then
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
-    for node in 0 1 2; do
-      java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
-        kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/node-$node/server.properties" \
-        >>"$dir/kafka-$node.log" 2>&1 || die "formatting node $node's log directory failed (log: $dir/kafka-$node.log)"
-    done
+    cluster_id=$(new_cluster_id)
+    for node in 0 1 2; do format_storage "$cluster_id" "$dir/node-$node/server.properties" "$dir/kafka-$node.log"; done
   fi
   for node in 0 1 2; do
     running "$dir/kafka-$node.pid" ||
@@ -182,18 +188,13 @@ start() { # start NAME MODE PORT
     wait_port $((port + 1)) "$dir/zookeeper.pid" "$dir/zookeeper.log"
   elif [ ! -f "$dir/data/meta.properties" ]; then
     # A KRaft log directory is formatted once with a cluster id; a restart keeps it.
-    # "--cluster-id=" because a random id may begin with "-", which would read as an option.
-    local cluster_id
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
     local scram=()
     if [ "$mode" = kraft-scram ]; then
       # SCRAM users live in the cluster metadata: the client user is created with the log directory.
       head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/client.password"
       scram=(--add-scram "SCRAM-SHA-512=[name=learnflow,password=$(cat "$dir/client.password")]")
     fi
-    java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$LEARNFLOW_KAFKA_LIBS/*" \
-      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" "${scram[@]}" \
-      >>"$dir/kafka.log" 2>&1 || die "formatting the KRaft log directory failed (log: $dir/kafka.log)"
+    format_storage "$(new_cluster_id)" "$dir/server.properties" "$dir/kafka.log" "${scram[@]}"
   fi
   [ "$mode" = zookeeper ] && wait_for_session_expiry
   java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"

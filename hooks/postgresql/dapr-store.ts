@@ -113,6 +113,21 @@ export async function provisionDaprStore(admin: pg.Client, spec: DaprStoreSpec, 
   }
 }
 
+/** The schema's owner, and the store's tables in public or in the schema: what any role may read of the catalog. */
+async function schemaAndTables(client: pg.Client, spec: DaprStoreSpec) {
+  const { rows: schemas } = await client.query<{ owner: string }>(
+    'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
+    [spec.schema],
+  );
+  const { rows: tables } = await client.query<{ schema: string; name: string; owner: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_get_userbyid(c.relowner) AS owner
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', $1) AND c.relname = ANY($2)`,
+    [spec.schema, spec.tables],
+  );
+  return { schemaOwner: schemas[0]?.owner, tables };
+}
+
 async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<ObservedStore> {
   const { rows: roles } = await admin.query<{ verifier: string | null; attributes_ok: boolean }>(
     `SELECT rolpassword AS verifier,
@@ -120,17 +135,9 @@ async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<Obse
        FROM pg_authid WHERE rolname = $1`,
     [spec.role],
   );
-  const { rows: schemas } = await admin.query<{ owner: string }>(
-    'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
-    [spec.schema],
-  );
-  const { rows: tables } = await admin.query<{ schema: string; name: string; owner: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, pg_get_userbyid(c.relowner) AS owner
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', $1) AND c.relname = ANY($2)`,
-    [spec.schema, spec.tables],
-  );
-  if (!roles[0]) return { ...(schemas[0] && { schemaOwner: schemas[0].owner }), tables };
+  const { schemaOwner, tables } = await schemaAndTables(admin, spec);
+  const found = { ...(schemaOwner !== undefined && { schemaOwner }), tables };
+  if (!roles[0]) return found;
   const { rows: rights } = await admin.query<{ can_connect: boolean; granted: string[] }>(
     `SELECT has_database_privilege($1, current_database(), 'CONNECT') AS can_connect,
             ARRAY(SELECT DISTINCT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
@@ -138,9 +145,8 @@ async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<Obse
     [spec.role],
   );
   return {
+    ...found,
     role: { verifier: roles[0].verifier, attributesOk: roles[0].attributes_ok },
-    ...(schemas[0] && { schemaOwner: schemas[0].owner }),
-    tables,
     canConnect: rights[0]!.can_connect,
     grantedInPublic: rights[0]!.granted,
   };
@@ -153,18 +159,10 @@ async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<Obse
  */
 export async function daprStoreProblems(asRole: pg.Client, spec: DaprStoreSpec): Promise<string[]> {
   const problems: string[] = [];
-  const { rows: schemas } = await asRole.query<{ owner: string }>(
-    'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
-    [spec.schema],
-  );
-  if (!schemas[0]) problems.push(`schema ${spec.schema} does not exist`);
-  else if (schemas[0].owner !== spec.role) problems.push(`schema ${spec.schema} is owned by ${schemas[0].owner}, not ${spec.role}`);
+  const { schemaOwner, tables } = await schemaAndTables(asRole, spec);
+  if (schemaOwner === undefined) problems.push(`schema ${spec.schema} does not exist`);
+  else if (schemaOwner !== spec.role) problems.push(`schema ${spec.schema} is owned by ${schemaOwner}, not ${spec.role}`);
 
-  const { rows: tables } = await asRole.query<{ schema: string; name: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', $1) AND c.relname = ANY($2)`,
-    [spec.schema, spec.tables],
-  );
   const stranded = spec.tables.filter(
     (table) =>
       tables.some((t) => t.schema === 'public' && t.name === table) && !tables.some((t) => t.schema === spec.schema && t.name === table),
