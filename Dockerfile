@@ -2,7 +2,9 @@
 # it runs as a non-root user and needs no writable filesystem (the chart sets
 # readOnlyRootFilesystem). Built and published by the release pipeline; for a local cluster:
 #   docker build -t ghcr.io/learnflow/learnflow-hooks:0.2.0 .
-ARG NODE_IMAGE=node:24-alpine
+# The Node.js release the test suite runs (NODE_VERSION in scripts/versions.env, held to it by
+# test/unit/scripts/versions.test.ts): a release is rebuilt from the same base, not the line's newest.
+ARG NODE_IMAGE=node:24.22.3-alpine
 
 # The build stage runs on the builder's own platform: its output (JavaScript and pure-JavaScript
 # dependencies) is the same for every target, and no emulation is needed for arm64.

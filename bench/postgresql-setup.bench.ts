@@ -28,7 +28,7 @@ const passwords = {
 
 /** Runs our setup; returns, in seconds, from its last log line, the program's own time and its part after loading the modules. */
 async function ours(db: TestDatabase, testUsers: boolean): Promise<{ own: number; work: number }> {
-  const users = testUsers ? ['--credentials-dir', await credentialsDir(passwords)] : ['--no-test-users'];
+  const users = testUsers ? ['--test-users', '--credentials-dir', await credentialsDir(passwords)] : ['--no-test-users'];
   const result = await runCli(['reconcile', 'postgresql-migrate', 'postgresql-seed', ...users, ...db.flags]);
   if (result.code !== 0) throw new Error(`reconcile failed:\n${result.stdout}`);
   const { elapsedMs, startupMs } = result.lines.at(-1) as unknown as { elapsedMs: number; startupMs: number };

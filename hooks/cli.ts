@@ -8,6 +8,7 @@ import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresqlCheckCommand } from './commands/postgresql-check.js';
 import { postgresqlDaprStoreCommand } from './commands/postgresql-dapr-store.js';
+import { postgresqlServicesRoleCommand } from './commands/postgresql-services-role.js';
 import { postgresqlMigrateCommand } from './commands/postgresql-migrate.js';
 import { postgresqlSeedCommand } from './commands/postgresql-seed.js';
 import { reconcileCommand } from './commands/reconcile.js';
@@ -25,6 +26,7 @@ await yargs(hideBin(process.argv))
   .command(postgresqlMigrateCommand)
   .command(postgresqlSeedCommand)
   .command(postgresqlCheckCommand)
+  .command(postgresqlServicesRoleCommand)
   .command(postgresqlDaprStoreCommand)
   .command(reconcileCommand)
   .command(daprCheckCommand)

@@ -82,9 +82,15 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     row(
       'PostgreSQL',
       `${code(`R-postgresql.N.svc.${domain}:${postgresql.primary.service.ports.postgresql}`)}, ` +
-        `database ${code(postgresql.auth.database)}, user ${code(postgresql.auth.username)}`,
+        `database ${code(postgresql.auth.database)}, user ${code(v.postgresqlSchema.servicesUsername)} ` +
+        "(rows of the platform's tables: SELECT, INSERT, UPDATE, DELETE; no DDL)",
     ),
-    row('PostgreSQL password', `Secret ${code('R-credentials')}, key ${code(postgresql.auth.secretKeys.userPasswordKey)}`),
+    row('PostgreSQL password', `Secret ${code('R-credentials')}, key \`services-password\``),
+    row(
+      'Schema owner',
+      `user ${code(postgresql.auth.username)} (password: key ${code(postgresql.auth.secretKeys.userPasswordKey)}): ` +
+        'runs the migrations and seeds; services never connect as it',
+    ),
     row('Dapr pub/sub', `component ${code(pubsub.name)} (\`pubsub.kafka\`), consumer group ${code(pubsub.consumerGroup)}`),
     row(
       'Dapr state store',

@@ -132,8 +132,8 @@ Usage: {{ include "learnflow.dapr.checkEnv" . }}
 {{- end -}}
 
 {{/*
-The Dapr store part's role, schema and tables, and the passwords it connects with: the store's own
-and, when the hook makes the store, the superuser's (the postgresql-dapr-store command's options).
+The Dapr store part's role, schema and tables, and the store's password (the postgresql-dapr-store
+command's options; the superuser's comes from learnflow.postgresql.adminEnv).
 Usage: {{ include "learnflow.dapr.storeEnv" . }}
 */}}
 {{- define "learnflow.dapr.storeEnv" -}}
@@ -149,12 +149,33 @@ Usage: {{ include "learnflow.dapr.storeEnv" . }}
   value: /etc/learnflow/credentials/dapr-password
 - name: LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_SECRET
   value: {{ printf "Secret %s, key dapr-password" $secret | quote }}
-{{- if include "learnflow.dapr.storeMadeByHook" . }}
+{{- end -}}
+
+{{/*
+The services' role and its password (the postgresql-services-role command's options).
+Usage: {{ include "learnflow.postgresql.servicesRoleEnv" . }}
+*/}}
+{{- define "learnflow.postgresql.servicesRoleEnv" -}}
+- name: LEARNFLOW_HOOKS_SERVICES_USER
+  value: {{ .Values.postgresqlSchema.servicesUsername | quote }}
+- name: LEARNFLOW_HOOKS_SERVICES_PASSWORD_FILE
+  value: /etc/learnflow/credentials/services-password
+- name: LEARNFLOW_HOOKS_SERVICES_PASSWORD_SECRET
+  value: {{ printf "Secret %s, key services-password" (include "learnflow.credentials.secretName" .) | quote }}
+{{- end -}}
+
+{{/*
+The superuser the parts that make roles connect as, when the hook makes them (this release's
+PostgreSQL): empty otherwise, and those parts check what whoever runs the database made.
+Usage: {{ include "learnflow.postgresql.adminEnv" . }}
+*/}}
+{{- define "learnflow.postgresql.adminEnv" -}}
+{{- if include "learnflow.postgresql.rolesMadeByHook" . -}}
 - name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_USER
   value: postgres
 - name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_FILE
   value: /etc/learnflow/credentials/postgres-password
 - name: LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_SECRET
-  value: {{ printf "Secret %s, key postgres-password" $secret | quote }}
-{{- end }}
+  value: {{ printf "Secret %s, key postgres-password" (include "learnflow.credentials.secretName" .) | quote }}
+{{- end -}}
 {{- end -}}

@@ -57,7 +57,9 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
   const image = options.image ? imageValues(options.image) : [];
   const context = await timed('prerequisites', () => checkPrerequisites(kubectl, helm, { ...options, context: contextName }, progress));
   const { rendered, valueArgs } = await timed('chart', async () => {
-    const chosen = await keepVolumeSizes(kubectl, helm, options, [...options.valueArgs, ...image], progress);
+    // A kind cluster made here is for development: its release seeds the test users, unless the values say otherwise.
+    const development = kindCluster ? ['--set', 'postgresqlSchema.testUsers.enabled=true'] : [];
+    const chosen = await keepVolumeSizes(kubectl, helm, options, [...development, ...options.valueArgs, ...image], progress);
     await checkFit(kubectl, options, chosen.rendered, progress);
     return chosen;
   });

@@ -1,9 +1,12 @@
 // How the PostgreSQL commands connect, from their options (postgresql-options.ts).
+import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { readPassword, withClient, type PostgresqlConnection } from '../postgresql/connection.js';
 import { classifyPostgresqlFailure } from '../postgresql/failures.js';
+import { isScramSafe } from '../postgresql/scram.js';
 import { retryOptions, type CommonArgs } from './options.js';
 import type { PostgresqlArgs } from './postgresql-options.js';
 
@@ -12,6 +15,8 @@ export interface PostgresqlIdentity {
   user: string;
   passwordFile: string;
   passwordSecret: string;
+  /** A superuser, whose sessions pin their search_path (connection.ts). */
+  privileged?: boolean;
 }
 
 /** The application user the flags name, the one most commands connect as. */
@@ -29,6 +34,7 @@ function connectionFrom(args: PostgresqlArgs, identity: PostgresqlIdentity): Pos
     user: identity.user,
     passwordFile: identity.passwordFile,
     password: { user: identity.user, description: identity.passwordSecret },
+    ...(identity.privileged && { privileged: true }),
   };
 }
 
@@ -50,4 +56,33 @@ export async function withDatabase<T>(
     () => withClient(connection, password, work),
     retryOptions(what, args, logger, (error) => classifyPostgresqlFailure(error, connection.password)),
   );
+}
+
+/** The superuser options of the parts that make roles (postgresqlAdminOptions). */
+export interface PostgresqlAdminArgs {
+  postgresqlAdminUser: string;
+  postgresqlAdminPasswordFile?: string | undefined;
+  postgresqlAdminPasswordSecret: string;
+}
+
+/** The superuser, when its password is given: its sessions pin their search_path. */
+export function adminIdentity(args: PostgresqlAdminArgs): PostgresqlIdentity | undefined {
+  const passwordFile = args.postgresqlAdminPasswordFile;
+  return passwordFile
+    ? { user: args.postgresqlAdminUser, passwordFile, passwordSecret: args.postgresqlAdminPasswordSecret, privileged: true }
+    : undefined;
+}
+
+/** The password a role made here gets, which must be one the SCRAM verifier made here is right for. */
+export async function rolePassword(identity: PostgresqlIdentity, what: string): Promise<string> {
+  const password = (await readFile(identity.passwordFile, 'utf8').catch(() => '')).trim();
+  if (!isScramSafe(password)) {
+    throw new ActionableError(
+      `${what} (${identity.passwordSecret}) is missing or not printable ASCII`,
+      'the credentials hook generates one when the key is absent: delete the key, or set one of printable ASCII characters',
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  return password;
 }

@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { daprStoreProblems, provisionDaprStore, type DaprStoreSpec } from '../postgresql/dapr-store.js';
-import { isScramSafe } from '../postgresql/scram.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { withDatabase } from './postgresql-connection.js';
-import { daprStoreOptions, postgresqlOptions, type PostgresqlArgs } from './postgresql-options.js';
+import { adminIdentity, rolePassword, withDatabase, type PostgresqlAdminArgs } from './postgresql-connection.js';
+import { daprStoreOptions, postgresqlAdminOptions, postgresqlOptions, type PostgresqlArgs } from './postgresql-options.js';
 
-const options = { ...commonOptions, ...postgresqlOptions, ...daprStoreOptions };
+const options = { ...commonOptions, ...postgresqlOptions, ...daprStoreOptions, ...postgresqlAdminOptions };
 
 export const postgresqlDaprStoreCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
   command: 'postgresql-dapr-store',
@@ -17,15 +15,12 @@ export const postgresqlDaprStoreCommand: CommandModule<object, InferredOptionTyp
   handler: (args) => runHook(args, (logger) => reconcileDaprStore(args, logger)),
 };
 
-export interface DaprStoreArgs {
+export interface DaprStoreArgs extends PostgresqlAdminArgs {
   daprStoreUser: string;
   daprStoreSchema: string;
   daprStoreTables: string[];
   daprStorePasswordFile: string;
   daprStorePasswordSecret: string;
-  postgresqlAdminUser: string;
-  postgresqlAdminPasswordFile?: string | undefined;
-  postgresqlAdminPasswordSecret: string;
 }
 
 /**
@@ -33,12 +28,16 @@ export interface DaprStoreArgs {
  * made as declared; then, either way, the store checked from its own role.
  */
 export async function reconcileDaprStore(args: PostgresqlArgs & CommonArgs & DaprStoreArgs, logger: Logger): Promise<void> {
-  const spec: DaprStoreSpec = { role: args.daprStoreUser, schema: args.daprStoreSchema, tables: args.daprStoreTables };
+  const spec: DaprStoreSpec = {
+    role: args.daprStoreUser,
+    schema: args.daprStoreSchema,
+    tables: args.daprStoreTables,
+    earlierOwner: args.postgresqlUser,
+  };
   const store = { user: spec.role, passwordFile: args.daprStorePasswordFile, passwordSecret: args.daprStorePasswordSecret };
-  const adminFile = args.postgresqlAdminPasswordFile;
-  if (adminFile) {
-    const password = await storePassword(store);
-    const admin = { user: args.postgresqlAdminUser, passwordFile: adminFile, passwordSecret: args.postgresqlAdminPasswordSecret };
+  const admin = adminIdentity(args);
+  if (admin) {
+    const password = await rolePassword(store, "the Dapr store's password");
     const outcome = await withDatabase(
       args,
       logger,
@@ -64,31 +63,17 @@ export async function reconcileDaprStore(args: PostgresqlArgs & CommonArgs & Dap
     `you make role ${spec.role}, its schema and the move of earlier state: docs/dapr.md gives the SQL`;
   const problems = await withDatabase(args, logger, 'checking the Dapr store', (client) => daprStoreProblems(client, spec), store).catch(
     (error: unknown) => {
-      if (adminFile || !(error instanceof ActionableError)) throw error;
+      if (admin || !(error instanceof ActionableError)) throw error;
       throw new ActionableError(error.message, `${error.fix}; ${madeElsewhere}`, error.details, error.exitCode);
     },
   );
   if (problems.length > 0) {
     throw new ActionableError(
       `the Dapr state store's place in the database is not as declared: ${problems.join('; ')}`,
-      adminFile ? 'something outside the chart changed it after the hook ran; docs/dapr.md says what the role may do' : madeElsewhere,
+      admin ? 'something outside the chart changed it after the hook ran; docs/dapr.md says what the role may do' : madeElsewhere,
       [],
       ExitCode.invalidInput,
     );
   }
   logger.info({ role: spec.role, schema: spec.schema }, `the Dapr store is as declared: role ${spec.role} owns schema ${spec.schema}`);
-}
-
-/** The store role's password, which must be one the verifier made here is right for. */
-async function storePassword(store: { passwordFile: string; passwordSecret: string }): Promise<string> {
-  const password = (await readFile(store.passwordFile, 'utf8').catch(() => '')).trim();
-  if (!isScramSafe(password)) {
-    throw new ActionableError(
-      `the Dapr store's password (${store.passwordSecret}) is missing or not printable ASCII`,
-      'the credentials hook generates one when the key is absent: delete the key, or set one of printable ASCII characters',
-      [],
-      ExitCode.invalidInput,
-    );
-  }
-  return password;
 }

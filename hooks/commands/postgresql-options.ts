@@ -24,7 +24,7 @@ export const migrationsOptions = {
 
 export const seedOptions = {
   'seeds-dir': { type: 'string', default: besideProgram('seeds'), describe: 'Folder of the seed files (topics.json, test-users.json)' },
-  'test-users': { type: 'boolean', default: true, describe: 'Seed (or expect) the test users' },
+  'test-users': { type: 'boolean', default: false, describe: 'Seed (or expect) the test users: for development and tests' },
 } as const satisfies Record<string, Options>;
 
 export const daprStoreOptions = {
@@ -42,11 +42,28 @@ export const daprStoreOptions = {
     default: 'the password file',
     describe: 'Where that password comes from, named in error messages',
   },
-  'postgresql-admin-user': { type: 'string', default: 'postgres', describe: 'A superuser, who makes the role and the schema' },
+} as const satisfies Record<string, Options>;
+
+export const servicesRoleOptions = {
+  'services-user': {
+    type: 'string',
+    default: 'learnflow_services',
+    describe: "The services' role: rows of the platform's tables, nothing else",
+  },
+  'services-password-file': { type: 'string', demandOption: true, describe: "File holding the role's password" },
+  'services-password-secret': {
+    type: 'string',
+    default: 'the password file',
+    describe: 'Where that password comes from, named in error messages',
+  },
+} as const satisfies Record<string, Options>;
+
+/** A superuser's login, with which the parts that make roles make them instead of checking them. */
+export const postgresqlAdminOptions = {
+  'postgresql-admin-user': { type: 'string', default: 'postgres', describe: 'A superuser, who makes the roles (and the Dapr schema)' },
   'postgresql-admin-password-file': {
     type: 'string',
-    describe:
-      "File holding the superuser's password; without it, whoever runs the database makes the role and schema, and they are checked",
+    describe: "File holding the superuser's password; without it, whoever runs the database makes the roles (and the Dapr schema), checked",
   },
   'postgresql-admin-password-secret': {
     type: 'string',

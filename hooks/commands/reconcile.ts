@@ -4,12 +4,25 @@ import { kubernetesOptions } from './kubernetes-options.js';
 import { reconcileKafkaTopics } from './kafka-topics.js';
 import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
 import { migrateDatabase } from './postgresql-migrate.js';
-import { daprStoreOptions, migrationsOptions, postgresqlOptions } from './postgresql-options.js';
+import {
+  daprStoreOptions,
+  migrationsOptions,
+  postgresqlAdminOptions,
+  postgresqlOptions,
+  servicesRoleOptions,
+} from './postgresql-options.js';
 import { reconcileDaprStore } from './postgresql-dapr-store.js';
 import { postgresqlSeedOptions, seedDatabase } from './postgresql-seed.js';
+import { reconcileServicesRole } from './postgresql-services-role.js';
 
 /** The parts, in the order the PostgreSQL ones run (the seeds need the schema). */
-export const reconcileParts = ['kafka-topics', 'postgresql-migrate', 'postgresql-seed', 'postgresql-dapr-store'] as const;
+export const reconcileParts = [
+  'kafka-topics',
+  'postgresql-migrate',
+  'postgresql-seed',
+  'postgresql-services-role',
+  'postgresql-dapr-store',
+] as const;
 type ReconcilePart = (typeof reconcileParts)[number];
 
 const options = {
@@ -20,7 +33,9 @@ const options = {
   ...undemanded(postgresqlOptions),
   ...migrationsOptions,
   ...postgresqlSeedOptions,
+  ...undemanded(servicesRoleOptions),
   ...undemanded(daprStoreOptions),
+  ...postgresqlAdminOptions,
 } as const satisfies Record<string, Options>;
 
 type Args = InferredOptionTypes<typeof options> & { parts: ReconcilePart[] };
@@ -29,8 +44,7 @@ type Args = InferredOptionTypes<typeof options> & { parts: ReconcilePart[] };
 // Jobs one after another, and each Job's Pod start costs more than a no-op part's own run.
 export const reconcileCommand: CommandModule<object, Args> = {
   command: 'reconcile <parts..>',
-  describe:
-    'Run the topic, migration, seed and Dapr store hooks in one process: Kafka and PostgreSQL side by side, migrations before seeds',
+  describe: "Run the topic, migration, seed, services' role and Dapr store parts in one process: Kafka and PostgreSQL side by side",
   builder: (yargs) =>
     yargs.positional('parts', { choices: reconcileParts, array: true, demandOption: true, describe: 'The parts to run' }).options(options),
   handler: (args) => {
@@ -40,15 +54,18 @@ export const reconcileCommand: CommandModule<object, Args> = {
         reconcileKafkaTopics({ ...requireOptions(args, 'kafka-topics', ['kafkaBrokers', 'topicsFile']), dryRun: false }, logger),
       'postgresql-migrate': (logger) => migrateDatabase(requireOptions(args, 'postgresql-migrate', postgres), logger),
       'postgresql-seed': (logger) => seedDatabase(requireOptions(args, 'postgresql-seed', postgres), logger),
+      'postgresql-services-role': (logger) =>
+        reconcileServicesRole(requireOptions(args, 'postgresql-services-role', [...postgres, 'servicesPasswordFile']), logger),
       'postgresql-dapr-store': (logger) =>
         reconcileDaprStore(requireOptions(args, 'postgresql-dapr-store', [...postgres, 'daprStorePasswordFile']), logger),
     };
     const chain = (parts: readonly ReconcilePart[]): HookPart[] =>
       parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
-    // The Dapr store depends on neither the schema nor the seeds: a failure of one leaves the other to run.
+    // The services' role is granted the tables the migrations make. The Dapr store depends on
+    // neither the schema nor the seeds: a failure of one leaves the other to run.
     return runHookChains(args, [
       chain(['kafka-topics']),
-      chain(['postgresql-migrate', 'postgresql-seed']),
+      chain(['postgresql-migrate', 'postgresql-seed', 'postgresql-services-role']),
       chain(['postgresql-dapr-store']),
     ]);
   },

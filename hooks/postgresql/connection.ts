@@ -11,7 +11,15 @@ export interface PostgresqlConnection {
   /** A file holding the password, as a mounted Secret key provides it. */
   passwordFile: string;
   password: PasswordSource;
+  /**
+   * A superuser: its sessions resolve every name in the catalog first and never in a schema
+   * another role can write to, so no function planted there runs with its rights.
+   */
+  privileged?: boolean;
 }
+
+/** The search_path of a privileged session: the catalog, then temporary objects last (as SECURITY DEFINER functions should). */
+export const privilegedSearchPath = 'pg_catalog, pg_temp';
 
 export async function readPassword(connection: PostgresqlConnection): Promise<string> {
   try {
@@ -40,6 +48,8 @@ export async function withClient<T>(
     password,
     connectionTimeoutMillis: 5_000,
     application_name: 'learnflow-hooks',
+    // Set at connection start, before the first statement: nothing runs with the default path.
+    ...(connection.privileged && { options: `-c search_path=${privilegedSearchPath.replace(' ', '')}` }),
   });
   // An error on an idle connection (the server restarting) must not crash the process; the
   // next query fails and the retry loop takes over.

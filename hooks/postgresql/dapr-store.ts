@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { scramVerifier, verifierMatches } from './scram.js';
+import { ActionableError, ExitCode } from '../../common/errors.js';
+import { observeLoginRole, planLoginRole, type ObservedLoginRole, type RoleChange } from './login-role.js';
 
 // The Dapr state store's place in the database: a role of its own that owns a schema of its own,
 // where the state store keeps its tables, with no rights on the platform's tables in public
@@ -11,22 +12,32 @@ export interface DaprStoreSpec {
   role: string;
   schema: string;
   tables: readonly string[];
+  /** Who made the tables 0.1.x left in public (its state store connected as the application user): only theirs are moved. */
+  earlierOwner: string;
 }
 
 /** What the database holds of the store, as a superuser sees it. */
 export interface ObservedStore {
-  role?: { verifier: string | null; attributesOk: boolean };
+  role?: ObservedLoginRole;
   schemaOwner?: string;
   /** The store's tables found in public or in its schema. */
-  tables: readonly { schema: string; name: string; owner: string }[];
+  tables: readonly StoreTable[];
   /** Whether the role may connect to the database. */
   canConnect?: boolean;
   /** Tables in public on which the role holds a right granted to it by name. */
   grantedInPublic?: readonly string[];
 }
 
+export interface StoreTable {
+  schema: string;
+  name: string;
+  owner: string;
+  /** What would run as whoever writes to the table: its triggers, rules and row security policies, in words. */
+  hazards?: readonly string[];
+}
+
 export interface DaprStoreOutcome {
-  role: 'created' | 'updated' | 'unchanged';
+  role: RoleChange;
   schema: 'created' | 'owner set' | 'unchanged';
   /** Tables moved from public into the store's schema, their state with them. */
   moved: string[];
@@ -37,8 +48,20 @@ export interface DaprStoreOutcome {
 /** Serialises concurrent runs of the part (pg_advisory_xact_lock's key). */
 export const daprStoreLock = 0x1ea4d5a;
 
-/** The attributes the role has: it logs in, and may do nothing beyond what is granted. */
-const attributes = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS';
+/** The role's own search_path: its schema, then the catalog; never public, where the application role may plant functions. */
+const roleSearchPath = (schema: string) => [schema, 'pg_catalog'];
+
+/**
+ * Why a table left in public may not be handed to the role: one the earlier release did not make,
+ * or one that would run someone else's code as the role (a trigger, a rule, a row security policy).
+ */
+function handOverRefusal(table: StoreTable, spec: DaprStoreSpec): string | undefined {
+  const reasons = [
+    ...(table.owner === spec.earlierOwner ? [] : [`it is owned by ${table.owner}, not ${spec.earlierOwner}, who made 0.1.x's`]),
+    ...(table.hazards ?? []),
+  ];
+  return reasons.length > 0 ? `public.${table.name}: ${reasons.join('; ')}` : undefined;
+}
 
 /**
  * The statements that make the database hold `spec`, given what it holds, and what they do.
@@ -49,19 +72,14 @@ export function planDaprStore(
   observed: ObservedStore,
   password: string,
   database: string,
-): { statements: string[]; outcome: DaprStoreOutcome } {
+): { statements: string[]; outcome: DaprStoreOutcome; refusals: string[] } {
   const role = pg.escapeIdentifier(spec.role);
   const schema = pg.escapeIdentifier(spec.schema);
-  const statements: string[] = [];
-  const outcome: DaprStoreOutcome = { role: 'unchanged', schema: 'unchanged', moved: [], leftInPublic: [] };
+  const login = planLoginRole(spec.role, observed.role, password, roleSearchPath(spec.schema));
+  const statements = login.statements;
+  const refusals: string[] = [];
+  const outcome: DaprStoreOutcome = { role: login.change, schema: 'unchanged', moved: [], leftInPublic: [] };
 
-  if (!observed.role) {
-    statements.push(`CREATE ROLE ${role} ${attributes} PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
-    outcome.role = 'created';
-  } else if (!observed.role.attributesOk || !verifierMatches(observed.role.verifier, password)) {
-    statements.push(`ALTER ROLE ${role} ${attributes} PASSWORD ${pg.escapeLiteral(scramVerifier(password))}`);
-    outcome.role = 'updated';
-  }
   // PUBLIC has CONNECT unless someone revoked it; the store must not depend on that.
   if (!observed.canConnect) statements.push(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
 
@@ -75,9 +93,12 @@ export function planDaprStore(
 
   for (const table of spec.tables) {
     const inSchema = observed.tables.find((found) => found.schema === spec.schema && found.name === table);
-    const inPublic = observed.tables.some((found) => found.schema === 'public' && found.name === table);
+    const inPublic = observed.tables.find((found) => found.schema === 'public' && found.name === table);
     const name = pg.escapeIdentifier(table);
-    if (inPublic && !inSchema) {
+    const refusal = inPublic && !inSchema ? handOverRefusal(inPublic, spec) : undefined;
+    if (refusal) {
+      refusals.push(refusal);
+    } else if (inPublic && !inSchema) {
       statements.push(`ALTER TABLE public.${name} SET SCHEMA ${schema}`, `ALTER TABLE ${schema}.${name} OWNER TO ${role}`);
       outcome.moved.push(table);
     } else if (inSchema && inSchema.owner !== spec.role) {
@@ -90,20 +111,30 @@ export function planDaprStore(
   // PUBLIC's rights are the check's to report.
   for (const table of observed.grantedInPublic ?? [])
     statements.push(`REVOKE ALL ON TABLE public.${pg.escapeIdentifier(table)} FROM ${role}`);
-  return { statements, outcome };
+  return { statements, outcome, refusals };
 }
 
 /**
- * Makes the database hold `spec`, connected as a superuser, in one transaction that concurrent
- * runs queue on. The password is sent as its SCRAM verifier only.
+ * Makes the database hold `spec`, connected as a superuser (whose session pins its search_path:
+ * connection.ts), in one transaction that concurrent runs queue on. The password is sent as its
+ * SCRAM verifier only. Every function is named with its schema, so none resolves outside the catalog.
  */
 export async function provisionDaprStore(admin: pg.Client, spec: DaprStoreSpec, password: string): Promise<DaprStoreOutcome> {
   await admin.query('BEGIN');
   try {
-    await admin.query('SELECT pg_advisory_xact_lock($1)', [daprStoreLock]);
+    await admin.query('SELECT pg_catalog.pg_advisory_xact_lock($1::bigint)', [daprStoreLock]);
     const observed = await observeStore(admin, spec);
-    const { rows } = await admin.query<{ database: string }>('SELECT current_database() AS database');
-    const { statements, outcome } = planDaprStore(spec, observed, password, rows[0]!.database);
+    const { rows } = await admin.query<{ database: string }>('SELECT pg_catalog.current_database() AS database');
+    const { statements, outcome, refusals } = planDaprStore(spec, observed, password, rows[0]!.database);
+    if (refusals.length > 0) {
+      throw new ActionableError(
+        `the Dapr store part will not hand these tables in public to role ${spec.role}: ${refusals.join('; ')}`,
+        'look at each table (someone other than the earlier release made or changed it); drop what it should not have, ' +
+          'or move the state yourself as docs/upgrade.md says, then upgrade again',
+        [],
+        ExitCode.invalidInput,
+      );
+    }
     for (const statement of statements) await admin.query(statement);
     await admin.query('COMMIT');
     return outcome;
@@ -116,12 +147,19 @@ export async function provisionDaprStore(admin: pg.Client, spec: DaprStoreSpec, 
 /** The schema's owner, and the store's tables in public or in the schema: what any role may read of the catalog. */
 async function schemaAndTables(client: pg.Client, spec: DaprStoreSpec) {
   const { rows: schemas } = await client.query<{ owner: string }>(
-    'SELECT pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname = $1',
+    'SELECT pg_catalog.pg_get_userbyid(nspowner) AS owner FROM pg_catalog.pg_namespace WHERE nspname = $1',
     [spec.schema],
   );
-  const { rows: tables } = await client.query<{ schema: string; name: string; owner: string }>(
-    `SELECT n.nspname AS schema, c.relname AS name, pg_get_userbyid(c.relowner) AS owner
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const { rows: tables } = await client.query<StoreTable>(
+    `SELECT n.nspname AS schema, c.relname AS name, pg_catalog.pg_get_userbyid(c.relowner) AS owner,
+            ARRAY(SELECT 'it has trigger ' || t.tgname FROM pg_catalog.pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal
+                  UNION ALL
+                  SELECT 'it has rule ' || r.rulename FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid
+                  UNION ALL
+                  SELECT 'it has row security policy ' || p.polname FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid
+                  UNION ALL
+                  SELECT 'row level security is on' WHERE c.relrowsecurity) AS hazards
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('public', $1) AND c.relname = ANY($2)`,
     [spec.schema, spec.tables],
   );
@@ -129,24 +167,21 @@ async function schemaAndTables(client: pg.Client, spec: DaprStoreSpec) {
 }
 
 async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<ObservedStore> {
-  const { rows: roles } = await admin.query<{ verifier: string | null; attributes_ok: boolean }>(
-    `SELECT rolpassword AS verifier,
-            rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) AS attributes_ok
-       FROM pg_authid WHERE rolname = $1`,
-    [spec.role],
-  );
+  const role = await observeLoginRole(admin, spec.role, roleSearchPath(spec.schema));
   const { schemaOwner, tables } = await schemaAndTables(admin, spec);
   const found = { ...(schemaOwner !== undefined && { schemaOwner }), tables };
-  if (!roles[0]) return found;
+  if (!role) return found;
   const { rows: rights } = await admin.query<{ can_connect: boolean; granted: string[] }>(
-    `SELECT has_database_privilege($1, current_database(), 'CONNECT') AS can_connect,
-            ARRAY(SELECT DISTINCT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
-                   WHERE n.nspname = 'public' AND a.grantee = (SELECT oid FROM pg_roles WHERE rolname = $1) ORDER BY 1) AS granted`,
+    `SELECT pg_catalog.has_database_privilege($1, pg_catalog.current_database(), 'CONNECT') AS can_connect,
+            ARRAY(SELECT DISTINCT c.relname::text
+                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, pg_catalog.aclexplode(c.relacl) a
+                   WHERE n.nspname = 'public' AND a.grantee = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+                   ORDER BY 1) AS granted`,
     [spec.role],
   );
   return {
     ...found,
-    role: { verifier: roles[0].verifier, attributesOk: roles[0].attributes_ok },
+    role,
     canConnect: rights[0]!.can_connect,
     grantedInPublic: rights[0]!.granted,
   };

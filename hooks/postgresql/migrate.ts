@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { runner } from 'node-pg-migrate';
 import type pg from 'pg';
+import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 
 /** node-pg-migrate's bookkeeping table. */
@@ -12,28 +13,47 @@ export const migrationsTable = 'pgmigrations';
  * node-pg-migrate's advisory lock instead of failing. Returns the names of those applied.
  */
 export async function migrate(client: pg.Client, dir: string, logger: Logger): Promise<string[]> {
-  if (await upToDate(client, dir)) return [];
+  if (await upToDate(client, await migrationFiles(dir))) return [];
   return names(await run(client, dir, logger, false));
 }
 
 /** The migrations of `dir` not yet applied, without applying them. */
 export async function pendingMigrations(client: pg.Client, dir: string, logger: Logger): Promise<string[]> {
-  if (await upToDate(client, dir)) return [];
+  if (await upToDate(client, await migrationFiles(dir))) return [];
   return names(await run(client, dir, logger, true));
 }
 
 /**
- * Whether the database has run exactly the migrations of `dir`, in their order: the no-op of
+ * The migrations of `dir`: SQL files only. node-pg-migrate imports any other file as code, in a
+ * process that holds database passwords, so a script slipped into the mounted ConfigMap is
+ * refused before node-pg-migrate is loaded. Dotfiles (a mounted ConfigMap's ..data) are not
+ * migrations, to either.
+ */
+export async function migrationFiles(dir: string): Promise<string[]> {
+  const entries = (await readdir(dir)).filter((file) => !file.startsWith('.'));
+  const foreign = entries.filter((file) => extname(file).toLowerCase() !== '.sql');
+  if (foreign.length > 0) {
+    throw new ActionableError(
+      `the migrations folder ${dir} holds files that are not SQL migrations: ${foreign.join(', ')}`,
+      "migrations are .sql files in the chart's migrations/ folder: remove the others from the migrations ConfigMap " +
+        '(helm upgrade puts it back as the chart has it)',
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  return entries;
+}
+
+/**
+ * Whether the database has run exactly the migrations of `entries`, in their order: the no-op of
  * every upgrade, answered with one query and without loading node-pg-migrate (a tenth of a
  * second of module loading, most of it a TypeScript loader for migrations this chart does not
  * write in TypeScript). Anything else (pending, missing, reordered) goes to node-pg-migrate,
  * which applies or refuses it.
  */
-async function upToDate(client: pg.Client, dir: string): Promise<boolean> {
-  // node-pg-migrate reads every file but dotfiles (a mounted ConfigMap's ..data among them); a
-  // name this check does not read as one migration per file sends the run to node-pg-migrate.
-  const entries = (await readdir(dir)).filter((file) => !file.startsWith('.'));
-  if (entries.some((file) => extname(file).toLowerCase() !== '.sql' || /\.(up|down)\.sql$/i.test(file))) return false;
+async function upToDate(client: pg.Client, entries: readonly string[]): Promise<boolean> {
+  // A name this check does not read as one migration per file sends the run to node-pg-migrate.
+  if (entries.some((file) => /\.(up|down)\.sql$/i.test(file))) return false;
   const files = entries.map((file) => file.slice(0, -'.sql'.length)).sort();
   let ran: string[];
   try {

@@ -9,6 +9,9 @@ import type { TopicSeed, UserSeed } from './seeds.js';
  */
 export const bcryptCost = 10;
 
+/** The hooks' own schema (migration 1764900000000): the seed's record of test users' password hashes, which services never see. */
+export const hooksSchema = 'learnflow_hooks';
+
 // Seeding runs in one transaction under this lock: concurrent runs queue, and a run cut short
 // leaves nothing half-written.
 export const seedLock = 0x1ea4f10;
@@ -175,7 +178,7 @@ async function upsertUser(
   );
   const existing = await client.query<{ password_hash: string; recorded_hash: string | null; fingerprint: string | null }>(
     `SELECT u.password_hash, s.password_hash AS recorded_hash, s.fingerprint
-       FROM users u LEFT JOIN learnflow_hooks.seed_passwords s ON s.seed_id = u.seed_id WHERE u.seed_id = $1`,
+       FROM users u LEFT JOIN ${hooksSchema}.seed_passwords s ON s.seed_id = u.seed_id WHERE u.seed_id = $1`,
     [user.id],
   );
   const current = existing.rows[0];
@@ -191,7 +194,7 @@ async function upsertUser(
   const hash = keepHash && reusable ? reusable.password_hash : await bcrypt.hash(password, bcryptCost);
   if (fingerprint !== undefined && !byFingerprint) {
     await client.query(
-      `INSERT INTO learnflow_hooks.seed_passwords (seed_id, password_hash, fingerprint) VALUES ($1, $2, $3)
+      `INSERT INTO ${hooksSchema}.seed_passwords (seed_id, password_hash, fingerprint) VALUES ($1, $2, $3)
        ON CONFLICT (seed_id) DO UPDATE SET password_hash = EXCLUDED.password_hash, fingerprint = EXCLUDED.fingerprint`,
       [user.id, hash, fingerprint],
     );

@@ -42,21 +42,20 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- end -}}
 
 {{/*
-The keys of the credentials Secret: the PostgreSQL passwords (the Dapr state store's role's too, when the components are made) and, when test users are seeded,
+The keys of the credentials Secret: the PostgreSQL passwords (the services' role's while the schema is managed, the Dapr state store's role's when the components are made) and, when test users are seeded,
 each one's, as seeds/test-users.json names them (none is made for users that are not seeded).
 Usage: {{ include "learnflow.credentials.keys" . }}
 */}}
 {{- define "learnflow.credentials.keys" -}}
 {{- $keys := list "postgres-password" "password" -}}
+{{- if include "learnflow.postgresql.schemaEnabled" . -}}
+{{- $keys = append $keys "services-password" -}}
+{{- end -}}
 {{- if include "learnflow.dapr.storeEnabled" . -}}
 {{- $keys = append $keys "dapr-password" -}}
 {{- end -}}
-{{- if include "learnflow.postgresql.testUsersEnabled" . | eq "true" -}}
-{{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
-{{- $keys = append $keys .passwordKey -}}
-{{- end -}}
-{{- /* Keys the fingerprints by which the seed knows their passwords unchanged without bcrypt. */ -}}
-{{- $keys = append $keys "test-users-key" -}}
+{{- with include "learnflow.credentials.testUserKeys" . -}}
+{{- $keys = concat $keys (splitList "," .) -}}
 {{- end -}}
 {{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}
@@ -66,14 +65,38 @@ Usage: {{ include "learnflow.credentials.keys" . }}
 {{- end -}}
 
 {{/*
-The credentials Secret as a volume, and its mount.
-Usage: {{ include "learnflow.credentials.volume" . }}, {{ include "learnflow.credentials.mount" . }}
+The test users' keys of the credentials Secret while they are seeded, comma-separated: each one's
+password, as seeds/test-users.json names them, and the key of the seed's fingerprints of them.
+Usage: {{ include "learnflow.credentials.testUserKeys" . }}
+*/}}
+{{- define "learnflow.credentials.testUserKeys" -}}
+{{- if include "learnflow.postgresql.testUsersEnabled" . -}}
+{{- $keys := list -}}
+{{- range (.Files.Get "seeds/test-users.json" | fromJson).users -}}
+{{- $keys = append $keys .passwordKey -}}
+{{- end -}}
+{{- /* Keys the fingerprints by which the seed knows their passwords unchanged without bcrypt. */ -}}
+{{- join "," (append $keys "test-users-key") -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The credentials Secret as a volume holding only the keys a Pod uses, and its mount. A key the
+Secret lacks is left out rather than stopping the Pod, so that the program names the Secret and
+the key it needs (a user's own Secret may be incomplete).
+Usage: {{ include "learnflow.credentials.volume" (dict "context" . "keys" (list "password")) }}, {{ include "learnflow.credentials.mount" . }}
 */}}
 {{- define "learnflow.credentials.volume" -}}
 - name: credentials
   secret:
-    secretName: {{ include "learnflow.credentials.secretName" . }}
+    secretName: {{ include "learnflow.credentials.secretName" .context | quote }}
     defaultMode: 0440
+    optional: true
+    items:
+      {{- range .keys }}
+      - key: {{ . | quote }}
+        path: {{ . | quote }}
+      {{- end }}
 {{- end -}}
 
 {{- define "learnflow.credentials.mount" -}}

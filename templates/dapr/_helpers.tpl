@@ -9,16 +9,6 @@ Usage: {{ if include "learnflow.dapr.storeEnabled" . }}
 {{- end -}}
 
 {{/*
-Whether the hook can make the role and schema itself: this release's PostgreSQL, whose superuser
-postgres has the credentials Secret's postgres-password. With an existing PostgreSQL whoever runs
-it makes them, and the hook checks them (docs/dapr.md).
-Usage: {{ if include "learnflow.dapr.storeMadeByHook" . }}
-*/}}
-{{- define "learnflow.dapr.storeMadeByHook" -}}
-{{- if and (include "learnflow.postgresql.inRelease" .) (ne .Values.postgresql.auth.enablePostgresUser false) -}}true{{- end -}}
-{{- end -}}
-
-{{/*
 A state store table as the component names it: in the store's own schema.
 Usage: {{ include "learnflow.dapr.storeTable" (dict "context" . "table" .Values.daprComponents.statestore.tableName) }}
 */}}

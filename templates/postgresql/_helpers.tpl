@@ -52,6 +52,16 @@ Usage: {{ if include "learnflow.postgresql.inRelease" . }}
 {{- end -}}
 
 {{/*
+Whether the hook can make the services' and the Dapr store's roles itself: this release's
+PostgreSQL, whose superuser postgres has the credentials Secret's postgres-password. With an
+existing PostgreSQL whoever runs it makes them, and the hook checks them (docs/postgresql.md, docs/dapr.md).
+Usage: {{ if include "learnflow.postgresql.rolesMadeByHook" . }}
+*/}}
+{{- define "learnflow.postgresql.rolesMadeByHook" -}}
+{{- if and (include "learnflow.postgresql.inRelease" .) (ne .Values.postgresql.auth.enablePostgresUser false) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
 The PostgreSQL host: postgresqlSchema.host, or this release's PostgreSQL Service (empty when
 neither: learnflow.postgresql.validateValues says so).
 Usage: {{ include "learnflow.postgresql.host" . }}
@@ -98,6 +108,10 @@ Usage: {{ include "learnflow.postgresql.validateValues" . }}
 {{- if and (not .Values.postgresql.enabled) (not $schema.host) (or $schema.enabled .Values.daprComponents.enabled) }}
 postgresql.enabled is false and postgresqlSchema.host is empty: set postgresqlSchema.host to your PostgreSQL's host name, or set postgresqlSchema.enabled=false and daprComponents.enabled=false
 {{- end -}}
+{{- $services := .Values.postgresqlSchema.servicesUsername -}}
+{{- if and $schema.enabled (has $services (list (include "learnflow.postgresql.username" .) .Values.daprComponents.statestore.username)) }}
+postgresqlSchema.servicesUsername is {{ $services | quote }}, the name of the schema's owner or of the Dapr store's role: the services need a role of their own, with rows and nothing else; choose another name
+{{- end -}}
 {{- if include "learnflow.postgresql.inRelease" . -}}
 {{- range $key := list "database" "username" -}}
 {{- $value := get $schema $key -}}
@@ -110,16 +124,16 @@ postgresqlSchema.{{ $key }} is {{ $value | quote }} but this release's PostgreSQ
 {{- end -}}
 
 {{/*
-The migrations and seeds ConfigMaps and the credentials Secret as volumes, and their mounts.
-Usage: {{ include "learnflow.postgresql.volumes" . }}, {{ include "learnflow.postgresql.mounts" . }}
+The migrations and seeds ConfigMaps and the credentials Secret's given keys as volumes, and their mounts.
+Usage: {{ include "learnflow.postgresql.volumes" (dict "context" . "keys" (list "password")) }}, {{ include "learnflow.postgresql.mounts" . }}
 */}}
 {{- define "learnflow.postgresql.volumes" -}}
 - name: migrations
   configMap:
-    name: {{ include "learnflow.componentName" (dict "context" . "component" "migrations") }}
+    name: {{ include "learnflow.componentName" (dict "context" .context "component" "migrations") }}
 - name: seeds
   configMap:
-    name: {{ include "learnflow.componentName" (dict "context" . "component" "seeds") }}
+    name: {{ include "learnflow.componentName" (dict "context" .context "component" "seeds") }}
 {{ include "learnflow.credentials.volume" . }}
 {{- end -}}
 

@@ -10,7 +10,7 @@ import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
-import { daprStoreFor, freshDatabase, type TestDatabase } from '../support/postgresql-server.js';
+import { daprStoreFor, freshDatabase, servicesRoleFor, type TestDatabase } from '../support/postgresql-server.js';
 
 const profiles: Record<KafkaMode, RenderOptions> = { zookeeper: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 const inClusterBrokers = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
@@ -69,24 +69,30 @@ describe('the rendered database hooks and check, run by the real program', () =>
   const server = inject('postgresql');
   /** The chart for a test database, with its state store's own role (roles are per server), and its Secret's keys. */
   const forDatabase = async (db: TestDatabase, set: string[]) => {
-    const store = await daprStoreFor(server, db);
+    const [store, services] = await Promise.all([daprStoreFor(server, db), servicesRoleFor(server, db)]);
     const objects = await render({
       set: [
         `postgresql.auth.database=${db.database}`,
         `postgresql.auth.username=${db.user}`,
         `daprComponents.statestore.username=${store.role}`,
+        `postgresqlSchema.servicesUsername=${services.role}`,
         ...set,
       ],
     });
     return {
       objects,
-      credentials: { password: db.password, 'postgres-password': server.superuserPassword, 'dapr-password': store.password },
+      credentials: {
+        password: db.password,
+        'postgres-password': server.superuserPassword,
+        'dapr-password': store.password,
+        'services-password': services.password,
+      },
     };
   };
 
   it('migrate and seed a fresh database and make the Dapr store, then the check passes', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(server);
-    const rendered = await forDatabase(db, ['kafkaTopics.enabled=false']);
+    const rendered = await forDatabase(db, ['kafkaTopics.enabled=false', 'postgresqlSchema.testUsers.enabled=true']);
     const objects = rendered.objects;
     const credentials = {
       ...rendered.credentials,
@@ -101,10 +107,10 @@ describe('the rendered database hooks and check, run by the real program', () =>
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(
-      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed', 'postgresql-dapr-store']),
+      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed', 'postgresql-services-role', 'postgresql-dapr-store']),
     );
     const done = result.lines.at(-1)!;
-    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed, postgresql-dapr-store');
+    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed, postgresql-services-role, postgresql-dapr-store');
     // The program's own time, from its start, which the node benchmark reads.
     expect(done['startupMs']).toBeGreaterThan(0);
     expect(done['elapsedMs']).toBeGreaterThan(done['startupMs'] as number);
@@ -116,7 +122,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
 
   it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(server);
-    const { objects, credentials } = await forDatabase(db, ['postgresqlSchema.testUsers.enabled=false', 'hooks.waitTimeoutSeconds=3']);
+    const { objects, credentials } = await forDatabase(db, ['hooks.waitTimeoutSeconds=3']);
     const local: LocalServices = {
       // A closed port on this machine: every connection is refused, which the hook waits out.
       substitutions: {
@@ -152,7 +158,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
     };
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code).toBe(1);
-    expect(failure(result).msg).toMatch(/^postgresql-migrate failed: .*; not run after that: postgresql-seed$/);
+    expect(failure(result).msg).toMatch(/^postgresql-migrate failed: .*; not run after that: postgresql-seed, postgresql-services-role$/);
     expect(failure(result).hint).toContain('the password comes from Secret learnflow-credentials, key password');
   });
 });

@@ -63,7 +63,14 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
     });
     expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
-    expect(reconcileArgs(objects)).toEqual(['reconcile', 'kafka-topics', 'postgresql-migrate', 'postgresql-seed', 'postgresql-dapr-store']);
+    expect(reconcileArgs(objects)).toEqual([
+      'reconcile',
+      'kafka-topics',
+      'postgresql-migrate',
+      'postgresql-seed',
+      'postgresql-services-role',
+      'postgresql-dapr-store',
+    ]);
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
     expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
@@ -90,6 +97,35 @@ describe('hook and test Pods', () => {
         });
       }
     }
+  });
+
+  it('mount only the credentials keys each one reads: never the whole Secret, the superuser only where a role is made', async () => {
+    type Volume = { name: string; secret?: { secretName: string; items?: { key: string }[] } };
+    const credentialKeys = (objects: readonly K8sObject[]) =>
+      Object.fromEntries(
+        podSpecs(objects).flatMap(([name, spec]) =>
+          ((spec as PodSpec & { volumes?: Volume[] }).volumes ?? [])
+            .filter((volume) => volume.secret?.secretName === 'learnflow-credentials')
+            .map((volume) => [name, volume.secret!.items?.map((item) => item.key)]),
+        ),
+      );
+    expect(credentialKeys(await render())).toEqual({
+      'Job/learnflow-reconcile': ['password', 'services-password', 'dapr-password', 'postgres-password'],
+      'Pod/learnflow-postgresql-check': ['password'],
+    });
+    expect(credentialKeys(await render({ set: ['postgresqlSchema.testUsers.enabled=true'] }))['Job/learnflow-reconcile']).toEqual([
+      'password',
+      'services-password',
+      'test-admin-password',
+      'test-teacher-password',
+      'test-student-password',
+      'test-users-key',
+      'dapr-password',
+      'postgres-password',
+    ]);
+    // An existing PostgreSQL: no superuser's password to mount.
+    const existing = await render({ set: ['postgresql.enabled=false', 'postgresqlSchema.host=db.example.com'] });
+    expect(credentialKeys(existing)['Job/learnflow-reconcile']).toEqual(['password', 'services-password', 'dapr-password']);
   });
 
   it('run the hooks image of the chart appVersion, or the digest or registry the user names', async () => {
@@ -215,6 +251,7 @@ describe('names', () => {
       'reconcile',
       'postgresql-migrate',
       'postgresql-seed',
+      'postgresql-services-role',
       'postgresql-dapr-store',
     ]);
     expect((await names(['postgresqlSchema.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);

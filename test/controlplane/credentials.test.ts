@@ -14,7 +14,11 @@ type Env = { name: string; value: string }[];
  * ServiceAccount and the Job's own environment. Nothing grants it more than the chart's Role.
  */
 async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
-  const { namespace, objects, flags, can } = await hookAccount(cluster, 'learnflow-credentials-hook', options);
+  // With the test users on, as in development, so that every key the hook can make is made.
+  const { namespace, objects, flags, can } = await hookAccount(cluster, 'learnflow-credentials-hook', {
+    ...options,
+    set: ['postgresqlSchema.testUsers.enabled=true'],
+  });
   const job = find(objects, 'Job', 'learnflow-credentials-hook');
   const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
   const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
@@ -46,6 +50,7 @@ const expectedKeys = [
   'dapr-password',
   'password',
   'postgres-password',
+  'services-password',
   'test-admin-password',
   'test-student-password',
   'test-teacher-password',
@@ -141,7 +146,7 @@ describe("the credentials hook against the real API server, with the permissions
     const result = await hook.run();
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.at(-1)?.msg).toBe(
-      'Secret learnflow-credentials exists; added postgres-password, dapr-password, ' +
+      'Secret learnflow-credentials exists; added postgres-password, services-password, dapr-password, ' +
         'test-admin-password, test-teacher-password, test-student-password, test-users-key',
     );
     expect(await hook.labels()).toBeUndefined();

@@ -133,6 +133,53 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
     expect(left.items.filter((item) => item.kind !== 'Pod').map((item) => `${item.kind}/${item.metadata.name}`)).toEqual([]);
   });
 
+  it(
+    'leaves no hook account or permission behind when a hook fails, under Helm and Argo CD (hook-failed); the Job stays, with its logs',
+    { timeout: 180_000 },
+    async () => {
+      const chart = await ownChartDir();
+      const namespace = await cluster.namespace('failed-hook', 'restricted');
+      // KWOK ends the credentials hook's Pod with exit code 1, as a failing program would.
+      const failing = await cluster.helm([
+        'install',
+        'learnflow',
+        chart,
+        '--namespace',
+        namespace,
+        '--wait',
+        '--timeout',
+        '2m',
+        '--set',
+        'hooks.backoffLimit=0',
+        '--set-string',
+        'hooks.podAnnotations.learnflow\\.test/simulated-exit-code=1',
+      ]);
+      expect(failing.code, failing.stdout).not.toBe(0);
+      expect(failing.stderr).toContain('learnflow-credentials-hook');
+      const left = await cluster.kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>([
+        'get',
+        'serviceaccounts,roles,rolebindings,jobs',
+        '--namespace',
+        namespace,
+        '--selector',
+        'app.kubernetes.io/component in (credentials-hook,reconcile)',
+      ]);
+      expect(left.items.map((item) => `${item.kind}/${item.metadata.name}`)).toEqual(['Job/learnflow-credentials-hook']);
+      // Helm removes an earlier hook by its hook-succeeded policy when a later one fails; Argo CD
+      // removes a sync hook by the outcome of the whole sync, so each must say hook-failed too.
+      const hooks = (await helmIn(namespace)('get', 'hooks', 'learnflow'))
+        .split(/^---$/m)
+        .map((manifest) => ({
+          kind: /^kind: (\S+)$/m.exec(manifest)?.[1],
+          policy: /helm\.sh\/hook-delete-policy: (\S+)/.exec(manifest)?.[1] ?? '',
+        }))
+        .filter((hook) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(hook.kind ?? ''));
+      expect(hooks).toHaveLength(6);
+      for (const hook of hooks) expect(hook.policy.split(','), hook.kind).toContain('hook-failed');
+      await helmIn(namespace)('uninstall', 'learnflow', '--wait', '--timeout', '2m');
+    },
+  );
+
   // No container runs here, so the hook never writes the Secret: the test writes it.
   it(
     'runs the credentials hook on an upgrade only while the Secret lacks a key, or is one the hook made without its instance label',

@@ -13,7 +13,7 @@ import {
   PostgresqlServer,
   withDatabase,
   type TestDatabase,
-  type TestDaprStore,
+  type TestPartRole,
 } from '../support/postgresql-server.js';
 import { runCli } from '../support/cli.js';
 import { DaprSidecar } from '../../hooks/dapr/sidecar.js';
@@ -28,7 +28,7 @@ const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
 const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
 
 /** The chart as rendered for a test database and its state store's role. */
-const renderFor = (db: TestDatabase, store: TestDaprStore, set: string[] = []) =>
+const renderFor = (db: TestDatabase, store: TestPartRole, set: string[] = []) =>
   render({
     set: [
       `postgresql.auth.database=${db.database}`,

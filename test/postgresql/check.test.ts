@@ -16,14 +16,16 @@ const passwords = {
 async function seededDatabase() {
   const db = await freshDatabase(server);
   expect((await runCli(['postgresql-migrate', ...db.flags])).code).toBe(0);
-  expect((await runCli(['postgresql-seed', ...db.flags, '--credentials-dir', await credentialsDir(passwords)])).code).toBe(0);
+  expect((await runCli(['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', await credentialsDir(passwords)])).code).toBe(
+    0,
+  );
   return db;
 }
 
 describe('the PostgreSQL check', () => {
   it('passes on a migrated and seeded database, checking each part', async () => {
     const db = await seededDatabase();
-    const result = await runCli(['postgresql-check', ...db.flags]);
+    const result = await runCli(['postgresql-check', ...db.flags, '--test-users']);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
       'schema',
@@ -53,7 +55,7 @@ describe('the PostgreSQL check', () => {
     const db = await seededDatabase();
     await withDatabase(db, (client) => client.query("DELETE FROM topics WHERE topic_name = 'Scope'"));
     await withDatabase(db, (client) => client.query("DELETE FROM users WHERE email = 'admin@learnflow.com'"));
-    const result = await runCli(['postgresql-check', ...db.flags, '--timeout', '5']);
+    const result = await runCli(['postgresql-check', ...db.flags, '--test-users', '--timeout', '5']);
     expect(result.code).toBe(1);
     expect(failure(result).msg).toContain(
       'PostgreSQL is not as the chart sets it up: topic "Scope" is missing; test user admin@learnflow.com is missing',

@@ -8,7 +8,7 @@ import {
   freshDatabase,
   withDatabase,
   type TestDatabase,
-  type TestDaprStore,
+  type TestPartRole,
 } from '../support/postgresql-server.js';
 
 const server = inject('postgresql');
@@ -20,11 +20,11 @@ async function migratedDatabase(): Promise<TestDatabase> {
   return db;
 }
 
-const storePart = (store: TestDaprStore, admin = true) =>
+const storePart = (store: TestPartRole, admin = true) =>
   runCli(['postgresql-dapr-store', ...store.flags, ...(admin ? store.adminFlags : []), '--timeout', '10']);
 
 /** Runs `work` connected as the store's role with `password`. */
-async function asStore<T>(db: TestDatabase, store: TestDaprStore, work: (client: pg.Client) => Promise<T>, password = store.password) {
+async function asStore<T>(db: TestDatabase, store: TestPartRole, work: (client: pg.Client) => Promise<T>, password = store.password) {
   const client = new pg.Client({ host: db.host, port: db.port, database: db.database, user: store.role, password });
   await client.connect();
   try {
@@ -114,6 +114,65 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
       'topics',
       'users',
     ]);
+  });
+
+  it('calls no function the application role planted in public as the superuser; the store role searches no public', async () => {
+    const db = await migratedDatabase();
+    // The application role owns public: a function there that matches an untyped argument better
+    // than the catalog's would run with the rights of whoever calls it.
+    await withDatabase(db, async (client) => {
+      await client.query(
+        `CREATE FUNCTION public.pg_advisory_xact_lock(key text) RETURNS void LANGUAGE sql AS $$ ALTER ROLE ${db.user} SUPERUSER $$`,
+      );
+    });
+    const store = await daprStoreFor(server, db);
+    const result = await storePart(store);
+    expect(result.code, result.stdout).toBe(0);
+    const escalated = await asSuperuser(server, async (client) => {
+      const { rows } = await client.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_authid WHERE rolname = $1', [db.user]);
+      return rows[0];
+    });
+    expect(escalated).toEqual({ rolsuper: false });
+    const searchPath = await asStore(
+      db,
+      store,
+      async (client) => (await client.query<{ search_path: string }>('SHOW search_path')).rows[0],
+    );
+    expect(searchPath).toEqual({ search_path: 'dapr, pg_catalog' });
+  });
+
+  it("refuses to hand over tables in public that 0.1.x's user did not make, or with a trigger, rule or policy, naming each", async () => {
+    const db = await migratedDatabase();
+    const other = `other_${db.database.replace(/^learnflow_/, '')}`;
+    await withDatabase(db, async (client) => {
+      await client.query('CREATE TABLE dapr_state (key text PRIMARY KEY, value jsonb NOT NULL)');
+      await client.query('CREATE FUNCTION public.copy_state() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$');
+      await client.query('CREATE TRIGGER copy_state BEFORE INSERT ON dapr_state FOR EACH ROW EXECUTE FUNCTION public.copy_state()');
+    });
+    await asSuperuser(server, (client) => client.query(`CREATE ROLE ${other}`));
+    await asSuperuser(
+      server,
+      (client) =>
+        client.query(`CREATE TABLE public.dapr_metadata (key text PRIMARY KEY); ALTER TABLE public.dapr_metadata OWNER TO ${other}`),
+      db.database,
+    );
+    const store = await daprStoreFor(server, db);
+    const result = await storePart(store);
+    expect(result.code, result.stdout).toBe(2);
+    expect(failure(result).msg).toContain('public.dapr_state: it has trigger copy_state');
+    expect(failure(result).msg).toContain(`public.dapr_metadata: it is owned by ${other}, not ${db.user}`);
+    expect(failure(result).hint).toContain('docs/upgrade.md');
+    const stillInPublic = await asSuperuser(
+      server,
+      async (client) => {
+        const { rows } = await client.query<{ name: string }>(
+          "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'dapr%' ORDER BY 1",
+        );
+        return rows.map((row) => row.name);
+      },
+      db.database,
+    );
+    expect(stillInPublic).toEqual(['dapr_metadata', 'dapr_state']);
   });
 
   it('keeps both copies when public and the schema hold the same table, and says so', async () => {

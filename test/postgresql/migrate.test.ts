@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { describe, expect, inject, it } from 'vitest';
 import { expectedTables, schemaDifferences } from '../../hooks/postgresql/schema.js';
-import { runCli } from '../support/cli.js';
+import { failure, runCli } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { freshDatabase, withDatabase, type TestDatabase } from '../support/postgresql-server.js';
 
@@ -92,6 +92,22 @@ describe('the migrations against a real PostgreSQL', () => {
     const earlier = await run();
     expect(earlier.code).not.toBe(0);
     expect(earlier.stdout).toContain('Not run migration 1700000000000_earlier is preceding already run migration');
+  });
+
+  it('refuse a file that is not a SQL migration without running it: node-pg-migrate would import it as code', async () => {
+    const db = await freshDatabase(server);
+    const dir = await mkdtemp(join(tmpdir(), 'learnflow-migrations-'));
+    for (const file of await readdir(migrationsDir)) await copyFile(join(migrationsDir, file), join(dir, file));
+    const marker = join(dir, '.imported');
+    await writeFile(
+      join(dir, '1799000000000_script.js'),
+      `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nexports.up = () => undefined;\n`,
+    );
+    const run = await runCli(['postgresql-migrate', ...db.flags, '--migrations-dir', dir]);
+    expect(run.code, run.stdout).toBe(2);
+    expect(failure(run).msg).toContain('holds files that are not SQL migrations: 1799000000000_script.js');
+    await expect(access(marker), 'the script ran').rejects.toMatchObject({ code: 'ENOENT' });
+    expect([...(await actualSchema(db)).keys()], 'nothing was migrated').toEqual([]);
   });
 
   it('can be rolled back and applied again', async () => {

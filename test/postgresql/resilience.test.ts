@@ -40,14 +40,18 @@ describe('the database hooks when PostgreSQL is not there', () => {
     expect((await runCli(['postgresql-migrate', ...db.flags])).code).toBe(0);
     const credentials = await credentialsDir(testPasswords);
     let restarted: Promise<void> | undefined;
-    const hook = startCli(['postgresql-seed', ...db.flags, '--credentials-dir', credentials, '--timeout', '45'], {}, (line) => {
-      // Seeding has begun: stop the server under it, and bring it back.
-      if (line.msg === 'seeding the database') restarted ??= server.stop().then(() => server.start());
-    });
+    const hook = startCli(
+      ['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', credentials, '--timeout', '45'],
+      {},
+      (line) => {
+        // Seeding has begun: stop the server under it, and bring it back.
+        if (line.msg === 'seeding the database') restarted ??= server.stop().then(() => server.start());
+      },
+    );
     const result = await hook;
     await restarted;
     expect(result.code, result.stdout).toBe(0);
-    const again = await runCli(['postgresql-seed', ...db.flags, '--credentials-dir', credentials]);
+    const again = await runCli(['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', credentials]);
     expect(again.code).toBe(0);
     const counts = await withDatabase(
       db,

@@ -27,7 +27,7 @@ async function migratedDatabase(): Promise<TestDatabase> {
 }
 
 const seed = async (db: TestDatabase, secrets: Record<string, string> = passwords, extra: string[] = []) =>
-  runCli(['postgresql-seed', ...db.flags, '--credentials-dir', await credentialsDir(secrets), ...extra]);
+  runCli(['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', await credentialsDir(secrets), ...extra]);
 
 interface Counts {
   topics: number;
@@ -189,7 +189,8 @@ const topicRow = (db: TestDatabase, name: string) =>
 const addExercise = (db: TestDatabase, topicId: string) =>
   withDatabase(db, (client) => client.query("INSERT INTO exercises (topic_id, title) VALUES ($1, 'a service exercise')", [topicId]));
 
-const check = async (db: TestDatabase, dir: string) => runCli(['postgresql-check', ...db.flags, '--seeds-dir', dir, '--timeout', '10']);
+const check = async (db: TestDatabase, dir: string) =>
+  runCli(['postgresql-check', ...db.flags, '--test-users', '--seeds-dir', dir, '--timeout', '10']);
 
 describe('the seed data by stable identity, against a real PostgreSQL', () => {
   it('renames a topic and a test user in place, keeping every row that refers to them; the check passes', async () => {
@@ -217,7 +218,7 @@ describe('the seed data by stable identity, against a real PostgreSQL', () => {
       expect((await client.query('SELECT topic_id FROM exercises')).rows).toEqual([{ topic_id: topicId }]);
       expect((await client.query('SELECT email FROM users WHERE id = $1', [userId])).rows).toEqual([{ email: 'maya@learnflow.com' }]);
     });
-    const checked = await runCli(['postgresql-check', ...db.flags, '--seeds-dir', dir, '--timeout', '10']);
+    const checked = await check(db, dir);
     expect(checked.code, checked.stdout).toBe(0);
   });
 

@@ -27,9 +27,13 @@ export interface HookAccount {
  * applied in a namespace of their own, with a token of that ServiceAccount: the program run with
  * `flags` has exactly the chart's permissions, nothing more.
  */
-export async function hookAccount(cluster: Cluster, name: string, options: { withRoleBinding?: boolean } = {}): Promise<HookAccount> {
+export async function hookAccount(
+  cluster: Cluster,
+  name: string,
+  options: { withRoleBinding?: boolean; set?: string[] } = {},
+): Promise<HookAccount> {
   const namespace = await cluster.namespace(name);
-  const objects = await render({ namespace });
+  const objects = await render({ namespace, set: options.set ?? [] });
   const kinds = ['ServiceAccount', 'Role', ...(options.withRoleBinding === false ? [] : ['RoleBinding'])];
   const applied = kinds.map((kind) => find(objects, kind, name));
   const created = await cluster.kubectl(

@@ -65,7 +65,7 @@ const instance = 'e2e';
  * Kafka and PostgreSQL for the chart's "existing services" mode, as a user of a managed Kafka or
  * PostgreSQL has them: the suite's own servers on the node's address (ZooKeeper mode), behind
  * Services without selectors in a namespace that enforces the restricted Pod Security Standard; a
- * database and its owner, and the Dapr state store's role and schema; and the credentials Secret
+ * database and its owner, the services' role, and the Dapr state store's role and schema; and the credentials Secret
  * holding the passwords those roles were given (the credentials hook adds the keys that are missing).
  */
 export class ExistingServices {
@@ -84,12 +84,16 @@ export class ExistingServices {
     ]);
     const appPassword = randomBytes(18).toString('base64url');
     const storePassword = randomBytes(18).toString('base64url');
+    const servicesPassword = randomBytes(18).toString('base64url');
     const address = await postgres.address();
     await asSuperuser(address, async (client) => {
       await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
       await client.query('CREATE DATABASE learnflow OWNER learnflow');
-      // The Dapr state store's role, as docs/dapr.md tells the owner of a managed PostgreSQL to make it.
+      // The services' and the Dapr state store's roles, as docs/postgresql.md and docs/dapr.md
+      // tell the owner of a managed PostgreSQL to make them.
+      await client.query(`CREATE ROLE learnflow_services LOGIN PASSWORD '${servicesPassword}'`);
       await client.query(`CREATE ROLE dapr LOGIN PASSWORD '${storePassword}'`);
+      await client.query('ALTER ROLE dapr SET search_path TO dapr, pg_catalog');
     });
     await asSuperuser(address, (client) => client.query('CREATE SCHEMA dapr AUTHORIZATION dapr'), 'learnflow');
     const external = (name: string, port: number, targetPort: number) => [
@@ -118,7 +122,7 @@ export class ExistingServices {
         apiVersion: 'v1',
         kind: 'Secret',
         metadata: { name: 'learnflow-credentials', namespace },
-        stringData: { password: appPassword, 'dapr-password': storePassword },
+        stringData: { password: appPassword, 'services-password': servicesPassword, 'dapr-password': storePassword },
       },
     ];
     const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
@@ -132,6 +136,9 @@ export class ExistingServices {
       `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
       '--set',
       `postgresqlSchema.host=postgresql.${namespace}.svc.cluster.local`,
+      // The test flow seeds the test users, as a development install does.
+      '--set',
+      'postgresqlSchema.testUsers.enabled=true',
     ];
     return new ExistingServices(kafka, postgres, appPassword, values);
   }

@@ -14,7 +14,11 @@ export interface Container {
 export interface PodSpec {
   automountServiceAccountToken?: boolean;
   containers: Container[];
-  volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string; items?: { key: string; path: string }[] } }[];
+  volumes?: {
+    name: string;
+    configMap?: { name: string };
+    secret?: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] };
+  }[];
 }
 
 export interface LocalServices {
@@ -46,9 +50,12 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     expect(data, `the content of volume ${mount.name}`).toBeDefined();
     const dir = join(root, mount.mountPath);
     await mkdir(dir, { recursive: true });
-    // A volume with items holds those keys only, each at its path, as the kubelet writes it.
+    // A volume with items holds those keys only, each at its path, as the kubelet writes it; an
+    // optional one leaves out the keys the Secret lacks.
     const files = volume.secret?.items
-      ? volume.secret.items.map(({ key, path }): [string, string | undefined] => [path, data![key]])
+      ? volume.secret.items
+          .map(({ key, path }): [string, string | undefined] => [path, data![key]])
+          .filter(([, content]) => content !== undefined || !volume.secret!.optional)
       : Object.entries(data!);
     for (const [file, content] of files) {
       expect(content, `key of ${file} in volume ${mount.name}`).toBeDefined();

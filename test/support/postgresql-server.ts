@@ -130,30 +130,40 @@ export async function credentialsDir(passwords: Record<string, string>): Promise
   return dir;
 }
 
-/** The Dapr state store's role for a test database: a name of its own (roles are per server), its password and the part's flags. */
-export interface TestDaprStore {
+/** A role a part makes for a test database (the Dapr store's, the services'): its name, its password and the part's flags. */
+export interface TestPartRole {
   role: string;
   password: string;
-  /** The part's flags for the role, its schema and password, without the superuser's. */
+  /** The part's flags for the database and the role, without the superuser's. */
   flags: string[];
-  /** The superuser's flags, with which the part makes the store instead of checking it. */
+  /** The superuser's flags, with which the part makes the role instead of checking it. */
   adminFlags: string[];
 }
 
-export async function daprStoreFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestDaprStore> {
-  const role = `dapr_${db.database.replace(/^learnflow_/, '')}`;
+/**
+ * A role a part makes for a test database, named with `prefix` and the database's suffix (roles
+ * are per server), its password in a file as the Secret's `key`, beside the superuser's.
+ */
+async function partRoleFor(server: PostgresqlAddress, db: TestDatabase, prefix: string, key: string) {
+  const role = `${prefix}_${db.database.replace(/^learnflow_/, '')}`;
   const password = randomBytes(12).toString('base64url');
-  const dir = await credentialsDir({ 'dapr-password': password, 'postgres-password': server.superuserPassword });
-  return {
-    role,
-    password,
-    flags: [...db.flags, '--dapr-store-user', role, '--dapr-store-password-file', join(dir, 'dapr-password')],
-    adminFlags: ['--postgresql-admin-password-file', join(dir, 'postgres-password')],
-  };
+  const dir = await credentialsDir({ [key]: password, 'postgres-password': server.superuserPassword });
+  return { role, password, passwordFile: join(dir, key), adminFlags: ['--postgresql-admin-password-file', join(dir, 'postgres-password')] };
+}
+
+export async function daprStoreFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
+  const { role, password, passwordFile, adminFlags } = await partRoleFor(server, db, 'dapr', 'dapr-password');
+  return { role, password, flags: [...db.flags, '--dapr-store-user', role, '--dapr-store-password-file', passwordFile], adminFlags };
+}
+
+/** The services' role for a test database. */
+export async function servicesRoleFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
+  const { role, password, passwordFile, adminFlags } = await partRoleFor(server, db, 'services', 'services-password');
+  return { role, password, flags: [...db.flags, '--services-user', role, '--services-password-file', passwordFile], adminFlags };
 }
 
 /** The store's role and schema made by the reconcile hook's part, as the superuser, as with this release's PostgreSQL. */
-export async function madeDaprStore(server: PostgresqlAddress, db: TestDatabase): Promise<TestDaprStore> {
+export async function madeDaprStore(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
   const store = await daprStoreFor(server, db);
   const made = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
   if (made.code !== 0) throw new Error(`making the Dapr store failed:\n${made.stdout}`);

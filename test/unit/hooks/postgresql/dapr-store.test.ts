@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { planDaprStore, type ObservedStore } from '../../../../hooks/postgresql/dapr-store.js';
 import { scramVerifier } from '../../../../hooks/postgresql/scram.js';
 
-const spec = { role: 'dapr', schema: 'dapr', tables: ['dapr_state', 'dapr_metadata'] };
+const spec = { role: 'dapr', schema: 'dapr', tables: ['dapr_state', 'dapr_metadata'], earlierOwner: 'learnflow' };
 const made: ObservedStore = {
-  role: { verifier: scramVerifier('secret-1'), attributesOk: true },
+  role: { verifier: scramVerifier('secret-1'), attributesOk: true, searchPathOk: true },
   schemaOwner: 'dapr',
   tables: [
     { schema: 'dapr', name: 'dapr_state', owner: 'dapr' },
@@ -24,6 +24,7 @@ describe('the Dapr store plan', () => {
     );
     expect(statements.join('\n')).not.toContain('secret-1');
     expect(statements).toContain('CREATE SCHEMA "dapr" AUTHORIZATION "dapr"');
+    expect(statements).toContain('ALTER ROLE "dapr" SET search_path TO "dapr", "pg_catalog"');
     expect(statements).toContain('GRANT CONNECT ON DATABASE "learnflow" TO "dapr"');
   });
 
@@ -35,8 +36,27 @@ describe('the Dapr store plan', () => {
 
   it('sets the password again when it changed, and the attributes when someone widened them', () => {
     expect(plan(made, 'secret-2').outcome.role).toBe('updated');
-    const widened = plan({ ...made, role: { verifier: made.role!.verifier, attributesOk: false } });
+    const widened = plan({ ...made, role: { ...made.role!, attributesOk: false } });
     expect(widened.statements).toEqual([expect.stringMatching(/^ALTER ROLE "dapr" LOGIN NOSUPERUSER .* PASSWORD 'SCRAM-SHA-256\$/)]);
+    const pathChanged = plan({ ...made, role: { ...made.role!, searchPathOk: false } });
+    expect(pathChanged.statements).toEqual(['ALTER ROLE "dapr" SET search_path TO "dapr", "pg_catalog"']);
+    expect(pathChanged.outcome.role).toBe('updated');
+  });
+
+  it("refuses to hand over a table in public that 0.1.x's user did not make, or that runs code as whoever writes to it", () => {
+    const planted = plan({
+      ...made,
+      tables: [
+        { schema: 'public', name: 'dapr_state', owner: 'learnflow', hazards: ['it has trigger steal'] },
+        { schema: 'public', name: 'dapr_metadata', owner: 'mallory', hazards: [] },
+      ],
+    });
+    expect(planted.statements).toEqual([]);
+    expect(planted.outcome.moved).toEqual([]);
+    expect(planted.refusals).toEqual([
+      'public.dapr_state: it has trigger steal',
+      "public.dapr_metadata: it is owned by mallory, not learnflow, who made 0.1.x's",
+    ]);
   });
 
   it('moves state tables out of public and hands them to the role, but keeps both copies when both exist', () => {
@@ -71,7 +91,7 @@ describe('the Dapr store plan', () => {
   });
 
   it('quotes names it is given', () => {
-    const odd = planDaprStore({ role: 'a"b', schema: 'dapr', tables: [] }, { tables: [] }, 'secret-1', 'learnflow');
+    const odd = planDaprStore({ ...spec, role: 'a"b', tables: [] }, { tables: [] }, 'secret-1', 'learnflow');
     expect(odd.statements[0]).toMatch(/^CREATE ROLE "a""b" /);
   });
 });
