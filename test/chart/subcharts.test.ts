@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { chartCopy, find, render, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
+import { admits, podLabels } from '../support/network-policy.js';
 import { parseQuantity } from '../../deploy/cluster/quantity.js';
 
 // Needs the real dependency charts, which come from registries this machine cannot reach: run
@@ -179,34 +180,35 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
   });
 
   it("lets only the release's clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL", async () => {
-    type Policy = {
-      podSelector: { matchLabels: Record<string, string> };
-      ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[];
-    };
     const objects = await render(await withSubcharts());
-    const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
-      Object.entries(selector).every(([key, value]) => labels[key] === value);
-    /** Whether the policy admits a Pod with these labels (any rule whose from has a podSelector it matches). */
-    const admits = (policy: Policy, labels: Record<string, string>) =>
-      policy.ingress.some(
-        (rule) =>
-          rule.from !== undefined &&
-          rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)),
-      );
-    const hookLabels = (
-      find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { metadata: { labels: Record<string, string> } } }
-    ).template.metadata.labels;
+    const hookLabels = podLabels(find(objects, 'Job', 'learnflow-reconcile'));
     const stranger = { 'app.kubernetes.io/name': 'something-else', 'app.kubernetes.io/instance': 'learnflow' };
-    for (const name of ['learnflow-kafka', 'learnflow-postgresql']) {
-      const policy = find(objects, 'NetworkPolicy', name)['spec'] as Policy;
-      // No rule without `from`: nothing is open to every Pod.
-      expect(
-        policy.ingress.every((rule) => rule.from !== undefined),
-        name,
-      ).toBe(true);
-      expect(admits(policy, hookLabels), name).toBe(true);
-      expect(admits(policy, stranger), name).toBe(false);
+    for (const [name, port] of [
+      ['learnflow-kafka', 9092],
+      ['learnflow-postgresql', 5432],
+    ] as const) {
+      const policy = find(objects, 'NetworkPolicy', name);
+      expect(admits(policy, hookLabels, port), name).toBe(true);
+      expect(admits(policy, stranger, port), name).toBe(false);
     }
+  });
+
+  it('lets only the brokers reach ZooKeeper: not the Kafka clients, not any other Pod', async () => {
+    const objects = await render(await withSubcharts());
+    const zookeeper = find(objects, 'NetworkPolicy', 'learnflow-zookeeper');
+    const client = 2181;
+    expect(admits(zookeeper, podLabels(find(objects, 'StatefulSet', 'learnflow-kafka-broker')), client)).toBe(true);
+    for (const [kind, name] of [
+      ['Pod', 'learnflow-kafka-check'],
+      ['Job', 'learnflow-reconcile'],
+      ['Job', 'learnflow-dapr-check'],
+      ['StatefulSet', 'learnflow-postgresql'],
+    ] as const) {
+      expect(admits(zookeeper, podLabels(find(objects, kind, name)), client), `${kind} ${name}`).toBe(false);
+    }
+    expect(admits(zookeeper, {}, client), 'a Pod without labels').toBe(false);
+    // ZooKeeper's own nodes still reach each other.
+    expect(admits(zookeeper, podLabels(find(objects, 'StatefulSet', 'learnflow-zookeeper')), client)).toBe(true);
   });
 
   it(
