@@ -92,6 +92,26 @@ system-user-password
 {{- end -}}
 
 {{/*
+The keys the Bitnami kafka chart reads from kafka.sasl.existingSecret, comma-separated: the client
+users' passwords, and, when this release runs Kafka, the inter-broker and (KRaft) controller
+users' when their listeners use SASL.
+Usage: {{ include "learnflow.kafka.sasl.secretKeys" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.secretKeys" -}}
+{{- $keys := list -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+{{- $keys = append $keys "client-passwords" -}}
+{{- end -}}
+{{- if and .Values.kafka.enabled (hasPrefix "SASL" .Values.kafka.listeners.interbroker.protocol) -}}
+{{- $keys = append $keys "inter-broker-password" -}}
+{{- end -}}
+{{- if and .Values.kafka.enabled .Values.kafka.kraft.enabled (hasPrefix "SASL" .Values.kafka.listeners.controller.protocol) -}}
+{{- $keys = append $keys "controller-password" -}}
+{{- end -}}
+{{- join "," $keys -}}
+{{- end -}}
+
+{{/*
 The catalogue volume (and the SASL password's), as volumes: entries.
 Usage: {{ include "learnflow.kafka.volumes" . }}
 */}}
@@ -193,6 +213,14 @@ kafkaTopics.deleteUnmanaged lists {{ . | quote }}, which kafkaTopics.topics stil
 {{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
 kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet
 {{- end -}}
+{{- if and .Values.kafka.enabled (include "learnflow.kafka.sasl.enabled" .) }}
+{{- range $name := list "interbroker" "controller" }}
+{{- $listener := get $.Values.kafka.listeners $name }}
+{{- if and (ne $listener.protocol "SASL_PLAINTEXT") (or (eq $name "interbroker") $.Values.kafka.kraft.enabled) }}
+kafka.listeners.{{ $name }}.protocol {{ $listener.protocol }} while the client listener uses SASL: any Pod that reaches Kafka could bypass the password on the {{ $name }} port; set it to SASL_PLAINTEXT, as profiles/kafka-sasl.yaml does
+{{- end }}
+{{- end }}
+{{- end }}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) .Values.kafka.sasl.existingSecret (ne (len .Values.kafka.sasl.client.users) 1) }}
 kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user
 {{- end -}}

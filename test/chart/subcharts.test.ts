@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
-import { chartCopy, find, render, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
+import { chartCopy, find, render, renderError, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
 import { admits, podLabels } from '../support/network-policy.js';
 import { parseQuantity } from '../../deploy/cluster/quantity.js';
@@ -211,30 +211,52 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
     expect(admits(zookeeper, podLabels(find(objects, 'StatefulSet', 'learnflow-zookeeper')), client)).toBe(true);
   });
 
-  it(
-    'with SASL (profiles/kafka-sasl.yaml), has Kafka read the client password ' +
-      'from the credentials Secret, which nothing renders at random',
-    async () => {
-      const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kafka-sasl.yaml'] }));
+  it.each([
+    ['ZooKeeper', [], 'learnflow-kafka-broker'],
+    ['KRaft', ['profiles/kraft.yaml'], 'learnflow-kafka-controller'],
+  ])(
+    'with SASL (profiles/kafka-sasl.yaml, %s mode), authenticates on every listener, with passwords Kafka reads ' +
+      'from the credentials Secret that its hook makes and nothing renders at random',
+    async (_mode, profiles, statefulSet) => {
+      const objects = await render(await withSubcharts({ valuesFiles: [...profiles, 'profiles/kafka-sasl.yaml'] }));
       // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
       expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain(
         'learnflow-kafka-user-passwords',
       );
-      const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
-      const env = (broker[0] as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
-      expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({
-        name: 'learnflow-credentials',
-        key: 'client-passwords',
-      });
-      const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } })
-        .template.spec.containers[0]!.env!;
-      expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
-      const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)[
-        'server.properties'
-      ]!;
-      expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
+      const config = (find(objects, 'ConfigMap', `${statefulSet}-configuration`)['data'] as Record<string, string>)['server.properties']!;
+      const protocols = /^listener\.security\.protocol\.map=(.*)$/m.exec(config)![1]!.split(',');
+      expect(protocols.length).toBeGreaterThanOrEqual(2);
+      for (const entry of protocols) expect(entry).toMatch(/^[A-Z]+:SASL_PLAINTEXT$/);
+      // Every Secret key the Kafka Pods read, the credentials hook generates.
+      type EnvVar = { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+      const spec = (find(objects, 'StatefulSet', statefulSet)['spec'] as { template: { spec: { initContainers?: Container[] } } }).template
+        .spec;
+      const read = [...containers(find(objects, 'StatefulSet', statefulSet)), ...(spec.initContainers ?? [])]
+        .flatMap((container) => (container as unknown as { env?: EnvVar[] }).env ?? [])
+        .flatMap((variable) =>
+          variable.valueFrom?.secretKeyRef?.name === 'learnflow-credentials' ? [variable.valueFrom.secretKeyRef.key] : [],
+        );
+      const keys = (
+        find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
+      ).template.spec.containers[0]!.env!.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')!.value!.split(',');
+      expect(new Set(read)).toEqual(
+        new Set(['client-passwords', 'inter-broker-password', ...(profiles.length > 0 ? ['controller-password'] : [])]),
+      );
+      expect(keys).toEqual(expect.arrayContaining([...new Set(read)]));
     },
   );
+
+  it('refuses a SASL client listener beside a plain-text inter-broker or controller listener, which would bypass it', async () => {
+    const plain = (listener: string) => ({
+      valuesFiles: ['profiles/kraft.yaml', 'profiles/kafka-sasl.yaml'],
+      set: [`kafka.listeners.${listener}.protocol=PLAINTEXT`],
+    });
+    expect(await renderError(await withSubcharts(plain('interbroker')))).toContain(
+      'kafka.listeners.interbroker.protocol PLAINTEXT while the client listener uses SASL: ' +
+        'any Pod that reaches Kafka could bypass the password on the interbroker port; set it to SASL_PLAINTEXT',
+    );
+    expect(await renderError(await withSubcharts(plain('controller')))).toContain('kafka.listeners.controller.protocol PLAINTEXT');
+  });
 
   it.each([[], ['profiles/kraft.yaml'], ['profiles/kafka-sasl.yaml']])(
     'renders the same every time, as Argo CD needs (profiles/gitops.yaml and %j)',
