@@ -92,9 +92,40 @@ system-user-password
 {{- end -}}
 
 {{/*
-The keys the Bitnami kafka chart reads from kafka.sasl.existingSecret, comma-separated: the client
-users' passwords, and, when this release runs Kafka, the inter-broker and (KRaft) controller
-users' when their listeners use SASL.
+Whether Kafka authorizes (kafkaTopics.acls.enabled): "true" or empty.
+Usage: {{ if include "learnflow.kafka.acls.enabled" . }}
+*/}}
+{{- define "learnflow.kafka.acls.enabled" -}}
+{{- if .Values.kafkaTopics.acls.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The hooks' SASL user: with ACLs the brokers' user, a super user (the Bitnami chart makes no other
+SCRAM user than those); else the client user.
+Usage: {{ include "learnflow.kafka.sasl.hooksUser" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.hooksUser" -}}
+{{- if include "learnflow.kafka.acls.enabled" . -}}
+{{- .Values.kafka.sasl.interbroker.user -}}
+{{- else -}}
+{{- first .Values.kafka.sasl.client.users -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The key of that user's password in the SASL Secret.
+Usage: {{ include "learnflow.kafka.sasl.hooksSecretKey" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.hooksSecretKey" -}}
+{{- if include "learnflow.kafka.acls.enabled" . -}}
+inter-broker-password
+{{- else -}}
+{{- include "learnflow.kafka.sasl.secretKey" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The keys the Bitnami kafka chart reads from kafka.sasl.existingSecret, comma-separated.
 Usage: {{ include "learnflow.kafka.sasl.secretKeys" . }}
 */}}
 {{- define "learnflow.kafka.sasl.secretKeys" -}}
@@ -135,7 +166,7 @@ Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka
     secretName: {{ include "learnflow.kafka.sasl.secretName" . }}
     defaultMode: 0440
     items:
-      - key: {{ include "learnflow.kafka.sasl.secretKey" . }}
+      - key: {{ include "learnflow.kafka.sasl.hooksSecretKey" . }}
         path: password
 {{- end -}}
 {{- end -}}
@@ -217,10 +248,13 @@ kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: t
 {{- range $name := list "interbroker" "controller" }}
 {{- $listener := get $.Values.kafka.listeners $name }}
 {{- if and (ne $listener.protocol "SASL_PLAINTEXT") (or (eq $name "interbroker") $.Values.kafka.kraft.enabled) }}
-kafka.listeners.{{ $name }}.protocol {{ $listener.protocol }} while the client listener uses SASL: any Pod that reaches Kafka could bypass the password on the {{ $name }} port; set it to SASL_PLAINTEXT, as profiles/kafka-sasl.yaml does
+kafka.listeners.{{ $name }}.protocol {{ $listener.protocol }} while the client listener uses SASL: any Pod that reaches Kafka could bypass the password on the {{ $name }} port; set it to SASL_PLAINTEXT
 {{- end }}
 {{- end }}
 {{- end }}
+{{- if and (include "learnflow.kafka.acls.enabled" .) (not (and .Values.kafka.enabled (include "learnflow.kafka.sasl.enabled" .))) }}
+kafkaTopics.acls.enabled needs this release's Kafka with SASL and an authorizer: use profiles/production.yaml
+{{- end -}}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) .Values.kafka.sasl.existingSecret (ne (len .Values.kafka.sasl.client.users) 1) }}
 kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user
 {{- end -}}

@@ -126,7 +126,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
       find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
     ).template.spec.containers[0]!.env!;
     expect(credentialsEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value).toBe(
-      'postgres-password,password,dapr-password',
+      'postgres-password,password,dapr-password,client-passwords,inter-broker-password,controller-password',
     );
   });
 
