@@ -2,9 +2,13 @@
 # A local Apache Kafka for the test suite and benchmarks, in either of the chart's two modes:
 #   zookeeper  a ZooKeeper and one broker (the chart's default profile)
 #   kraft      one combined controller+broker node (the chart's kraft profile)
-#   kraft-scram  the same, its client listener SASL_PLAINTEXT with SCRAM-SHA-512 and one user,
-#              learnflow, whose password is in the instance's client.password file (the chart's
-#              SASL option); brokers talk to each other on a plain listener on PORT+2
+#   kraft-scram  the same with SASL on every listener, as profiles/kafka-sasl.yaml renders it:
+#              the client listener takes SCRAM-SHA-512 (user learnflow), the inter-broker one on
+#              PORT+2 SCRAM-SHA-512 (user inter_broker_user), the controller's PLAIN (user
+#              controller_user); their passwords are in the instance's client.password,
+#              inter-broker.password and controller.password files
+#   kraft-acl  kraft-scram with the ACL authorizer, as profiles/production.yaml renders it: the
+#              inter-broker and controller users are super users, learnflow has only its ACLs
 #   kraft3     three combined controller+broker nodes (the production profile's shape), node N's
 #              client listener on PORT+N and its controller on PORT+3+N
 # Broker settings mirror what values.yaml gives the Bitnami brokers for that many nodes.
@@ -26,7 +30,7 @@ source "$here/env.sh"
 # shellcheck source=processes.sh
 source "$here/processes.sh"
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "kafka-server: $*" >&2; exit 1; }
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
@@ -100,19 +104,41 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 PROPS
   else
-    # The client listener replaces the plain one advertised above.
-    sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://$address:$port,INTERNAL://$address:$((port + 2))|" "$dir/server.properties"
-    cat >>"$dir/server.properties" <<PROPS
+    write_sasl_configs "$mode" "$port"
+  fi
+}
+
+password() { # password NAME: the instance's password NAME, made once
+  [ -f "$dir/$1.password" ] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/$1.password"
+  cat "$dir/$1.password"
+}
+
+write_sasl_configs() { # write_sasl_configs MODE PORT: SASL on every listener (kraft-scram, kraft-acl)
+  local mode=$1 port=$2 second=$(($2 + 1))
+  # The SASL listeners replace the plain one advertised above.
+  sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://$address:$port,INTERNAL://$address:$((port + 2))|" "$dir/server.properties"
+  cat >>"$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=0
 controller.quorum.voters=0@$address:$second
 listeners=CLIENT://$address:$port,CONTROLLER://$address:$second,INTERNAL://$address:$((port + 2))
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
-listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT
-sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
 listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.internal.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
 listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.internal.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="inter_broker_user" password="$(password inter-broker)";
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller_user" password="$(password controller)" user_controller_user="$(password controller)";
+PROPS
+  if [ "$mode" = kraft-acl ]; then
+    cat >>"$dir/server.properties" <<PROPS
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:inter_broker_user;User:controller_user
 PROPS
   fi
 }
@@ -169,7 +195,7 @@ start_kraft3() { # start_kraft3 PORT: the three nodes, formatted once with one c
 
 start() { # start NAME MODE PORT
   local mode=$2 port=$3
-  case "$mode" in zookeeper | kraft | kraft-scram | kraft3) ;; *) die "MODE must be zookeeper, kraft, kraft-scram or kraft3, not '$mode'" ;; esac
+  case "$mode" in zookeeper | kraft | kraft-scram | kraft-acl | kraft3) ;; *) die "MODE must be zookeeper, kraft, kraft-scram, kraft-acl or kraft3, not '$mode'" ;; esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   stop_pid "$dir/kafka.pid"
   # A start that fails part-way leaves nothing running.
@@ -189,10 +215,10 @@ start() { # start NAME MODE PORT
   elif [ ! -f "$dir/data/meta.properties" ]; then
     # A KRaft log directory is formatted once with a cluster id; a restart keeps it.
     local scram=()
-    if [ "$mode" = kraft-scram ]; then
-      # SCRAM users live in the cluster metadata: the client user is created with the log directory.
-      head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$dir/client.password"
-      scram=(--add-scram "SCRAM-SHA-512=[name=learnflow,password=$(cat "$dir/client.password")]")
+    if [[ "$mode" = kraft-scram || "$mode" = kraft-acl ]]; then
+      # SCRAM users live in the cluster metadata: they are created with the log directory.
+      scram=(--add-scram "SCRAM-SHA-512=[name=learnflow,password=$(password client)]"
+        --add-scram "SCRAM-SHA-512=[name=inter_broker_user,password=$(password inter-broker)]")
     fi
     format_storage "$(new_cluster_id)" "$dir/server.properties" "$dir/kafka.log" "${scram[@]}"
   fi

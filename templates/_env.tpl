@@ -40,6 +40,19 @@ Usage: {{ include "learnflow.kafka.stateEnv" . }}
 {{- end -}}
 
 {{/*
+The kafka-topics command's ACL options, when Kafka authorizes.
+Usage: {{ include "learnflow.kafka.aclEnv" . }}
+*/}}
+{{- define "learnflow.kafka.aclEnv" -}}
+{{- if include "learnflow.kafka.acls.enabled" . -}}
+- name: LEARNFLOW_HOOKS_KAFKA_SERVICES_USER
+  value: {{ first .Values.kafka.sasl.client.users | quote }}
+- name: LEARNFLOW_HOOKS_KAFKA_SERVICES_GROUPS
+  value: {{ prepend .Values.kafkaTopics.acls.consumerGroups .Values.daprComponents.pubsub.consumerGroup | uniq | join "," | quote }}
+{{- end -}}
+{{- end -}}
+
+{{/*
 How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL.
 Usage: {{ include "learnflow.kafka.connectionEnv" . }}
 */}}
@@ -50,7 +63,7 @@ Usage: {{ include "learnflow.kafka.connectionEnv" . }}
 - name: LEARNFLOW_HOOKS_KAFKA_SASL_MECHANISM
   value: scram-sha-512
 - name: LEARNFLOW_HOOKS_KAFKA_SASL_USERNAME
-  value: {{ first .Values.kafka.sasl.client.users | quote }}
+  value: {{ include "learnflow.kafka.sasl.hooksUser" . | quote }}
 - name: LEARNFLOW_HOOKS_KAFKA_SASL_PASSWORD_FILE
   value: /etc/learnflow/kafka-sasl/password
 {{- end }}

@@ -42,6 +42,27 @@ export const topicStateOptions = {
   },
 } as const satisfies Record<string, Options>;
 
+/** The services user's ACLs, which the topic hook keeps when Kafka authorizes (profiles/production.yaml). */
+export const kafkaAclOptions = {
+  'kafka-services-user': {
+    type: 'string',
+    describe:
+      "SASL user of the services: the hook gives it produce and consume rights on the catalogue's topics, " +
+      'and removes any other ACL of it (for a Kafka with an authorizer; the hook itself must be a super user)',
+  },
+  'kafka-services-groups': {
+    type: 'string',
+    default: '',
+    describe: 'Consumer groups, comma-separated, the services user may join',
+    coerce: commaList,
+  },
+} as const satisfies Record<string, Options>;
+
+export interface KafkaAclArgs {
+  kafkaServicesUser?: string | undefined;
+  kafkaServicesGroups: string[];
+}
+
 export interface TopicStateArgs extends KubernetesArgs {
   stateConfigmap?: string | undefined;
   release?: string | undefined;

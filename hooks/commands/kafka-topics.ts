@@ -11,7 +11,15 @@ import { classifyKubernetesFailure } from '../kubernetes/failures.js';
 import type { Logger } from '../lib/logger.js';
 import { retryUntil } from '../lib/retry.js';
 import { withKafka } from './kafka-connection.js';
-import { kafkaOptions, topicStateOptions, type KafkaArgs, type TopicStateArgs } from './kafka-options.js';
+import {
+  kafkaAclOptions,
+  kafkaOptions,
+  topicStateOptions,
+  type KafkaAclArgs,
+  type KafkaArgs,
+  type TopicStateArgs,
+} from './kafka-options.js';
+import { reconcileServicesAcls, servicesRights } from '../kafka/acls.js';
 import { connectKubernetes } from './kubernetes-connection.js';
 import { kubernetesOptions } from './kubernetes-options.js';
 import { commonOptions, retryOptions, runHook } from './options.js';
@@ -20,6 +28,7 @@ const options = {
   ...commonOptions,
   ...kafkaOptions,
   ...topicStateOptions,
+  ...kafkaAclOptions,
   ...kubernetesOptions,
   'dry-run': { type: 'boolean', default: false, describe: 'Print the plan and change nothing' },
 } as const satisfies Record<string, Options>;
@@ -32,7 +41,7 @@ export const kafkaTopicsCommand: CommandModule<object, InferredOptionTypes<typeo
   handler: (args) => runHook(args, (logger) => reconcileKafkaTopics(args, logger)),
 };
 
-type TopicsArgs = KafkaArgs & TopicStateArgs & { topicsFile: string; dryRun: boolean };
+type TopicsArgs = KafkaArgs & TopicStateArgs & KafkaAclArgs & { topicsFile: string; dryRun: boolean };
 
 /**
  * The topic hook's work: the catalogue made true in Kafka (or, with dryRun, the plan logged), each
@@ -62,6 +71,13 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
       `dry run: ${plan.changes.length} change(s) planned, nothing applied`,
     );
     if (outcome instanceof TopicChangesRefused) throw outcome;
+    if (args.kafkaServicesUser)
+      await reconcileAcls(
+        args,
+        args.kafkaServicesUser,
+        topics.map((topic) => topic.name),
+        logger,
+      );
     return;
   }
   for (const report of status.topics) {
@@ -77,6 +93,29 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
   logger.info(
     { inSync: status.inSync, applied: outcome.applied.length, foreign: plan.foreign.length, unmanaged: plan.unmanaged },
     summary(topics.length, outcome.applied.length, plan, status),
+  );
+  if (args.kafkaServicesUser)
+    await reconcileAcls(
+      args,
+      args.kafkaServicesUser,
+      topics.map((topic) => topic.name),
+      logger,
+    );
+}
+
+/** The services user's ACLs made to match the catalogue, once its topics are in place. */
+async function reconcileAcls(args: TopicsArgs, user: string, topics: string[], logger: Logger): Promise<void> {
+  const wanted = servicesRights(topics, args.kafkaServicesGroups);
+  const result = await withKafka(args, logger, 'learnflow-kafka-topics', `setting the ACLs of Kafka user ${user}`, (admin) =>
+    reconcileServicesAcls(admin, user, wanted, { dryRun: args.dryRun, logger }),
+  );
+  const changes = `${result.created.length} ACL(s) to add, ${result.removed.length} to remove`;
+  logger.info(
+    { user, acls: wanted.length, created: result.created.length, removed: result.removed.length },
+    args.dryRun
+      ? `dry run: ${changes} for ${user}, nothing applied`
+      : `${user} may produce and consume on the ${topics.length} catalogue topics and nothing else ` +
+          `(${wanted.length} ACLs; ${result.created.length} added, ${result.removed.length} removed)`,
   );
 }
 

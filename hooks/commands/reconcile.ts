@@ -1,5 +1,5 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
-import { kafkaOptions, topicStateOptions } from './kafka-options.js';
+import { kafkaAclOptions, kafkaOptions, topicStateOptions } from './kafka-options.js';
 import { kubernetesOptions } from './kubernetes-options.js';
 import { reconcileKafkaTopics } from './kafka-topics.js';
 import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
@@ -29,6 +29,7 @@ const options = {
   ...commonOptions,
   ...undemanded(kafkaOptions),
   ...topicStateOptions,
+  ...kafkaAclOptions,
   ...kubernetesOptions,
   ...undemanded(postgresqlOptions),
   ...migrationsOptions,

@@ -2,6 +2,15 @@
 // the package is imported whole, once, here.
 import kafkajs from 'kafkajs';
 
-export const { Kafka, ConfigResourceTypes, ConfigSource, logLevel } = kafkajs;
-export type { Admin, LogEntry, SASLOptions } from 'kafkajs';
+export const {
+  Kafka,
+  ConfigResourceTypes,
+  ConfigSource,
+  logLevel,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+} = kafkajs;
+export type { AclEntry, Admin, LogEntry, SASLOptions } from 'kafkajs';
 export type Kafka = InstanceType<typeof Kafka>;

@@ -42,7 +42,7 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- end -}}
 
 {{/*
-The keys of the credentials Secret: the PostgreSQL passwords (the services' role's while the schema is managed, the Dapr state store's role's when the components are made) and, when test users are seeded,
+The keys of the credentials Secret: the PostgreSQL passwords (the services' role's while the schema is managed, the Dapr state store's role's when the components are made), Kafka's SASL passwords when it reads them from this Secret, and, when test users are seeded,
 each one's, as seeds/test-users.json names them (none is made for users that are not seeded).
 Usage: {{ include "learnflow.credentials.keys" . }}
 */}}
@@ -57,9 +57,11 @@ Usage: {{ include "learnflow.credentials.keys" . }}
 {{- with include "learnflow.credentials.testUserKeys" . -}}
 {{- $keys = concat $keys (splitList "," .) -}}
 {{- end -}}
-{{- /* Kafka's SASL client password, when kafka.sasl.existingSecret names this Secret. */ -}}
-{{- if and (include "learnflow.kafka.sasl.enabled" .) (eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .)) -}}
-{{- $keys = append $keys "client-passwords" -}}
+{{- /* Kafka's SASL passwords, when kafka.sasl.existingSecret names this Secret. */ -}}
+{{- if eq (include "learnflow.kafka.sasl.secretName" .) (include "learnflow.credentials.secretName" .) -}}
+{{- with include "learnflow.kafka.sasl.secretKeys" . -}}
+{{- $keys = concat $keys (splitList "," .) -}}
+{{- end -}}
 {{- end -}}
 {{- join "," $keys -}}
 {{- end -}}

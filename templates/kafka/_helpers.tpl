@@ -92,6 +92,57 @@ system-user-password
 {{- end -}}
 
 {{/*
+Whether Kafka authorizes (kafkaTopics.acls.enabled): "true" or empty.
+Usage: {{ if include "learnflow.kafka.acls.enabled" . }}
+*/}}
+{{- define "learnflow.kafka.acls.enabled" -}}
+{{- if .Values.kafkaTopics.acls.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The hooks' SASL user: with ACLs the brokers' user, a super user (the Bitnami chart makes no other
+SCRAM user than those); else the client user.
+Usage: {{ include "learnflow.kafka.sasl.hooksUser" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.hooksUser" -}}
+{{- if include "learnflow.kafka.acls.enabled" . -}}
+{{- .Values.kafka.sasl.interbroker.user -}}
+{{- else -}}
+{{- first .Values.kafka.sasl.client.users -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The key of that user's password in the SASL Secret.
+Usage: {{ include "learnflow.kafka.sasl.hooksSecretKey" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.hooksSecretKey" -}}
+{{- if include "learnflow.kafka.acls.enabled" . -}}
+inter-broker-password
+{{- else -}}
+{{- include "learnflow.kafka.sasl.secretKey" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The keys the Bitnami kafka chart reads from kafka.sasl.existingSecret, comma-separated.
+Usage: {{ include "learnflow.kafka.sasl.secretKeys" . }}
+*/}}
+{{- define "learnflow.kafka.sasl.secretKeys" -}}
+{{- $keys := list -}}
+{{- if include "learnflow.kafka.sasl.enabled" . -}}
+{{- $keys = append $keys "client-passwords" -}}
+{{- end -}}
+{{- if and .Values.kafka.enabled (hasPrefix "SASL" .Values.kafka.listeners.interbroker.protocol) -}}
+{{- $keys = append $keys "inter-broker-password" -}}
+{{- end -}}
+{{- if and .Values.kafka.enabled .Values.kafka.kraft.enabled (hasPrefix "SASL" .Values.kafka.listeners.controller.protocol) -}}
+{{- $keys = append $keys "controller-password" -}}
+{{- end -}}
+{{- join "," $keys -}}
+{{- end -}}
+
+{{/*
 The catalogue volume (and the SASL password's), as volumes: entries.
 Usage: {{ include "learnflow.kafka.volumes" . }}
 */}}
@@ -115,7 +166,7 @@ Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka
     secretName: {{ include "learnflow.kafka.sasl.secretName" . }}
     defaultMode: 0440
     items:
-      - key: {{ include "learnflow.kafka.sasl.secretKey" . }}
+      - key: {{ include "learnflow.kafka.sasl.hooksSecretKey" . }}
         path: password
 {{- end -}}
 {{- end -}}
@@ -192,6 +243,17 @@ kafkaTopics.deleteUnmanaged lists {{ . | quote }}, which kafkaTopics.topics stil
 {{- end -}}
 {{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
 kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet
+{{- end -}}
+{{- if and .Values.kafka.enabled (include "learnflow.kafka.sasl.enabled" .) }}
+{{- range $name := list "interbroker" "controller" }}
+{{- $listener := get $.Values.kafka.listeners $name }}
+{{- if and (ne $listener.protocol "SASL_PLAINTEXT") (or (eq $name "interbroker") $.Values.kafka.kraft.enabled) }}
+kafka.listeners.{{ $name }}.protocol {{ $listener.protocol }} while the client listener uses SASL: any Pod that reaches Kafka could bypass the password on the {{ $name }} port; set it to SASL_PLAINTEXT
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (include "learnflow.kafka.acls.enabled" .) (not (and .Values.kafka.enabled (include "learnflow.kafka.sasl.enabled" .))) }}
+kafkaTopics.acls.enabled needs this release's Kafka with SASL and an authorizer: use profiles/production.yaml
 {{- end -}}
 {{- if and (include "learnflow.kafka.sasl.enabled" .) .Values.kafka.sasl.existingSecret (ne (len .Values.kafka.sasl.client.users) 1) }}
 kafka.sasl.existingSecret holds client-passwords for exactly one client user: set kafka.sasl.client.users to one user

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
-import { chartCopy, find, render, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
+import { chartCopy, find, render, renderError, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
+import { admits, podLabels } from '../support/network-policy.js';
 import { parseQuantity } from '../../deploy/cluster/quantity.js';
 
 // Needs the real dependency charts, which come from registries this machine cannot reach: run
@@ -125,7 +126,7 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
       find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
     ).template.spec.containers[0]!.env!;
     expect(credentialsEnv.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value).toBe(
-      'postgres-password,password,services-password,dapr-password',
+      'postgres-password,password,services-password,dapr-password,client-passwords,inter-broker-password,controller-password',
     );
   });
 
@@ -179,60 +180,83 @@ describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql 
   });
 
   it("lets only the release's clients (our hooks and checks, and labelled services) reach Kafka and PostgreSQL", async () => {
-    type Policy = {
-      podSelector: { matchLabels: Record<string, string> };
-      ingress: { from?: { podSelector?: { matchLabels: Record<string, string> } }[] }[];
-    };
     const objects = await render(await withSubcharts());
-    const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
-      Object.entries(selector).every(([key, value]) => labels[key] === value);
-    /** Whether the policy admits a Pod with these labels (any rule whose from has a podSelector it matches). */
-    const admits = (policy: Policy, labels: Record<string, string>) =>
-      policy.ingress.some(
-        (rule) =>
-          rule.from !== undefined &&
-          rule.from.some((peer) => peer.podSelector !== undefined && matches(peer.podSelector.matchLabels, labels)),
-      );
-    const hookLabels = (
-      find(objects, 'Job', 'learnflow-reconcile')['spec'] as { template: { metadata: { labels: Record<string, string> } } }
-    ).template.metadata.labels;
+    const hookLabels = podLabels(find(objects, 'Job', 'learnflow-reconcile'));
     const stranger = { 'app.kubernetes.io/name': 'something-else', 'app.kubernetes.io/instance': 'learnflow' };
-    for (const name of ['learnflow-kafka', 'learnflow-postgresql']) {
-      const policy = find(objects, 'NetworkPolicy', name)['spec'] as Policy;
-      // No rule without `from`: nothing is open to every Pod.
-      expect(
-        policy.ingress.every((rule) => rule.from !== undefined),
-        name,
-      ).toBe(true);
-      expect(admits(policy, hookLabels), name).toBe(true);
-      expect(admits(policy, stranger), name).toBe(false);
+    for (const [name, port] of [
+      ['learnflow-kafka', 9092],
+      ['learnflow-postgresql', 5432],
+    ] as const) {
+      const policy = find(objects, 'NetworkPolicy', name);
+      expect(admits(policy, hookLabels, port), name).toBe(true);
+      expect(admits(policy, stranger, port), name).toBe(false);
     }
   });
 
-  it(
-    'with SASL (profiles/kafka-sasl.yaml), has Kafka read the client password ' +
-      'from the credentials Secret, which nothing renders at random',
-    async () => {
-      const objects = await render(await withSubcharts({ valuesFiles: ['profiles/kafka-sasl.yaml'] }));
+  it('lets only the brokers reach ZooKeeper: not the Kafka clients, not any other Pod', async () => {
+    const objects = await render(await withSubcharts());
+    const zookeeper = find(objects, 'NetworkPolicy', 'learnflow-zookeeper');
+    const client = 2181;
+    expect(admits(zookeeper, podLabels(find(objects, 'StatefulSet', 'learnflow-kafka-broker')), client)).toBe(true);
+    for (const [kind, name] of [
+      ['Pod', 'learnflow-kafka-check'],
+      ['Job', 'learnflow-reconcile'],
+      ['Job', 'learnflow-dapr-check'],
+      ['StatefulSet', 'learnflow-postgresql'],
+    ] as const) {
+      expect(admits(zookeeper, podLabels(find(objects, kind, name)), client), `${kind} ${name}`).toBe(false);
+    }
+    expect(admits(zookeeper, {}, client), 'a Pod without labels').toBe(false);
+    // ZooKeeper's own nodes still reach each other.
+    expect(admits(zookeeper, podLabels(find(objects, 'StatefulSet', 'learnflow-zookeeper')), client)).toBe(true);
+  });
+
+  it.each([
+    ['ZooKeeper', [], 'learnflow-kafka-broker'],
+    ['KRaft', ['profiles/kraft.yaml'], 'learnflow-kafka-controller'],
+  ])(
+    'with SASL (profiles/kafka-sasl.yaml, %s mode), authenticates on every listener, with passwords Kafka reads ' +
+      'from the credentials Secret that its hook makes and nothing renders at random',
+    async (_mode, profiles, statefulSet) => {
+      const objects = await render(await withSubcharts({ valuesFiles: [...profiles, 'profiles/kafka-sasl.yaml'] }));
       // The Bitnami chart makes no Secret of its own (whose passwords would change on every render).
       expect(objects.filter((object) => object.kind === 'Secret').map((object) => object.metadata.name)).not.toContain(
         'learnflow-kafka-user-passwords',
       );
-      const broker = containers(find(objects, 'StatefulSet', 'learnflow-kafka-broker'));
-      const env = (broker[0] as unknown as { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }).env;
-      expect(env.find((variable) => variable.name === 'KAFKA_CLIENT_PASSWORDS')?.valueFrom?.secretKeyRef).toEqual({
-        name: 'learnflow-credentials',
-        key: 'client-passwords',
-      });
-      const keys = (find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } })
-        .template.spec.containers[0]!.env!;
-      expect(keys.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')?.value?.split(',')).toContain('client-passwords');
-      const config = (find(objects, 'ConfigMap', 'learnflow-kafka-broker-configuration')['data'] as Record<string, string>)[
-        'server.properties'
-      ]!;
-      expect(config).toMatch(/listener\.security\.protocol\.map=.*CLIENT:SASL_PLAINTEXT/);
+      const config = (find(objects, 'ConfigMap', `${statefulSet}-configuration`)['data'] as Record<string, string>)['server.properties']!;
+      const protocols = /^listener\.security\.protocol\.map=(.*)$/m.exec(config)![1]!.split(',');
+      expect(protocols.length).toBeGreaterThanOrEqual(2);
+      for (const entry of protocols) expect(entry).toMatch(/^[A-Z]+:SASL_PLAINTEXT$/);
+      // Every Secret key the Kafka Pods read, the credentials hook generates.
+      type EnvVar = { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+      const spec = (find(objects, 'StatefulSet', statefulSet)['spec'] as { template: { spec: { initContainers?: Container[] } } }).template
+        .spec;
+      const read = [...containers(find(objects, 'StatefulSet', statefulSet)), ...(spec.initContainers ?? [])]
+        .flatMap((container) => (container as unknown as { env?: EnvVar[] }).env ?? [])
+        .flatMap((variable) =>
+          variable.valueFrom?.secretKeyRef?.name === 'learnflow-credentials' ? [variable.valueFrom.secretKeyRef.key] : [],
+        );
+      const keys = (
+        find(objects, 'Job', 'learnflow-credentials-hook')['spec'] as { template: { spec: { containers: Container[] } } }
+      ).template.spec.containers[0]!.env!.find((variable) => variable.name === 'LEARNFLOW_HOOKS_KEYS')!.value!.split(',');
+      expect(new Set(read)).toEqual(
+        new Set(['client-passwords', 'inter-broker-password', ...(profiles.length > 0 ? ['controller-password'] : [])]),
+      );
+      expect(keys).toEqual(expect.arrayContaining([...new Set(read)]));
     },
   );
+
+  it('refuses a SASL client listener beside a plain-text inter-broker or controller listener, which would bypass it', async () => {
+    const plain = (listener: string) => ({
+      valuesFiles: ['profiles/kraft.yaml', 'profiles/kafka-sasl.yaml'],
+      set: [`kafka.listeners.${listener}.protocol=PLAINTEXT`],
+    });
+    expect(await renderError(await withSubcharts(plain('interbroker')))).toContain(
+      'kafka.listeners.interbroker.protocol PLAINTEXT while the client listener uses SASL: ' +
+        'any Pod that reaches Kafka could bypass the password on the interbroker port; set it to SASL_PLAINTEXT',
+    );
+    expect(await renderError(await withSubcharts(plain('controller')))).toContain('kafka.listeners.controller.protocol PLAINTEXT');
+  });
 
   it.each([[], ['profiles/kraft.yaml'], ['profiles/kafka-sasl.yaml']])(
     'renders the same every time, as Argo CD needs (profiles/gitops.yaml and %j)',

@@ -2,19 +2,22 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { find, render } from '../support/chart.js';
+import { chartCopy, find, render, subchartsDir } from '../support/chart.js';
+import { createKafka, withAdmin, type SaslCredentials } from '../../hooks/kafka/client.js';
+import { quietLogger } from '../support/kafka-admin.js';
 import { writeCatalogue, chartCatalogue } from '../support/catalogue.js';
 import { failure, runCli } from '../support/cli.js';
 import { Daprd } from '../support/daprd.js';
-import { KafkaServer } from '../support/kafka-server.js';
+import { briefClient, kafkaTool, KafkaServer, saslListeners } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
 import { freshDatabase, madeDaprStore } from '../support/postgresql-server.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 
-// Kafka with SASL/SCRAM, as profiles/kafka-sasl.yaml configures it: a real KRaft broker whose
-// client listener takes SCRAM-SHA-512 only, and the chart's hooks, checks and Dapr pub/sub as
-// rendered with that profile, their password from the credentials Secret's client-passwords.
+// Kafka with SASL, as profiles/kafka-sasl.yaml configures it: a real KRaft node with SASL on every
+// listener (the client's and the inter-broker one SCRAM-SHA-512 only, the controller's PLAIN), the
+// settings the chart renders, and the chart's hooks, checks and Dapr pub/sub as rendered with that
+// profile, their password from the credentials Secret's client-passwords.
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
 const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
@@ -35,7 +38,80 @@ const sasl = { valuesFiles: ['profiles/kafka-sasl.yaml'], set: ['postgresqlSchem
 const podSpec = (object: { spec?: unknown; kind: string }) =>
   object.kind === 'Job' ? (object.spec as { template: { spec: PodSpec } }).template.spec : (object.spec as PodSpec);
 
-describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM broker', () => {
+/** The settings that make a listener authenticate, from a server.properties. */
+const securityKeys = [
+  'listener.security.protocol.map',
+  'inter.broker.listener.name',
+  'controller.listener.names',
+  'sasl.enabled.mechanisms',
+  'sasl.mechanism.inter.broker.protocol',
+  'sasl.mechanism.controller.protocol',
+  'listener.name.client.sasl.enabled.mechanisms',
+  'listener.name.internal.sasl.enabled.mechanisms',
+  'listener.name.controller.sasl.enabled.mechanisms',
+];
+const settingsOf = (properties: string, keys: readonly string[]) =>
+  Object.fromEntries(keys.map((key) => [key, new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1]]));
+
+/** Whether a kafkajs admin (the hooks' client) may list topics on `port`, as `sasl` or with no credentials. */
+async function listsTopics(port: number, sasl?: SaslCredentials): Promise<boolean> {
+  const kafka = createKafka({ brokers: [`${broker.address}:${port}`], clientId: 'learnflow-tests', sasl }, quietLogger);
+  return withAdmin(kafka, (admin) => admin.listTopics()).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with SASL on every listener', () => {
+  it('runs with the security settings the chart renders for a KRaft node with the profile', async () => {
+    const objects = await render({
+      chart: await chartCopy({ subcharts: subchartsDir()! }),
+      valuesFiles: ['profiles/kraft.yaml', 'profiles/kafka-sasl.yaml'],
+    });
+    const rendered = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)[
+      'server.properties'
+    ]!;
+    expect(settingsOf(rendered, securityKeys)['listener.security.protocol.map']).toBe(
+      'CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    );
+    expect(settingsOf(await broker.serverProperties(), securityKeys)).toEqual(settingsOf(rendered, securityKeys));
+  });
+
+  it("refuses a client without credentials on every listener, and takes each listener's own user", { timeout: 120_000 }, async () => {
+    const client = broker.port + saslListeners.client;
+    const internal = broker.port + saslListeners.internal;
+    const controller = `${broker.address}:${broker.port + saslListeners.controller}`;
+    // The broker listeners, through the hooks' own client.
+    expect(await listsTopics(client)).toBe(false);
+    expect(await listsTopics(internal)).toBe(false);
+    expect(await listsTopics(client, { mechanism: 'scram-sha-512', username: 'learnflow', password })).toBe(true);
+    expect(
+      await listsTopics(internal, {
+        mechanism: 'scram-sha-512',
+        username: 'inter_broker_user',
+        password: await broker.saslPassword('inter-broker'),
+      }),
+    ).toBe(true);
+    // The controller listener, through Kafka's own tool (kafkajs cannot talk to a controller).
+    const quorum = (properties: Record<string, string>) =>
+      kafkaTool('org.apache.kafka.tools.MetadataQuorumCommand', ['--bootstrap-controller', controller, 'describe', '--status'], {
+        ...briefClient,
+        ...properties,
+      });
+    const anonymous = await quorum({});
+    expect(anonymous.code, anonymous.stdout).not.toBe(0);
+    const controllerPassword = await broker.saslPassword('controller');
+    const authenticated = await quorum({
+      'security.protocol': 'SASL_PLAINTEXT',
+      'sasl.mechanism': 'PLAIN',
+      'sasl.jaas.config':
+        'org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+        `username="controller_user" password="${controllerPassword}";`,
+    });
+    expect(authenticated.code, authenticated.stderr).toBe(0);
+    expect(authenticated.stdout).toContain('LeaderId');
+  });
+
   it(
     'the rendered topic hook and Kafka check authenticate with the password from the credentials Secret',
     { timeout: 120_000 },

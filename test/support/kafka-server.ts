@@ -1,18 +1,24 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaServerScript } from './paths.js';
 import { freePorts } from './ports.js';
-import { runOk } from './process.js';
+import { run, runOk, type Finished } from './process.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
 export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
 /**
- * kraft-scram: a KRaft node whose client listener takes SASL/SCRAM-SHA-512 (user learnflow);
+ * kraft-scram: a KRaft node with SASL on every listener, as profiles/kafka-sasl.yaml renders it
+ * (client learnflow and inter-broker inter_broker_user with SCRAM-SHA-512, controller_user with PLAIN);
+ * kraft-acl: the same with the ACL authorizer, as profiles/production.yaml renders it;
  * kraft3: three combined KRaft nodes, the production profile's shape.
  */
-export type KafkaServerMode = KafkaMode | 'kraft-scram' | 'kraft3';
+export type KafkaServerMode = KafkaMode | 'kraft-scram' | 'kraft-acl' | 'kraft3';
 
-const portsOf: Record<KafkaServerMode, number> = { zookeeper: 2, kraft: 2, 'kraft-scram': 3, kraft3: 6 };
+const portsOf: Record<KafkaServerMode, number> = { zookeeper: 2, kraft: 2, 'kraft-scram': 3, 'kraft-acl': 3, kraft3: 6 };
+
+/** The listeners of a SASL node (kraft-scram, kraft-acl): their ports follow its client port. */
+export const saslListeners = { client: 0, controller: 1, internal: 2 } as const;
 
 /**
  * A real Kafka started by scripts/kafka-server.sh: a broker with its own ZooKeeper, or one
@@ -67,14 +73,51 @@ export class KafkaServer {
     await runOk('bash', [kafkaServerScript, 'kill', this.name, ...(node === undefined ? [] : [String(node)])]);
   }
 
-  /** The SCRAM password of the client user learnflow (kraft-scram), as the script generated it. */
-  async saslPassword(): Promise<string> {
+  /**
+   * A SASL password as the script generated it (kraft-scram, kraft-acl): the client user
+   * learnflow's, the inter-broker user's or the controller user's.
+   */
+  async saslPassword(user: 'client' | 'inter-broker' | 'controller' = 'client'): Promise<string> {
+    return (await readFile(join(this.dir, `${user}.password`), 'utf8')).trim();
+  }
+
+  /** The server.properties it runs with (kraft3: node 0's). */
+  serverProperties(): Promise<string> {
+    return readFile(join(this.dir, ...(this.mode === 'kraft3' ? ['node-0'] : []), 'server.properties'), 'utf8');
+  }
+
+  private get dir(): string {
     const state = process.env['LEARNFLOW_STATE'];
     if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
-    return (await readFile(join(state, 'kafka', this.name, 'client.password'), 'utf8')).trim();
+    return join(state, 'kafka', this.name);
   }
 
   async delete(): Promise<void> {
     await runOk('bash', [kafkaServerScript, 'delete', this.name]);
   }
 }
+
+/**
+ * Runs one of Kafka's own command-line tools by its main class, from the suite's Kafka jars,
+ * with `properties` as its client configuration (--command-config): what a real Java client does.
+ */
+export async function kafkaTool(mainClass: string, args: readonly string[], properties: Record<string, string>): Promise<Finished> {
+  const libs = process.env['LEARNFLOW_KAFKA_LIBS'];
+  if (!libs) throw new Error('LEARNFLOW_KAFKA_LIBS is not set: source scripts/env.sh');
+  const dir = await mkdtemp(join(tmpdir(), 'kafka-tool-'));
+  const config = join(dir, 'client.properties');
+  await writeFile(
+    config,
+    Object.entries(properties)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
+  try {
+    return await run('java', ['-Xmx256m', '-cp', `${libs}/*`, mainClass, '--command-config', config, ...args]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Java client's properties that give up within seconds, for probes expected to be refused. */
+export const briefClient = { 'request.timeout.ms': '5000', 'default.api.timeout.ms': '10000' };

@@ -60,7 +60,8 @@ describe('the Dapr components', () => {
   });
 
   it('authenticate with SCRAM when the Kafka client listener uses SASL, the password by secretKeyRef', async () => {
-    const pubsub = find(await render({ set: ['kafka.listeners.client.protocol=SASL_PLAINTEXT'] }), 'Component', 'pubsub-kafka');
+    const sasl = ['kafka.listeners.client.protocol=SASL_PLAINTEXT', 'kafka.listeners.interbroker.protocol=SASL_PLAINTEXT'];
+    const pubsub = find(await render({ set: sasl }), 'Component', 'pubsub-kafka');
     expect(metadata(pubsub)).toMatchObject({
       authType: 'password',
       saslMechanism: 'SHA-512',

@@ -1,0 +1,197 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCatalogue, type TopicSpec } from '../../hooks/kafka/catalogue.js';
+import { createKafka, withAdmin, type SaslCredentials } from '../../hooks/kafka/client.js';
+import { ConfigResourceTypes, type Admin } from '../../hooks/kafka/kafkajs.js';
+import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
+import { chartCopy, find, render, subchartsDir, type K8sObject } from '../support/chart.js';
+import { runCli } from '../support/cli.js';
+import { reconcileApiAccess } from '../support/hook-account.js';
+import { quietLogger } from '../support/kafka-admin.js';
+import { KafkaServer } from '../support/kafka-server.js';
+import { runContainer, type PodSpec } from '../support/pod.js';
+
+// Kafka with authorization, as profiles/production.yaml configures it: a real KRaft node with SASL
+// on every listener and the ACL authorizer, its settings checked against the render; the rendered
+// topic hook, connecting as a super user, reconciles the topics and the services user's ACLs, and
+// the services user may produce and consume on the catalogue's topics and nothing else.
+
+const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
+let broker: KafkaServer;
+let production: K8sObject[];
+
+beforeAll(async () => {
+  [broker, production] = await Promise.all([
+    KafkaServer.start('acl', 'kraft-acl'),
+    // The topic part alone: PostgreSQL and Dapr are not part of this test.
+    chartCopy({ subcharts: subchartsDir()! }).then((chart) =>
+      render({
+        chart,
+        valuesFiles: ['profiles/production.yaml'],
+        set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false', 'kafkaTopics.replicationFactor=1'],
+      }),
+    ),
+  ]);
+}, 180_000);
+
+afterAll(async () => {
+  await broker?.delete();
+});
+
+const renderedConfig = () =>
+  (find(production, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)['server.properties']!;
+const setting = (properties: string, key: string) => new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1];
+const reconcileSpec = () => (find(production, 'Job', 'learnflow-reconcile')['spec'] as { template: { spec: PodSpec } }).template.spec;
+const hookEnv = (name: string) => reconcileSpec().containers[0]!.env?.find((variable) => variable.name === name)?.value;
+const catalogue = () =>
+  parseCatalogue((find(production, 'ConfigMap', 'learnflow-kafka-topics')['data'] as Record<string, string>)['topics.json']!, 'ConfigMap');
+
+const services = async (): Promise<SaslCredentials> => ({
+  mechanism: 'scram-sha-512',
+  username: 'learnflow',
+  password: await broker.saslPassword('client'),
+});
+/** A client of the services user, as a service connects (the hooks' own client). */
+const asService = async () => createKafka({ brokers: [broker.bootstrap], clientId: 'a-service', sasl: await services() }, quietLogger);
+const asServices = async <T>(work: (admin: Admin) => Promise<T>) => withAdmin(await asService(), work);
+
+async function produceAsService(topic: string, value = 'x'): Promise<void> {
+  const producer = (await asService()).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ value }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The hook as the chart renders it, against the test's broker, with the brokers' user's password from the credentials Secret. */
+async function runRenderedHook() {
+  return runContainer(production, reconcileSpec(), {
+    substitutions: { [inClusterKafka]: broker.bootstrap },
+    secrets: { 'learnflow-credentials': { 'inter-broker-password': await broker.saslPassword('inter-broker') } },
+    apiAccess: await reconcileApiAccess(),
+  });
+}
+
+/** The Kafka error a refused request ends with, by its code name (TOPIC_AUTHORIZATION_FAILED). */
+async function refusal(request: Promise<unknown>): Promise<string> {
+  const error = await request.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error, 'the request was expected to be refused').toBeDefined();
+  const causes = (failure: unknown): string[] => {
+    const { type, errors, cause } = (failure ?? {}) as { type?: string; errors?: unknown[]; cause?: unknown };
+    return [...(type ? [type] : []), ...(errors ?? []).flatMap(causes), ...(cause ? causes(cause) : [])];
+  };
+  return causes(error).join(' ');
+}
+
+describe('Kafka with authorization (profiles/production.yaml), against a real node with the ACL authorizer', () => {
+  it('runs with the security settings the chart renders, the hooks a super user and the services user not', async () => {
+    const rendered = renderedConfig();
+    const running = await broker.serverProperties();
+    for (const key of [
+      'listener.security.protocol.map',
+      'sasl.enabled.mechanisms',
+      'sasl.mechanism.inter.broker.protocol',
+      'sasl.mechanism.controller.protocol',
+      'listener.name.client.sasl.enabled.mechanisms',
+      'listener.name.internal.sasl.enabled.mechanisms',
+      'authorizer.class.name',
+      'super.users',
+    ]) {
+      expect(setting(running, key), key).toBe(setting(rendered, key));
+    }
+    expect(setting(rendered, 'authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    const superUsers = setting(rendered, 'super.users')!.split(';');
+    expect(superUsers).toContain(`User:${hookEnv('LEARNFLOW_HOOKS_KAFKA_SASL_USERNAME')}`);
+    expect(hookEnv('LEARNFLOW_HOOKS_KAFKA_SERVICES_USER')).toBe('learnflow');
+    expect(superUsers).not.toContain('User:learnflow');
+  });
+
+  it(
+    'the rendered hook reconciles the topics as a super user; the services user produces and consumes on them, ' +
+      'and is refused deleting, creating or reconfiguring a topic',
+    { timeout: 180_000 },
+    async () => {
+      const hook = await runRenderedHook();
+      expect(hook.code, hook.stdout).toBe(0);
+      const topic = catalogue()[0]!.name;
+
+      // Produce and consume on a catalogue topic, in the Dapr pub/sub's consumer group.
+      await produceAsService(topic, 'from a service');
+      const consumer = (await asService()).consumer({ groupId: hookEnv('LEARNFLOW_HOOKS_KAFKA_SERVICES_GROUPS')!.split(',')[0]! });
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topic, fromBeginning: true });
+        const received = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`nothing consumed from ${topic} within 60s`)), 60_000);
+          void consumer.run({
+            eachMessage: ({ message }) => {
+              clearTimeout(timer);
+              resolve(message.value?.toString() ?? '');
+              return Promise.resolve();
+            },
+          });
+        });
+        expect(received).toBe('from a service');
+      } finally {
+        await consumer.disconnect();
+      }
+
+      // Nothing else.
+      expect(await refusal(asServices((admin) => admin.deleteTopics({ topics: [topic], timeout: 5_000 })))).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
+      expect(
+        await refusal(
+          asServices((admin) =>
+            admin.alterConfigs({
+              validateOnly: false,
+              resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '1' }] }],
+            }),
+          ),
+        ),
+      ).toContain('TOPIC_AUTHORIZATION_FAILED');
+      expect(await refusal(asServices((admin) => admin.createTopics({ topics: [{ topic: 'not.in.the.catalogue' }] })))).toContain(
+        'TOPIC_AUTHORIZATION_FAILED',
+      );
+
+      // Run again: in sync, and still the super user's to reconcile.
+      const again = await runRenderedHook();
+      expect(again.code, again.stdout).toBe(0);
+      expect(again.lines.some((line) => String(line.msg).startsWith('all 9 catalogue topics are in sync'))).toBe(true);
+    },
+  );
+
+  it("takes away the services user's rights on a topic the catalogue drops", { timeout: 120_000 }, async () => {
+    const prefix = uniquePrefix();
+    const [kept, dropped] = catalogue().map((topic) => ({ ...topic, name: `${prefix}${topic.name}` }));
+    const passwordFile = join(await mkdtemp(join(tmpdir(), 'acl-test-')), 'password');
+    await writeFile(passwordFile, await broker.saslPassword('inter-broker'));
+    const hook = async (topics: TopicSpec[]) =>
+      runCli([
+        ...['kafka-topics', '--kafka-brokers', broker.bootstrap, '--topics-file', await writeCatalogue(topics)],
+        ...[
+          '--kafka-sasl-mechanism',
+          'scram-sha-512',
+          '--kafka-sasl-username',
+          'inter_broker_user',
+          '--kafka-sasl-password-file',
+          passwordFile,
+        ],
+        ...['--kafka-services-user', 'learnflow', '--kafka-services-groups', 'learnflow-services'],
+      ]);
+    const first = await hook([kept!, dropped!]);
+    expect(first.code, first.stdout).toBe(0);
+    await produceAsService(dropped!.name);
+    const second = await hook([kept!]);
+    expect(second.code, second.stdout).toBe(0);
+    expect(await refusal(produceAsService(dropped!.name))).toContain('TOPIC_AUTHORIZATION_FAILED');
+    await produceAsService(kept!.name);
+  });
+});
