@@ -72,7 +72,7 @@ Usage: {{ include "learnflow.credentials.volume" . }}, {{ include "learnflow.cre
 {{- define "learnflow.credentials.volume" -}}
 - name: credentials
   secret:
-    secretName: {{ include "learnflow.credentials.secretName" . }}
+    secretName: {{ include "learnflow.credentials.secretName" . | quote }}
     defaultMode: 0440
 {{- end -}}
 

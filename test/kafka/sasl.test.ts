@@ -17,7 +17,7 @@ import { reconcileApiAccess } from '../support/hook-account.js';
 // rendered with that profile, their password from the credentials Secret's client-passwords.
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
+const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
 let broker: KafkaServer;
 let password: string;
 
@@ -130,7 +130,7 @@ describe('Kafka with SASL/SCRAM (profiles/kafka-sasl.yaml), against a real SCRAM
       appPort,
       components: objects.filter((object) => object.kind === 'Component'),
       secrets: { 'learnflow-credentials': { 'dapr-password': store.password, 'client-passwords': password } },
-      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
+      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host='${postgres.host}' port='${postgres.port}'` },
     });
     try {
       const check = await runContainer(objects, template.spec, {
