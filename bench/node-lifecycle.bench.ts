@@ -5,7 +5,7 @@
 //
 //   npm run bench        (as root, after scripts/install-tools.sh and `source scripts/env.sh`)
 import { gunzipSync } from 'node:zlib';
-import { imageValues } from '../deploy/tools/image.js';
+import { imageValues, parseImageReference } from '../deploy/tools/image.js';
 import { chartCopy, daprChartsDir } from '../test/support/chart.js';
 import { runDeploy } from '../test/support/cli.js';
 import { ExistingServices, RealNode } from '../test/support/node.js';
@@ -133,7 +133,7 @@ try {
   const [services, chart] = await Promise.all([ExistingServices.start(node, namespace), chartCopy({ subcharts: daprChartsDir() })]);
   try {
     // What up sets for --image, so that the upgrades below change nothing.
-    const image = imageValues(node.hooksImage);
+    const image = imageValues(parseImageReference(node.hooksImage));
     const up = await runDeploy(
       ['up', '--chart', chart, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...services.values],
       node.cluster.kubeconfig,

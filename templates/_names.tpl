@@ -60,10 +60,10 @@ Labels on every object; (dict "context" $ "component" "kafka-topics").
 Usage: {{ include "learnflow.labels" (dict "context" $ "component" "kafka-topics") }}
 */}}
 {{- define "learnflow.labels" -}}
-helm.sh/chart: {{ include "learnflow.chart" .context }}
+helm.sh/chart: {{ include "learnflow.chart" .context | quote }}
 {{ include "learnflow.selectorLabels" . }}
 app.kubernetes.io/version: {{ .context.Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .context.Release.Service }}
+app.kubernetes.io/managed-by: {{ .context.Release.Service | quote }}
 app.kubernetes.io/part-of: learnflow
 {{- end -}}
 
@@ -72,7 +72,7 @@ Labels that select a component's Pods; (dict "context" $ "component" "kafka-topi
 Usage: {{ include "learnflow.selectorLabels" (dict "context" $ "component" "kafka-topics") }}
 */}}
 {{- define "learnflow.selectorLabels" -}}
-app.kubernetes.io/name: {{ include "learnflow.name" .context }}
-app.kubernetes.io/instance: {{ .context.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/name: {{ include "learnflow.name" .context | quote }}
+app.kubernetes.io/instance: {{ .context.Release.Name | quote }}
+app.kubernetes.io/component: {{ .component | quote }}
 {{- end -}}

@@ -33,7 +33,7 @@ Usage: {{ include "learnflow.hooks.imagePullSecrets" . }}
 {{- if $secrets }}
 imagePullSecrets:
 {{- range $secrets }}
-  - name: {{ if kindIs "map" . }}{{ .name }}{{ else }}{{ . }}{{ end }}
+  - name: {{ if kindIs "map" . }}{{ .name | quote }}{{ else }}{{ . | quote }}{{ end }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -46,7 +46,7 @@ Usage: {{ include "learnflow.hooks.podSpec" (dict "context" $) }}
 */}}
 {{- define "learnflow.hooks.podSpec" -}}
 {{- $ := .context -}}
-serviceAccountName: {{ .serviceAccountName | default (include "learnflow.hooks.serviceAccountName" $) }}
+serviceAccountName: {{ .serviceAccountName | default (include "learnflow.hooks.serviceAccountName" $) | quote }}
 automountServiceAccountToken: {{ .apiAccess | default false }}
 securityContext: {{- toYaml $.Values.hooks.podSecurityContext | nindent 2 }}
 {{- include "learnflow.hooks.imagePullSecrets" $ }}
@@ -67,8 +67,8 @@ after `- name: ...`.
 Usage: {{ include "learnflow.hooks.container" . }}
 */}}
 {{- define "learnflow.hooks.container" -}}
-image: {{ include "learnflow.hooks.image" . }}
-imagePullPolicy: {{ .Values.hooks.image.pullPolicy }}
+image: {{ include "learnflow.hooks.image" . | quote }}
+imagePullPolicy: {{ .Values.hooks.image.pullPolicy | quote }}
 command: ["node", "/app/dist/hooks/cli.js"]
 # A failed hook's last log lines stay in its status, where `kubectl describe` and the deploy command read them.
 terminationMessagePolicy: FallbackToLogsOnError
@@ -84,10 +84,10 @@ Usage: {{ include "learnflow.hooks.podLabels" (dict "context" $ "component" "kaf
 {{- define "learnflow.hooks.podLabels" -}}
 {{ include "learnflow.labels" . }}
 {{- if .context.Values.kafka.enabled }}
-{{ include "learnflow.kafka.fullname" .context }}-client: "true"
+{{ printf "%s-client" (include "learnflow.kafka.fullname" .context) | quote }}: "true"
 {{- end }}
 {{- if .context.Values.postgresql.enabled }}
-{{ include "learnflow.postgresql.fullname" .context }}-client: "true"
+{{ printf "%s-client" (include "learnflow.postgresql.fullname" .context) | quote }}: "true"
 {{- end }}
 {{- with .context.Values.hooks.podLabels }}
 {{ toYaml . }}

@@ -1,5 +1,5 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { imageValues } from '../tools/image.js';
+import { imageValues, parseImageReference } from '../tools/image.js';
 import { releaseImages } from '../release/images.js';
 import { prepareChart } from '../flows/preflight.js';
 import { formatImages } from '../output/report.js';
@@ -13,8 +13,9 @@ export const imagesCommand: CommandModule<object, InferredOptionTypes<typeof opt
   builder: (yargs) => yargs.options(options),
   handler: (args) =>
     runCommand(args, async ({ helm, progress }) => {
-      const image = args.image ? imageValues(args.image) : [];
-      const objects = await prepareChart(helm, { ...args, skipCapacityCheck: true }, [...valueArgs(args), ...image], progress);
+      const image = args.image ? parseImageReference(args.image) : undefined;
+      const values = [...valueArgs(args), ...(image ? imageValues(image) : [])];
+      const objects = await prepareChart(helm, { ...args, image, skipCapacityCheck: true }, values, progress);
       const images = releaseImages(objects);
       printResult(progress, { images }, () => formatImages(images));
       return true;

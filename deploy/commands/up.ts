@@ -1,6 +1,7 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { formatTimings, formatVerify } from '../output/report.js';
 import { up } from '../flows/up.js';
+import { parseImageReference } from '../tools/image.js';
 import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
 
 const options = {
@@ -36,7 +37,7 @@ export const upCommand: CommandModule<object, InferredOptionTypes<typeof options
           context: args.kubeContext,
           chart: args.chart,
           valueArgs: valueArgs(args),
-          image: args.image,
+          image: args.image ? parseImageReference(args.image) : undefined,
           createKindCluster: args.createKindCluster,
           stallSeconds: args.stallSeconds,
           pollSeconds: args.pollSeconds,

@@ -2,7 +2,7 @@ import { capacityShortfall, describeFree, freeCapacity, releaseRequests } from '
 import { belongsTo, partOfObject } from '../release/components.js';
 import { ActionableError } from '../../common/errors.js';
 import { isPresent, parseDependencyList, type Helm } from '../tools/helm.js';
-import { localClusterOf } from '../tools/image.js';
+import { localClusterOf, type ImageReference } from '../tools/image.js';
 import { unreachable, type Kubectl } from '../tools/kubectl.js';
 import { parseManifest, podTemplates } from '../cluster/manifest.js';
 import type { K8sObject, Node, Pod, StorageClass } from '../cluster/objects.js';
@@ -16,7 +16,7 @@ export interface PreflightOptions {
   namespace: string;
   context?: string | undefined;
   chart: string;
-  image?: string | undefined;
+  image?: ImageReference | undefined;
   skipCapacityCheck: boolean;
 }
 

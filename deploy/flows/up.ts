@@ -5,7 +5,7 @@ import type { K8sObject } from '../cluster/objects.js';
 import { volumeSizePins } from '../release/volumes.js';
 import { ActionableError } from '../../common/errors.js';
 import { Helm } from '../tools/helm.js';
-import { buildAndLoad, imageValues, localClusterOf } from '../tools/image.js';
+import { buildAndLoad, imageValues, localClusterOf, type ImageReference } from '../tools/image.js';
 import { installRelease } from './install.js';
 import { createKindCluster } from '../tools/kind.js';
 import { Kubectl, type Target } from '../tools/kubectl.js';
@@ -21,7 +21,7 @@ export interface UpOptions {
   chart: string;
   /** -f files and --set values, passed to Helm as given. */
   valueArgs: string[];
-  image?: string | undefined;
+  image?: ImageReference | undefined;
   createKindCluster?: string | undefined;
   /** How long a problem that stops progress (unschedulable, image pull, crash loop) may last before up gives up. */
   stallSeconds: number;
@@ -107,7 +107,7 @@ async function keepVolumeSizes(
 
 async function prepareImage(options: UpOptions, context: string, rendered: readonly K8sObject[], progress: Progress): Promise<void> {
   if (options.image) {
-    progress.info(`hooks image: ${options.image} (pulled by the cluster)`);
+    progress.info(`hooks image: ${options.image.reference} (pulled by the cluster)`);
     return;
   }
   // The image the rendered release runs, whatever the values name, so that no value needs to change.

@@ -149,7 +149,7 @@ Usage: {{ include "learnflow.kafka.volumes" . }}
 {{- define "learnflow.kafka.volumes" -}}
 - name: kafka-topics
   configMap:
-    name: {{ include "learnflow.kafka.topicsConfigMapName" . }}
+    name: {{ include "learnflow.kafka.topicsConfigMapName" . | quote }}
 {{- with include "learnflow.kafka.saslVolume" . }}
 {{ . }}
 {{- end }}
@@ -163,10 +163,10 @@ Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka
 {{- if include "learnflow.kafka.sasl.enabled" . -}}
 - name: kafka-sasl
   secret:
-    secretName: {{ include "learnflow.kafka.sasl.secretName" . }}
+    secretName: {{ include "learnflow.kafka.sasl.secretName" . | quote }}
     defaultMode: 0440
     items:
-      - key: {{ include "learnflow.kafka.sasl.hooksSecretKey" . }}
+      - key: {{ include "learnflow.kafka.sasl.hooksSecretKey" . | quote }}
         path: password
 {{- end -}}
 {{- end -}}

@@ -100,6 +100,21 @@ Usage: {{ include "learnflow.postgresql.database" . }}, {{ include "learnflow.po
 {{- end -}}
 
 {{/*
+A libpq connection string in keyword/value form, from (keyword value) pairs. Each value is
+single-quoted with \ and ' escaped, as libpq reads them, so that no value can add a keyword of
+its own, whatever the schema let through.
+Usage: {{ include "learnflow.postgresql.connectionString" (list (list "host" $host) (list "port" $port)) }}
+*/}}
+{{- define "learnflow.postgresql.connectionString" -}}
+{{- $settings := list -}}
+{{- range . -}}
+{{- $value := index . 1 | toString | replace "\\" "\\\\" | replace "'" "\\'" -}}
+{{- $settings = append $settings (printf "%s='%s'" (index . 0) $value) -}}
+{{- end -}}
+{{- join " " $settings -}}
+{{- end -}}
+
+{{/*
 Problems with the PostgreSQL values, one per line (learnflow.validateValues reports them).
 Usage: {{ include "learnflow.postgresql.validateValues" . }}
 */}}
@@ -130,10 +145,10 @@ Usage: {{ include "learnflow.postgresql.volumes" (dict "context" . "keys" (list 
 {{- define "learnflow.postgresql.volumes" -}}
 - name: migrations
   configMap:
-    name: {{ include "learnflow.componentName" (dict "context" .context "component" "migrations") }}
+    name: {{ include "learnflow.componentName" (dict "context" .context "component" "migrations") | quote }}
 - name: seeds
   configMap:
-    name: {{ include "learnflow.componentName" (dict "context" .context "component" "seeds") }}
+    name: {{ include "learnflow.componentName" (dict "context" .context "component" "seeds") | quote }}
 {{ include "learnflow.credentials.volume" . }}
 {{- end -}}
 

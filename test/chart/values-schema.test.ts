@@ -61,6 +61,113 @@ describe('values.schema.json and template checks reject bad values with a messag
     expect(await renderError({ set })).toContain(message);
   });
 
+  // Names reach object names, labels, host names, SQL and the state store's connection string.
+  const identifier = "does not match pattern '^[a-z_][a-z0-9_]{0,62}$'";
+  const kubernetesName = String.raw`does not match pattern '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'`;
+  it.each([
+    [
+      'a database name that would add a libpq keyword',
+      { postgresql: { auth: { database: 'learn flow sslmode=require' } } },
+      `at '/postgresql/auth/database': 'learn flow sslmode=require' ${identifier}`,
+    ],
+    ['an application user that is no identifier', { postgresql: { auth: { username: 'Learn-Flow' } } }, `'Learn-Flow' ${identifier}`],
+    [
+      'an existing database named outside the identifiers',
+      { postgresql: { enabled: false }, postgresqlSchema: { host: 'db', database: 'app db' } },
+      `at '/postgresqlSchema/database': 'app db' ${identifier}`,
+    ],
+    ['a deprecated database.user that is no identifier', { database: { user: 'app;' } }, `at '/database/user': 'app;' ${identifier}`],
+    [
+      'a pull secret that would add hostPID to the Pods',
+      { hooks: { imagePullSecrets: ['x\nhostPID: true'] } },
+      `at '/hooks/imagePullSecrets/0': 'x\\nhostPID: true' ${kubernetesName}`,
+    ],
+    [
+      'a global pull secret by a name no Secret can have',
+      { global: { imagePullSecrets: [{ name: 'Pull_Secret' }] } },
+      `at '/global/imagePullSecrets/0/name': 'Pull_Secret' ${kubernetesName}`,
+    ],
+    [
+      "a credentials Secret's name with a line break",
+      { global: { learnflow: { credentialsSecret: 'x\ny: z' } } },
+      `at '/global/learnflow/credentialsSecret': 'x\\ny: z' ${kubernetesName}`,
+    ],
+    ['a fullnameOverride that is no DNS label', { fullnameOverride: 'Learn.Flow' }, "at '/fullnameOverride': 'Learn.Flow' does not match"],
+    ['a nameOverride that is no DNS label', { nameOverride: 'a b' }, "at '/nameOverride': 'a b' does not match"],
+    ['a Kafka fullnameOverride that is no DNS label', { kafka: { fullnameOverride: 'events: x' } }, "at '/kafka/fullnameOverride'"],
+    ['a PostgreSQL fullnameOverride that is no DNS label', { postgresql: { fullnameOverride: 'DB' } }, "at '/postgresql/fullnameOverride'"],
+    [
+      'a PostgreSQL host with a label that starts with "-"',
+      { postgresql: { enabled: false }, postgresqlSchema: { host: 'db.-x' } },
+      "'db.-x' does not match",
+    ],
+    [
+      'a cluster domain with a line break',
+      { clusterDomain: 'cluster.local\nx: y' },
+      "at '/clusterDomain': 'cluster.local\\nx: y' does not match",
+    ],
+    [
+      'a bootstrap server whose name starts with "-"',
+      { kafkaTopics: { bootstrapServers: 'kafka:9092,-x:9092' } },
+      "at '/kafkaTopics/bootstrapServers'",
+    ],
+    [
+      'a hooks registry with "," and "="',
+      { hooks: { image: { registry: 'ghcr.io,x=y' } } },
+      "at '/hooks/image/registry': 'ghcr.io,x=y' does not match",
+    ],
+    [
+      'an uppercase hooks repository',
+      { hooks: { image: { repository: 'LearnFlow/hooks' } } },
+      "at '/hooks/image/repository': 'LearnFlow/hooks' does not match",
+    ],
+    ['a hooks tag with a space', { hooks: { image: { tag: '1 x' } } }, "at '/hooks/image/tag': '1 x' does not match"],
+    [
+      'a global registry with a space',
+      { global: { imageRegistry: 'mirror example' } },
+      "at '/global/imageRegistry': 'mirror example' does not match",
+    ],
+    ['an annotation key with a space', { hooks: { podAnnotations: { 'a b': 'c' } } }, "'a b' does not match pattern"],
+    ['a label value with a line break', { hooks: { podLabels: { team: 'a\nb' } } }, "at '/hooks/podLabels/team': 'a\\nb' does not match"],
+    [
+      'a node selector value with a space',
+      { hooks: { nodeSelector: { pool: 'a b' } } },
+      "at '/hooks/nodeSelector/pool': 'a b' does not match",
+    ],
+    [
+      'a toleration with a key of the Pod spec',
+      { hooks: { tolerations: [{ hostPID: true }] } },
+      "at '/hooks/tolerations/0': additional properties 'hostPID' not allowed",
+    ],
+    [
+      'an affinity with a key of the Pod spec',
+      { hooks: { affinity: { hostPID: true } } },
+      "at '/hooks/affinity': additional properties 'hostPID' not allowed",
+    ],
+    [
+      'a Pod security context with a key of the Pod spec',
+      { hooks: { podSecurityContext: { hostPID: true } } },
+      "at '/hooks/podSecurityContext': additional properties 'hostPID' not allowed",
+    ],
+    [
+      'a container security context with an unknown key',
+      { hooks: { containerSecurityContext: { hostPID: true } } },
+      "at '/hooks/containerSecurityContext': additional properties 'hostPID' not allowed",
+    ],
+    [
+      'resources with an unknown key',
+      { hooks: { resources: { request: { cpu: 1 } } } },
+      "at '/hooks/resources': additional properties 'request' not allowed",
+    ],
+    [
+      'an egress rule with an unknown key',
+      { networkPolicy: { extraEgress: [{ from: [] }] } },
+      "at '/networkPolicy/extraEgress/0': additional properties 'from' not allowed",
+    ],
+  ])('%s', async (_case, values, message) => {
+    expect(await renderError({ values })).toContain(message);
+  });
+
   it('topic names that collide in Kafka metrics', async () => {
     expect(await renderError({ set: ['kafkaTopics.topics.learning_query.partitions=1'] })).toContain(
       'kafkaTopics.topics: "learning.query" and "learning_query" differ only in "." ' +

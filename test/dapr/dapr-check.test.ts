@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
+const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
 
 /** The chart as rendered for a test database and its state store's role. */
 const renderFor = (db: TestDatabase, store: TestPartRole, set: string[] = []) =>
@@ -60,7 +60,7 @@ async function runCheck(kafka: string, postgres: { host: string; port: number },
     appPort,
     components,
     secrets: { 'learnflow-credentials': { 'dapr-password': store.password } },
-    substitutions: { [inClusterKafka]: kafka, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
+    substitutions: { [inClusterKafka]: kafka, [inClusterPostgresql]: `host='${postgres.host}' port='${postgres.port}'` },
   });
   sidecars.push(daprd);
   const check = await runContainer(objects, template.spec, {
@@ -118,13 +118,13 @@ describe('the Dapr check against a real daprd, with the components as the chart 
       const earlier = structuredClone(statestore);
       const items = (earlier['spec'] as { metadata: { name: string; value?: string; secretKeyRef?: { key: string } }[] }).metadata;
       for (const item of items) {
-        if (item.name === 'connectionString') item.value = item.value!.replace(`user=${store.role}`, `user=${db.user}`);
+        if (item.name === 'connectionString') item.value = item.value!.replace(`user='${store.role}'`, `user='${db.user}'`);
         if (item.name === 'password') item.secretKeyRef!.key = 'password';
         if (item.name === 'tableName') item.value = 'dapr_state';
         if (item.name === 'metadataTableName') item.value = 'dapr_metadata';
       }
       const secrets = { 'learnflow-credentials': { password: db.password, 'dapr-password': store.password } };
-      const substitutions = { [inClusterPostgresql]: `host=${server.host} port=${server.port}` };
+      const substitutions = { [inClusterPostgresql]: `host='${server.host}' port='${server.port}'` };
 
       /** daprd with only the state store, once it serves it. */
       const sidecar = async (component: K8sObject) => {

@@ -357,6 +357,21 @@ describe('up explains what stops a release instead of timing out', () => {
     });
   });
 
+  it('an --image that is not an image reference, refused before any tool runs: no "," or "=" reaches helm --set-string', async () => {
+    // No tool on PATH: had anything run kubectl or helm, the error would say it is not installed.
+    const bin = await mkdtemp(join(tmpdir(), 'no-tools-'));
+    const smuggling = 'registry.example.com,hooks.podAnnotations.x=y/learnflow/hooks:1';
+    const result = await runDeploy(['up', '--output', 'json', '--image', smuggling], controlPlane.kubeconfig, { PATH: bin });
+    expect(result.code).toBe(2);
+    expect(result.events.map((entry) => entry.event)).toEqual(['error']);
+    expect(errorOf(result)).toMatchObject({
+      message:
+        `--image "${smuggling}" is not an image reference: ` +
+        'its registry "registry.example.com,hooks.podAnnotations.x=y" is not a host name or address with an optional :port',
+      fix: expect.stringContaining('e.g. --image registry.example.com:5000/learnflow/learnflow-hooks:0.2.0'),
+    });
+  });
+
   it('a cluster that cannot be reached, or no context', async () => {
     const closed = join(tmpdir(), `unreachable-${process.pid}.kubeconfig`);
     await writeFile(

@@ -20,7 +20,7 @@ import { reconcileApiAccess } from '../support/hook-account.js';
 // profile, their password from the credentials Secret's client-passwords.
 
 const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432';
+const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
 let broker: KafkaServer;
 let password: string;
 
@@ -206,7 +206,7 @@ describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with S
       appPort,
       components: objects.filter((object) => object.kind === 'Component'),
       secrets: { 'learnflow-credentials': { 'dapr-password': store.password, 'client-passwords': password } },
-      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host=${postgres.host} port=${postgres.port}` },
+      substitutions: { [inClusterKafka]: broker.bootstrap, [inClusterPostgresql]: `host='${postgres.host}' port='${postgres.port}'` },
     });
     try {
       const check = await runContainer(objects, template.spec, {

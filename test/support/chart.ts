@@ -76,27 +76,39 @@ export interface RenderOptions {
   namespace?: string;
   /** Values files, relative to the repository (profiles/kraft.yaml). */
   valuesFiles?: readonly string[];
+  /** Values as they are, in a file of their own after valuesFiles: strings reach Helm unparsed, unlike --set. */
+  values?: object;
   /** --set arguments. */
   set?: readonly string[];
+  /** Renders what values.schema.json would refuse, to see what the templates alone make of it. */
+  skipSchemaValidation?: boolean;
   chart?: string;
 }
 
-function templateArgs(options: RenderOptions, chart: string): string[] {
+async function templateArgs(options: RenderOptions, chart: string): Promise<string[]> {
+  const values = options.values ? [await valuesFile(options.values)] : [];
   return [
     'template',
     options.release ?? 'learnflow',
     chart,
     '--namespace',
     options.namespace ?? 'learnflow',
-    ...(options.valuesFiles ?? []).flatMap((file) => ['-f', join(repoRoot, file)]),
+    ...[...(options.valuesFiles ?? []).map((file) => join(repoRoot, file)), ...values].flatMap((file) => ['-f', file]),
     ...(options.set ?? []).flatMap((value) => ['--set', value]),
+    ...(options.skipSchemaValidation ? ['--skip-schema-validation'] : []),
   ];
+}
+
+async function valuesFile(values: object): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'learnflow-values-')), 'values.yaml');
+  await writeFile(file, stringify(values));
+  return file;
 }
 
 /** `helm template` output, as YAML text; fails with Helm's message when rendering fails. */
 export async function renderText(options: RenderOptions = {}): Promise<string> {
   const chart = options.chart ?? (await ownChartDir());
-  return (await runOk('helm', templateArgs(options, chart))).stdout;
+  return (await runOk('helm', await templateArgs(options, chart))).stdout;
 }
 
 /** `helm template` output, parsed. */
@@ -106,7 +118,7 @@ export async function render(options: RenderOptions = {}): Promise<K8sObject[]> 
 
 /** What Helm says when rendering fails (the test expects it to). */
 export async function renderError(options: RenderOptions): Promise<string> {
-  const result = await helm(templateArgs(options, options.chart ?? (await ownChartDir())));
+  const result = await helm(await templateArgs(options, options.chart ?? (await ownChartDir())));
   if (result.code === 0) throw new Error(`helm template succeeded, but a failure was expected (${JSON.stringify(options)})`);
   return result.stderr;
 }

@@ -11,6 +11,24 @@ const componentSpec = (object: K8sObject) => object['spec'] as ComponentSpec;
 const metadata = (object: K8sObject) =>
   Object.fromEntries(componentSpec(object).metadata.map((entry) => [entry.name, entry.value ?? entry.secretKeyRef]));
 
+/**
+ * A connection string read as libpq reads keyword/value strings (fe-connect.c, conninfo_parse):
+ * keyword = value, separated by spaces; a value single-quoted, or bare up to the next space; "\"
+ * escapes the character after it. Throws where libpq would refuse the string.
+ */
+function libpqSettings(conninfo: string): Record<string, string> {
+  const setting = /\s*([a-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|((?:[^\s'\\]|\\.)+))/y;
+  const settings: Record<string, string> = {};
+  let end = 0;
+  for (let match = setting.exec(conninfo); match; match = setting.exec(conninfo)) {
+    settings[match[1]!] = (match[2] ?? match[3]!).replace(/\\(.)/g, '$1');
+    end = setting.lastIndex;
+  }
+  const rest = conninfo.slice(end);
+  if (rest.trim()) throw new Error(`libpq would refuse ${JSON.stringify(conninfo)} at ${JSON.stringify(rest)}`);
+  return settings;
+}
+
 describe('the Dapr components', () => {
   it("are named as services expect, and point at the release's Kafka and PostgreSQL", async () => {
     const objects = await render();
@@ -24,12 +42,30 @@ describe('the Dapr components', () => {
     });
     const statestore = find(objects, 'Component', 'statestore');
     expect(componentSpec(statestore)).toMatchObject({ type: 'state.postgresql', version: 'v1' });
-    expect(metadata(statestore)).toEqual({
-      connectionString: 'host=learnflow-postgresql.learnflow.svc.cluster.local port=5432 user=dapr database=learnflow sslmode=disable',
+    const { connectionString, ...rest } = metadata(statestore);
+    expect(libpqSettings(connectionString as string)).toEqual({
+      host: 'learnflow-postgresql.learnflow.svc.cluster.local',
+      port: '5432',
+      user: 'dapr',
+      database: 'learnflow',
+      sslmode: 'disable',
+    });
+    expect(rest).toEqual({
       password: { name: 'learnflow-credentials', key: 'dapr-password' },
       tableName: 'dapr.dapr_state',
       metadataTableName: 'dapr.dapr_metadata',
     });
+  });
+
+  it("quote every value of the state store's connection string, so that none adds a keyword, even past the schema", async () => {
+    // The review's value: with the schema skipped, a database name with a space, a quote and a backslash.
+    const database = String.raw`learn flow' sslmode=require \ x`;
+    const statestore = find(
+      await render({ values: { postgresql: { auth: { database } } }, skipSchemaValidation: true }),
+      'Component',
+      'statestore',
+    );
+    expect(libpqSettings(metadata(statestore)['connectionString'] as string)).toMatchObject({ database, sslmode: 'disable' });
   });
 
   it("connect as a role of their own, never the application user, and the hook makes it only with this release's PostgreSQL", async () => {
