@@ -71,13 +71,7 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
       `dry run: ${plan.changes.length} change(s) planned, nothing applied`,
     );
     if (outcome instanceof TopicChangesRefused) throw outcome;
-    if (args.kafkaServicesUser)
-      await reconcileAcls(
-        args,
-        args.kafkaServicesUser,
-        topics.map((topic) => topic.name),
-        logger,
-      );
+    await reconcileAcls(args, topics, logger);
     return;
   }
   for (const report of status.topics) {
@@ -94,17 +88,15 @@ export async function reconcileKafkaTopics(args: TopicsArgs, logger: Logger): Pr
     { inSync: status.inSync, applied: outcome.applied.length, foreign: plan.foreign.length, unmanaged: plan.unmanaged },
     summary(topics.length, outcome.applied.length, plan, status),
   );
-  if (args.kafkaServicesUser)
-    await reconcileAcls(
-      args,
-      args.kafkaServicesUser,
-      topics.map((topic) => topic.name),
-      logger,
-    );
+  await reconcileAcls(args, topics, logger);
 }
 
 /** The services user's ACLs made to match the catalogue, once its topics are in place. */
-async function reconcileAcls(args: TopicsArgs, user: string, topics: string[], logger: Logger): Promise<void> {
+/** The services user's ACLs made exactly what the catalogue gives it, when the options name one. */
+async function reconcileAcls(args: TopicsArgs, catalogue: readonly { name: string }[], logger: Logger): Promise<void> {
+  const user = args.kafkaServicesUser;
+  if (!user) return;
+  const topics = catalogue.map((topic) => topic.name);
   const wanted = servicesRights(topics, args.kafkaServicesGroups);
   const result = await withKafka(args, logger, 'learnflow-kafka-topics', `setting the ACLs of Kafka user ${user}`, (admin) =>
     reconcileServicesAcls(admin, user, wanted, { dryRun: args.dryRun, logger }),

@@ -52,7 +52,11 @@ const cases: [string, (value: string) => RenderOptions][] = [
     'kafka.sasl.existingSecret and client user',
     (value) => ({
       values: {
-        kafka: { listeners: { client: { protocol: 'SASL_PLAINTEXT' } }, sasl: { existingSecret: value, client: { users: [value] } } },
+        kafka: {
+          // Every listener SASL, as the chart requires of a SASL client listener.
+          listeners: Object.fromEntries(['client', 'interbroker', 'controller'].map((name) => [name, { protocol: 'SASL_PLAINTEXT' }])),
+          sasl: { existingSecret: value, client: { users: [value] } },
+        },
       },
     }),
   ],

@@ -128,6 +128,22 @@ describe('hook and test Pods', () => {
     expect(credentialKeys(existing)['Job/learnflow-reconcile']).toEqual(['password', 'services-password', 'dapr-password']);
   });
 
+  it('seed no test user by default, nor make a password for one; values turn them on for development', async () => {
+    type Env = { name: string; value: string }[];
+    const envOf = (objects: readonly K8sObject[], job: string) =>
+      Object.fromEntries(
+        (find(objects, 'Job', job)['spec'] as { template: { spec: { containers: { env: Env }[] } } }).template.spec.containers[0]!.env.map(
+          ({ name, value }) => [name, value],
+        ),
+      );
+    const byDefault = await render();
+    expect(envOf(byDefault, 'learnflow-reconcile')['LEARNFLOW_HOOKS_TEST_USERS']).toBe('false');
+    expect(envOf(byDefault, 'learnflow-credentials-hook')['LEARNFLOW_HOOKS_KEYS']).not.toMatch(/test-/);
+    const development = await render({ set: ['postgresqlSchema.testUsers.enabled=true'] });
+    expect(envOf(development, 'learnflow-reconcile')['LEARNFLOW_HOOKS_TEST_USERS']).toBe('true');
+    expect(envOf(development, 'learnflow-credentials-hook')['LEARNFLOW_HOOKS_KEYS']).toContain('test-admin-password');
+  });
+
   it('run the hooks image of the chart appVersion, or the digest or registry the user names', async () => {
     const image = async (set: string[]) => podSpecs(await render({ set }))[0]![1].containers[0]!.image;
     expect(await image([])).toBe('ghcr.io/learnflow/learnflow-hooks:0.2.0');

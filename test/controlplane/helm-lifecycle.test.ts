@@ -225,7 +225,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
       // Where Helm cannot read the cluster (helm template, Argo CD), the hook is always rendered.
       const rendered = await cluster.helm(['template', 'learnflow', chart, '--namespace', namespace]);
-      expect(rendered.stdout).toContain('name: learnflow-credentials-hook');
+      expect(rendered.stdout).toMatch(/^ {2}name: "learnflow-credentials-hook"$/m);
       await helm('uninstall', 'learnflow', '--wait', '--timeout', '3m');
     },
   );

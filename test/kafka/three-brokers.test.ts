@@ -5,8 +5,8 @@ import { parseCatalogue, type TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { ConfigResourceTypes, Kafka, type Admin } from '../../hooks/kafka/kafkajs.js';
 import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
 import { chartCopy, find, render, subchartsDir } from '../support/chart.js';
-import { retryUntil } from '../../hooks/lib/retry.js';
 import { runCli } from '../support/cli.js';
+import { NotYet, untilSettled } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 
 // The replication and min.insync.replicas cases on a real three-node KRaft Kafka, the production
@@ -49,35 +49,8 @@ const replicationKeys = [
 const settingsOf = (properties: string) =>
   Object.fromEntries(replicationKeys.map((key) => [key, new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1]]));
 
-class StillMoving extends Error {}
-
+/** What a client reading committed offsets retries while the group's coordinator moves. */
 const coordinatorMoving = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'LEADER_NOT_AVAILABLE']);
-
-/**
- * Waits, within a bound that a loaded two-core machine meets, for the group coordinator to move
- * after a node is lost: retries only the errors that say it is still moving.
- */
-function untilCoordinatorMoves<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-  return retryUntil(attempt, {
-    what: `waiting for ${what}`,
-    policy: { timeoutMs: 120_000, initialDelayMs: 200, maxDelayMs: 2_000 },
-    classify: (error) => {
-      const moving = error instanceof StillMoving || protocolTypes(error).some((type) => coordinatorMoving.has(type));
-      return { retriable: moving, reason: error instanceof Error ? error.message : String(error), hint: "see the brokers' logs" };
-    },
-  });
-}
-
-/** The protocol error types of an error and of what it wraps (kafkajs keeps a retried error as originalError). */
-function protocolTypes(error: unknown): string[] {
-  const types: string[] = [];
-  for (let current = error; current instanceof Error;) {
-    const fields = current as Error & { type?: unknown; originalError?: unknown };
-    if (typeof fields.type === 'string') types.push(fields.type);
-    current = fields.originalError ?? fields.cause;
-  }
-  return types;
-}
 
 /** Java's String.hashCode, by which Kafka places a group in a partition of __consumer_offsets. */
 const javaHash = (text: string) => [...text].reduce((hash, char) => (Math.imul(31, hash) + char.charCodeAt(0)) | 0, 0);
@@ -148,18 +121,20 @@ describe('a three-node KRaft Kafka (the production profile), for real', () => {
       try {
         const survivors = kafka.brokers.filter((_, node) => node !== coordinatorNode);
         // The controller fences the lost node after its session times out, and a replica takes over the partition.
-        await untilCoordinatorMoves(`the group's __consumer_offsets partition led by a node other than ${coordinatorNode}`, () =>
+        await untilSettled(`the group's __consumer_offsets partition led by a node other than ${coordinatorNode}`, () =>
           withAdmin(survivors, async (admin) => {
             const { topics: internal } = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
             const own = Math.abs(javaHash(groupId)) % internal[0]!.partitions.length;
             const leader = internal[0]!.partitions.find((partition) => partition.partitionId === own)!.leader;
-            if (leader === coordinatorNode) throw new StillMoving(`still led by node ${coordinatorNode}`);
+            if (leader === coordinatorNode) throw new NotYet(`still led by node ${coordinatorNode}`);
           }),
         );
         // A new leader is not yet a coordinator that has loaded the group: a client reading committed
         // offsets retries NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS until one answers.
-        const committed = await untilCoordinatorMoves(`the committed offsets of ${groupId}`, () =>
-          withAdmin(survivors, (admin) => admin.fetchOffsets({ groupId, topics: [topic] })),
+        const committed = await untilSettled(
+          `the committed offsets of ${groupId}`,
+          () => withAdmin(survivors, (admin) => admin.fetchOffsets({ groupId, topics: [topic] })),
+          coordinatorMoving,
         );
         expect(committed[0]!.partitions.find((partition) => partition.partition === 0)?.offset).toBe('1');
         // With two of three replicas in sync, min.insync.replicas 2 still takes an acks=all write.

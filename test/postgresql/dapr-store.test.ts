@@ -24,15 +24,8 @@ const storePart = (store: TestPartRole, admin = true) =>
   runCli(['postgresql-dapr-store', ...store.flags, ...(admin ? store.adminFlags : []), '--timeout', '10']);
 
 /** Runs `work` connected as the store's role with `password`. */
-async function asStore<T>(db: TestDatabase, store: TestPartRole, work: (client: pg.Client) => Promise<T>, password = store.password) {
-  const client = new pg.Client({ host: db.host, port: db.port, database: db.database, user: store.role, password });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const asStore = <T>(db: TestDatabase, store: TestPartRole, work: (client: pg.Client) => Promise<T>, password = store.password) =>
+  withDatabase(db, work, { user: store.role, password });
 
 const summary = (result: Awaited<ReturnType<typeof runCli>>) => result.lines.find((line) => line['role'] !== undefined && 'moved' in line);
 

@@ -27,15 +27,8 @@ const rolePart = (role: TestPartRole, admin = true) =>
   runCli(['postgresql-services-role', ...role.flags, ...(admin ? role.adminFlags : []), '--timeout', '10']);
 
 /** Runs `work` connected as the services' role, as a service does. */
-async function asServices<T>(db: TestDatabase, role: TestPartRole, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: db.host, port: db.port, database: db.database, user: role.role, password: role.password });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const asServices = <T>(db: TestDatabase, role: TestPartRole, work: (client: pg.Client) => Promise<T>) =>
+  withDatabase(db, work, { user: role.role, password: role.password });
 
 const insufficientPrivilege = { code: '42501' };
 

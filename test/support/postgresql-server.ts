@@ -112,9 +112,13 @@ export async function asSuperuser<T>(
   }
 }
 
-/** Runs `work` connected to a test database as its owner. */
-export async function withDatabase<T>(db: TestDatabase, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database: db.database });
+/** Runs `work` connected to a test database as its owner, or as the role `as` names (as a service or Dapr connects). */
+export async function withDatabase<T>(
+  db: TestDatabase,
+  work: (client: pg.Client) => Promise<T>,
+  as: { user: string; password: string } = db,
+): Promise<T> {
+  const client = new pg.Client({ host: db.host, port: db.port, user: as.user, password: as.password, database: db.database });
   await client.connect();
   try {
     return await work(client);
