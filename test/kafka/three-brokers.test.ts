@@ -5,9 +5,9 @@ import { parseCatalogue, type TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { ConfigResourceTypes, Kafka, type Admin } from '../../hooks/kafka/kafkajs.js';
 import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
 import { chartCopy, find, render, subchartsDir } from '../support/chart.js';
-import { retryUntil } from '../../hooks/lib/retry.js';
 import { runCli } from '../support/cli.js';
 import { KafkaServer } from '../support/kafka-server.js';
+import { NotYet, until } from '../support/wait.js';
 
 // The replication and min.insync.replicas cases on a real three-node KRaft Kafka, the production
 // profile's shape: the broker settings the chart renders for three nodes, the topic hook's topics
@@ -49,24 +49,11 @@ const replicationKeys = [
 const settingsOf = (properties: string) =>
   Object.fromEntries(replicationKeys.map((key) => [key, new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1]]));
 
-class StillMoving extends Error {}
-
 const coordinatorMoving = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'LEADER_NOT_AVAILABLE']);
 
-/**
- * Waits, within a bound that a loaded two-core machine meets, for the group coordinator to move
- * after a node is lost: retries only the errors that say it is still moving.
- */
-function untilCoordinatorMoves<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-  return retryUntil(attempt, {
-    what: `waiting for ${what}`,
-    policy: { timeoutMs: 120_000, initialDelayMs: 200, maxDelayMs: 2_000 },
-    classify: (error) => {
-      const moving = error instanceof StillMoving || protocolTypes(error).some((type) => coordinatorMoving.has(type));
-      return { retriable: moving, reason: error instanceof Error ? error.message : String(error), hint: "see the brokers' logs" };
-    },
-  });
-}
+/** Waits for the group coordinator to move after a node is lost: retries only the errors that say it is still moving. */
+const untilCoordinatorMoves = <T>(what: string, attempt: () => Promise<T>) =>
+  until(what, attempt, { notYet: (error) => protocolTypes(error).some((type) => coordinatorMoving.has(type)) });
 
 /** The protocol error types of an error and of what it wraps (kafkajs keeps a retried error as originalError). */
 function protocolTypes(error: unknown): string[] {
@@ -153,7 +140,7 @@ describe('a three-node KRaft Kafka (the production profile), for real', () => {
             const { topics: internal } = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
             const own = Math.abs(javaHash(groupId)) % internal[0]!.partitions.length;
             const leader = internal[0]!.partitions.find((partition) => partition.partitionId === own)!.leader;
-            if (leader === coordinatorNode) throw new StillMoving(`still led by node ${coordinatorNode}`);
+            if (leader === coordinatorNode) throw new NotYet(`still led by node ${coordinatorNode}`);
           }),
         );
         // A new leader is not yet a coordinator that has loaded the group: a client reading committed
