@@ -82,7 +82,7 @@ group.initial.rebalance.delay.ms=0
 PROPS
   if [ "$mode" = zookeeper ]; then
     cat >>"$dir/server.properties" <<PROPS
-broker.id=100
+broker.id=$broker_id
 listeners=PLAINTEXT://$address:$port
 zookeeper.connect=$address:$second
 zookeeper.session.timeout.ms=6000
@@ -92,6 +92,7 @@ dataDir=$dir/zookeeper
 clientPort=$second
 clientPortAddress=$address
 maxClientCnxns=0
+4lw.commands.whitelist=srvr,dump
 PROPS
   elif [ "$mode" = kraft ]; then
     cat >>"$dir/server.properties" <<PROPS
@@ -170,6 +171,8 @@ PROPS
   done
 }
 
+broker_id=100
+
 new_cluster_id() { head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22; }
 
 format_storage() { # format_storage CLUSTER_ID CONFIG LOG [ARGS...]: a KRaft log directory, formatted once
@@ -222,7 +225,7 @@ start() { # start NAME MODE PORT
     fi
     format_storage "$(new_cluster_id)" "$dir/server.properties" "$dir/kafka.log" "${scram[@]}"
   fi
-  [ "$mode" = zookeeper ] && wait_for_session_expiry
+  [ "$mode" = zookeeper ] && wait_for_session_expiry $((port + 1))
   java_run "$dir/kafka.log" "$dir/kafka.pid" kafka.Kafka "$dir/server.properties"
   wait_port "$port" "$dir/kafka.pid" "$dir/kafka.log"
   trap - EXIT
@@ -242,16 +245,24 @@ kill_broker() { # kill_broker [NODE]
     while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
   fi
   rm -f "$pidfile"
-  date +%s >"$dir/killed-at"
+  touch "$dir/killed"
 }
 
 # A killed ZooKeeper-mode broker leaves its registration in ZooKeeper until its session expires
-# (zookeeper.session.timeout.ms=6000); a broker started before then refuses to start.
-wait_for_session_expiry() {
-  [ -f "$dir/killed-at" ] || return 0
-  local ready=$(($(cat "$dir/killed-at") + 7))
-  while [ "$(date +%s)" -lt "$ready" ]; do sleep 0.5; done
-  rm -f "$dir/killed-at"
+# (zookeeper.session.timeout.ms=6000, rounded up to ZooKeeper's tick); a broker started before
+# then refuses to start. ZooKeeper's own list of ephemeral nodes (the "dump" command) says when.
+wait_for_session_expiry() { # wait_for_session_expiry ZOOKEEPER_PORT
+  [ -f "$dir/killed" ] || return 0
+  local reply
+  for _ in $(seq 1 240); do
+    reply=$( (exec 3<>"/dev/tcp/$address/$1" && printf dump >&3 && cat <&3) 2>/dev/null) || reply=
+    if [[ "$reply" == *"Sessions with Ephemerals"* && "$reply" != *"/brokers/ids/$broker_id"* ]]; then
+      rm -f "$dir/killed"
+      return 0
+    fi
+    sleep 0.25
+  done
+  die "ZooKeeper still holds the killed broker's registration after 60s (log: $dir/zookeeper.log)"
 }
 
 stop_all() {

@@ -122,7 +122,8 @@ describe('the rendered database hooks and check, run by the real program', () =>
 
   it('run Kafka and PostgreSQL side by side: a Kafka that never answers fails its part alone', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(server);
-    const { objects, credentials } = await forDatabase(db, ['hooks.waitTimeoutSeconds=3']);
+    // One budget for both sides: long enough for the database parts on a loaded machine, and the wait Kafka fails after.
+    const { objects, credentials } = await forDatabase(db, ['hooks.waitTimeoutSeconds=20']);
     const local: LocalServices = {
       // A closed port on this machine: every connection is refused, which the hook waits out.
       substitutions: {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
 import { chartCopy, daprChartsDir, find, parseObjects, renderText } from '../support/chart.js';
-import { Cluster } from '../support/controlplane.js';
+import { Cluster, crdsEstablished } from '../support/controlplane.js';
 import { repoRoot } from '../support/paths.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
@@ -23,13 +23,7 @@ beforeAll(async () => {
   if (!crds) throw new Error('LEARNFLOW_ARGOCD_CRDS is not set: source scripts/env.sh (after scripts/install-tools.sh)');
   const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(crds, 'application-crd.yaml')]);
   if (applied.code !== 0) throw new Error(`installing Argo CD's Application CRD: ${applied.stderr}`);
-  // Until the API server has written the new CRD's first conditions, kubectl wait fails outright.
-  let established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/applications.argoproj.io']);
-  for (let attempt = 0; established.code !== 0 && attempt < 40; attempt += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/applications.argoproj.io']);
-  }
-  if (established.code !== 0) throw new Error(established.stderr);
+  await crdsEstablished(cluster, ['applications.argoproj.io']);
   await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } }));
 }, 120_000);
 

@@ -16,6 +16,7 @@ import {
   type TestPartRole,
 } from '../support/postgresql-server.js';
 import { runCli } from '../support/cli.js';
+import { waitUntil } from '../support/wait.js';
 import { DaprSidecar } from '../../hooks/dapr/sidecar.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
 
@@ -138,12 +139,15 @@ describe('the Dapr check against a real daprd, with the components as the chart 
         });
         sidecars.push(daprd);
         const api = new DaprSidecar(daprd.httpPort);
-        for (let attempt = 0; attempt < 60; attempt++) {
+        const serves = async () => {
           const answer = await api.call('GET', '/v1.0/state/statestore/probe').catch(() => undefined);
-          if (answer && answer.status < 300) return { daprd, api };
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        throw new Error(`daprd did not serve the state store:\n${daprd.log}`);
+          return answer !== undefined && answer.status < 300;
+        };
+        // Within the test's own timeout, which two sidecars share, so that a failure shows daprd's log.
+        await waitUntil('daprd serving the state store', serves, 50_000).catch((error: unknown) => {
+          throw new Error(`${String(error)}\n${daprd.log}`);
+        });
+        return { daprd, api };
       };
 
       const before = await sidecar(earlier);

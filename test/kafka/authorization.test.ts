@@ -9,9 +9,10 @@ import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
 import { chartCopy, find, render, subchartsDir, type K8sObject } from '../support/chart.js';
 import { runCli } from '../support/cli.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
-import { NotYet, protocolErrorTypes, quietLogger, untilSettled } from '../support/kafka-admin.js';
+import { protocolErrorTypes, quietLogger } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
+import { NotYet, until } from '../support/wait.js';
 
 // Kafka with authorization, as profiles/production.yaml configures it: a real KRaft node with SASL
 // on every listener and the ACL authorizer, its settings checked against the render; the rendered
@@ -91,7 +92,7 @@ async function refusal(request: Promise<unknown>): Promise<string> {
  * bound, until the services user's write of `value` to `topic` is allowed (and made), or refused.
  */
 async function untilProduce(topic: string, outcome: 'allowed' | 'refused', value = 'x'): Promise<void> {
-  await untilSettled(`a write to ${topic} to be ${outcome}`, async () => {
+  await until(`a write to ${topic} to be ${outcome}`, async () => {
     const refused = await produceAsService(topic, value).then(
       () => false,
       (error: unknown) => {

@@ -6,8 +6,9 @@ import { ConfigResourceTypes, Kafka, type Admin } from '../../hooks/kafka/kafkaj
 import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
 import { chartCopy, find, render, subchartsDir } from '../support/chart.js';
 import { runCli } from '../support/cli.js';
-import { NotYet, untilSettled } from '../support/kafka-admin.js';
+import { protocolErrorTypes } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
+import { NotYet, until } from '../support/wait.js';
 
 // The replication and min.insync.replicas cases on a real three-node KRaft Kafka, the production
 // profile's shape: the broker settings the chart renders for three nodes, the topic hook's topics
@@ -49,8 +50,11 @@ const replicationKeys = [
 const settingsOf = (properties: string) =>
   Object.fromEntries(replicationKeys.map((key) => [key, new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1]]));
 
-/** What a client reading committed offsets retries while the group's coordinator moves. */
 const coordinatorMoving = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'LEADER_NOT_AVAILABLE']);
+
+/** Waits for the group coordinator to move after a node is lost: retries only the errors that say it is still moving. */
+const untilCoordinatorMoves = <T>(what: string, attempt: () => Promise<T>) =>
+  until(what, attempt, { notYet: (error) => protocolErrorTypes(error).some((type) => coordinatorMoving.has(type)) });
 
 /** Java's String.hashCode, by which Kafka places a group in a partition of __consumer_offsets. */
 const javaHash = (text: string) => [...text].reduce((hash, char) => (Math.imul(31, hash) + char.charCodeAt(0)) | 0, 0);
@@ -121,7 +125,7 @@ describe('a three-node KRaft Kafka (the production profile), for real', () => {
       try {
         const survivors = kafka.brokers.filter((_, node) => node !== coordinatorNode);
         // The controller fences the lost node after its session times out, and a replica takes over the partition.
-        await untilSettled(`the group's __consumer_offsets partition led by a node other than ${coordinatorNode}`, () =>
+        await untilCoordinatorMoves(`the group's __consumer_offsets partition led by a node other than ${coordinatorNode}`, () =>
           withAdmin(survivors, async (admin) => {
             const { topics: internal } = await admin.fetchTopicMetadata({ topics: ['__consumer_offsets'] });
             const own = Math.abs(javaHash(groupId)) % internal[0]!.partitions.length;
@@ -131,10 +135,8 @@ describe('a three-node KRaft Kafka (the production profile), for real', () => {
         );
         // A new leader is not yet a coordinator that has loaded the group: a client reading committed
         // offsets retries NOT_COORDINATOR and COORDINATOR_LOAD_IN_PROGRESS until one answers.
-        const committed = await untilSettled(
-          `the committed offsets of ${groupId}`,
-          () => withAdmin(survivors, (admin) => admin.fetchOffsets({ groupId, topics: [topic] })),
-          coordinatorMoving,
+        const committed = await untilCoordinatorMoves(`the committed offsets of ${groupId}`, () =>
+          withAdmin(survivors, (admin) => admin.fetchOffsets({ groupId, topics: [topic] })),
         );
         expect(committed[0]!.partitions.find((partition) => partition.partition === 0)?.offset).toBe('1');
         // With two of three replicas in sync, min.insync.replicas 2 still takes an acks=all write.

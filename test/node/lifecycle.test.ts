@@ -10,6 +10,7 @@ import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { ExistingServices, guardDrops, machineState, nodeAddress, podAddressPrefix, RealNode } from '../support/node.js';
 import { runOk } from '../support/process.js';
+import { NotYet, until, waitUntil } from '../support/wait.js';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import type { PostgresqlServer } from '../support/postgresql-server.js';
 
@@ -316,31 +317,31 @@ async function hookPods(job: string): Promise<{ name: string; phase: string }[]>
 }
 
 /** Waits (bounded) until a hook Job has a running Pod not in `seen`, and returns its name. */
-async function runningHookPod(job: string, seen: readonly string[] = []): Promise<string> {
-  for (let tries = 0; tries < 300; tries++) {
+function runningHookPod(job: string, seen: readonly string[] = []): Promise<string> {
+  return until(`a running Pod of Job ${job}`, async () => {
     const running = (await hookPods(job)).find((pod) => pod.phase === 'Running' && !seen.includes(pod.name));
-    if (running) return running.name;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`no running Pod of Job ${job} within 150s`);
-}
-
-/** Waits (bounded) until a Pod has a connection open to `port` on the node's address. */
-async function podConnectionTo(port: number): Promise<void> {
-  await waitFor(`a Pod connected to port ${port}`, async () => {
-    const { stdout } = await runOk('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
-    // ss writes an IPv4 peer of a dual-stack socket as [::ffff:198.18.0.12]:45678.
-    const peers = stdout.split('\n').map((line) => (line.trim().split(/\s+/).at(-1) ?? '').replace(/^\[::ffff:([\d.]+)\]/, '$1'));
-    return peers.some((peer) => peer.startsWith(podAddressPrefix) && !peer.startsWith(`${nodeAddress}:`));
+    if (!running) throw new NotYet('none yet');
+    return running.name;
   });
 }
 
-async function waitFor(what: string, ready: () => Promise<boolean>): Promise<void> {
-  for (let tries = 0; tries < 300; tries++) {
-    if (await ready()) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${what}: not within 150s`);
+/**
+ * Waits (bounded) until a Pod's request to `port` on the node's address waits unanswered: bytes
+ * in the server side's receive queue, as a suspended broker leaves them.
+ */
+async function podRequestPending(port: number): Promise<void> {
+  await waitUntil(`a Pod's request pending on port ${port}`, async () => {
+    // Columns: Recv-Q Send-Q Local:Port Peer:Port.
+    const { stdout } = await runOk('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
+    return stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .some(([received, , , peer]) => {
+        // ss writes an IPv4 peer of a dual-stack socket as [::ffff:198.18.0.12]:45678.
+        const address = (peer ?? '').replace(/^\[::ffff:([\d.]+)\]/, '$1');
+        return Number(received) > 0 && address.startsWith(podAddressPrefix) && !address.startsWith(`${nodeAddress}:`);
+      });
+  });
 }
 
 /** The warnings a part of the last reconcile Job logged (the program's JSON lines). */
@@ -381,8 +382,7 @@ describe('faults on real Pods', () => {
       await kafka.freeze();
       const install = up();
       try {
-        await podConnectionTo(kafka.port);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        await podRequestPending(kafka.port);
       } finally {
         await kafka.kill();
         await kafka.start();
@@ -407,7 +407,7 @@ describe('faults on real Pods', () => {
       const waiting =
         "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = 'advisory'";
       try {
-        await waitFor('the seed waiting for its lock', async () => (await holder.query<{ n: number }>(waiting)).rows[0]!.n === 1);
+        await waitUntil('the seed waiting for its lock', async () => (await holder.query<{ n: number }>(waiting)).rows[0]!.n === 1);
       } finally {
         await postgres.stop();
         await holder.end().catch(() => undefined);

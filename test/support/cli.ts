@@ -52,6 +52,16 @@ function parseLines(stdout: string): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
+/**
+ * The program's own time from its first log line to its last: the wait it bounds, without the
+ * loading of Node.js and the program that comes before it and that a loaded machine slows.
+ */
+export function loggedMs(result: CliResult): number {
+  const times = result.lines.map((line) => Date.parse(String(line['time'])));
+  if (times.length === 0 || times.some(Number.isNaN)) throw new Error(`no timed log lines in:\n${result.stdout}`);
+  return times.at(-1)! - times[0]!;
+}
+
 /** The message of the program's last error line, with its hint. */
 export function failure(result: CliResult): { msg: string; hint: string } {
   const line = result.lines.findLast((entry) => entry.level === 'error' || entry.level === 'fatal');

@@ -4,6 +4,7 @@ import { daprChartsDir, type K8sObject } from './chart.js';
 import { controlplaneScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { run, runOk, type Finished } from './process.js';
+import { waitUntil } from './wait.js';
 
 /**
  * A real Kubernetes control plane started by scripts/controlplane.sh (etcd, kube-apiserver,
@@ -121,13 +122,20 @@ export async function installDaprCrds(kubeconfig: string): Promise<void> {
   const cluster = new Cluster(kubeconfig);
   const applied = await cluster.kubectl(['apply', '--server-side', '-f', join(daprChartsDir(), 'dapr', 'crds')]);
   if (applied.code !== 0) throw new Error(`installing Dapr's CRDs: ${applied.stderr}`);
-  const established = await cluster.kubectl([
-    'wait',
-    '--for=condition=Established',
-    '--timeout=60s',
-    'crd/components.dapr.io',
-    'crd/configurations.dapr.io',
-    'crd/subscriptions.dapr.io',
-  ]);
-  if (established.code !== 0) throw new Error(`Dapr's CRDs not established: ${established.stderr}`);
+  await crdsEstablished(cluster, ['components.dapr.io', 'configurations.dapr.io', 'subscriptions.dapr.io']);
+}
+
+/**
+ * Waits until CRDs just applied are Established. Not `kubectl wait`: it fails outright on a CRD
+ * whose conditions the API server has not written yet.
+ */
+export async function crdsEstablished(cluster: Cluster, names: readonly string[]): Promise<void> {
+  type Crd = { status?: { conditions?: { type: string; status: string }[] | null } };
+  await waitUntil(`CRDs ${names.join(', ')} established`, async () => {
+    for (const name of names) {
+      const crd = await cluster.kubectlJson<Crd>(['get', 'crd', name]);
+      if (!crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) return false;
+    }
+    return true;
+  });
 }

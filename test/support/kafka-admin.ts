@@ -44,26 +44,6 @@ export function protocolErrorTypes(error: unknown): string[] {
   ];
 }
 
-/** Thrown by an attempt whose awaited change has not shown yet (untilSettled retries it). */
-export class NotYet extends Error {}
-
-/**
- * Waits, within a bound a loaded two-core machine meets, for a change the cluster makes on its own
- * time (a coordinator moving after a node is lost, ACLs reaching a broker's authorizer): runs
- * `attempt` until it succeeds, retrying only NotYet and the protocol errors `pending` names.
- */
-export function untilSettled<T>(what: string, attempt: () => Promise<T>, pending: ReadonlySet<string> = new Set()): Promise<T> {
-  return retryUntil(attempt, {
-    what: `waiting for ${what}`,
-    policy: { timeoutMs: 120_000, initialDelayMs: 200, maxDelayMs: 2_000 },
-    classify: (error) => ({
-      retriable: error instanceof NotYet || protocolErrorTypes(error).some((type) => pending.has(type)),
-      reason: error instanceof Error ? error.message : String(error),
-      hint: "see the brokers' logs",
-    }),
-  });
-}
-
 /**
  * What the broker says about a topic: partitions, replicas, topic-level configs and messages held.
  * Retried briefly, since a topic created a moment ago may not have a leader everywhere yet.
