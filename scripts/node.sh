@@ -181,7 +181,8 @@ authentication:
   x509: { clientCAFile: $cp_dir/pki/ca.crt }
 authorization: { mode: Webhook }
 cgroupDriver: cgroupfs
-# cgroups are v1 on these machines; 1.34 only warns when told to.
+# cgroups are v1 on these machines: since 1.35 the kubelet refuses them unless told otherwise, and
+# then only warns (KEP-5573; no release up to 1.38 removes the v1 code).
 failCgroupV1: false
 failSwapOn: false
 clusterDomain: cluster.local
