@@ -111,9 +111,15 @@ start() { # start NAME PORT
     --initial-cluster "learnflow-test=http://127.0.0.1:$((port + 2))" --log-level warn
   wait_until etcd etcd curl -sf "http://127.0.0.1:$((port + 1))/health"
 
+  # The kubernetes Service's endpoints name the API server's address, which may not be loopback
+  # (refused at start since 1.37): a control plane on loopback, whose nodes are simulated and whose
+  # Pods never run, keeps no endpoints; the real node's, on the node's address, keeps them.
+  local reconciler=lease
+  case $address in 127.*) reconciler=none ;; esac
   start_process kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$((port + 1))" \
     --bind-address "$address" --advertise-address "$address" --secure-port "$port" \
+    --endpoint-reconciler-type "$reconciler" \
     --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
     --client-ca-file "$dir/pki/ca.crt" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
