@@ -86,3 +86,23 @@ export async function rolePassword(identity: PostgresqlIdentity, what: string): 
   }
   return password;
 }
+
+/**
+ * Runs `check` connected as a role a part makes, which proves its password. Without the
+ * superuser (`admin` undefined) whoever runs the database makes the role: a failure to connect
+ * then adds `madeElsewhere`, which says where the SQL is.
+ */
+export async function asPartRole<T>(
+  args: PostgresqlArgs & CommonArgs,
+  logger: Logger,
+  what: string,
+  role: PostgresqlIdentity,
+  admin: PostgresqlIdentity | undefined,
+  madeElsewhere: string,
+  check: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  return withDatabase(args, logger, what, check, role).catch((error: unknown) => {
+    if (admin || !(error instanceof ActionableError)) throw error;
+    throw new ActionableError(error.message, `${error.fix}; ${madeElsewhere}`, error.details, error.exitCode);
+  });
+}

@@ -3,7 +3,7 @@ import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { daprStoreProblems, provisionDaprStore, type DaprStoreSpec } from '../postgresql/dapr-store.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { adminIdentity, rolePassword, withDatabase, type PostgresqlAdminArgs } from './postgresql-connection.js';
+import { adminIdentity, asPartRole, rolePassword, withDatabase, type PostgresqlAdminArgs } from './postgresql-connection.js';
 import { daprStoreOptions, postgresqlAdminOptions, postgresqlOptions, type PostgresqlArgs } from './postgresql-options.js';
 
 const options = { ...commonOptions, ...postgresqlOptions, ...daprStoreOptions, ...postgresqlAdminOptions };
@@ -61,11 +61,8 @@ export async function reconcileDaprStore(args: PostgresqlArgs & CommonArgs & Dap
   const madeElsewhere =
     "without the superuser's password (an existing PostgreSQL, or postgresql.auth.enablePostgresUser=false) " +
     `you make role ${spec.role}, its schema and the move of earlier state: docs/dapr.md gives the SQL`;
-  const problems = await withDatabase(args, logger, 'checking the Dapr store', (client) => daprStoreProblems(client, spec), store).catch(
-    (error: unknown) => {
-      if (admin || !(error instanceof ActionableError)) throw error;
-      throw new ActionableError(error.message, `${error.fix}; ${madeElsewhere}`, error.details, error.exitCode);
-    },
+  const problems = await asPartRole(args, logger, 'checking the Dapr store', store, admin, madeElsewhere, (client) =>
+    daprStoreProblems(client, spec),
   );
   if (problems.length > 0) {
     throw new ActionableError(

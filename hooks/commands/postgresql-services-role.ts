@@ -3,7 +3,7 @@ import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { grantServicesRole, provisionServicesRole, servicesRoleProblems, type ServicesRoleSpec } from '../postgresql/services-role.js';
 import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { adminIdentity, rolePassword, withDatabase, type PostgresqlAdminArgs } from './postgresql-connection.js';
+import { adminIdentity, asPartRole, rolePassword, withDatabase, type PostgresqlAdminArgs } from './postgresql-connection.js';
 import { postgresqlAdminOptions, postgresqlOptions, servicesRoleOptions, type PostgresqlArgs } from './postgresql-options.js';
 
 const options = { ...commonOptions, ...postgresqlOptions, ...servicesRoleOptions, ...postgresqlAdminOptions };
@@ -56,11 +56,14 @@ export async function reconcileServicesRole(args: PostgresqlArgs & CommonArgs & 
     throw new ActionableError(`role ${spec.role} does not exist`, madeElsewhere(spec.role), [], ExitCode.invalidInput);
   }
   if (granted.length > 0) logger.info({ granted }, `granted role ${spec.role} what it lacked: ${granted.length} statement(s)`);
-  const problems = await withDatabase(args, logger, "checking the services' role", servicesRoleProblems, identity).catch(
-    (error: unknown) => {
-      if (admin || !(error instanceof ActionableError)) throw error;
-      throw new ActionableError(error.message, `${error.fix}; ${madeElsewhere(spec.role)}`, error.details, error.exitCode);
-    },
+  const problems = await asPartRole(
+    args,
+    logger,
+    "checking the services' role",
+    identity,
+    admin,
+    madeElsewhere(spec.role),
+    servicesRoleProblems,
   );
   if (problems.length > 0) {
     throw new ActionableError(
