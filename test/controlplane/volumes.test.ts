@@ -38,9 +38,8 @@ describe('volume sizes across an upgrade, on a real API server', () => {
       // The new default (1Gi) as a plain upgrade: the API server refuses it.
       const plain = await helm('upgrade', 'learnflow', chart, ...quiet);
       expect(plain.code).not.toBe(0);
-      expect(plain.stderr).toMatch(
-        /StatefulSet.apps "learnflow-zookeeper" is invalid: spec: Forbidden: updates to statefulset spec for fields other than/,
-      );
+      // Kubernetes 1.37 names the immutable field; earlier releases refused the whole spec.
+      expect(plain.stderr).toMatch(/StatefulSet.apps "learnflow-zookeeper" is invalid: spec.volumeClaimTemplates: .*field is immutable/);
 
       // What `up` does: the values that keep each existing size, from the rendered release and the cluster's StatefulSets.
       const rendered = await helm('template', 'learnflow', chart, ...quiet);
