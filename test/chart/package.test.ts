@@ -65,9 +65,9 @@ describe('the chart as helm show and Artifact Hub present it', () => {
     expect(chartLock(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8'), lock), 'run npm run chart:lock').toBe(lock);
   });
 
-  it.skipIf(!subchartsDir())("computes the lock digest as Helm does: the Bitnami charts' own locks, written by Helm, agree", async () => {
+  it("computes the lock digest as Helm does: the Bitnami charts' own locks, written by Helm, agree", async () => {
     for (const name of ['kafka', 'postgresql']) {
-      const dir = join(subchartsDir()!, name);
+      const dir = join(subchartsDir(), name);
       const chart = parse(await readFile(join(dir, 'Chart.yaml'), 'utf8')) as { dependencies: never[] };
       const lock = parse(await readFile(join(dir, 'Chart.lock'), 'utf8')) as { dependencies: never[]; digest: string };
       expect(lockDigest(chart.dependencies, lock.dependencies), name).toBe(lock.digest);

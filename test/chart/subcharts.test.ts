@@ -5,10 +5,6 @@ import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
 import { admits, podLabels } from '../support/network-policy.js';
 import { parseQuantity } from '../../deploy/cluster/quantity.js';
 
-// Needs the real dependency charts, which come from registries this machine cannot reach: run
-// `helm dependency build` (or set LEARNFLOW_SUBCHARTS_DIR) to include these tests.
-const subcharts = subchartsDir();
-
 type Container = { name: string; image: string; env?: { name: string; value?: string }[] };
 const containers = (statefulSet: K8sObject) =>
   (statefulSet['spec'] as { template: { spec: { containers: Container[] } } }).template.spec.containers;
@@ -18,8 +14,9 @@ const secretVolumes = (workload: K8sObject) =>
     (volume) => (volume.secret ? [volume.secret.secretName] : []),
   );
 
-describe.skipIf(!subcharts)('the whole release, with the real kafka, postgresql and dapr charts', () => {
-  const withSubcharts = async (options: RenderOptions = {}) => ({ ...options, chart: await chartCopy({ subcharts: subcharts! }) });
+// Needs the real dependency charts, which come from registries the build machines cannot reach.
+describe('the whole release, with the real kafka, postgresql and dapr charts', () => {
+  const withSubcharts = async (options: RenderOptions = {}) => ({ ...options, chart: await chartCopy({ subcharts: subchartsDir() }) });
 
   it.each(kubernetesVersions)('renders objects that Kubernetes %s accepts, in both Kafka modes', async (version) => {
     for (const options of [{}, { valuesFiles: ['profiles/kraft.yaml'] }, { valuesFiles: ['profiles/production.yaml'] }]) {

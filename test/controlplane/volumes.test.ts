@@ -21,7 +21,7 @@ describe('volume sizes across an upgrade, on a real API server', () => {
     "refuses to change a StatefulSet's volume size, and the deploy command's pins keep the release made with 8Gi upgradable",
     { timeout: 180_000 },
     async () => {
-      const chart = await chartCopy({ subcharts: subchartsDir()! });
+      const chart = await chartCopy({ subcharts: subchartsDir() });
       const namespace = await cluster.namespace('volumes');
       const helm = (...args: string[]) => cluster.helm([...args, '--namespace', namespace]);
       // The credentials Secret the (skipped) credentials hook makes: the postgresql chart reads it on upgrade.

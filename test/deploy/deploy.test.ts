@@ -263,38 +263,34 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
   });
 
-  it.skipIf(!subchartsDir())(
-    'with the real Bitnami charts too: Kafka and PostgreSQL waited for, their volumes bound',
-    { timeout: 300_000 },
-    async () => {
-      await provideVolumes('bitnami-volume', 3, '8Gi');
-      const full = await chartCopy({ subcharts: subchartsDir()! });
-      const result = await deploy(
-        'up',
-        '--chart',
-        full,
-        '--output',
-        'json',
-        '--poll-seconds',
-        '0.5',
-        ...elsewhere('bitnami'),
-        '--image',
-        image,
-      );
-      expect(result.code, result.stdout + result.stderr).toBe(0);
-      const checks = (
-        only(result, 'result')['verification'] as { components: { component: string; checks: { name: string; detail: string }[] }[] }
-      ).components.flatMap((component) => component.checks.map((check) => `${component.component} ${check.name}: ${check.detail}`));
-      expect(checks).toEqual(
-        expect.arrayContaining([
-          'kafka workloads: ZooKeeper, Kafka broker ready',
-          'kafka volumes: 2 bound',
-          'postgresql workloads: PostgreSQL ready',
-          'postgresql volumes: 1 bound',
-        ]),
-      );
-    },
-  );
+  it('with the real Bitnami charts too: Kafka and PostgreSQL waited for, their volumes bound', { timeout: 300_000 }, async () => {
+    await provideVolumes('bitnami-volume', 3, '8Gi');
+    const full = await chartCopy({ subcharts: subchartsDir() });
+    const result = await deploy(
+      'up',
+      '--chart',
+      full,
+      '--output',
+      'json',
+      '--poll-seconds',
+      '0.5',
+      ...elsewhere('bitnami'),
+      '--image',
+      image,
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const checks = (
+      only(result, 'result')['verification'] as { components: { component: string; checks: { name: string; detail: string }[] }[] }
+    ).components.flatMap((component) => component.checks.map((check) => `${component.component} ${check.name}: ${check.detail}`));
+    expect(checks).toEqual(
+      expect.arrayContaining([
+        'kafka workloads: ZooKeeper, Kafka broker ready',
+        'kafka volumes: 2 bound',
+        'postgresql workloads: PostgreSQL ready',
+        'postgresql volumes: 1 bound',
+      ]),
+    );
+  });
 
   it('the capacity check names the largest requests before anything is installed', async () => {
     const result = await deploy(

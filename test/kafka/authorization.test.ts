@@ -27,7 +27,7 @@ beforeAll(async () => {
   [broker, production] = await Promise.all([
     KafkaServer.start('acl', 'kraft-acl'),
     // The topic part alone: PostgreSQL and Dapr are not part of this test.
-    chartCopy({ subcharts: subchartsDir()! }).then((chart) =>
+    chartCopy({ subcharts: subchartsDir() }).then((chart) =>
       render({
         chart,
         valuesFiles: ['profiles/production.yaml'],

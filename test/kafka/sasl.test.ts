@@ -65,7 +65,7 @@ async function listsTopics(port: number, sasl?: SaslCredentials): Promise<boolea
 describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with SASL on every listener', () => {
   it('runs with the security settings the chart renders for a KRaft node with the profile', async () => {
     const objects = await render({
-      chart: await chartCopy({ subcharts: subchartsDir()! }),
+      chart: await chartCopy({ subcharts: subchartsDir() }),
       valuesFiles: ['profiles/kraft.yaml', 'profiles/kafka-sasl.yaml'],
     });
     const rendered = (find(objects, 'ConfigMap', 'learnflow-kafka-controller-configuration')['data'] as Record<string, string>)[

@@ -20,7 +20,7 @@ let production: Awaited<ReturnType<typeof render>>;
 beforeAll(async () => {
   [kafka, production] = await Promise.all([
     KafkaServer.start('three', 'kraft3'),
-    chartCopy({ subcharts: subchartsDir()! }).then((chart) => render({ chart, valuesFiles: ['profiles/production.yaml'] })),
+    chartCopy({ subcharts: subchartsDir() }).then((chart) => render({ chart, valuesFiles: ['profiles/production.yaml'] })),
   ]);
 }, 180_000);
 

@@ -480,7 +480,6 @@ describe('images that cannot be pulled, on the real node', () => {
     { timeout: 600_000 },
     async () => {
       const subcharts = subchartsDir();
-      expect(subcharts, 'the Bitnami charts: ../shared/subcharts or LEARNFLOW_SUBCHARTS_DIR').toBeDefined();
       const other = 'learnflow-pull';
       // Dapr's control plane is cluster-wide and the release above brought it: this one uses it.
       const started = Date.now();
@@ -488,7 +487,7 @@ describe('images that cannot be pulled, on the real node', () => {
         [
           'up',
           '--chart',
-          await chartCopy({ subcharts: subcharts! }),
+          await chartCopy({ subcharts }),
           '--namespace',
           other,
           '--image',

@@ -15,17 +15,22 @@ export interface K8sObject {
 }
 
 /**
- * The dependency charts, when they are here: a folder of unpacked charts named by
- * LEARNFLOW_SUBCHARTS_DIR, charts/ after `helm dependency build`, or the Bitnami charts of
- * ../shared/subcharts with the dapr chart of the cache (see docs/testing.md).
+ * The dependency charts: a folder of unpacked charts named by LEARNFLOW_SUBCHARTS_DIR, charts/
+ * after `helm dependency build`, or the Bitnami charts of ../shared/subcharts with the dapr chart
+ * of the cache (see docs/testing.md). A test that needs them fails, naming the three, when none is
+ * there: a skipped test would pass CI without its proof.
  */
-export function subchartsDir(): string | undefined {
+export function subchartsDir(): string {
   const named = process.env['LEARNFLOW_SUBCHARTS_DIR'];
   if (named) return named;
   const built = join(repoRoot, 'charts');
   if (existsSync(built) && readdirSync(built).some((file) => file.startsWith('kafka-') && file.endsWith('.tgz'))) return built;
   const shared = join(repoRoot, '..', 'shared', 'subcharts');
-  if (!existsSync(join(shared, 'kafka', 'Chart.yaml'))) return undefined;
+  if (!existsSync(join(shared, 'kafka', 'Chart.yaml')))
+    throw new Error(
+      `the dependency charts are missing: put the Bitnami charts in ${shared} (kafka/, postgresql/), ` +
+        'set LEARNFLOW_SUBCHARTS_DIR to a folder of unpacked charts, or run helm dependency build',
+    );
   sharedWithDapr ??= (() => {
     const dir = mkdtempSync(join(tmpdir(), 'learnflow-subcharts-'));
     for (const chart of ['kafka', 'postgresql']) symlinkSync(join(shared, chart), join(dir, chart));
