@@ -4,10 +4,10 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { credentialsCommand } from './commands/credentials.js';
 import { daprCheckCommand } from './commands/dapr-check.js';
+import { daprStatestoreCommand } from './commands/dapr-statestore.js';
 import { kafkaCheckCommand } from './commands/kafka-check.js';
 import { kafkaTopicsCommand } from './commands/kafka-topics.js';
 import { postgresqlCheckCommand } from './commands/postgresql-check.js';
-import { postgresqlDaprStoreCommand } from './commands/postgresql-dapr-store.js';
 import { postgresqlServicesRoleCommand } from './commands/postgresql-services-role.js';
 import { postgresqlMigrateCommand } from './commands/postgresql-migrate.js';
 import { postgresqlSeedCommand } from './commands/postgresql-seed.js';
@@ -27,7 +27,7 @@ await yargs(hideBin(process.argv))
   .command(postgresqlSeedCommand)
   .command(postgresqlCheckCommand)
   .command(postgresqlServicesRoleCommand)
-  .command(postgresqlDaprStoreCommand)
+  .command(daprStatestoreCommand)
   .command(reconcileCommand)
   .command(daprCheckCommand)
   .demandCommand(1, 'name a command')

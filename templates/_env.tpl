@@ -145,22 +145,22 @@ Usage: {{ include "learnflow.dapr.checkEnv" . }}
 {{- end -}}
 
 {{/*
-The Dapr store part's role, schema and tables, and the store's password (the postgresql-dapr-store
+The Dapr state store part's role, schema and tables, and the store's password (the dapr-statestore
 command's options; the superuser's comes from learnflow.postgresql.adminEnv).
-Usage: {{ include "learnflow.dapr.storeEnv" . }}
+Usage: {{ include "learnflow.dapr.statestoreEnv" . }}
 */}}
-{{- define "learnflow.dapr.storeEnv" -}}
+{{- define "learnflow.dapr.statestoreEnv" -}}
 {{- $store := .Values.daprComponents.statestore -}}
 {{- $secret := include "learnflow.credentials.secretName" . -}}
-- name: LEARNFLOW_HOOKS_DAPR_STORE_USER
+- name: LEARNFLOW_HOOKS_STATESTORE_USER
   value: {{ $store.username | quote }}
-- name: LEARNFLOW_HOOKS_DAPR_STORE_SCHEMA
+- name: LEARNFLOW_HOOKS_STATESTORE_SCHEMA
   value: {{ $store.schema | quote }}
-- name: LEARNFLOW_HOOKS_DAPR_STORE_TABLES
+- name: LEARNFLOW_HOOKS_STATESTORE_TABLES
   value: {{ printf "%s,%s" $store.tableName $store.metadataTableName | quote }}
-- name: LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_FILE
+- name: LEARNFLOW_HOOKS_STATESTORE_PASSWORD_FILE
   value: /etc/learnflow/credentials/dapr-password
-- name: LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_SECRET
+- name: LEARNFLOW_HOOKS_STATESTORE_PASSWORD_SECRET
   value: {{ printf "Secret %s, key dapr-password" $secret | quote }}
 {{- end -}}
 

@@ -1,6 +1,6 @@
 {{/*
 The ports the hook and check Pods connect to: each Kafka bootstrap server's, PostgreSQL's (the
-migrations, seeds and Dapr store), the Kubernetes API's (the credentials hook) and the Dapr control plane's; the Dapr check's sidecar
+migrations, seeds and Dapr state store), the Kubernetes API's (the credentials hook) and the Dapr control plane's; the Dapr check's sidecar
 reaches Kafka and PostgreSQL through the components even when their hooks are off.
 Usage: {{ include "learnflow.networkPolicy.egressPorts" . }}
 */}}
@@ -17,7 +17,7 @@ Usage: {{ include "learnflow.networkPolicy.egressPorts" . }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- if or (include "learnflow.postgresql.schemaEnabled" .) (include "learnflow.dapr.storeEnabled" .) $daprCheck -}}
+{{- if or (include "learnflow.postgresql.schemaEnabled" .) (include "learnflow.dapr.statestoreEnabled" .) $daprCheck -}}
 {{- if include "learnflow.postgresql.inRelease" . -}}
 {{- $ports = append $ports (int (dig "containerPorts" "postgresql" 5432 .Values.postgresql)) -}}
 {{- else -}}

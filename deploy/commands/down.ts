@@ -3,7 +3,8 @@ import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { ActionableError } from '../../common/errors.js';
 import { down } from '../flows/down.js';
 import { formatDown } from '../output/report.js';
-import { printResult, runCommand, targetOptions } from './options.js';
+import { targetOptions } from './options.js';
+import { printResult, runCommand } from './run.js';
 
 const options = {
   ...targetOptions,

@@ -3,7 +3,8 @@ import { imageValues, parseImageReference } from '../tools/image.js';
 import { releaseImages } from '../release/images.js';
 import { prepareChart } from '../flows/preflight.js';
 import { formatImages } from '../output/report.js';
-import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
+import { chartOptions, targetOptions, valueArgs } from './options.js';
+import { printResult, runCommand } from './run.js';
 
 const options = { ...targetOptions, ...chartOptions } as const;
 

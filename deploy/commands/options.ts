@@ -1,12 +1,9 @@
 import type { Options } from 'yargs';
-import { ActionableError, ExitCode } from '../../common/errors.js';
-import { Helm } from '../tools/helm.js';
-import { Kubectl } from '../tools/kubectl.js';
 import { chartRoot } from '../paths.js';
-import { outputMode, Progress } from '../output/progress.js';
 
 // Every option can also come from the environment as LEARNFLOW_INFRA_<OPTION>
-// (LEARNFLOW_INFRA_NAMESPACE); the prefix is the command's own, as strict mode requires.
+// (LEARNFLOW_INFRA_NAMESPACE); the prefix is the command's own, as strict mode requires. How a
+// command's outcome becomes its output and exit code is run.ts.
 
 /** Options every command takes: which release, where, and how to report. */
 export const targetOptions = {
@@ -50,43 +47,4 @@ export interface TargetArgs {
   kubeContext?: string | undefined;
   output: 'auto' | 'plain' | 'json';
   json: boolean;
-}
-
-export interface Session {
-  kubectl: Kubectl;
-  helm: Helm;
-  progress: Progress;
-}
-
-function printError(progress: Progress, error: unknown): void {
-  progress.stop();
-  if (!(error instanceof ActionableError)) throw error;
-  if (progress.mode === 'json') {
-    process.stdout.write(`${JSON.stringify({ event: 'error', message: error.message, fix: error.fix, details: error.details })}\n`);
-  } else {
-    process.stderr.write(`\nerror: ${error.message}\n  fix: ${error.fix}\n${error.details.map((line) => `  | ${line}\n`).join('')}`);
-  }
-}
-
-/**
- * Runs a command: an ActionableError becomes its message, its fix and its exit code; a command that
- * returns false (a failed verification) exits ExitCode.failed; anything else is a bug and shows in full.
- */
-export async function runCommand(args: TargetArgs, work: (session: Session) => Promise<boolean>): Promise<void> {
-  const target = { context: args.kubeContext, namespace: args.namespace };
-  const progress = new Progress(outputMode(args.json ? 'json' : args.output, process.stdout, process.env));
-  try {
-    const ok = await work({ kubectl: new Kubectl(target), helm: new Helm(target), progress });
-    progress.stop();
-    process.exitCode = ok ? ExitCode.ok : ExitCode.failed;
-  } catch (error) {
-    printError(progress, error);
-    process.exitCode = error instanceof ActionableError ? error.exitCode : ExitCode.failed;
-  }
-}
-
-/** Prints a result: a JSON line, or the text the command formats. */
-export function printResult(progress: Progress, result: object, text: () => string): void {
-  progress.stop();
-  process.stdout.write(progress.mode === 'json' ? `${JSON.stringify({ event: 'result', ...result })}\n` : `${text()}\n`);
 }

@@ -1,7 +1,8 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
 import { formatStatus } from '../output/report.js';
 import { status } from '../flows/status.js';
-import { printResult, runCommand, targetOptions } from './options.js';
+import { targetOptions } from './options.js';
+import { printResult, runCommand } from './run.js';
 
 export const statusCommand: CommandModule<object, InferredOptionTypes<typeof targetOptions>> = {
   command: 'status',

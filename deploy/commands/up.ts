@@ -2,7 +2,8 @@ import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { formatTimings, formatVerify } from '../output/report.js';
 import { up } from '../flows/up.js';
 import { parseImageReference } from '../tools/image.js';
-import { chartOptions, printResult, runCommand, targetOptions, valueArgs } from './options.js';
+import { chartOptions, targetOptions, valueArgs } from './options.js';
+import { printResult, runCommand } from './run.js';
 
 const options = {
   ...targetOptions,

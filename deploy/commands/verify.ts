@@ -2,7 +2,8 @@ import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
 import { componentNames } from '../release/components.js';
 import { formatVerify } from '../output/report.js';
 import { verify } from '../flows/verify.js';
-import { printResult, runCommand, targetOptions } from './options.js';
+import { targetOptions } from './options.js';
+import { printResult, runCommand } from './run.js';
 
 const options = {
   ...targetOptions,

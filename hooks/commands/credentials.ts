@@ -1,10 +1,8 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import { retryUntil } from '../lib/retry.js';
-import { ensureCredentials, type EnsureResult } from '../kubernetes/credentials.js';
-import { classifyKubernetesFailure } from '../kubernetes/failures.js';
-import { connectKubernetes } from './kubernetes-connection.js';
+import { reconcileCredentials } from '../kubernetes/credentials.js';
 import { kubernetesOptions } from './kubernetes-options.js';
-import { commaList, commonOptions, retryOptions, runHook } from './options.js';
+import { commaList, commonOptions } from './options.js';
+import { runHook } from './run.js';
 
 const options = {
   ...commonOptions,
@@ -27,27 +25,5 @@ export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeo
   command: 'credentials',
   describe: 'Create the credentials Secret with random passwords, once; never change a value already there',
   builder: (yargs) => yargs.options(options),
-  handler: (args) =>
-    runHook(args, async (logger) => {
-      const { client, namespace } = await connectKubernetes(args);
-      const what = `setting up Secret ${namespace}/${args.secretName}`;
-      const result = await retryUntil(
-        () => ensureCredentials(client, { namespace, name: args.secretName, release: args.release }, args.keys),
-        retryOptions(what, args, logger, classifyKubernetesFailure),
-      );
-      logger.info(
-        { secret: args.secretName, created: result.created, added: result.added, labelled: result.labelled },
-        result.created
-          ? `created Secret ${args.secretName} with ${args.keys.length} random password(s)`
-          : `Secret ${args.secretName} exists; ${describeChange(result)}`,
-      );
-    }),
+  handler: (args) => runHook(args, (logger) => reconcileCredentials(args, logger)),
 };
-
-function describeChange(result: EnsureResult): string {
-  const changes = [
-    ...(result.added.length > 0 ? [`added ${result.added.join(', ')}`] : []),
-    ...(result.labelled ? ['added its labels'] : []),
-  ];
-  return changes.length === 0 ? 'nothing changed' : changes.join('; ');
-}

@@ -1,9 +1,8 @@
 import type { Options } from 'yargs';
-import { saslMechanisms, type SaslMechanism } from '../kafka/client.js';
-import type { KubernetesArgs } from './kubernetes-options.js';
-import { commaList, type CommonArgs } from './options.js';
+import { saslMechanisms } from '../kafka/client.js';
+import { commaList } from './options.js';
 
-/** How to reach Kafka: every command that talks to it takes these. */
+/** How to reach Kafka (KafkaSettings): every command that talks to it takes these. */
 export const kafkaConnectionOptions = {
   'kafka-brokers': {
     type: 'string',
@@ -25,7 +24,7 @@ export const kafkaOptions = {
   'topics-file': { type: 'string', demandOption: true, describe: 'The topic catalogue (JSON) that the chart mounts' },
 } as const satisfies Record<string, Options>;
 
-/** Where the topic hook keeps its state between runs; the Kubernetes options say how to reach it. */
+/** Where the topic hook keeps its state between runs (TopicStateSettings); the Kubernetes options say how to reach it. */
 export const topicStateOptions = {
   'state-configmap': {
     type: 'string',
@@ -57,21 +56,3 @@ export const kafkaAclOptions = {
     coerce: commaList,
   },
 } as const satisfies Record<string, Options>;
-
-export interface KafkaAclArgs {
-  kafkaServicesUser?: string | undefined;
-  kafkaServicesGroups: string[];
-}
-
-export interface TopicStateArgs extends KubernetesArgs {
-  stateConfigmap?: string | undefined;
-  release?: string | undefined;
-  deleteUnmanaged: string[];
-}
-
-export interface KafkaArgs extends CommonArgs {
-  kafkaBrokers: string[];
-  kafkaSaslMechanism?: SaslMechanism | undefined;
-  kafkaSaslUsername?: string | undefined;
-  kafkaSaslPasswordFile?: string | undefined;
-}

@@ -1,9 +1,8 @@
 import type { CommandModule, InferredOptionTypes } from 'yargs';
-import type { Logger } from '../lib/logger.js';
-import { migrate } from '../postgresql/migrate.js';
-import { commonOptions, runHook, type CommonArgs } from './options.js';
-import { withDatabase } from './postgresql-connection.js';
-import { migrationsOptions, postgresqlOptions, type PostgresqlArgs } from './postgresql-options.js';
+import { migrateDatabase } from '../postgresql/migrate.js';
+import { commonOptions } from './options.js';
+import { migrationsOptions, postgresqlOptions } from './postgresql-options.js';
+import { runHook } from './run.js';
 
 const options = { ...commonOptions, ...postgresqlOptions, ...migrationsOptions };
 
@@ -13,13 +12,3 @@ export const postgresqlMigrateCommand: CommandModule<object, InferredOptionTypes
   builder: (yargs) => yargs.options(options),
   handler: (args) => runHook(args, (logger) => migrateDatabase(args, logger)),
 };
-
-/** The migrations hook's work: every pending migration applied, in one transaction. */
-export async function migrateDatabase(args: PostgresqlArgs & CommonArgs & { migrationsDir: string }, logger: Logger): Promise<void> {
-  logger.info({ host: args.postgresqlHost, database: args.postgresqlDatabase, dir: args.migrationsDir }, 'migrating the database');
-  const applied = await withDatabase(args, logger, 'migrating the database', (client) => migrate(client, args.migrationsDir, logger));
-  logger.info(
-    { applied },
-    applied.length === 0 ? 'the schema is up to date' : `applied ${applied.length} migration(s): ${applied.join(', ')}`,
-  );
-}

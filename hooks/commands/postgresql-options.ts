@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Options } from 'yargs';
-import { commaList } from './options.js';
 
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
 const besideProgram = (folder: string) => fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
 
+/** Where PostgreSQL is and the application user (PostgresqlSettings). */
 export const postgresqlOptions = {
   'postgresql-host': { type: 'string', demandOption: true, describe: 'PostgreSQL host' },
   'postgresql-port': { type: 'number', default: 5432, describe: 'PostgreSQL port' },
@@ -27,21 +27,9 @@ export const seedOptions = {
   'test-users': { type: 'boolean', default: false, describe: 'Seed (or expect) the test users: for development and tests' },
 } as const satisfies Record<string, Options>;
 
-export const daprStoreOptions = {
-  'dapr-store-user': { type: 'string', default: 'dapr', describe: "The state store's own role" },
-  'dapr-store-schema': { type: 'string', default: 'dapr', describe: 'The schema the role owns, where the state store keeps its tables' },
-  'dapr-store-tables': {
-    type: 'string',
-    default: 'dapr_state,dapr_metadata',
-    coerce: commaList,
-    describe: "The state store's tables, comma-separated: moved there from public if an earlier release left them there",
-  },
-  'dapr-store-password-file': { type: 'string', demandOption: true, describe: "File holding the role's password" },
-  'dapr-store-password-secret': {
-    type: 'string',
-    default: 'the password file',
-    describe: 'Where that password comes from, named in error messages',
-  },
+export const postgresqlSeedOptions = {
+  ...seedOptions,
+  'credentials-dir': { type: 'string', describe: "Folder of the credentials Secret's keys, one file each (the test users' passwords)" },
 } as const satisfies Record<string, Options>;
 
 export const servicesRoleOptions = {
@@ -71,12 +59,3 @@ export const postgresqlAdminOptions = {
     describe: "Where the superuser's password comes from, named in error messages",
   },
 } as const satisfies Record<string, Options>;
-
-export interface PostgresqlArgs {
-  postgresqlHost: string;
-  postgresqlPort: number;
-  postgresqlDatabase: string;
-  postgresqlUser: string;
-  postgresqlPasswordFile: string;
-  postgresqlPasswordSecret: string;
-}

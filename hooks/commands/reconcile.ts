@@ -1,19 +1,21 @@
 import type { CommandModule, InferredOptionTypes, Options } from 'yargs';
+import { reconcileStatestore } from '../dapr/statestore.js';
+import { reconcileKafkaTopics } from '../kafka/topics.js';
+import { migrateDatabase } from '../postgresql/migrate.js';
+import { seedDatabase } from '../postgresql/seed.js';
+import { reconcileServicesRole } from '../postgresql/services-role.js';
+import { statestoreOptions } from './dapr-options.js';
 import { kafkaAclOptions, kafkaOptions, topicStateOptions } from './kafka-options.js';
 import { kubernetesOptions } from './kubernetes-options.js';
-import { reconcileKafkaTopics } from './kafka-topics.js';
-import { commonOptions, requireOptions, runHookChains, undemanded, type HookPart } from './options.js';
-import { migrateDatabase } from './postgresql-migrate.js';
+import { commonOptions, requireOptions, undemanded } from './options.js';
 import {
-  daprStoreOptions,
   migrationsOptions,
   postgresqlAdminOptions,
   postgresqlOptions,
+  postgresqlSeedOptions,
   servicesRoleOptions,
 } from './postgresql-options.js';
-import { reconcileDaprStore } from './postgresql-dapr-store.js';
-import { postgresqlSeedOptions, seedDatabase } from './postgresql-seed.js';
-import { reconcileServicesRole } from './postgresql-services-role.js';
+import { runHookChains, type HookPart } from './run.js';
 
 /** The parts, in the order the PostgreSQL ones run (the seeds need the schema). */
 export const reconcileParts = [
@@ -21,7 +23,7 @@ export const reconcileParts = [
   'postgresql-migrate',
   'postgresql-seed',
   'postgresql-services-role',
-  'postgresql-dapr-store',
+  'dapr-statestore',
 ] as const;
 type ReconcilePart = (typeof reconcileParts)[number];
 
@@ -35,7 +37,7 @@ const options = {
   ...migrationsOptions,
   ...postgresqlSeedOptions,
   ...undemanded(servicesRoleOptions),
-  ...undemanded(daprStoreOptions),
+  ...undemanded(statestoreOptions),
   ...postgresqlAdminOptions,
 } as const satisfies Record<string, Options>;
 
@@ -45,7 +47,7 @@ type Args = InferredOptionTypes<typeof options> & { parts: ReconcilePart[] };
 // Jobs one after another, and each Job's Pod start costs more than a no-op part's own run.
 export const reconcileCommand: CommandModule<object, Args> = {
   command: 'reconcile <parts..>',
-  describe: "Run the topic, migration, seed, services' role and Dapr store parts in one process: Kafka and PostgreSQL side by side",
+  describe: "Run the topic, migration, seed, services' role and Dapr state store parts in one process: Kafka and PostgreSQL side by side",
   builder: (yargs) =>
     yargs.positional('parts', { choices: reconcileParts, array: true, demandOption: true, describe: 'The parts to run' }).options(options),
   handler: (args) => {
@@ -57,17 +59,17 @@ export const reconcileCommand: CommandModule<object, Args> = {
       'postgresql-seed': (logger) => seedDatabase(requireOptions(args, 'postgresql-seed', postgres), logger),
       'postgresql-services-role': (logger) =>
         reconcileServicesRole(requireOptions(args, 'postgresql-services-role', [...postgres, 'servicesPasswordFile']), logger),
-      'postgresql-dapr-store': (logger) =>
-        reconcileDaprStore(requireOptions(args, 'postgresql-dapr-store', [...postgres, 'daprStorePasswordFile']), logger),
+      'dapr-statestore': (logger) =>
+        reconcileStatestore(requireOptions(args, 'dapr-statestore', [...postgres, 'statestorePasswordFile']), logger),
     };
     const chain = (parts: readonly ReconcilePart[]): HookPart[] =>
       parts.filter((part) => args.parts.includes(part)).map((part) => [part, work[part]]);
-    // The services' role is granted the tables the migrations make. The Dapr store depends on
+    // The services' role is granted the tables the migrations make. The Dapr state store depends on
     // neither the schema nor the seeds: a failure of one leaves the other to run.
     return runHookChains(args, [
       chain(['kafka-topics']),
       chain(['postgresql-migrate', 'postgresql-seed', 'postgresql-services-role']),
-      chain(['postgresql-dapr-store']),
+      chain(['dapr-statestore']),
     ]);
   },
 };

@@ -2,11 +2,54 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActionableError } from '../../common/errors.js';
+import { withKafka, type KafkaSettings } from '../kafka/connection.js';
+import { createTemporaryTopic, removeTemporary } from '../kafka/round-trip.js';
 import { retryUntil } from '../lib/retry.js';
 import type { Logger } from '../lib/logger.js';
 import { DaprSidecar, SidecarUnreachable, type SidecarResponse } from './sidecar.js';
 
-export interface DaprCheckOptions {
+/** The Dapr check's settings: Kafka, for the temporary topic, and the sidecar and components to check. */
+export interface DaprCheckSettings extends KafkaSettings {
+  daprHttpPort: number;
+  appPort: number;
+  pubsubName: string;
+  statestoreName: string;
+}
+
+/**
+ * The Dapr check (a helm test Job with a sidecar): a temporary topic made and subscribed to, the
+ * sidecar and both components checked, the topic removed, and the sidecar stopped, pass or fail.
+ */
+export async function checkDapr(settings: DaprCheckSettings, logger: Logger): Promise<void> {
+  const sidecar = new DaprSidecar(settings.daprHttpPort);
+  try {
+    // Dapr does not create topics, and reads the subscriptions when the app starts listening.
+    const topic = await withKafka(settings, logger, 'learnflow-dapr-check', 'creating the temporary topic', createTemporaryTopic);
+    const app = new SubscriberApp(settings.pubsubName, topic);
+    await app.listen(settings.appPort);
+    try {
+      await checkThroughSidecar(app, {
+        pubsub: settings.pubsubName,
+        statestore: settings.statestoreName,
+        topic,
+        sidecar,
+        timeoutMs: settings.timeout * 1000,
+        logger,
+      });
+    } finally {
+      await app.close();
+      await withKafka({ ...settings, timeout: 30 }, logger, 'learnflow-dapr-check', 'removing the temporary topic', (admin) =>
+        removeTemporary(admin, { topic }, logger),
+      ).catch((error: unknown) => logger.warn({ err: error, topic }, 'could not remove the temporary topic; it is safe to delete by hand'));
+    }
+    logger.info('dapr check passed');
+  } finally {
+    // The sidecar would keep the Job's Pod running forever: stop it, pass or fail.
+    await sidecar.call('POST', '/v1.0/shutdown').catch(() => undefined);
+  }
+}
+
+interface SidecarCheckOptions {
   pubsub: string;
   statestore: string;
   /** The temporary topic, created before the app listens (Dapr does not create topics). */
@@ -23,7 +66,7 @@ const route = '/learnflow-check';
  * The app side of the Dapr check: a subscription (served to the sidecar at /dapr/subscribe) to
  * the temporary topic, and the messages delivered to it.
  */
-export class SubscriberApp {
+class SubscriberApp {
   private readonly server: Server;
   private readonly received = new Map<string, () => void>();
 
@@ -86,7 +129,7 @@ export function runIdOf(body: string): string | undefined {
  * read and deleted, and that a message published to the temporary topic comes back through the
  * subscription. The first failure throws, naming what to look at.
  */
-export async function checkDapr(app: SubscriberApp, options: DaprCheckOptions): Promise<void> {
+async function checkThroughSidecar(app: SubscriberApp, options: SidecarCheckOptions): Promise<void> {
   const { sidecar, logger } = options;
   const deadline = Date.now() + options.timeoutMs;
   await waitForSidecar(sidecar, deadline);
@@ -118,7 +161,7 @@ export async function checkDapr(app: SubscriberApp, options: DaprCheckOptions): 
  * newest offset once its consumer has joined the group, so a message published before that is
  * never delivered: publishing again every two seconds is what makes the check dependable.
  */
-async function pubsubRoundTrip(app: SubscriberApp, options: DaprCheckOptions, deadline: number): Promise<void> {
+async function pubsubRoundTrip(app: SubscriberApp, options: SidecarCheckOptions, deadline: number): Promise<void> {
   const runId = randomUUID();
   let delivered = false;
   const delivery = app.delivery(runId).then(() => (delivered = true));

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { ActionableError, ExitCode } from '../../common/errors.js';
+import { readMountedFile, requireMountedFile } from '../lib/mounted-file.js';
 
 /** Where a Pod finds its API server and credentials (the ServiceAccount token mount). */
 export const inCluster = {
@@ -16,11 +17,32 @@ export interface KubernetesAccess {
 }
 
 /** The API server from inside a Pod: the environment the kubelet sets. */
-export function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
+function inClusterServer(env: NodeJS.ProcessEnv): string | undefined {
   const host = env['KUBERNETES_SERVICE_HOST'];
   const port = env['KUBERNETES_SERVICE_PORT'] ?? '443';
   if (!host) return undefined;
   return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** How a hook that keeps something in the release's namespace reaches the API (the --kube-* options). */
+export interface KubernetesSettings {
+  namespace?: string | undefined;
+  kubeServer?: string | undefined;
+  kubeTokenFile: string;
+  kubeCaFile: string;
+}
+
+/** A client for the API server the settings name (in a Pod: its own), and the namespace to work in. */
+export async function connectKubernetes(settings: KubernetesSettings): Promise<{ client: KubernetesClient; namespace: string }> {
+  const server = settings.kubeServer ?? inClusterServer(process.env);
+  if (!server)
+    throw new ActionableError('no Kubernetes API server to talk to', 'run in a Pod, or pass --kube-server', [], ExitCode.invalidInput);
+  const namespace =
+    settings.namespace ??
+    (await readMountedFile({ what: 'the namespace file', path: inCluster.namespaceFile, from: "the Pod's ServiceAccount" }));
+  if (!namespace) throw new ActionableError('no namespace to work in', 'run in a Pod, or pass --namespace', [], ExitCode.invalidInput);
+  const client = await KubernetesClient.connect({ server, tokenFile: settings.kubeTokenFile, caFile: settings.kubeCaFile });
+  return { client, namespace };
 }
 
 /** An answer from the API server; non-2xx answers are returned, not thrown, for the caller to judge. */
@@ -46,8 +68,12 @@ export class KubernetesClient {
   ) {}
 
   static async connect(access: KubernetesAccess): Promise<KubernetesClient> {
-    const [token, ca] = await Promise.all([readFile(access.tokenFile, 'utf8'), readFile(access.caFile, 'utf8')]);
-    return new KubernetesClient(new URL(access.server), token.trim(), ca);
+    const account = { from: "the Pod's ServiceAccount", check: 'the Pod mounts its token (automountServiceAccountToken)' };
+    const [token, ca] = await Promise.all([
+      requireMountedFile({ what: 'the API token file', path: access.tokenFile, ...account }),
+      requireMountedFile({ what: "the API server's CA file", path: access.caFile, ...account }),
+    ]);
+    return new KubernetesClient(new URL(access.server), token, ca);
   }
 
   call(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {

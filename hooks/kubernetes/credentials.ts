@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { ActionableError } from '../../common/errors.js';
 import { hooksOwnedLabels, hooksManager, labelKeys } from '../../common/labels.js';
-import { expectOk, type KubernetesClient } from './client.js';
+import type { Logger } from '../lib/logger.js';
+import { retryOptions, retryUntil, type WaitSettings } from '../lib/retry.js';
+import { connectKubernetes, expectOk, type KubernetesClient, type KubernetesSettings } from './client.js';
+import { classifyKubernetesFailure } from './failures.js';
 
 /** A strong random password: 32 bytes, URL-safe base64 (no characters that need quoting). */
 function randomPassword(): string {
@@ -74,4 +77,33 @@ export async function ensureCredentials(
     `Secret ${namespace}/${name} kept changing while it was being set up`,
     'something else is writing this Secret at the same time: stop it, then run the hook again',
   );
+}
+
+/** The credentials Secret the hook keeps (the credentials command's options). */
+export interface CredentialsSettings extends KubernetesSettings, WaitSettings {
+  secretName: string;
+  keys: string[];
+  release: string;
+}
+
+/** The credentials hook's work: the Secret made or completed, and what changed logged. */
+export async function reconcileCredentials(settings: CredentialsSettings, logger: Logger): Promise<void> {
+  const { client, namespace } = await connectKubernetes(settings);
+  const { secretName: name, keys } = settings;
+  const result = await retryUntil(
+    () => ensureCredentials(client, { namespace, name, release: settings.release }, keys),
+    retryOptions(`setting up Secret ${namespace}/${name}`, settings, logger, classifyKubernetesFailure),
+  );
+  logger.info(
+    { secret: name, created: result.created, added: result.added, labelled: result.labelled },
+    result.created ? `created Secret ${name} with ${keys.length} random password(s)` : `Secret ${name} exists; ${describeChange(result)}`,
+  );
+}
+
+function describeChange(result: EnsureResult): string {
+  const changes = [
+    ...(result.added.length > 0 ? [`added ${result.added.join(', ')}`] : []),
+    ...(result.labelled ? ['added its labels'] : []),
+  ];
+  return changes.length === 0 ? 'nothing changed' : changes.join('; ');
 }

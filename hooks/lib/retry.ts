@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ActionableError, ExitCode } from '../../common/errors.js';
+import type { Logger } from './logger.js';
 
 /** What a failure means for the caller: try again later, or stop now. */
 export interface FailureClass {
@@ -23,6 +24,27 @@ export interface RetryOptions {
   policy: RetryPolicy;
   classify: (error: unknown) => FailureClass;
   onRetry?: (failure: FailureClass, attempt: number, delayMs: number) => void;
+}
+
+/** How long a hook waits for services that are not ready yet (its --timeout). */
+export interface WaitSettings {
+  /** Seconds. */
+  timeout: number;
+}
+
+/** The retry settings every hook uses: the timeout bounds the wait, and each retry is logged. */
+export function retryOptions(
+  what: string,
+  settings: WaitSettings,
+  logger: Logger,
+  classify: (error: unknown) => FailureClass,
+): RetryOptions {
+  return {
+    what,
+    classify,
+    policy: { timeoutMs: settings.timeout * 1000, initialDelayMs: 500, maxDelayMs: 10_000 },
+    onRetry: (failure, attempt, delayMs) => logger.warn({ attempt, retryInMs: delayMs, hint: failure.hint }, `${what}: ${failure.reason}`),
+  };
 }
 
 /**

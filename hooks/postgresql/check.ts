@@ -1,10 +1,31 @@
 import type pg from 'pg';
+import { ActionableError } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { withDatabase, type PostgresqlSettings } from './connection.js';
 import { pendingMigrations } from './migrate.js';
 import { schemaDifferences } from './schema.js';
-import type { TopicSeed, UserSeed } from './seeds.js';
+import { loadSeeds, type TopicSeed, type UserSeed } from './seeds.js';
 
-export interface PostgresqlExpectations {
+/** The PostgreSQL check (helm test): fails, naming every problem, unless the database is as the chart sets it up. */
+export async function checkPostgresql(
+  settings: PostgresqlSettings & { migrationsDir: string; seedsDir: string; testUsers: boolean },
+  logger: Logger,
+): Promise<void> {
+  const seeds = await loadSeeds(settings.seedsDir, settings.testUsers);
+  const problems = await withDatabase(settings, logger, 'checking PostgreSQL', (client) =>
+    databaseProblems(client, { migrationsDir: settings.migrationsDir, ...seeds }, logger),
+  );
+  if (problems.length > 0) {
+    throw new ActionableError(
+      `PostgreSQL is not as the chart sets it up: ${problems.join('; ')}`,
+      'the reconcile hook Job sets it up: read its log (kubectl logs job/<release>-reconcile, lines with ' +
+        '"part":"postgresql-migrate" or "postgresql-seed"), or run helm upgrade to run it again',
+    );
+  }
+  logger.info('postgresql check passed');
+}
+
+interface PostgresqlExpectations {
   migrationsDir: string;
   topics: readonly TopicSeed[];
   /** Test users that must exist; empty when they are turned off. */
@@ -16,7 +37,7 @@ export interface PostgresqlExpectations {
  * migration, the seed data, and the right to write (in a transaction that is rolled back).
  * Returns the problems found, empty when all holds.
  */
-export async function checkPostgresql(client: pg.Client, expected: PostgresqlExpectations, logger: Logger): Promise<string[]> {
+async function databaseProblems(client: pg.Client, expected: PostgresqlExpectations, logger: Logger): Promise<string[]> {
   const problems: string[] = [];
   const report = (check: string, found: readonly string[]) => {
     logger.info({ check, ok: found.length === 0, problems: found }, `${check}: ${found.length === 0 ? 'ok' : found.join('; ')}`);

@@ -1,16 +1,35 @@
-import { readFile } from 'node:fs/promises';
+// How the hooks reach PostgreSQL: as whom (a user and a mounted password file), under the hooks'
+// retry policy, and, for a superuser, with a session that no other role can plant a function in.
 import pg from 'pg';
 import { ActionableError, ExitCode } from '../../common/errors.js';
-import type { PasswordSource } from './failures.js';
+import type { Logger } from '../lib/logger.js';
+import { readMountedFile, requireMountedFile } from '../lib/mounted-file.js';
+import { retryOptions, retryUntil, type WaitSettings } from '../lib/retry.js';
+import { classifyPostgresqlFailure } from './failures.js';
+import { isScramSafe } from './scram.js';
 
-export interface PostgresqlConnection {
-  host: string;
-  port: number;
-  database: string;
+/** Where PostgreSQL is and the application user, who owns the schema (the --postgresql-* options). */
+export interface PostgresqlSettings extends WaitSettings {
+  postgresqlHost: string;
+  postgresqlPort: number;
+  postgresqlDatabase: string;
+  postgresqlUser: string;
+  postgresqlPasswordFile: string;
+  postgresqlPasswordSecret: string;
+}
+
+/** A superuser's login, for the parts that make roles (the --postgresql-admin-* options). */
+export interface PostgresqlAdminSettings {
+  postgresqlAdminUser: string;
+  postgresqlAdminPasswordFile?: string | undefined;
+  postgresqlAdminPasswordSecret: string;
+}
+
+/** Who a hook connects as: a user, the file of its password, and where that comes from. */
+export interface PostgresqlIdentity {
   user: string;
-  /** A file holding the password, as a mounted Secret key provides it. */
   passwordFile: string;
-  password: PasswordSource;
+  passwordSecret: string;
   /**
    * A superuser: its sessions resolve every name in the catalog first and never in a schema
    * another role can write to, so no function planted there runs with its rights.
@@ -19,37 +38,97 @@ export interface PostgresqlConnection {
 }
 
 /** The search_path of a privileged session: the catalog, then temporary objects last (as SECURITY DEFINER functions should). */
-export const privilegedSearchPath = 'pg_catalog, pg_temp';
+const privilegedSearchPath = 'pg_catalog, pg_temp';
 
-export async function readPassword(connection: PostgresqlConnection): Promise<string> {
-  try {
-    return (await readFile(connection.passwordFile, 'utf8')).trim();
-  } catch (error) {
+/** The application user the settings name, the one most hooks connect as. */
+const applicationUser = (settings: PostgresqlSettings): PostgresqlIdentity => ({
+  user: settings.postgresqlUser,
+  passwordFile: settings.postgresqlPasswordFile,
+  passwordSecret: settings.postgresqlPasswordSecret,
+});
+
+/** The superuser, when its password is given: its sessions pin their search_path. */
+export function adminIdentity(settings: PostgresqlAdminSettings): PostgresqlIdentity | undefined {
+  const passwordFile = settings.postgresqlAdminPasswordFile;
+  return passwordFile
+    ? { user: settings.postgresqlAdminUser, passwordFile, passwordSecret: settings.postgresqlAdminPasswordSecret, privileged: true }
+    : undefined;
+}
+
+/**
+ * Runs `work` with a client connected as the application user (or `identity`), under the hooks'
+ * retry policy: waiting for a database that is not ready, failing fast on what waiting cannot fix.
+ */
+export async function withDatabase<T>(
+  settings: PostgresqlSettings,
+  logger: Logger,
+  what: string,
+  work: (client: pg.Client) => Promise<T>,
+  identity: PostgresqlIdentity = applicationUser(settings),
+): Promise<T> {
+  const password = await requireMountedFile({
+    what: `the password file of PostgreSQL user ${identity.user}`,
+    path: identity.passwordFile,
+    from: identity.passwordSecret,
+  });
+  const source = { user: identity.user, description: identity.passwordSecret };
+  return retryUntil(
+    () => withClient(settings, identity, password, work),
+    retryOptions(what, settings, logger, (error) => classifyPostgresqlFailure(error, source)),
+  );
+}
+
+/** The password a role made here gets, which must be one the SCRAM verifier made here is right for. */
+export async function rolePassword(identity: PostgresqlIdentity, what: string): Promise<string> {
+  const password = await readMountedFile({ what, path: identity.passwordFile, from: identity.passwordSecret });
+  if (!password || !isScramSafe(password)) {
     throw new ActionableError(
-      `cannot read the database password from ${connection.passwordFile}: ${(error as Error).message}`,
-      `the Job mounts it from ${connection.password.description}: check that the Secret exists and has that key`,
+      `${what} (${identity.passwordSecret}) is missing or not printable ASCII`,
+      'the credentials hook generates one when the key is absent: delete the key, or set one of printable ASCII characters',
       [],
       ExitCode.invalidInput,
     );
   }
+  return password;
+}
+
+/**
+ * Runs `check` connected as a role a part makes, which proves its password. Without the
+ * superuser (`admin` undefined) whoever runs the database makes the role: a failure to connect
+ * then adds `madeElsewhere`, which says where the SQL is.
+ */
+export async function asPartRole<T>(
+  settings: PostgresqlSettings,
+  logger: Logger,
+  what: string,
+  role: PostgresqlIdentity,
+  admin: PostgresqlIdentity | undefined,
+  madeElsewhere: string,
+  check: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  return withDatabase(settings, logger, what, check, role).catch((error: unknown) => {
+    if (admin || !(error instanceof ActionableError)) throw error;
+    throw new ActionableError(error.message, `${error.fix}; ${madeElsewhere}`, error.details, error.exitCode);
+  });
 }
 
 /** Runs `work` with a connected client, and always closes it. */
-export async function withClient<T>(
-  connection: PostgresqlConnection,
+async function withClient<T>(
+  settings: PostgresqlSettings,
+  identity: PostgresqlIdentity,
   password: string,
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
   const client = new pg.Client({
-    host: connection.host,
-    port: connection.port,
-    database: connection.database,
-    user: connection.user,
+    host: settings.postgresqlHost,
+    port: settings.postgresqlPort,
+    database: settings.postgresqlDatabase,
+    user: identity.user,
     password,
     connectionTimeoutMillis: 5_000,
     application_name: 'learnflow-hooks',
     // Set at connection start, before the first statement: nothing runs with the default path.
-    ...(connection.privileged && { options: `-c search_path=${privilegedSearchPath.replace(' ', '')}` }),
+    ...(identity.privileged && { options: `-c search_path=${privilegedSearchPath.replace(' ', '')}` }),
   });
   // An error on an idle connection (the server restarting) must not crash the process; the
   // next query fails and the retry loop takes over.

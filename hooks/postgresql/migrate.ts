@@ -4,9 +4,21 @@ import type { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { withDatabase, type PostgresqlSettings } from './connection.js';
 
 /** node-pg-migrate's bookkeeping table. */
 export const migrationsTable = 'pgmigrations';
+
+/** The migrations hook's work: every pending migration applied, in one transaction. */
+export async function migrateDatabase(settings: PostgresqlSettings & { migrationsDir: string }, logger: Logger): Promise<void> {
+  const { postgresqlHost: host, postgresqlDatabase: database, migrationsDir: dir } = settings;
+  logger.info({ host, database, dir }, 'migrating the database');
+  const applied = await withDatabase(settings, logger, 'migrating the database', (client) => migrate(client, dir, logger));
+  logger.info(
+    { applied },
+    applied.length === 0 ? 'the schema is up to date' : `applied ${applied.length} migration(s): ${applied.join(', ')}`,
+  );
+}
 
 /**
  * Applies the pending migrations of `dir`, all in one transaction. Concurrent runs queue on

@@ -1,7 +1,48 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type pg from 'pg';
-import type { TopicSeed, UserSeed } from './seeds.js';
+import type { Logger } from '../lib/logger.js';
+import { withDatabase, type PostgresqlSettings } from './connection.js';
+import { fingerprintKey, loadSeeds, testUserPasswords, type TopicSeed, type UserSeed } from './seeds.js';
+
+/** The seed hook's settings: the seed files, and the mounted credentials Secret that holds the test users' passwords. */
+export interface SeedSettings extends PostgresqlSettings {
+  seedsDir: string;
+  testUsers: boolean;
+  credentialsDir?: string | undefined;
+}
+
+/** The seed hook's work: the curriculum topics and, if on, the test users upserted. */
+export async function seedDatabase(settings: SeedSettings, logger: Logger): Promise<void> {
+  const seeds = await loadSeeds(settings.seedsDir, settings.testUsers);
+  const users = await testUserPasswords(seeds.users, settings.credentialsDir);
+  logger.info(
+    { host: settings.postgresqlHost, database: settings.postgresqlDatabase, topics: seeds.topics.length, users: users.length },
+    'seeding the database',
+  );
+  const key = users.length > 0 ? await fingerprintKey(settings.credentialsDir) : undefined;
+  const result = await withDatabase(settings, logger, 'seeding the database', (client) => applySeeds(client, seeds.topics, users, key));
+  const { topicsRemoved, topicsKept, usersKept, ...counts } = result;
+  if (topicsRemoved.length > 0) logger.info({ topicsRemoved }, `removed the topic(s) seeds/ no longer lists: ${topicsRemoved.join(', ')}`);
+  if (topicsKept.length > 0) {
+    logger.warn(
+      { topicsKept },
+      `kept the topic(s) seeds/ no longer lists, since rows refer to them: ${topicsKept.join('; ')}; ` +
+        'move those rows to another topic, then the next upgrade removes them',
+    );
+  }
+  if (usersKept.length > 0) {
+    logger.warn(
+      { usersKept },
+      `kept the test user(s) seeds/ no longer lists (or turned off): ${usersKept.join(', ')}; delete them if they are not needed`,
+    );
+  }
+  logger.info(
+    counts,
+    `seeded ${result.topics} topics and ${result.users} test user(s); ${result.passwordsSet} password hash(es) written` +
+      (result.passwordsByFingerprint > 0 ? `, ${result.passwordsByFingerprint} known unchanged by fingerprint` : ''),
+  );
+}
 
 /**
  * bcrypt's cost factor for test users' password hashes (docs/contract.md: 10, the floor the services' own logins use). Every

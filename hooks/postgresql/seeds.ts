@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import { isRecord, isWholeNumber } from '../lib/json-shapes.js';
+import { readMountedFile } from '../lib/mounted-file.js';
 
 /** A curriculum topic; prerequisites name earlier topics. `id` is its identity, kept across renames. */
 export interface TopicSeed {
@@ -147,4 +148,56 @@ export async function loadSeeds(dir: string, testUsers: boolean): Promise<Seeds>
   const topics = parseTopicSeeds(...(await read('topics.json')));
   const users = testUsers ? parseUserSeeds(...(await read('test-users.json'))) : [];
   return { topics, users };
+}
+
+/** The credentials Secret's key that keys the test users' password fingerprints; without it, every run compares with bcrypt. */
+const fingerprintKeyName = 'test-users-key';
+
+/** A key of the credentials Secret, as the Job mounts it in `credentialsDir`. */
+const credentialsKey = (credentialsDir: string, key: string) => ({
+  what: `the credentials key ${key}`,
+  path: join(credentialsDir, key),
+  from: `the credentials Secret, key ${key}`,
+});
+
+/** The key of the test users' password fingerprints, when the Secret holds a usable one. */
+export async function fingerprintKey(credentialsDir: string | undefined): Promise<string | undefined> {
+  if (!credentialsDir) return undefined;
+  const key = await readMountedFile(credentialsKey(credentialsDir, fingerprintKeyName));
+  return key !== undefined && key.length >= 16 ? key : undefined;
+}
+
+/** Each test user's password from the mounted Secret; every missing or unusable one is named at once. */
+export async function testUserPasswords(
+  users: readonly UserSeed[],
+  credentialsDir: string | undefined,
+): Promise<{ seed: UserSeed; password: string }[]> {
+  if (users.length === 0) return [];
+  if (!credentialsDir) {
+    throw new ActionableError(
+      'test users need their passwords',
+      'pass --credentials-dir (the mounted credentials Secret), or --no-test-users',
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  const read = await Promise.all(
+    users.map(async (seed) => {
+      const file = credentialsKey(credentialsDir, seed.passwordKey);
+      const password = await readMountedFile(file);
+      if (password === undefined) return { seed, problem: `${file.path} is missing` };
+      return password.length < 8 ? { seed, problem: `${file.path} is shorter than 8 characters` } : { seed, password };
+    }),
+  );
+  const unusable = read.filter((entry): entry is { seed: UserSeed; problem: string } => 'problem' in entry);
+  if (unusable.length > 0) {
+    throw new ActionableError(
+      `no usable password for test user(s): ${unusable.map(({ seed, problem }) => `${seed.email} (${problem})`).join('; ')}`,
+      `the credentials Secret needs the key(s) ${unusable.map(({ seed }) => seed.passwordKey).join(', ')}; ` +
+        'or turn test users off (postgresqlSchema.testUsers.enabled=false)',
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  return read as { seed: UserSeed; password: string }[];
 }

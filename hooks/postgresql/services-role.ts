@@ -1,4 +1,14 @@
 import pg from 'pg';
+import { ActionableError, ExitCode } from '../../common/errors.js';
+import type { Logger } from '../lib/logger.js';
+import {
+  adminIdentity,
+  asPartRole,
+  rolePassword,
+  withDatabase,
+  type PostgresqlAdminSettings,
+  type PostgresqlSettings,
+} from './connection.js';
 import { observeLoginRole, planLoginRole, type RoleChange } from './login-role.js';
 import { migrationsTable } from './migrate.js';
 import { hooksSchema } from './seed.js';
@@ -7,6 +17,67 @@ import { hooksSchema } from './seed.js';
 // split them: the owner (the application user) runs the migrations and the seeds and owns every
 // table; the services' role reads and writes rows and nothing else. SQL injection in a service
 // then cannot change the schema, the migration record or the hooks' own schema, nor create a database.
+
+/** The services' role the part keeps (the --services-* options), and the superuser who makes it, if given. */
+export interface ServicesRoleSettings extends PostgresqlSettings, PostgresqlAdminSettings {
+  servicesUser: string;
+  servicesPasswordFile: string;
+  servicesPasswordSecret: string;
+}
+
+const madeElsewhere = (role: string) =>
+  "without the superuser's password (an existing PostgreSQL, or postgresql.auth.enablePostgresUser=false) " +
+  `you make role ${role}: docs/postgresql.md gives the SQL`;
+
+/**
+ * The services role part's work: with a superuser's password, the role made as declared (and the
+ * owner kept from creating databases); then its rights granted by the tables' owner; then the
+ * role checked from itself.
+ */
+export async function reconcileServicesRole(settings: ServicesRoleSettings, logger: Logger): Promise<void> {
+  const spec: ServicesRoleSpec = { role: settings.servicesUser, owner: settings.postgresqlUser };
+  const identity = { user: spec.role, passwordFile: settings.servicesPasswordFile, passwordSecret: settings.servicesPasswordSecret };
+  const admin = adminIdentity(settings);
+  if (admin) {
+    const password = await rolePassword(identity, "the services' role's password");
+    const outcome = await withDatabase(
+      settings,
+      logger,
+      "making the services' role",
+      (client) => provisionServicesRole(client, spec, password),
+      admin,
+    );
+    logger.info(
+      outcome,
+      `role ${spec.role} ${outcome.role}` + (outcome.ownerCreatedbRevoked ? `; ${spec.owner} may no longer create databases` : ''),
+    );
+  }
+  const { roleExists, granted } = await withDatabase(settings, logger, "granting the services' role", (client) =>
+    grantServicesRole(client, spec),
+  );
+  if (!roleExists) {
+    throw new ActionableError(`role ${spec.role} does not exist`, madeElsewhere(spec.role), [], ExitCode.invalidInput);
+  }
+  if (granted.length > 0) logger.info({ granted }, `granted role ${spec.role} what it lacked: ${granted.length} statement(s)`);
+  const problems = await asPartRole(
+    settings,
+    logger,
+    "checking the services' role",
+    identity,
+    admin,
+    madeElsewhere(spec.role),
+    servicesRoleProblems,
+  );
+  if (problems.length > 0) {
+    throw new ActionableError(
+      `the services' role ${spec.role} is not as declared: ${problems.join('; ')}`,
+      'someone outside the chart changed it: docs/postgresql.md says what the role may do; revoke the rest, or drop it and upgrade again',
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  logger.info({ role: spec.role }, `the services' role is as declared: ${spec.role} reads and writes the platform's rows, nothing else`);
+}
 
 /** The services' role and the owner whose tables it uses. */
 export interface ServicesRoleSpec {

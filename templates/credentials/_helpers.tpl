@@ -51,7 +51,7 @@ Usage: {{ include "learnflow.credentials.keys" . }}
 {{- if include "learnflow.postgresql.schemaEnabled" . -}}
 {{- $keys = append $keys "services-password" -}}
 {{- end -}}
-{{- if include "learnflow.dapr.storeEnabled" . -}}
+{{- if include "learnflow.dapr.statestoreEnabled" . -}}
 {{- $keys = append $keys "dapr-password" -}}
 {{- end -}}
 {{- with include "learnflow.credentials.testUserKeys" . -}}

@@ -2,17 +2,17 @@
 
 {{/*
 Whether the reconcile hook gives the state store its role and schema (or checks them): whenever the components are made.
-Usage: {{ if include "learnflow.dapr.storeEnabled" . }}
+Usage: {{ if include "learnflow.dapr.statestoreEnabled" . }}
 */}}
-{{- define "learnflow.dapr.storeEnabled" -}}
+{{- define "learnflow.dapr.statestoreEnabled" -}}
 {{- if .Values.daprComponents.enabled -}}true{{- end -}}
 {{- end -}}
 
 {{/*
 A state store table as the component names it: in the store's own schema.
-Usage: {{ include "learnflow.dapr.storeTable" (dict "context" . "table" .Values.daprComponents.statestore.tableName) }}
+Usage: {{ include "learnflow.dapr.statestoreTable" (dict "context" . "table" .Values.daprComponents.statestore.tableName) }}
 */}}
-{{- define "learnflow.dapr.storeTable" -}}
+{{- define "learnflow.dapr.statestoreTable" -}}
 {{- printf "%s.%s" .context.Values.daprComponents.statestore.schema .table -}}
 {{- end -}}
 

@@ -52,7 +52,7 @@ Usage: {{ if include "learnflow.postgresql.inRelease" . }}
 {{- end -}}
 
 {{/*
-Whether the hook can make the services' and the Dapr store's roles itself: this release's
+Whether the hook can make the services' and the Dapr state store's roles itself: this release's
 PostgreSQL, whose superuser postgres has the credentials Secret's postgres-password. With an
 existing PostgreSQL whoever runs it makes them, and the hook checks them (docs/postgresql.md, docs/dapr.md).
 Usage: {{ if include "learnflow.postgresql.rolesMadeByHook" . }}
@@ -125,7 +125,7 @@ postgresql.enabled is false and postgresqlSchema.host is empty: set postgresqlSc
 {{- end -}}
 {{- $services := .Values.postgresqlSchema.servicesUsername -}}
 {{- if and $schema.enabled (has $services (list (include "learnflow.postgresql.username" .) .Values.daprComponents.statestore.username)) }}
-postgresqlSchema.servicesUsername is {{ $services | quote }}, the name of the schema's owner or of the Dapr store's role: the services need a role of their own, with rows and nothing else; choose another name
+postgresqlSchema.servicesUsername is {{ $services | quote }}, the name of the schema's owner or of the Dapr state store's role: the services need a role of their own, with rows and nothing else; choose another name
 {{- end -}}
 {{- if include "learnflow.postgresql.inRelease" . -}}
 {{- range $key := list "database" "username" -}}

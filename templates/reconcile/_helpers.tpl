@@ -18,14 +18,14 @@ Usage: {{ if include "learnflow.reconcile.apiAccess" . }}
 
 {{/*
 The credentials Secret's keys the reconcile Job reads, comma-separated: the owner's password, the
-services' role's and the test users' while the schema is managed, the Dapr store's role's, and the
+services' role's and the test users' while the schema is managed, the Dapr state store's role's, and the
 superuser's while the hook makes those roles. Nothing else of the Secret reaches its Pod.
 Usage: {{ include "learnflow.reconcile.credentialKeys" . | splitList "," }}
 */}}
 {{- define "learnflow.reconcile.credentialKeys" -}}
 {{- $keys := list -}}
 {{- $schema := include "learnflow.postgresql.schemaEnabled" . -}}
-{{- $store := include "learnflow.dapr.storeEnabled" . -}}
+{{- $store := include "learnflow.dapr.statestoreEnabled" . -}}
 {{- if $schema -}}
 {{- $keys = concat $keys (list "password" "services-password") -}}
 {{- with include "learnflow.credentials.testUserKeys" . -}}

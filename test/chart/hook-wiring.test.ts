@@ -10,7 +10,7 @@ import { repoRoot } from '../support/paths.js';
 import { runContainer, type LocalServices, type PodSpec } from '../support/pod.js';
 import { kafkaModes, type KafkaMode } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared, withTestAdmin } from '../support/kafka-admin.js';
-import { daprStoreFor, freshDatabase, servicesRoleFor, type TestDatabase } from '../support/postgresql-server.js';
+import { statestoreFor, freshDatabase, servicesRoleFor, type TestDatabase } from '../support/postgresql-server.js';
 
 const profiles: Record<KafkaMode, RenderOptions> = { zookeeper: {}, kraft: { valuesFiles: ['profiles/kraft.yaml'] } };
 const inClusterBrokers = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
@@ -69,7 +69,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
   const server = inject('postgresql');
   /** The chart for a test database, with its state store's own role (roles are per server), and its Secret's keys. */
   const forDatabase = async (db: TestDatabase, set: string[]) => {
-    const [store, services] = await Promise.all([daprStoreFor(server, db), servicesRoleFor(server, db)]);
+    const [store, services] = await Promise.all([statestoreFor(server, db), servicesRoleFor(server, db)]);
     const objects = await render({
       set: [
         `postgresql.auth.database=${db.database}`,
@@ -90,7 +90,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
     };
   };
 
-  it('migrate and seed a fresh database and make the Dapr store, then the check passes', { timeout: 120_000 }, async () => {
+  it('migrate and seed a fresh database and make the Dapr state store, then the check passes', { timeout: 120_000 }, async () => {
     const db = await freshDatabase(server);
     const rendered = await forDatabase(db, ['kafkaTopics.enabled=false', 'postgresqlSchema.testUsers.enabled=true']);
     const objects = rendered.objects;
@@ -107,10 +107,10 @@ describe('the rendered database hooks and check, run by the real program', () =>
     const result = await runContainer(objects, jobSpec(find(objects, 'Job', 'learnflow-reconcile')), local);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.filter((line) => line['part']).map((line) => line['part'])).toEqual(
-      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed', 'postgresql-services-role', 'postgresql-dapr-store']),
+      expect.arrayContaining(['postgresql-migrate', 'postgresql-seed', 'postgresql-services-role', 'dapr-statestore']),
     );
     const done = result.lines.at(-1)!;
-    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed, postgresql-services-role, postgresql-dapr-store');
+    expect(done.msg).toBe('done: postgresql-migrate, postgresql-seed, postgresql-services-role, dapr-statestore');
     // The program's own time, from its start, which the node benchmark reads.
     expect(done['startupMs']).toBeGreaterThan(0);
     expect(done['elapsedMs']).toBeGreaterThan(done['startupMs'] as number);
@@ -138,7 +138,7 @@ describe('the rendered database hooks and check, run by the real program', () =>
     expect(result.code, result.stdout).toBe(1);
     expect(result.lines.some((line) => line['part'] === 'postgresql-migrate' && String(line.msg).startsWith('applied '))).toBe(true);
     expect(result.lines.some((line) => line['part'] === 'postgresql-seed' && String(line.msg).startsWith('seeded 24 topics'))).toBe(true);
-    expect(result.lines.some((line) => line['part'] === 'postgresql-dapr-store' && String(line.msg).includes('is as declared'))).toBe(true);
+    expect(result.lines.some((line) => line['part'] === 'dapr-statestore' && String(line.msg).includes('is as declared'))).toBe(true);
     expect(failure(result).msg).toMatch(/^kafka-topics failed: /);
     expect(failure(result).msg).not.toContain('postgres');
   });

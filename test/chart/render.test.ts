@@ -69,7 +69,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'postgresql-migrate',
       'postgresql-seed',
       'postgresql-services-role',
-      'postgresql-dapr-store',
+      'dapr-statestore',
     ]);
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
@@ -268,21 +268,21 @@ describe('names', () => {
       'postgresql-migrate',
       'postgresql-seed',
       'postgresql-services-role',
-      'postgresql-dapr-store',
+      'dapr-statestore',
     ]);
     expect((await names(['postgresqlSchema.enabled=false'])).filter((name) => /postgres|migrations|seeds/.test(name))).toEqual([]);
     expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false'] }))).toEqual([
       'reconcile',
       'kafka-topics',
-      'postgresql-dapr-store',
+      'dapr-statestore',
     ]);
     expect(reconcileArgs(await render({ set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false'] }))).toEqual([
       'reconcile',
       'kafka-topics',
     ]);
-    // The Dapr store alone: the Job still has its account and reaches PostgreSQL.
+    // The Dapr state store alone: the Job still has its account and reaches PostgreSQL.
     const storeOnly = await render({ set: ['postgresqlSchema.enabled=false', 'kafkaTopics.enabled=false', 'tests.dapr.enabled=false'] });
-    expect(reconcileArgs(storeOnly)).toEqual(['reconcile', 'postgresql-dapr-store']);
+    expect(reconcileArgs(storeOnly)).toEqual(['reconcile', 'dapr-statestore']);
     expect(find(storeOnly, 'ServiceAccount', 'learnflow-hooks').metadata.name).toBe('learnflow-hooks');
     const egress = (find(storeOnly, 'NetworkPolicy', 'learnflow-hooks')['spec'] as { egress: { ports: { port: number }[] }[] }).egress;
     expect(egress.flatMap((rule) => rule.ports.map((port) => port.port))).toContain(5432);

@@ -22,7 +22,7 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
   const job = find(objects, 'Job', 'learnflow-credentials-hook');
   const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
   const env = Object.fromEntries(container.env.map(({ name, value }) => [name, value]));
-  const run = () => runCli([...container.args, ...flags, '--timeout', '30'], env);
+  const run = (accountFlags: readonly string[] = flags) => runCli([...container.args, ...accountFlags, '--timeout', '30'], env);
   const labels = async () =>
     (
       await cluster.kubectlJson<{ metadata: { labels: Record<string, string> } }>([
@@ -43,7 +43,7 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
     ]);
     return Object.fromEntries(Object.entries(result.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
   };
-  return { namespace, run, secret, labels, can };
+  return { namespace, run, secret, labels, can, flags };
 }
 
 const expectedKeys = [
@@ -169,5 +169,18 @@ describe("the credentials hook against the real API server, with the permissions
     expect(result.elapsedMs).toBeLessThan(15_000);
     expect(failure(result).msg).toContain('the API server answered 403');
     expect(failure(result).hint).toContain("check the chart's Role and RoleBinding of this hook");
+  });
+
+  it('fails at once, naming the token file and where it comes from, when the Pod has no token', async () => {
+    const hook = await credentialsHook();
+    // The account's flags with the token file a Pod without automountServiceAccountToken lacks.
+    const withoutToken = hook.flags.map((value, index, all) => (all[index - 1] === '--kube-token-file' ? '/nonexistent/token' : value));
+    expect(withoutToken).toContain('/nonexistent/token');
+    const result = await hook.run(withoutToken);
+    expect(result.code).toBe(2);
+    expect(failure(result)).toEqual({
+      msg: 'cannot read the API token file /nonexistent/token: ENOENT',
+      hint: "the Job mounts it from the Pod's ServiceAccount: check that the Pod mounts its token (automountServiceAccountToken)",
+    });
   });
 });

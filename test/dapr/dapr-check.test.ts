@@ -7,9 +7,9 @@ import { withTestAdmin } from '../support/kafka-admin.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
 import {
-  daprStoreFor,
+  statestoreFor,
   freshDatabase,
-  madeDaprStore,
+  madeStatestore,
   PostgresqlServer,
   withDatabase,
   type TestDatabase,
@@ -44,7 +44,7 @@ const renderFor = (db: TestDatabase, store: TestPartRole, set: string[] = []) =>
  * the components, and the Job's container runs beside it with its own environment, as in the Pod.
  */
 async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
-  const store = await madeDaprStore(inject('postgresql'), db);
+  const store = await madeStatestore(inject('postgresql'), db);
   const objects = await renderFor(db, store, [`tests.dapr.timeoutSeconds=${timeoutSeconds}`]);
   const components = objects.filter((object) => object.kind === 'Component');
   const job = find(objects, 'Job', 'learnflow-dapr-check');
@@ -113,7 +113,7 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     async () => {
       const server = inject('postgresql');
       const db = await freshDatabase(server);
-      const store = await daprStoreFor(server, db);
+      const store = await statestoreFor(server, db);
       const statestore = find(await renderFor(db, store), 'Component', 'statestore');
       // The state store as 0.1.x rendered it: the application user, its tables in public.
       const earlier = structuredClone(statestore);
@@ -155,7 +155,7 @@ describe('the Dapr check against a real daprd, with the components as the chart 
       expect(saved.status, JSON.stringify(saved.body)).toBe(204);
       await before.daprd.stop();
 
-      const moved = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
+      const moved = await runCli(['dapr-statestore', ...store.flags, ...store.adminFlags, '--timeout', '10']);
       expect(moved.code, moved.stdout).toBe(0);
       expect(moved.lines.find((line) => 'moved' in line)?.['moved']).toEqual(['dapr_state', 'dapr_metadata']);
 

@@ -50,7 +50,9 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
 
   it(
     'waits out a broker that hangs (it accepts connections and answers nothing), then crashes and comes back',
-    { timeout: 120_000 },
+    // The sum of its parts' own bounds: the server's start (ZooKeeper, then the broker, each within
+    // 60s by kafka-server.sh), the hook's --timeout 90 (the restart happens inside it), the check.
+    { timeout: 240_000 },
     async () => {
       const server = await KafkaServer.start('hung', mode);
       servers.push(server);

@@ -11,7 +11,7 @@ import { Daprd } from '../support/daprd.js';
 import { briefClient, kafkaTool, KafkaServer, saslListeners } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
 import { freePorts } from '../support/ports.js';
-import { freshDatabase, madeDaprStore } from '../support/postgresql-server.js';
+import { freshDatabase, madeStatestore } from '../support/postgresql-server.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 
 // Kafka with SASL, as profiles/kafka-sasl.yaml configures it: a real KRaft node with SASL on every
@@ -102,6 +102,10 @@ describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with S
     expect(anonymous.code, anonymous.stdout).not.toBe(0);
     const controllerPassword = await broker.saslPassword('controller');
     const authenticated = await quorum({
+      // Expected to succeed: the tool's default timeouts (60s for the call), not the brief ones
+      // that only make a refusal quick; a JVM on a loaded machine needs them.
+      'request.timeout.ms': '30000',
+      'default.api.timeout.ms': '60000',
       'security.protocol': 'SASL_PLAINTEXT',
       'sasl.mechanism': 'PLAIN',
       'sasl.jaas.config':
@@ -182,7 +186,7 @@ describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with S
   it('the Dapr pub/sub, as rendered, publishes and subscribes through a real daprd with SCRAM', { timeout: 120_000 }, async () => {
     const postgres = inject('postgresql');
     const db = await freshDatabase(postgres);
-    const store = await madeDaprStore(postgres, db);
+    const store = await madeStatestore(postgres, db);
     const objects = await render({
       valuesFiles: sasl.valuesFiles,
       set: [

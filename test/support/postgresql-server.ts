@@ -134,7 +134,7 @@ export async function credentialsDir(passwords: Record<string, string>): Promise
   return dir;
 }
 
-/** A role a part makes for a test database (the Dapr store's, the services'): its name, its password and the part's flags. */
+/** A role a part makes for a test database (the Dapr state store's, the services'): its name, its password and the part's flags. */
 export interface TestPartRole {
   role: string;
   password: string;
@@ -155,9 +155,9 @@ async function partRoleFor(server: PostgresqlAddress, db: TestDatabase, prefix: 
   return { role, password, passwordFile: join(dir, key), adminFlags: ['--postgresql-admin-password-file', join(dir, 'postgres-password')] };
 }
 
-export async function daprStoreFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
+export async function statestoreFor(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
   const { role, password, passwordFile, adminFlags } = await partRoleFor(server, db, 'dapr', 'dapr-password');
-  return { role, password, flags: [...db.flags, '--dapr-store-user', role, '--dapr-store-password-file', passwordFile], adminFlags };
+  return { role, password, flags: [...db.flags, '--statestore-user', role, '--statestore-password-file', passwordFile], adminFlags };
 }
 
 /** The services' role for a test database. */
@@ -167,9 +167,9 @@ export async function servicesRoleFor(server: PostgresqlAddress, db: TestDatabas
 }
 
 /** The store's role and schema made by the reconcile hook's part, as the superuser, as with this release's PostgreSQL. */
-export async function madeDaprStore(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
-  const store = await daprStoreFor(server, db);
-  const made = await runCli(['postgresql-dapr-store', ...store.flags, ...store.adminFlags, '--timeout', '10']);
-  if (made.code !== 0) throw new Error(`making the Dapr store failed:\n${made.stdout}`);
+export async function madeStatestore(server: PostgresqlAddress, db: TestDatabase): Promise<TestPartRole> {
+  const store = await statestoreFor(server, db);
+  const made = await runCli(['dapr-statestore', ...store.flags, ...store.adminFlags, '--timeout', '10']);
+  if (made.code !== 0) throw new Error(`making the Dapr state store failed:\n${made.stdout}`);
   return store;
 }

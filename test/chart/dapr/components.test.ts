@@ -77,14 +77,14 @@ describe('the Dapr components', () => {
       const job = find(await render({ set }), 'Job', 'learnflow-reconcile');
       const env = (job['spec'] as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec
         .containers[0]!.env;
-      return Object.fromEntries(env.filter((item) => /DAPR_STORE|ADMIN/.test(item.name)).map((item) => [item.name, item.value]));
+      return Object.fromEntries(env.filter((item) => /STATESTORE|ADMIN/.test(item.name)).map((item) => [item.name, item.value]));
     };
     expect(await storeEnv([])).toEqual({
-      LEARNFLOW_HOOKS_DAPR_STORE_USER: 'dapr',
-      LEARNFLOW_HOOKS_DAPR_STORE_SCHEMA: 'dapr',
-      LEARNFLOW_HOOKS_DAPR_STORE_TABLES: 'dapr_state,dapr_metadata',
-      LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_FILE: '/etc/learnflow/credentials/dapr-password',
-      LEARNFLOW_HOOKS_DAPR_STORE_PASSWORD_SECRET: 'Secret learnflow-credentials, key dapr-password',
+      LEARNFLOW_HOOKS_STATESTORE_USER: 'dapr',
+      LEARNFLOW_HOOKS_STATESTORE_SCHEMA: 'dapr',
+      LEARNFLOW_HOOKS_STATESTORE_TABLES: 'dapr_state,dapr_metadata',
+      LEARNFLOW_HOOKS_STATESTORE_PASSWORD_FILE: '/etc/learnflow/credentials/dapr-password',
+      LEARNFLOW_HOOKS_STATESTORE_PASSWORD_SECRET: 'Secret learnflow-credentials, key dapr-password',
       LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_USER: 'postgres',
       LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_FILE: '/etc/learnflow/credentials/postgres-password',
       LEARNFLOW_HOOKS_POSTGRESQL_ADMIN_PASSWORD_SECRET: 'Secret learnflow-credentials, key postgres-password',

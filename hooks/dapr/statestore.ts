@@ -1,14 +1,87 @@
 import pg from 'pg';
 import { ActionableError, ExitCode } from '../../common/errors.js';
-import { observeLoginRole, planLoginRole, type ObservedLoginRole, type RoleChange } from './login-role.js';
+import type { Logger } from '../lib/logger.js';
+import {
+  adminIdentity,
+  asPartRole,
+  rolePassword,
+  withDatabase,
+  type PostgresqlAdminSettings,
+  type PostgresqlSettings,
+} from '../postgresql/connection.js';
+import { observeLoginRole, planLoginRole, type ObservedLoginRole, type RoleChange } from '../postgresql/login-role.js';
 
 // The Dapr state store's place in the database: a role of its own that owns a schema of its own,
 // where the state store keeps its tables, with no rights on the platform's tables in public
 // (docs/dapr.md). Like CloudNativePG's declarative roles: what is declared is made so, and what
 // was there is kept; tables the state store made in public before 0.2.0 are moved, not copied.
 
+/** The state store's role, schema and tables (the --statestore-* options), and the superuser who makes them, if given. */
+export interface StatestoreSettings extends PostgresqlSettings, PostgresqlAdminSettings {
+  statestoreUser: string;
+  statestoreSchema: string;
+  statestoreTables: string[];
+  statestorePasswordFile: string;
+  statestorePasswordSecret: string;
+}
+
+/**
+ * The Dapr state store part's work: with a superuser's password, the role, its schema and its tables
+ * made as declared; then, either way, the store checked from its own role.
+ */
+export async function reconcileStatestore(settings: StatestoreSettings, logger: Logger): Promise<void> {
+  const spec: StatestoreSpec = {
+    role: settings.statestoreUser,
+    schema: settings.statestoreSchema,
+    tables: settings.statestoreTables,
+    earlierOwner: settings.postgresqlUser,
+  };
+  const store = { user: spec.role, passwordFile: settings.statestorePasswordFile, passwordSecret: settings.statestorePasswordSecret };
+  const admin = adminIdentity(settings);
+  if (admin) {
+    const password = await rolePassword(store, "the Dapr state store's password");
+    const outcome = await withDatabase(
+      settings,
+      logger,
+      'making the Dapr state store',
+      (client) => provisionStatestore(client, spec, password),
+      admin,
+    );
+    logger.info(
+      outcome,
+      `role ${spec.role} ${outcome.role}, schema ${spec.schema} ${outcome.schema}` +
+        (outcome.moved.length > 0 ? `; moved ${outcome.moved.map((table) => `public.${table}`).join(', ')} there, state and all` : ''),
+    );
+    if (outcome.leftInPublic.length > 0) {
+      logger.warn(
+        { leftInPublic: outcome.leftInPublic },
+        `public and ${spec.schema} both hold ${outcome.leftInPublic.join(', ')}: the state store uses ${spec.schema}'s; ` +
+          "public's are kept, for you to merge or drop (docs/upgrade.md)",
+      );
+    }
+  }
+  const madeElsewhere =
+    "without the superuser's password (an existing PostgreSQL, or postgresql.auth.enablePostgresUser=false) " +
+    `you make role ${spec.role}, its schema and the move of earlier state: docs/dapr.md gives the SQL`;
+  const problems = await asPartRole(settings, logger, 'checking the Dapr state store', store, admin, madeElsewhere, (client) =>
+    statestoreProblems(client, spec),
+  );
+  if (problems.length > 0) {
+    throw new ActionableError(
+      `the Dapr state store's place in the database is not as declared: ${problems.join('; ')}`,
+      admin ? 'something outside the chart changed it after the hook ran; docs/dapr.md says what the role may do' : madeElsewhere,
+      [],
+      ExitCode.invalidInput,
+    );
+  }
+  logger.info(
+    { role: spec.role, schema: spec.schema },
+    `the Dapr state store is as declared: role ${spec.role} owns schema ${spec.schema}`,
+  );
+}
+
 /** The declared store: its role, its schema, and the tables the state store keeps there. */
-export interface DaprStoreSpec {
+export interface StatestoreSpec {
   role: string;
   schema: string;
   tables: readonly string[];
@@ -36,7 +109,7 @@ export interface StoreTable {
   hazards?: readonly string[];
 }
 
-export interface DaprStoreOutcome {
+export interface StatestoreOutcome {
   role: RoleChange;
   schema: 'created' | 'owner set' | 'unchanged';
   /** Tables moved from public into the store's schema, their state with them. */
@@ -46,7 +119,7 @@ export interface DaprStoreOutcome {
 }
 
 /** Serialises concurrent runs of the part (pg_advisory_xact_lock's key). */
-export const daprStoreLock = 0x1ea4d5a;
+export const statestoreLock = 0x1ea4d5a;
 
 /** The role's own search_path: its schema, then the catalog; never public, where the application role may plant functions. */
 const roleSearchPath = (schema: string) => [schema, 'pg_catalog'];
@@ -55,7 +128,7 @@ const roleSearchPath = (schema: string) => [schema, 'pg_catalog'];
  * Why a table left in public may not be handed to the role: one the earlier release did not make,
  * or one that would run someone else's code as the role (a trigger, a rule, a row security policy).
  */
-function handOverRefusal(table: StoreTable, spec: DaprStoreSpec): string | undefined {
+function handOverRefusal(table: StoreTable, spec: StatestoreSpec): string | undefined {
   const reasons = [
     ...(table.owner === spec.earlierOwner ? [] : [`it is owned by ${table.owner}, not ${spec.earlierOwner}, who made 0.1.x's`]),
     ...(table.hazards ?? []),
@@ -67,18 +140,18 @@ function handOverRefusal(table: StoreTable, spec: DaprStoreSpec): string | undef
  * The statements that make the database hold `spec`, given what it holds, and what they do.
  * Pure: statements that find nothing to do are not planned.
  */
-export function planDaprStore(
-  spec: DaprStoreSpec,
+export function planStatestore(
+  spec: StatestoreSpec,
   observed: ObservedStore,
   password: string,
   database: string,
-): { statements: string[]; outcome: DaprStoreOutcome; refusals: string[] } {
+): { statements: string[]; outcome: StatestoreOutcome; refusals: string[] } {
   const role = pg.escapeIdentifier(spec.role);
   const schema = pg.escapeIdentifier(spec.schema);
   const login = planLoginRole(spec.role, observed.role, password, roleSearchPath(spec.schema));
   const statements = login.statements;
   const refusals: string[] = [];
-  const outcome: DaprStoreOutcome = { role: login.change, schema: 'unchanged', moved: [], leftInPublic: [] };
+  const outcome: StatestoreOutcome = { role: login.change, schema: 'unchanged', moved: [], leftInPublic: [] };
 
   // PUBLIC has CONNECT unless someone revoked it; the store must not depend on that.
   if (!observed.canConnect) statements.push(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
@@ -119,16 +192,16 @@ export function planDaprStore(
  * connection.ts), in one transaction that concurrent runs queue on. The password is sent as its
  * SCRAM verifier only. Every function is named with its schema, so none resolves outside the catalog.
  */
-export async function provisionDaprStore(admin: pg.Client, spec: DaprStoreSpec, password: string): Promise<DaprStoreOutcome> {
+export async function provisionStatestore(admin: pg.Client, spec: StatestoreSpec, password: string): Promise<StatestoreOutcome> {
   await admin.query('BEGIN');
   try {
-    await admin.query('SELECT pg_catalog.pg_advisory_xact_lock($1::bigint)', [daprStoreLock]);
+    await admin.query('SELECT pg_catalog.pg_advisory_xact_lock($1::bigint)', [statestoreLock]);
     const observed = await observeStore(admin, spec);
     const { rows } = await admin.query<{ database: string }>('SELECT pg_catalog.current_database() AS database');
-    const { statements, outcome, refusals } = planDaprStore(spec, observed, password, rows[0]!.database);
+    const { statements, outcome, refusals } = planStatestore(spec, observed, password, rows[0]!.database);
     if (refusals.length > 0) {
       throw new ActionableError(
-        `the Dapr store part will not hand these tables in public to role ${spec.role}: ${refusals.join('; ')}`,
+        `the Dapr state store part will not hand these tables in public to role ${spec.role}: ${refusals.join('; ')}`,
         'look at each table (someone other than the earlier release made or changed it); drop what it should not have, ' +
           'or move the state yourself as docs/upgrade.md says, then upgrade again',
         [],
@@ -145,7 +218,7 @@ export async function provisionDaprStore(admin: pg.Client, spec: DaprStoreSpec, 
 }
 
 /** The schema's owner, and the store's tables in public or in the schema: what any role may read of the catalog. */
-async function schemaAndTables(client: pg.Client, spec: DaprStoreSpec) {
+async function schemaAndTables(client: pg.Client, spec: StatestoreSpec) {
   const { rows: schemas } = await client.query<{ owner: string }>(
     'SELECT pg_catalog.pg_get_userbyid(nspowner) AS owner FROM pg_catalog.pg_namespace WHERE nspname = $1',
     [spec.schema],
@@ -166,7 +239,7 @@ async function schemaAndTables(client: pg.Client, spec: DaprStoreSpec) {
   return { schemaOwner: schemas[0]?.owner, tables };
 }
 
-async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<ObservedStore> {
+async function observeStore(admin: pg.Client, spec: StatestoreSpec): Promise<ObservedStore> {
   const role = await observeLoginRole(admin, spec.role, roleSearchPath(spec.schema));
   const { schemaOwner, tables } = await schemaAndTables(admin, spec);
   const found = { ...(schemaOwner !== undefined && { schemaOwner }), tables };
@@ -192,7 +265,7 @@ async function observeStore(admin: pg.Client, spec: DaprStoreSpec): Promise<Obse
  * is proven too): the schema missing or not its own, state of an earlier release still in public,
  * and any right on the platform's tables. Empty when all holds.
  */
-export async function daprStoreProblems(asRole: pg.Client, spec: DaprStoreSpec): Promise<string[]> {
+export async function statestoreProblems(asRole: pg.Client, spec: StatestoreSpec): Promise<string[]> {
   const problems: string[] = [];
   const { schemaOwner, tables } = await schemaAndTables(asRole, spec);
   if (schemaOwner === undefined) problems.push(`schema ${spec.schema} does not exist`);

@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { failure, runCli } from '../support/cli.js';
 import {
   asSuperuser,
-  daprStoreFor,
+  statestoreFor,
   freshDatabase,
   withDatabase,
   type TestDatabase,
@@ -21,7 +21,7 @@ async function migratedDatabase(): Promise<TestDatabase> {
 }
 
 const storePart = (store: TestPartRole, admin = true) =>
-  runCli(['postgresql-dapr-store', ...store.flags, ...(admin ? store.adminFlags : []), '--timeout', '10']);
+  runCli(['dapr-statestore', ...store.flags, ...(admin ? store.adminFlags : []), '--timeout', '10']);
 
 /** Runs `work` connected as the store's role with `password`. */
 const asStore = <T>(db: TestDatabase, store: TestPartRole, work: (client: pg.Client) => Promise<T>, password = store.password) =>
@@ -32,7 +32,7 @@ const summary = (result: Awaited<ReturnType<typeof runCli>>) => result.lines.fin
 describe('the Dapr state store in its own schema, as its own role, on a real PostgreSQL', () => {
   it('makes the role and the schema it owns; the role is refused on the platform tables; a second run changes nothing', async () => {
     const db = await migratedDatabase();
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     const first = await storePart(store);
     expect(first.code, first.stdout).toBe(0);
     expect(summary(first)).toMatchObject({ role: 'created', schema: 'created', moved: [] });
@@ -76,7 +76,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
       await client.query(`INSERT INTO dapr_state VALUES ('learner||session-1', '{"step": 3}'), ('learner||session-2', '{"step": 7}')`);
       await client.query(`INSERT INTO dapr_metadata VALUES ('migrations', '2')`);
     });
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     const result = await storePart(store);
     expect(result.code, result.stdout).toBe(0);
     expect(summary(result)).toMatchObject({ role: 'created', moved: ['dapr_state', 'dapr_metadata'] });
@@ -118,7 +118,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
         `CREATE FUNCTION public.pg_advisory_xact_lock(key text) RETURNS void LANGUAGE sql AS $$ ALTER ROLE ${db.user} SUPERUSER $$`,
       );
     });
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     const result = await storePart(store);
     expect(result.code, result.stdout).toBe(0);
     const escalated = await asSuperuser(server, async (client) => {
@@ -149,7 +149,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
         client.query(`CREATE TABLE public.dapr_metadata (key text PRIMARY KEY); ALTER TABLE public.dapr_metadata OWNER TO ${other}`),
       db.database,
     );
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     const result = await storePart(store);
     expect(result.code, result.stdout).toBe(2);
     expect(failure(result).msg).toContain('public.dapr_state: it has trigger copy_state');
@@ -170,7 +170,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
 
   it('keeps both copies when public and the schema hold the same table, and says so', async () => {
     const db = await migratedDatabase();
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     expect((await storePart(store)).code).toBe(0);
     await asStore(db, store, (client) =>
       client.query("CREATE TABLE dapr.dapr_state (key text PRIMARY KEY); INSERT INTO dapr.dapr_state VALUES ('new')"),
@@ -188,9 +188,9 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
 
   it('sets a changed password as a verifier, and the old one stops working', async () => {
     const db = await migratedDatabase();
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     expect((await storePart(store)).code).toBe(0);
-    const file = store.flags[store.flags.indexOf('--dapr-store-password-file') + 1]!;
+    const file = store.flags[store.flags.indexOf('--statestore-password-file') + 1]!;
     const rotated = { ...store, password: 'rotated-password-2' };
     await writeFile(file, rotated.password);
     const result = await storePart(rotated);
@@ -202,7 +202,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
 
   it('lets concurrent runs queue instead of failing on each other', async () => {
     const db = await migratedDatabase();
-    const store = await daprStoreFor(server, db);
+    const store = await statestoreFor(server, db);
     const results = await Promise.all([storePart(store), storePart(store), storePart(store)]);
     expect(results.map((result) => result.code)).toEqual([0, 0, 0]);
     expect(results.map((result) => summary(result)?.['role']).sort()).toEqual(['created', 'unchanged', 'unchanged']);
@@ -211,7 +211,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
   describe('with an existing PostgreSQL, where whoever runs it makes the role (no superuser password)', () => {
     it('names the role it cannot log in as, the key its password comes from and where the SQL is', async () => {
       const db = await migratedDatabase();
-      const store = await daprStoreFor(server, db);
+      const store = await statestoreFor(server, db);
       const result = await storePart(store, false);
       expect(result.code).toBe(1);
       expect(failure(result).msg).toContain(`PostgreSQL rejected the password of user ${store.role}`);
@@ -220,7 +220,7 @@ describe('the Dapr state store in its own schema, as its own role, on a real Pos
 
     it('passes on a role and schema made as docs/dapr.md says, and fails on state left in public or rights on users', async () => {
       const db = await migratedDatabase();
-      const store = await daprStoreFor(server, db);
+      const store = await statestoreFor(server, db);
       await asSuperuser(server, (client) => client.query(`CREATE ROLE ${store.role} LOGIN PASSWORD '${store.password}'`));
       await asSuperuser(server, (client) => client.query(`CREATE SCHEMA dapr AUTHORIZATION ${store.role}`), db.database);
       const ok = await storePart(store, false);

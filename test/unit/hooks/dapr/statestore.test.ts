@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planDaprStore, type ObservedStore } from '../../../../hooks/postgresql/dapr-store.js';
+import { planStatestore, type ObservedStore } from '../../../../hooks/dapr/statestore.js';
 import { scramVerifier } from '../../../../hooks/postgresql/scram.js';
 
 const spec = { role: 'dapr', schema: 'dapr', tables: ['dapr_state', 'dapr_metadata'], earlierOwner: 'learnflow' };
@@ -13,9 +13,9 @@ const made: ObservedStore = {
   canConnect: true,
   grantedInPublic: [],
 };
-const plan = (observed: ObservedStore, password = 'secret-1') => planDaprStore(spec, observed, password, 'learnflow');
+const plan = (observed: ObservedStore, password = 'secret-1') => planStatestore(spec, observed, password, 'learnflow');
 
-describe('the Dapr store plan', () => {
+describe('the Dapr state store plan', () => {
   it('makes the role with a verifier, never the password, and the schema it owns', () => {
     const { statements, outcome } = plan({ tables: [] });
     expect(outcome).toEqual({ role: 'created', schema: 'created', moved: [], leftInPublic: [] });
@@ -91,7 +91,7 @@ describe('the Dapr store plan', () => {
   });
 
   it('quotes names it is given', () => {
-    const odd = planDaprStore({ ...spec, role: 'a"b', tables: [] }, { tables: [] }, 'secret-1', 'learnflow');
+    const odd = planStatestore({ ...spec, role: 'a"b', tables: [] }, { tables: [] }, 'secret-1', 'learnflow');
     expect(odd.statements[0]).toMatch(/^CREATE ROLE "a""b" /);
   });
 });
