@@ -7,6 +7,9 @@ export interface Metadata {
   generation?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Set once the object is being deleted. */
+  deletionTimestamp?: string;
+  ownerReferences?: { kind: string; name: string; uid: string }[];
 }
 
 export interface K8sObject {

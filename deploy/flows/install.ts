@@ -6,7 +6,7 @@ import type { Diagnosis } from '../release/diagnosis.js';
 import type { Helm } from '../tools/helm.js';
 import type { Kubectl } from '../tools/kubectl.js';
 import { diagnose } from '../release/diagnosis.js';
-import { observe, type Snapshot } from '../release/snapshot.js';
+import { observe, podsInPlay, type Snapshot } from '../release/snapshot.js';
 import type { Job, K8sObject } from '../cluster/objects.js';
 import { helmError, lastLines, type Finished } from '../tools/process.js';
 import { formatDuration, type Progress } from '../output/progress.js';
@@ -38,7 +38,7 @@ interface Look {
 
 /**
  * The release's own objects in the namespace. Jobs that were there before this run (`earlier`,
- * by uid) are an earlier run's, which Helm replaces: neither waited for nor diagnosed.
+ * by uid) are an earlier run's, which Helm replaces: neither they nor their Pods are waited for or diagnosed.
  */
 class ReleaseWatch {
   readonly expected: Expected[];
@@ -66,10 +66,11 @@ class ReleaseWatch {
     const fresh = (job: Snapshot['jobs'][number]) => this.jobNames.has(job.metadata.name) && !this.earlier.has(job.metadata.uid ?? '');
     // A refusal reported before this run is an earlier run's; the controller reports it again if it lasts.
     const recent = (event: Snapshot['events'][number]) => Date.parse(event.lastTimestamp ?? event.eventTime ?? '') >= this.started - 1000;
+    const jobs = snapshot.jobs.filter(fresh);
     return {
       ...snapshot,
-      pods: snapshot.pods.filter(this.ours),
-      jobs: snapshot.jobs.filter(fresh),
+      pods: podsInPlay(snapshot.pods.filter(this.ours), jobs),
+      jobs,
       replicaSets: snapshot.replicaSets.filter(this.ours),
       events: snapshot.events.filter((event) => event.reason !== 'FailedCreate' || recent(event)),
     };

@@ -30,3 +30,17 @@ export function podsOfJob(job: Job | string, pods: readonly Pod[]): Pod[] {
   const name = typeof job === 'string' ? job : job.metadata.name;
   return pods.filter((pod) => pod.metadata.labels?.['job-name'] === name);
 }
+
+/**
+ * The Pods still in play: none being deleted, and of the Pods Jobs made only those of `jobs`. An
+ * earlier run's hook Job goes first (Helm deletes it before making the new one) and its Pods
+ * after it, when the garbage collector gets to them: on a loaded cluster, seconds later.
+ */
+export function podsInPlay(pods: readonly Pod[], jobs: readonly Job[]): Pod[] {
+  const current = new Set(jobs.map((job) => job.metadata.uid));
+  return pods.filter(
+    (pod) =>
+      !pod.metadata.deletionTimestamp &&
+      (pod.metadata.ownerReferences ?? []).every((owner) => owner.kind !== 'Job' || current.has(owner.uid)),
+  );
+}

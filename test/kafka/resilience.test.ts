@@ -4,23 +4,32 @@ import { failure, loggedMs, runCli, startCli } from '../support/cli.js';
 import { KafkaServer, kafkaModes } from '../support/kafka-server.js';
 import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
 
-// Each test here gets a broker of its own, since it stops or delays it.
+// Each test here gets a broker of its own, since it stops or delays it. The hook's budget covers a
+// whole (re)start of the server inside it: ZooKeeper, then the broker, each within 60s by
+// kafka-server.sh (a loaded machine takes most of that). A test's bound is the sum of its parts':
+// a first start, the hook's budget, and the check after it.
+const hookTimeout = '180';
+const hookTestTimeout = (2 * 60 + Number(hookTimeout) + 60) * 1000;
 const servers: KafkaServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.delete()));
 });
 
 describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)', (mode) => {
-  it('waits for a broker that starts after the hook', { timeout: 120_000 }, async () => {
+  it('waits for a broker that starts after the hook', { timeout: hookTestTimeout }, async () => {
     const server = await KafkaServer.allocate('late', mode);
     servers.push(server);
     const topics = await chartCatalogue();
     const file = await writeCatalogue(topics);
     let started: Promise<void> | undefined;
-    const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, (line) => {
-      // Start the broker only once the hook has found it missing.
-      if (line.level === 'warn') started ??= server.start();
-    });
+    const hook = startCli(
+      ['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', hookTimeout],
+      {},
+      (line) => {
+        // Start the broker only once the hook has found it missing.
+        if (line.level === 'warn') started ??= server.start();
+      },
+    );
     const result = await hook;
     await started;
     expect(result.code, result.stdout).toBe(0);
@@ -28,16 +37,20 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
     await expectTopicsAsDeclared(server.bootstrap, topics);
   });
 
-  it('finishes the job when the broker crashes during the run and comes back', { timeout: 120_000 }, async () => {
+  it('finishes the job when the broker crashes during the run and comes back', { timeout: hookTestTimeout }, async () => {
     const server = await KafkaServer.start('crash', mode);
     servers.push(server);
     const topics = await chartCatalogue();
     const file = await writeCatalogue(topics);
     let crashed: Promise<void> | undefined;
-    const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, () => {
-      // The first line is printed as the hook starts connecting: crash the broker under it, and bring it back.
-      crashed ??= server.kill().then(() => server.start());
-    });
+    const hook = startCli(
+      ['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', hookTimeout],
+      {},
+      () => {
+        // The first line is printed as the hook starts connecting: crash the broker under it, and bring it back.
+        crashed ??= server.kill().then(() => server.start());
+      },
+    );
     const result = await hook;
     await crashed;
     expect(result.code, result.stdout).toBe(0);
@@ -50,9 +63,7 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
 
   it(
     'waits out a broker that hangs (it accepts connections and answers nothing), then crashes and comes back',
-    // The sum of its parts' own bounds: the server's start (ZooKeeper, then the broker, each within
-    // 60s by kafka-server.sh), the hook's --timeout 90 (the restart happens inside it), the check.
-    { timeout: 240_000 },
+    { timeout: hookTestTimeout },
     async () => {
       const server = await KafkaServer.start('hung', mode);
       servers.push(server);
@@ -60,10 +71,14 @@ describe.each(kafkaModes)('the topic hook when the broker is not there (%s mode)
       const file = await writeCatalogue(topics);
       await server.freeze();
       let warned: Promise<void> | undefined;
-      const hook = startCli(['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', '90'], {}, (line) => {
-        // The hook's first request timed out, or its connection was found dead: now crash the broker.
-        if (line.level === 'warn') warned ??= server.kill().then(() => server.start());
-      });
+      const hook = startCli(
+        ['kafka-topics', '--kafka-brokers', server.bootstrap, '--topics-file', file, '--timeout', hookTimeout],
+        {},
+        (line) => {
+          // The hook's first request timed out, or its connection was found dead: now crash the broker.
+          if (line.level === 'warn') warned ??= server.kill().then(() => server.start());
+        },
+      );
       const result = await hook;
       await warned;
       expect(result.code, result.stdout).toBe(0);

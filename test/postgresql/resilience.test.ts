@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { failure, loggedMs, runCli, startCli } from '../support/cli.js';
 import { credentialsDir, freshDatabase, withDatabase, PostgresqlServer } from '../support/postgresql-server.js';
 
-// Each test here gets a server of its own, since it stops it.
+// Each test here gets a server of its own, since it stops it. The hook's budget covers a whole
+// (re)start inside it (pg_ctl waits up to 60s, in postgresql-server.sh); a test's bound is the sum
+// of its parts': a first start, the hook's budget, and the checks after it.
+const hookTimeout = '90';
+const hookTestTimeout = (60 + Number(hookTimeout) + 30) * 1000;
 const servers: PostgresqlServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.delete()));
@@ -21,11 +25,11 @@ const testPasswords = {
 };
 
 describe('the database hooks when PostgreSQL is not there', () => {
-  it('migrate waits for a database that is not up yet when the hook starts', { timeout: 60_000 }, async () => {
+  it('migrate waits for a database that is not up yet when the hook starts', { timeout: hookTestTimeout }, async () => {
     const { server, db } = await ownServer();
     await server.stop();
     let started: Promise<void> | undefined;
-    const hook = startCli(['postgresql-migrate', ...db.flags, '--timeout', '45'], {}, (line) => {
+    const hook = startCli(['postgresql-migrate', ...db.flags, '--timeout', hookTimeout], {}, (line) => {
       if (line.level === 'warn') started ??= server.start();
     });
     const result = await hook;
@@ -35,13 +39,13 @@ describe('the database hooks when PostgreSQL is not there', () => {
     expect(result.lines.at(-1)?.msg).toMatch(/^applied \d+ migration/);
   });
 
-  it('seed completes, without duplicates, when the database restarts in the middle', { timeout: 60_000 }, async () => {
+  it('seed completes, without duplicates, when the database restarts in the middle', { timeout: hookTestTimeout }, async () => {
     const { server, db } = await ownServer();
     expect((await runCli(['postgresql-migrate', ...db.flags])).code).toBe(0);
     const credentials = await credentialsDir(testPasswords);
     let restarted: Promise<void> | undefined;
     const hook = startCli(
-      ['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', credentials, '--timeout', '45'],
+      ['postgresql-seed', ...db.flags, '--test-users', '--credentials-dir', credentials, '--timeout', hookTimeout],
       {},
       (line) => {
         // Seeding has begun: stop the server under it, and bring it back.
