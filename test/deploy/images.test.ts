@@ -56,21 +56,24 @@ describe('learnflow-infra images', () => {
     expect(mirrored.map((entry) => entry.image)).toContain('mirror.example.com/learnflow/learnflow-hooks:0.2.0');
   });
 
-  it('with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy, the list Chart.yaml gives Artifact Hub', async () => {
-    const listed = await images(await chartCopy({ subcharts: subchartsDir() }));
-    const bitnami = listed
-      .filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/'))
-      .map((entry) => entry.image.replace(/:.*/, ''));
-    expect(bitnami.sort()).toEqual([
-      'docker.io/bitnamilegacy/kafka',
-      'docker.io/bitnamilegacy/postgresql',
-      'docker.io/bitnamilegacy/zookeeper',
-    ]);
-    // Artifact Hub shows the chart's images from its annotation: the same list.
-    const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
-    const annotated = (parse(chart.annotations['artifacthub.io/images']!) as { image: string }[]).map((entry) => entry.image);
-    expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
-  });
+  it(
+    'with the real Bitnami charts: Kafka, ZooKeeper and PostgreSQL from bitnamilegacy, ' + 'the list Chart.yaml gives Artifact Hub',
+    async () => {
+      const listed = await images(await chartCopy({ subcharts: subchartsDir() }));
+      const bitnami = listed
+        .filter((entry) => entry.image.startsWith('docker.io/bitnamilegacy/'))
+        .map((entry) => entry.image.replace(/:.*/, ''));
+      expect(bitnami.sort()).toEqual([
+        'docker.io/bitnamilegacy/kafka',
+        'docker.io/bitnamilegacy/postgresql',
+        'docker.io/bitnamilegacy/zookeeper',
+      ]);
+      // Artifact Hub shows the chart's images from its annotation: the same list.
+      const chart = parse(await readFile(join(repoRoot, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
+      const annotated = (parse(chart.annotations['artifacthub.io/images']!) as { image: string }[]).map((entry) => entry.image);
+      expect(annotated.sort()).toEqual(listed.map((entry) => entry.image).sort());
+    },
+  );
 });
 
 describe('the hooks image up builds for a local cluster', () => {
