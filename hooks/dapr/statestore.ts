@@ -1,14 +1,7 @@
 import pg from 'pg';
 import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
-import {
-  adminIdentity,
-  asPartRole,
-  rolePassword,
-  withDatabase,
-  type PostgresqlAdminSettings,
-  type PostgresqlSettings,
-} from '../postgresql/connection.js';
+import { adminIdentity, asPartRole, asSuperuser, type PostgresqlAdminSettings, type PostgresqlSettings } from '../postgresql/connection.js';
 import { observeLoginRole, planLoginRole, type ObservedLoginRole, type RoleChange } from '../postgresql/login-role.js';
 
 // The Dapr state store's place in the database: a role of its own that owns a schema of its own,
@@ -38,15 +31,10 @@ export async function reconcileStatestore(settings: StatestoreSettings, logger: 
   };
   const store = { user: spec.role, passwordFile: settings.statestorePasswordFile, passwordSecret: settings.statestorePasswordSecret };
   const admin = adminIdentity(settings);
-  if (admin) {
-    const password = await rolePassword(store, "the Dapr state store's password");
-    const outcome = await withDatabase(
-      settings,
-      logger,
-      'making the Dapr state store',
-      (client) => provisionStatestore(client, spec, password),
-      admin,
-    );
+  const outcome = await asSuperuser(settings, logger, 'making the Dapr state store', store, admin, (client, password) =>
+    provisionStatestore(client, spec, password),
+  );
+  if (outcome) {
     logger.info(
       outcome,
       `role ${spec.role} ${outcome.role}, schema ${spec.schema} ${outcome.schema}` +

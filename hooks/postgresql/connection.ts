@@ -78,18 +78,29 @@ export async function withDatabase<T>(
   );
 }
 
-/** The password a role made here gets, which must be one the SCRAM verifier made here is right for. */
-export async function rolePassword(identity: PostgresqlIdentity, what: string): Promise<string> {
-  const password = await readMountedFile({ what, path: identity.passwordFile, from: identity.passwordSecret });
+/**
+ * Makes a part's role as the superuser, when there is one (`admin`): `make` gets the role's
+ * password, which must be one the SCRAM verifier made here is right for. Undefined without it.
+ */
+export async function asSuperuser<T>(
+  settings: PostgresqlSettings,
+  logger: Logger,
+  what: string,
+  role: PostgresqlIdentity,
+  admin: PostgresqlIdentity | undefined,
+  make: (client: pg.Client, password: string) => Promise<T>,
+): Promise<T | undefined> {
+  if (!admin) return undefined;
+  const password = await readMountedFile({ what: `the password of role ${role.user}`, path: role.passwordFile, from: role.passwordSecret });
   if (!password || !isScramSafe(password)) {
     throw new ActionableError(
-      `${what} (${identity.passwordSecret}) is missing or not printable ASCII`,
+      `the password of role ${role.user} (${role.passwordSecret}) is missing or not printable ASCII`,
       'the credentials hook generates one when the key is absent: delete the key, or set one of printable ASCII characters',
       [],
       ExitCode.invalidInput,
     );
   }
-  return password;
+  return withDatabase(settings, logger, what, (client) => make(client, password), admin);
 }
 
 /**

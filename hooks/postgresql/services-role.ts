@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import {
   adminIdentity,
   asPartRole,
-  rolePassword,
+  asSuperuser,
   withDatabase,
   type PostgresqlAdminSettings,
   type PostgresqlSettings,
@@ -38,15 +38,10 @@ export async function reconcileServicesRole(settings: ServicesRoleSettings, logg
   const spec: ServicesRoleSpec = { role: settings.servicesUser, owner: settings.postgresqlUser };
   const identity = { user: spec.role, passwordFile: settings.servicesPasswordFile, passwordSecret: settings.servicesPasswordSecret };
   const admin = adminIdentity(settings);
-  if (admin) {
-    const password = await rolePassword(identity, "the services' role's password");
-    const outcome = await withDatabase(
-      settings,
-      logger,
-      "making the services' role",
-      (client) => provisionServicesRole(client, spec, password),
-      admin,
-    );
+  const outcome = await asSuperuser(settings, logger, "making the services' role", identity, admin, (client, password) =>
+    provisionServicesRole(client, spec, password),
+  );
+  if (outcome) {
     logger.info(
       outcome,
       `role ${spec.role} ${outcome.role}` + (outcome.ownerCreatedbRevoked ? `; ${spec.owner} may no longer create databases` : ''),
