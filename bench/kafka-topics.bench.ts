@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { TopicSpec } from '../hooks/kafka/catalogue.js';
 import { chartCatalogue, uniquePrefix, writeCatalogue } from '../test/support/catalogue.js';
 import { runCli } from '../test/support/cli.js';
+import { catalogueTopics } from '../test/support/contract.js';
 import { Cluster, ControlPlane } from '../test/support/controlplane.js';
 import { hookAccount } from '../test/support/hook-account.js';
 import { KafkaServer, kafkaModes } from '../test/support/kafka-server.js';
@@ -94,7 +95,7 @@ try {
       }
       const values = (times: { fresh: number[]; again: number[] }) => [median(times.fresh), median(times.again)] as const;
       printComparison(
-        `Kafka 3.9.0, ${mode} mode: the 9 catalogue topics, wall time, median of ${repetitions} runs`,
+        `Kafka 3.9.0, ${mode} mode: the ${catalogueTopics.length} catalogue topics, wall time, median of ${repetitions} runs`,
         ['fresh', 'no change'],
         [
           { label: 'learnflow-hooks kafka-topics, three-way (its record)', values: values(results.threeWay) },

@@ -10,8 +10,10 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bcryptCost } from '../hooks/postgresql/seed.js';
 import { parseTopicSeeds } from '../hooks/postgresql/seeds.js';
 import { runCli } from '../test/support/cli.js';
+import { seededRows } from '../test/support/contract.js';
 import { repoRoot } from '../test/support/paths.js';
 import { credentialsDir, freshDatabase, PostgresqlServer, type TestDatabase } from '../test/support/postgresql-server.js';
 import { runOk } from '../test/support/process.js';
@@ -104,13 +106,13 @@ try {
     },
   );
   printComparison(
-    `PostgreSQL ${stdout.trim()}: schema, 24 topics (and 3 test users), median of ${repetitions} runs`,
+    `PostgreSQL ${stdout.trim()}: schema, ${seededRows.topics} topics (and ${seededRows.users} test users), median of ${repetitions} runs`,
     ['empty', 'up to date'],
     [
       { label: 'psql -f setup.sql, wall (one process, no test users)', values: medians('psql') },
       { label: 'reconcile postgresql-migrate postgresql-seed, wall', values: medians('ours') },
-      { label: 'the same with the 3 test users (bcrypt cost 10), wall', values: medians('users') },
-      { label: "the same with the 3 test users, the program's own time", values: medians('own') },
+      { label: `the same with the ${seededRows.users} test users (bcrypt cost ${bcryptCost}), wall`, values: medians('users') },
+      { label: `the same with the ${seededRows.users} test users, the program's own time`, values: medians('own') },
       { label: 'the same, its time after loading its modules', values: medians('work') },
     ],
     'with test users, after loading / psql',

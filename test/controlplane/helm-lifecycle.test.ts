@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { hooksOwnedLabels } from '../../common/labels.js';
 import { ownChartDir } from '../support/chart.js';
+import { catalogueTopics } from '../support/contract.js';
 import { Cluster } from '../support/controlplane.js';
 
 const cluster = new Cluster(inject('kubeconfig'));
@@ -85,7 +86,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       '--namespace',
       namespace,
     ]);
-    expect(JSON.parse(configMap.data['topics.json']!).topics).toHaveLength(9);
+    expect(JSON.parse(configMap.data['topics.json']!).topics).toHaveLength(catalogueTopics.length);
 
     await helm('upgrade', 'learnflow', chart, '--wait', '--timeout', '3m', '--set', 'kafkaTopics.topics.learning\\.query.partitions=6');
     const upgraded = await hookJobs();

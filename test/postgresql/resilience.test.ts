@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, loggedMs, runCli, startCli } from '../support/cli.js';
+import { seededRows } from '../support/contract.js';
 import { credentialsDir, freshDatabase, withDatabase, PostgresqlServer } from '../support/postgresql-server.js';
 
 // Each test here gets a server of its own, since it stops it. The hook's budget covers a whole
@@ -66,7 +67,7 @@ describe('the database hooks when PostgreSQL is not there', () => {
           )
         ).rows[0],
     );
-    expect(counts).toEqual({ topics: 24, users: 3 });
+    expect(counts).toEqual({ topics: seededRows.topics, users: seededRows.users });
   });
 
   it('fails fast on a wrong password, naming the Secret and key it came from', async () => {

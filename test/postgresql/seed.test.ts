@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { bcryptCost } from '../../hooks/postgresql/seed.js';
 import { parseTopicSeeds, parseUserSeeds, type TopicSeed, type UserSeed } from '../../hooks/postgresql/seeds.js';
 import { runCli } from '../support/cli.js';
+import { seededRows, seededTopics, testUsers } from '../support/contract.js';
 import { repoRoot } from '../support/paths.js';
 import { credentialsDir, freshDatabase, withDatabase, type TestDatabase } from '../support/postgresql-server.js';
 
@@ -45,10 +46,13 @@ const counts = (db: TestDatabase) =>
   });
 
 describe('the seed data against a real PostgreSQL', () => {
-  it('has the 24 curriculum topics, three per module, and one test user per role', async () => {
+  it(`has the ${seededTopics.length} curriculum topics, three per module, and one test user per role`, async () => {
     const topics = await topicSeeds();
-    expect(topics).toHaveLength(24);
-    expect(new Set(topics.map((topic) => topic.moduleNumber))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
+    const perModule = new Map<number, number>();
+    for (const topic of topics) perModule.set(topic.moduleNumber, (perModule.get(topic.moduleNumber) ?? 0) + 1);
+    // The modules are numbered from 1 without a gap, and each has three topics.
+    expect([...perModule.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: perModule.size }, (_, index) => index + 1));
+    expect([...perModule.values()]).toEqual(Array.from({ length: perModule.size }, () => 3));
     expect((await userSeeds()).map((user) => user.role).sort()).toEqual(['admin', 'student', 'teacher']);
   });
 
@@ -58,7 +62,7 @@ describe('the seed data against a real PostgreSQL', () => {
       const result = await seed(db);
       expect(result.code, result.stdout).toBe(0);
     }
-    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    expect(await counts(db)).toEqual(seededRows);
     const topics = await topicSeeds();
     await withDatabase(db, async (client) => {
       const { rows } = await client.query<{ topic_name: string; prerequisites: string[] }>(
@@ -91,7 +95,7 @@ describe('the seed data against a real PostgreSQL', () => {
     const rotated = await seed(db, { ...passwords, 'test-student-password': 'student-secret-2' });
     expect(rotated.lines.at(-1)?.['passwordsSet']).toBe(1);
     expect(await bcrypt.compare('student-secret-2', await hashOf('student@learnflow.com'))).toBe(true);
-    expect((await counts(db)).users).toBe(3);
+    expect((await counts(db)).users).toBe(seededRows.users);
 
     // A hash an earlier chart made at cost 12 is rewritten at the chart's cost, once.
     await withDatabase(db, (client) =>
@@ -109,24 +113,24 @@ describe('the seed data against a real PostgreSQL', () => {
     const db = await migratedDatabase();
     const keyed = { ...passwords, 'test-users-key': 'a-random-key-of-the-credentials-secret' };
     const first = (await seed(db, keyed)).lines.at(-1)!;
-    expect(first).toMatchObject({ passwordsSet: 3, passwordsByFingerprint: 0 });
+    expect(first).toMatchObject({ passwordsSet: testUsers.length, passwordsByFingerprint: 0 });
     const again = (await seed(db, keyed)).lines.at(-1)!;
-    expect(again).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
-    expect(again.msg).toContain('0 password hash(es) written, 3 known unchanged by fingerprint');
+    expect(again).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: testUsers.length });
+    expect(again.msg).toContain(`0 password hash(es) written, ${testUsers.length} known unchanged by fingerprint`);
     // The record holds neither a password nor anything checkable without the key.
     const records = await withDatabase(
       db,
       async (client) => (await client.query<{ fingerprint: string }>('SELECT fingerprint FROM learnflow_hooks.seed_passwords')).rows,
     );
-    expect(records).toHaveLength(3);
+    expect(records).toHaveLength(testUsers.length);
     for (const { fingerprint } of records) {
       expect(Object.values(passwords).some((password) => fingerprint.includes(password))).toBe(false);
     }
 
     // A changed password: its fingerprint differs, bcrypt confirms, the hash is rewritten.
     const rotated = { ...keyed, 'test-student-password': 'student-secret-2' };
-    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: 2 });
-    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: testUsers.length - 1 });
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: testUsers.length });
     // A hash changed in the database (a password reset in the app): the record no longer vouches for it.
     await withDatabase(db, (client) =>
       client.query('UPDATE users SET password_hash = $1 WHERE email = $2', [
@@ -134,25 +138,25 @@ describe('the seed data against a real PostgreSQL', () => {
         'admin@learnflow.com',
       ]),
     );
-    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: 2 });
+    expect((await seed(db, rotated)).lines.at(-1)).toMatchObject({ passwordsSet: 1, passwordsByFingerprint: testUsers.length - 1 });
     // Another key: nothing is known by fingerprint, bcrypt finds every password unchanged.
     const rekeyed = { ...rotated, 'test-users-key': 'another-key-of-the-credentials-secret' };
     expect((await seed(db, rekeyed)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 0 });
-    expect((await seed(db, rekeyed)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: 3 });
+    expect((await seed(db, rekeyed)).lines.at(-1)).toMatchObject({ passwordsSet: 0, passwordsByFingerprint: testUsers.length });
   });
 
   it('seeds no test user when they are turned off, and needs no passwords then', async () => {
     const db = await migratedDatabase();
     const result = await runCli(['postgresql-seed', ...db.flags, '--no-test-users']);
     expect(result.code, result.stdout).toBe(0);
-    expect(await counts(db)).toEqual({ topics: 24, users: 0, students: 0, teachers: 0 });
+    expect(await counts(db)).toEqual({ topics: seededRows.topics, users: 0, students: 0, teachers: 0 });
   });
 
   it('gives the same result when two runs race', async () => {
     const db = await migratedDatabase();
     const runs = await Promise.all([seed(db), seed(db)]);
     for (const run of runs) expect(run.code, run.stdout).toBe(0);
-    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    expect(await counts(db)).toEqual(seededRows);
   });
 
   it('names every missing Secret key of the test users at once', async () => {
@@ -211,7 +215,7 @@ describe('the seed data by stable identity, against a real PostgreSQL', () => {
     });
     const result = await seed(db, passwords, ['--seeds-dir', dir]);
     expect(result.code, result.stdout).toBe(0);
-    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    expect(await counts(db)).toEqual(seededRows);
     expect(await topicRow(db, 'Operators and Expressions')).toBe(topicId);
     expect(await topicRow(db, 'Operators')).toBeUndefined();
     await withDatabase(db, async (client) => {
@@ -242,7 +246,8 @@ describe('the seed data by stable identity, against a real PostgreSQL', () => {
     const result = await seed(db, passwords, ['--seeds-dir', dir]);
     expect(result.code, result.stdout).toBe(0);
     expect(result.lines.find((line) => line.msg.startsWith('removed'))?.msg).toBe('removed the topic(s) seeds/ no longer lists: Scope');
-    expect((await counts(db)).topics).toBe(24);
+    // The seeds' topics less Scope, and Extra.
+    expect((await counts(db)).topics).toBe(seededRows.topics - 1 + 1);
     await withDatabase(db, async (client) => {
       expect((await client.query("SELECT prerequisites FROM topics WHERE topic_name = 'Extra'")).rows[0].prerequisites).toEqual([]);
       expect((await client.query('SELECT count(*)::int AS n FROM topics WHERE $1 = ANY(prerequisites)', [removedId])).rows[0].n).toBe(0);
@@ -280,7 +285,7 @@ describe('the seed data by stable identity, against a real PostgreSQL', () => {
     });
     const before = await withDatabase(db, async (client) => (await client.query<{ id: string }>('SELECT id FROM topics ORDER BY id')).rows);
     expect((await seed(db)).code).toBe(0);
-    expect(await counts(db)).toEqual({ topics: 24, users: 3, students: 1, teachers: 1 });
+    expect(await counts(db)).toEqual(seededRows);
     await withDatabase(db, async (client) => {
       expect((await client.query('SELECT id FROM topics ORDER BY id')).rows).toEqual(before);
       expect((await client.query('SELECT count(*)::int AS n FROM topics WHERE seed_id IS NULL')).rows[0].n).toBe(0);

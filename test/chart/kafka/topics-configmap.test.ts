@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../../hooks/kafka/catalogue.js';
 import { chartValues, find, render } from '../../support/chart.js';
+import { catalogueTopics } from '../../support/contract.js';
 
 describe('the rendered topic catalogue', () => {
   it('is every topic of values.yaml, as the hooks program reads it', async () => {
     const configMap = find(await render(), 'ConfigMap', 'learnflow-kafka-topics');
     const topics = parseCatalogue((configMap['data'] as Record<string, string>)['topics.json']!, 'rendered ConfigMap');
     const { kafkaTopics } = await chartValues();
-    expect(topics).toHaveLength(9);
+    expect(topics).toHaveLength(catalogueTopics.length);
     expect(Object.fromEntries(topics.map(({ name, ...rest }) => [name, rest]))).toEqual(
       Object.fromEntries(
         Object.entries(kafkaTopics.topics).map(([name, topic]) => [
