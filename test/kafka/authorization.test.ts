@@ -24,17 +24,14 @@ let broker: KafkaServer;
 let production: K8sObject[];
 
 beforeAll(async () => {
-  [broker, production] = await Promise.all([
-    KafkaServer.start('acl', 'kraft-acl'),
-    // The topic part alone: PostgreSQL and Dapr are not part of this test.
-    chartCopy({ subcharts: subchartsDir() }).then((chart) =>
-      render({
-        chart,
-        valuesFiles: ['profiles/production.yaml'],
-        set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false', 'kafkaTopics.replicationFactor=1'],
-      }),
-    ),
-  ]);
+  // The render first: a broker started beside a render that fails would outlive the test.
+  // The topic part alone: PostgreSQL and Dapr are not part of this test.
+  production = await render({
+    chart: await chartCopy({ subcharts: subchartsDir() }),
+    valuesFiles: ['profiles/production.yaml'],
+    set: ['postgresqlSchema.enabled=false', 'daprComponents.enabled=false', 'kafkaTopics.replicationFactor=1'],
+  });
+  broker = await KafkaServer.start('acl', 'kraft-acl');
 }, 180_000);
 
 afterAll(async () => {

@@ -18,10 +18,9 @@ let kafka: KafkaServer;
 let production: Awaited<ReturnType<typeof render>>;
 
 beforeAll(async () => {
-  [kafka, production] = await Promise.all([
-    KafkaServer.start('three', 'kraft3'),
-    chartCopy({ subcharts: subchartsDir() }).then((chart) => render({ chart, valuesFiles: ['profiles/production.yaml'] })),
-  ]);
+  // The render first: brokers started beside a render that fails would outlive the test.
+  production = await render({ chart: await chartCopy({ subcharts: subchartsDir() }), valuesFiles: ['profiles/production.yaml'] });
+  kafka = await KafkaServer.start('three', 'kraft3');
 }, 180_000);
 
 afterAll(async () => {
@@ -50,7 +49,13 @@ const replicationKeys = [
 const settingsOf = (properties: string) =>
   Object.fromEntries(replicationKeys.map((key) => [key, new RegExp(`^${key.replaceAll('.', '\\.')}=(.*)$`, 'm').exec(properties)?.[1]]));
 
-const coordinatorMoving = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'LEADER_NOT_AVAILABLE']);
+// kafkajs's names for Kafka's NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE and COORDINATOR_LOAD_IN_PROGRESS.
+const coordinatorMoving = new Set([
+  'NOT_COORDINATOR_FOR_GROUP',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'GROUP_LOAD_IN_PROGRESS',
+  'LEADER_NOT_AVAILABLE',
+]);
 
 /** Waits for the group coordinator to move after a node is lost: retries only the errors that say it is still moving. */
 const untilCoordinatorMoves = <T>(what: string, attempt: () => Promise<T>) =>

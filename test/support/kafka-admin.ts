@@ -40,7 +40,8 @@ export function protocolErrorTypes(error: unknown): string[] {
   return [
     ...(typeof type === 'string' ? [type] : []),
     ...(errors ?? []).flatMap(protocolErrorTypes),
-    ...[originalError ?? cause].filter((inner) => inner !== undefined).flatMap(protocolErrorTypes),
+    // A retrier's error keeps the last attempt's as originalError, a wrapped one as cause: both are read.
+    ...[originalError, cause].filter((inner) => inner !== undefined && inner !== error).flatMap(protocolErrorTypes),
   ];
 }
 
