@@ -20,16 +20,16 @@ export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION
 # Argo CD's CRDs, from the Argo CD Go module.
 export LEARNFLOW_ARGOCD_CRDS=$LEARNFLOW_CACHE/argocd/$ARGOCD_VERSION
 # daprd with LearnFlow's components, keyed by what it is built from.
-_learnflow_daprd=$(cat "$_learnflow_root"/scripts/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
+_learnflow_daprd=$(cat "$_learnflow_root"/scripts/harness/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
 export LEARNFLOW_DAPRD_DIR=$LEARNFLOW_CACHE/daprd/$DAPR_VERSION-$_learnflow_daprd
 # The control plane's Kubernetes version is the one its Go module requires.
-KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/controlplane/go.mod")
+KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/harness/controlplane/go.mod")
 # Keyed by what the binaries are built from, so a changed recipe builds anew.
-_learnflow_recipe=$(cat "$_learnflow_root"/scripts/controlplane/{go.mod,go.sum,build.sh} \
-  "$_learnflow_root"/scripts/controlplane/cmd/*/main.go | sha256sum | cut -c1-12)
+_learnflow_recipe=$(cat "$_learnflow_root"/scripts/harness/controlplane/{go.mod,go.sum,build.sh} \
+  "$_learnflow_root"/scripts/harness/controlplane/cmd/*/main.go | sha256sum | cut -c1-12)
 export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERSION-kwok-$KWOK_VERSION-$_learnflow_recipe
-# The test node's tools and images (node/build.sh), keyed by their recipe and the Dapr binaries.
-_learnflow_node=$(cat "$_learnflow_root"/scripts/node/{build.sh,images.sh,pause.c} "$_learnflow_root"/scripts/versions.env |
+# The test node's tools and images (harness/node/build.sh), keyed by their recipe and the Dapr binaries.
+_learnflow_node=$(cat "$_learnflow_root"/scripts/harness/node/{build.sh,images.sh,pause.c} "$_learnflow_root"/scripts/versions.env |
   sha256sum | cut -c1-12)
 export LEARNFLOW_NODE_DIR=$LEARNFLOW_CACHE/node/$KUBERNETES_VERSION-$_learnflow_node-${LEARNFLOW_DAPRD_DIR##*-}
 # Each directory once, checked on its own: a shell that sourced an earlier version still gets new ones.

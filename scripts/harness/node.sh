@@ -17,15 +17,12 @@
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=env.sh
-source "$here/env.sh"
-# shellcheck source=processes.sh
-source "$here/processes.sh"
+# shellcheck source=../env.sh
+source "$here/../env.sh"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 # shellcheck source=node/images.sh
 source "$here/node/images.sh"
-
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "node: $*" >&2; exit 1; }
 
 bridge=learnflow0
 node_address=198.18.0.1
@@ -43,15 +40,6 @@ bin=$LEARNFLOW_CONTROLPLANE_BIN
 tools=$LEARNFLOW_NODE_DIR
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$cp_dir/admin.kubeconfig" "$@"; }
-
-wait_until() { # wait_until WHAT SECONDS COMMAND...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq 1 $((seconds * 4))); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.25
-  done
-  die "$what not ready after ${seconds}s (logs: $dir/*.log)"
-}
 
 preflight() {
   [ "$(id -u)" -eq 0 ] || die "the node needs root (network, mounts, containers)"
