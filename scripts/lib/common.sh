@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by every script of scripts/ (as kubernetes' hack/lib): how they report, wait and run
 # processes. Scripts source it after `set -euo pipefail`; env.sh stays separate, since people
 # source that into their own shells.
@@ -57,10 +58,10 @@ wait_until() {
 
 # start_process NAME ARGS...: a detached process with $dir/NAME.log and $dir/NAME.pid
 start_process() {
-  local name=$1
+  local name=$1 folder=${dir:?the script sets dir, its instance folder}
   shift
-  setsid "$@" >>"$dir/$name.log" 2>&1 </dev/null &
-  echo $! >"$dir/$name.pid"
+  setsid "$@" >>"$folder/$name.log" 2>&1 </dev/null &
+  echo $! >"$folder/$name.pid"
 }
 
 # running PIDFILE: whether the process it names is alive

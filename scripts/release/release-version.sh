@@ -23,6 +23,7 @@ problems=()
 [ "$app" = "$version" ] || problems+=("Chart.yaml appVersion (the hooks image tag) is $app")
 [ "$package" = "$version" ] || problems+=("package.json version is $package")
 if [ ${#problems[@]} -gt 0 ]; then
-  die "tag $tag, but $(IFS=';'; echo "${problems[*]}" | sed 's/;/, /g'); set them all to $version"
+  printf -v found '%s, ' "${problems[@]}"
+  die "tag $tag, but ${found%, }; set them all to $version"
 fi
 echo "$version"

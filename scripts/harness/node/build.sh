@@ -42,7 +42,7 @@ image_from_dir "$PAUSE_IMAGE" "$out/images/pause.tar" "$work/pause" 65535:65535 
 rootfs=$work/rootfs
 mmdebstrap --quiet --variant=minbase "$NODE_IMAGE_DEBIAN_SUITE" "$rootfs" http://deb.debian.org/debian
 # The runtime provides /dev; apt's caches have no use in an image.
-rm -rf "$rootfs"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
+rm -rf "${rootfs:?}"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
 # The very Node.js and npm the suite runs (install-tools.sh installed them).
 [ -f "$LEARNFLOW_NODEJS_DIR/.complete" ] || die "run scripts/install-tools.sh first"
 cp -a "$LEARNFLOW_NODEJS_DIR/bin" "$LEARNFLOW_NODEJS_DIR/lib" "$rootfs/usr/local/"
