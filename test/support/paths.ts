@@ -17,3 +17,5 @@ export const kafkaServerScript = join(repoRoot, 'scripts', 'harness', 'kafka-ser
 export const controlplaneScript = join(repoRoot, 'scripts', 'harness', 'controlplane.sh');
 export const postgresqlServerScript = join(repoRoot, 'scripts', 'harness', 'postgresql-server.sh');
 export const nodeScript = join(repoRoot, 'scripts', 'harness', 'node.sh');
+/** The real node's facts, which node.sh sources and the tests read (test/support/node.ts). */
+export const nodeEnvFile = join(repoRoot, 'scripts', 'harness', 'node.env');
