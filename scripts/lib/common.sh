@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# Sourced by every script of scripts/ (as kubernetes' hack/lib): how they report, wait and run
-# processes. Scripts source it after `set -euo pipefail`; env.sh stays separate, since people
-# source that into their own shells.
+# Sourced by the scripts of scripts/ that report, wait or run processes (as kubernetes' hack/lib),
+# after `set -euo pipefail`. env.sh stays separate, since people source that into their own
+# shells.
 #
 # A script's documentation is its leading comment block (after the shebang): what it does, then
 # its usage lines. `usage` prints that block, however long it grows.
