@@ -1,4 +1,4 @@
-// Benchmark: the release on the real node (scripts/node.sh), in one run: `up` to verified, per
+// Benchmark: the release on the real node (scripts/harness/node.sh), in one run: `up` to verified, per
 // phase; each hook Job from its creation to its completion, split into its Pod's start and the
 // program's own run; a no-op `helm upgrade` with the hooks beside the same with --no-hooks; and
 // the size of the release record Helm stores, read from the API server.

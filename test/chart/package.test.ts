@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { chartLock, lockDigest } from '../../scripts/chart-lock.mjs';
+import { chartLock, lockDigest } from '../../scripts/release/chart-lock.mjs';
 import { helm, ownChartDir, subchartsDir } from '../support/chart.js';
 import { repoRoot } from '../support/paths.js';
 import { runOk } from '../support/process.js';

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { repoRoot } from '../support/paths.js';
 import { run } from '../support/process.js';
 
-const script = join(repoRoot, 'scripts/release-version.sh');
+const script = join(repoRoot, 'scripts/release/release-version.sh');
 
 describe('the release version', () => {
   it('is the one version Chart.yaml, its appVersion (the hooks image tag) and package.json all carry', async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { valueAt, valuesReference } from '../../scripts/values-reference.mjs';
+import { valueAt, valuesReference } from '../../scripts/docs/values-reference.mjs';
 import { repoRoot } from '../support/paths.js';
 
 const valuesText = () => readFile(join(repoRoot, 'values.yaml'), 'utf8');

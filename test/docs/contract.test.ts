@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../../hooks/postgresql/schema.js';
 import { bcryptCost } from '../../hooks/postgresql/seed.js';
-import { contract, createdTables } from '../../scripts/contract.mjs';
+import { contract, createdTables } from '../../scripts/docs/contract.mjs';
 import { repoRoot } from '../support/paths.js';
 
 const read = (path: string) => readFile(join(repoRoot, path), 'utf8');

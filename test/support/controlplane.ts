@@ -7,7 +7,7 @@ import { run, runOk, type Finished } from './process.js';
 import { waitUntil } from './wait.js';
 
 /**
- * A real Kubernetes control plane started by scripts/controlplane.sh (etcd, kube-apiserver,
+ * A real Kubernetes control plane started by scripts/harness/controlplane.sh (etcd, kube-apiserver,
  * kube-controller-manager, kube-scheduler, and KWOK for the node).
  */
 export class ControlPlane {

@@ -7,7 +7,7 @@ import type { K8sObject } from './chart.js';
 import { freePorts } from './ports.js';
 
 /**
- * A real daprd in self-hosted mode (built by scripts/dapr/build.sh) loading the Component
+ * A real daprd in self-hosted mode (built by scripts/harness/dapr/build.sh) loading the Component
  * manifests as the chart renders them. Only what self-hosted mode needs is adapted: service host
  * names point at the local servers, and Kubernetes Secrets come from a local file secret store
  * named "kubernetes", so that every secretKeyRef resolves unchanged.

@@ -21,7 +21,7 @@ const portsOf: Record<KafkaServerMode, number> = { zookeeper: 2, kraft: 2, 'kraf
 export const saslListeners = { client: 0, controller: 1, internal: 2 } as const;
 
 /**
- * A real Kafka started by scripts/kafka-server.sh: a broker with its own ZooKeeper, or one
+ * A real Kafka started by scripts/harness/kafka-server.sh: a broker with its own ZooKeeper, or one
  * combined KRaft node. Tests that stop or kill a broker get one of their own.
  */
 export class KafkaServer {

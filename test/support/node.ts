@@ -1,20 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { Cluster } from './controlplane.js';
+import { readEnvFile, words } from './env-file.js';
 import { KafkaServer } from './kafka-server.js';
-import { nodeScript } from './paths.js';
+import { nodeEnvFile, nodeScript } from './paths.js';
 import { asSuperuser, PostgresqlServer } from './postgresql-server.js';
 import { run, runOk } from './process.js';
 
+/**
+ * The node's facts, as node.sh sources them (scripts/harness/node.env): its addresses, chains,
+ * kernel settings, paths, folders and ports. What the restore test checks is derived from them.
+ */
+const facts = readEnvFile(nodeEnvFile);
+function fact(key: string): string {
+  const value = facts[key];
+  if (value === undefined) throw new Error(`${nodeEnvFile} has no ${key}`);
+  return value;
+}
+
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
-export const nodeAddress = '198.18.0.1';
-/** Pods get addresses in 198.18.0.0/24 (scripts/node.sh). */
-export const podAddressPrefix = '198.18.0.';
+export const nodeAddress = fact('NODE_ADDRESS');
+/** What the addresses of Pods begin with: their range is a /24 (NODE_POD_CIDR). */
+export const podAddressPrefix = podPrefix(fact('NODE_POD_CIDR'));
+
+function podPrefix(cidr: string): string {
+  const [network, bits] = cidr.split('/');
+  if (bits !== '24') throw new Error(`NODE_POD_CIDR ${cidr}: the tests expect a /24`);
+  return network!.replace(/\d+$/, '');
+}
 
 /**
- * The real node of scripts/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
+ * The real node of scripts/harness/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
  * its own control plane, and the hooks image built from the project's Dockerfile. One per machine.
  */
 export class RealNode {
@@ -27,7 +45,7 @@ export class RealNode {
     const { stdout } = await runOk('bash', [nodeScript, 'start', instance]);
     const state = process.env['LEARNFLOW_STATE'];
     if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
-    const hooksImage = (await readFile(join(state, 'node', instance, 'hooks-image'), 'utf8')).trim();
+    const hooksImage = (await readFile(join(instanceFolder(state), fact('NODE_HOOKS_IMAGE_FILE')), 'utf8')).trim();
     return new RealNode(new Cluster(stdout.trim().split('\n').at(-1)!), hooksImage);
   }
 
@@ -60,6 +78,14 @@ export class RealNode {
 }
 
 const instance = 'e2e';
+
+/** The instance's folder, and its control plane's, under LEARNFLOW_STATE. */
+function instanceFolder(state: string): string {
+  return join(state, fact('NODE_STATE_FOLDER'), instance);
+}
+function controlPlaneFolder(state: string): string {
+  return join(state, fact('NODE_CONTROLPLANE_FOLDER'), fact('NODE_CONTROLPLANE_PREFIX') + instance);
+}
 
 /**
  * Kafka and PostgreSQL for the chart's "existing services" mode, as a user of a managed Kafka or
@@ -172,30 +198,48 @@ export class ExistingServices {
 }
 
 /**
- * What the node changes on the machine and its stop must put back: network links, iptables rules
- * (both families, without counters), the kernel settings it sets, mounts and folders.
+ * What the node changes on the machine and its stop must put back, from its facts (node.env):
+ * network links, the bridge, iptables rules (both families, without counters) and the node's
+ * chains, the kernel settings start and the kubelet set, mounts under the machine paths and the
+ * node's folders, those paths and folders, and listeners on the node's ports.
  */
 export async function machineState(): Promise<Record<string, string>> {
+  const state = process.env['LEARNFLOW_STATE'];
+  if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
+  const saved = { iptables: (await runOk('iptables-save', [])).stdout, ip6tables: (await runOk('ip6tables-save', [])).stdout };
   // A table with only its built-in chains, accepting, and no rule is no change: the kernel
   // keeps a table once anything has used it, and stop cannot unload it.
-  const rules = async (command: string) =>
-    ((await runOk(command, [])).stdout.match(/^\*[\s\S]*?^COMMIT$/gm) ?? [])
+  const rules = (dump: string) =>
+    (dump.match(/^\*[\s\S]*?^COMMIT$/gm) ?? [])
       .map((table) => table.split('\n').map((line) => line.replace(/ \[\d+:\d+\]$/, '')))
       .filter((lines) => lines.some((line) => line.startsWith('-A') || (line.startsWith(':') && !line.endsWith(' ACCEPT'))))
       .map((lines) => lines.join('\n'))
       .join('\n');
+  const nodeChains = [...guardChains(), ...words(fact('NODE_KUBE_CHAINS'))];
+  const chains = Object.entries(saved).flatMap(([family, dump]) =>
+    (dump.match(/^\*[\s\S]*?^COMMIT$/gm) ?? []).flatMap((table) => {
+      const name = table.split('\n')[0]!.slice(1);
+      return nodeChains.filter((chain) => table.includes(`\n:${chain} `)).map((chain) => `${family} ${name} ${chain}`);
+    }),
+  );
   const links = (await runOk('ip', ['-o', 'link', 'show'])).stdout
     .split('\n')
     .map((line) => line.split(': ')[1]?.split('@')[0])
     .filter(Boolean);
+  const sysctlNames = [...words(fact('NODE_SYSCTLS_SET')).map((setting) => setting.split('=')[0]!), ...words(fact('NODE_SYSCTLS_KUBELET'))];
   const sysctls = await Promise.all(
-    ['net/ipv4/ip_forward', 'kernel/panic', 'kernel/panic_on_oops', 'vm/overcommit_memory', 'net/bridge/bridge-nf-call-iptables'].map(
-      async (key) => `${key}=${(await readFile(`/proc/sys/${key}`, 'utf8')).trim()}`,
-    ),
+    sysctlNames.map(async (key) => `${key}=${(await readFile(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8')).trim()}`),
   );
-  const mounts = (await readFile('/proc/mounts', 'utf8')).split('\n').filter((line) => /learnflow|kubelet|netns|containerd/.test(line));
+  const machinePaths = words(fact('NODE_MACHINE_PATHS'));
+  const folders = [...machinePaths, instanceFolder(state), controlPlaneFolder(state)];
+  // Mount points as /proc/mounts writes them: symbolic links resolved (/var/run is /run), even
+  // for a path that does not exist yet.
+  const under = await Promise.all(folders.map(async (folder) => `${await canonical(folder)}/`));
+  const mounts = (await readFile('/proc/mounts', 'utf8'))
+    .split('\n')
+    .filter((line) => under.some((folder) => `${line.split(' ')[1]}/`.startsWith(folder)));
   const paths = await Promise.all(
-    ['/var/run/netns', '/var/lib/cni', '/var/log/pods', '/var/log/containers', '/var/lib/kubelet'].map(
+    folders.map(
       async (path) =>
         `${path}: ${await access(path).then(
           () => 'present',
@@ -203,20 +247,54 @@ export async function machineState(): Promise<Record<string, string>> {
         )}`,
     ),
   );
+  const ports = new Set(
+    Object.entries(facts)
+      .filter(([key]) => key.endsWith('_PORT'))
+      .map(([, port]) => Number(port)),
+  );
   return {
     links: links.sort().join(' '),
-    iptables: await rules('iptables-save'),
-    ip6tables: await rules('ip6tables-save'),
+    bridge: links.includes(fact('NODE_BRIDGE')) ? 'present' : 'absent',
+    iptables: rules(saved.iptables),
+    ip6tables: rules(saved.ip6tables),
+    chains: chains.join('\n'),
     sysctls: sysctls.join(' '),
     mounts: mounts.join('\n'),
     paths: paths.join('\n'),
+    listening: (await listeningPorts()).filter((port) => ports.has(port)).join(' '),
   };
+}
+
+/** The node's guard chains in the mangle table (node.env gives each as BUILTIN:CHAIN). */
+function guardChains(): string[] {
+  return [fact('NODE_GUARD_FORWARD'), fact('NODE_GUARD_OUT')].map((guard) => guard.split(':')[1]!);
+}
+
+/** A path with its symbolic links resolved, as far as it exists. */
+async function canonical(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    return dirname(path) === path ? path : join(await canonical(dirname(path)), basename(path));
+  }
+}
+
+/** The TCP ports something listens on, IPv4 and IPv6, from /proc/net. */
+async function listeningPorts(): Promise<number[]> {
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await readFile(file, 'utf8')).split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '0A') ports.add(parseInt(local!.split(':')[1]!, 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
 
 /** Packets the node's guard rules dropped (both chains), read from the mangle table. */
 export async function guardDrops(): Promise<number> {
   let dropped = 0;
-  for (const chain of ['LEARNFLOW-FORWARD', 'LEARNFLOW-OUT']) {
+  for (const chain of guardChains()) {
     const listing = (await run('iptables', ['-t', 'mangle', '-L', chain, '-v', '-x', '-n'])).stdout;
     for (const line of listing.split('\n')) if (/\bDROP\b/.test(line)) dropped += Number(line.trim().split(/\s+/)[0]);
   }

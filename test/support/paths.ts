@@ -13,7 +13,9 @@ function findRoot(start: string): string {
 export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const cliPath = join(repoRoot, 'dist', 'hooks', 'cli.js');
 export const deployCliPath = join(repoRoot, 'dist', 'deploy', 'cli.js');
-export const kafkaServerScript = join(repoRoot, 'scripts', 'kafka-server.sh');
-export const controlplaneScript = join(repoRoot, 'scripts', 'controlplane.sh');
-export const postgresqlServerScript = join(repoRoot, 'scripts', 'postgresql-server.sh');
-export const nodeScript = join(repoRoot, 'scripts', 'node.sh');
+export const kafkaServerScript = join(repoRoot, 'scripts', 'harness', 'kafka-server.sh');
+export const controlplaneScript = join(repoRoot, 'scripts', 'harness', 'controlplane.sh');
+export const postgresqlServerScript = join(repoRoot, 'scripts', 'harness', 'postgresql-server.sh');
+export const nodeScript = join(repoRoot, 'scripts', 'harness', 'node.sh');
+/** The real node's facts, which node.sh sources and the tests read (test/support/node.ts). */
+export const nodeEnvFile = join(repoRoot, 'scripts', 'harness', 'node.env');

@@ -14,7 +14,7 @@ export interface PostgresqlAddress {
   superuserPassword: string;
 }
 
-/** A real PostgreSQL started by scripts/postgresql-server.sh. */
+/** A real PostgreSQL started by scripts/harness/postgresql-server.sh. */
 export class PostgresqlServer {
   private constructor(
     readonly name: string,

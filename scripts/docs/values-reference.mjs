@@ -1,7 +1,7 @@
 // @ts-check
 // The values reference (docs/values.md), generated from the `## @section` and `## @param`
 // comments of values.yaml, in the Bitnami charts' format:
-//   node scripts/values-reference.mjs > docs/values.md     (npm run docs:values)
+//   node scripts/docs/values-reference.mjs > docs/values.md     (npm run docs:values)
 // test/chart/values-reference.test.ts fails when docs/values.md is not what this prints.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -86,5 +86,5 @@ export function valuesReference(text) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  process.stdout.write(valuesReference(readFileSync(new URL('../values.yaml', import.meta.url), 'utf8')));
+  process.stdout.write(valuesReference(readFileSync(new URL('../../values.yaml', import.meta.url), 'utf8')));
 }

@@ -5,19 +5,19 @@
 # subcharts, installs, waits and runs every check), then `verify` and `status` again from outside.
 # The cluster is deleted at the end unless LEARNFLOW_KEEP_CLUSTER=1.
 #
-#   scripts/kind-e2e.sh [UP OPTIONS...]    e.g. scripts/kind-e2e.sh -f profiles/kraft.yaml
+#   scripts/e2e/kind-e2e.sh [UP OPTIONS...]    e.g. scripts/e2e/kind-e2e.sh -f profiles/kraft.yaml
 #
 # Needs docker (running, with at least 4 CPUs and 8 GiB for the stack), kind, kubectl, helm and
 # Node.js. LEARNFLOW_KIND_CLUSTER names the cluster (default learnflow-e2e).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-# shellcheck source=versions.env
-source "$here/versions.env"
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../versions.env
+source "$here/../versions.env"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 name=${LEARNFLOW_KIND_CLUSTER:-learnflow-e2e}
 
-die() { echo "kind-e2e: $*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null || die "$1 is not installed: $2"; }
 need docker "see https://docs.docker.com/engine/install/"
 need kind "go install sigs.k8s.io/kind@$KIND_VERSION"
 need kubectl "see https://kubernetes.io/docs/tasks/tools/"

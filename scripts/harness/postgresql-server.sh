@@ -11,11 +11,10 @@
 #   postgresql-server.sh delete NAME       stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=env.sh
-source "$here/env.sh"
-
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "postgresql-server: $*" >&2; exit 1; }
+# shellcheck source=../env.sh
+source "$here/../env.sh"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 
 bindir=$LEARNFLOW_POSTGRESQL_DIR/bin
 [ -f "$LEARNFLOW_POSTGRESQL_DIR/.complete" ] || die "PostgreSQL $POSTGRESQL_PACKAGE_VERSION is not installed: run scripts/install-tools.sh"

@@ -1,15 +1,16 @@
+# shellcheck shell=bash
 # Sourced by the node's scripts: images built with buildah in storage of their own under the
 # cache (nothing in /var/lib/containers), and saved as docker archives for the node's containerd.
-
-# The sandbox image and NODE_IMAGE, named for this project only.
-PAUSE_IMAGE=localhost/learnflow/pause:1
-NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_VERSION
 
 buildah_here() {
   # buildah would make missing parents of its run root private, and the servers' users need them.
   mkdir -p "$LEARNFLOW_STATE"
   buildah --root "$LEARNFLOW_CACHE/buildah/storage" --runroot "$LEARNFLOW_STATE/buildah" --storage-driver overlay "$@"
 }
+
+# The sandbox image and NODE_IMAGE, named for this project only.
+# shellcheck disable=SC2034 # read by node.sh, node/build.sh and node/hooks-image.sh, which source this file
+PAUSE_IMAGE=localhost/learnflow/pause:1 NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_VERSION
 
 # image_from_dir NAME ARCHIVE DIR USER ENTRYPOINT-JSON [ENV...]: an image of one layer, DIR's
 # contents, saved to ARCHIVE; it stays in the build storage, where a Dockerfile can build FROM it.

@@ -9,12 +9,15 @@
 # go.mod is maintained with `go build -mod=mod` (go mod tidy would reach for every component).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../env.sh
-source "$here/../env.sh"
+# shellcheck source=../../env.sh
+source "$here/../../env.sh"
+# shellcheck source=../../lib/common.sh
+source "$here/../../lib/common.sh"
+script_name=dapr/build.sh
 out=$LEARNFLOW_DAPRD_DIR
 
 if [ -f "$out/.complete" ]; then echo "==> daprd $DAPR_VERSION: cached"; exit 0; fi
-command -v go >/dev/null || { echo "dapr/build.sh: go is required" >&2; exit 1; }
+need go "it builds from the Go module proxy"
 echo "==> daprd $DAPR_VERSION: building (a few minutes the first time)"
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT

@@ -5,12 +5,15 @@
 # with the node and Pod stages kwokctl would use.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../env.sh
-source "$here/../env.sh"
+# shellcheck source=../../env.sh
+source "$here/../../env.sh"
+# shellcheck source=../../lib/common.sh
+source "$here/../../lib/common.sh"
+script_name=controlplane/build.sh
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 
 if [ -f "$bin/.complete" ]; then echo "==> control plane $KUBERNETES_VERSION: cached"; exit 0; fi
-command -v go >/dev/null || { echo "controlplane/build.sh: go is required" >&2; exit 1; }
+need go "it builds from the Go module proxy"
 echo "==> control plane $KUBERNETES_VERSION: building (several minutes the first time)"
 rm -rf "$bin"
 mkdir -p "$bin/stages"

@@ -25,13 +25,10 @@
 #   kafka-server.sh delete NAME            stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=env.sh
-source "$here/env.sh"
-# shellcheck source=processes.sh
-source "$here/processes.sh"
-
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "kafka-server: $*" >&2; exit 1; }
+# shellcheck source=../env.sh
+source "$here/../env.sh"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 
 [ -f "$LEARNFLOW_KAFKA_LIBS/.complete" ] ||
   die "Kafka $KAFKA_VERSION jars are missing from $LEARNFLOW_KAFKA_LIBS: run scripts/install-tools.sh"
@@ -44,15 +41,10 @@ java_run() { # java_run LOG PIDFILE MAINCLASS ARGS...: start a detached JVM
   echo $! >"$pidfile"
 }
 
+port_open() { (exec 3<>"/dev/tcp/$address/$1") 2>/dev/null; }
+
 wait_port() { # wait_port PORT PIDFILE LOG: until PORT accepts connections, or the JVM dies
-  local port=$1 pid; pid=$(cat "$2")
-  for _ in $(seq 1 240); do
-    if (exec 3<>"/dev/tcp/$address/$port") 2>/dev/null; then return 0; fi
-    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$3" >&2; die "process for port $port exited (log: $3)"; }
-    sleep 0.25
-  done
-  tail -n 30 "$3" >&2
-  die "port $port not open after 60s (log: $3)"
+  wait_until --pid "$2" --log "$3" "port $1" 60 port_open "$1"
 }
 
 write_configs() { # write_configs MODE PORT

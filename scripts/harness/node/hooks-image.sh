@@ -4,9 +4,9 @@
 # is saved as a docker archive (hooks_image_archive) for the node to import.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-# shellcheck source=../env.sh
-source "$here/../env.sh"
+root=$(cd "$here/../../.." && pwd)
+# shellcheck source=../../env.sh
+source "$here/../../env.sh"
 # shellcheck source=images.sh
 source "$here/images.sh"
 

@@ -1,4 +1,4 @@
-// kube-proxy, built from the Kubernetes module for the test suite's real node (scripts/node.sh).
+// kube-proxy, built from the Kubernetes module for the test suite's real node (scripts/harness/node.sh).
 package main
 
 import (

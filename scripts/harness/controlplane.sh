@@ -18,28 +18,21 @@
 #   controlplane.sh delete NAME            stop it and remove its data
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=env.sh
-source "$here/env.sh"
-# shellcheck source=processes.sh
-source "$here/processes.sh"
+# shellcheck source=../env.sh
+source "$here/../env.sh"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "controlplane: $*" >&2; exit 1; }
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 
 need_binaries() {
   [ -f "$bin/.complete" ] || die "the control plane is not built in $bin: run scripts/install-tools.sh"
 }
 
-wait_until() { # wait_until WHAT PROCESS COMMAND...: retry COMMAND for 120s while PROCESS lives
-  local what=$1 process=$2; shift 2
-  for _ in $(seq 1 600); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    running "$dir/$process.pid" || { tail -n 40 "$dir/$process.log" >&2; die "$process exited while waiting for $what (log: $dir/$process.log)"; }
-    sleep 0.2
-  done
-  tail -n 40 "$dir/$process.log" >&2
-  die "$what not ready after 120s (log: $dir/$process.log)"
+wait_for() { # wait_for WHAT PROCESS COMMAND...: retry COMMAND for 120s while PROCESS lives
+  local what=$1 process=$2
+  shift 2
+  wait_until --pid "$dir/$process.pid" --log "$dir/$process.log" "$what" 120 "$@"
 }
 
 issue() { # issue NAME SUBJECT [SAN]: a certificate of the instance's CA, in $dir/pki
@@ -109,7 +102,7 @@ start() { # start NAME PORT
     --listen-client-urls "http://127.0.0.1:$((port + 1))" --advertise-client-urls "http://127.0.0.1:$((port + 1))" \
     --listen-peer-urls "http://127.0.0.1:$((port + 2))" --initial-advertise-peer-urls "http://127.0.0.1:$((port + 2))" \
     --initial-cluster "learnflow-test=http://127.0.0.1:$((port + 2))" --log-level warn
-  wait_until etcd etcd curl -sf "http://127.0.0.1:$((port + 1))/health"
+  wait_for etcd etcd curl -sf "http://127.0.0.1:$((port + 1))/health"
 
   # The kubernetes Service's endpoints name the API server's address, which may not be loopback
   # (refused at start since 1.37): a control plane on loopback, whose nodes are simulated and whose
@@ -161,7 +154,7 @@ start() { # start NAME PORT
   echo "$dir/admin.kubeconfig"
 }
 
-wait_apiserver() { wait_until kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz; }
+wait_apiserver() { wait_for kube-apiserver kube-apiserver "$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz; }
 
 # Ready, and untainted: the node lifecycle controller lifts its not-ready taint a few seconds later.
 nodes_schedulable() {
@@ -170,7 +163,7 @@ nodes_schedulable() {
     [ -z "$("$bin/kubectl" --kubeconfig "$dir/admin.kubeconfig" get nodes -o jsonpath='{.items[*].spec.taints}')" ]
 }
 
-wait_node() { wait_until "schedulable nodes" kwok nodes_schedulable; }
+wait_node() { wait_for "schedulable nodes" kwok nodes_schedulable; }
 
 stop_all() {
   for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$dir/$process.pid"; done

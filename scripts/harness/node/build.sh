@@ -7,19 +7,22 @@
 #                           with Node.js and npm from the npm registry, trusting this machine's
 #                           CA store (a local test image, never a release image)
 #   images/dapr-*.tar       the Dapr control plane and sidecar, named as the dapr chart asks for
-#                           them, from the binaries scripts/dapr/build.sh makes
-# Images are docker archives that scripts/node.sh imports into the node's containerd. The Debian
+#                           them, from the binaries scripts/harness/dapr/build.sh makes
+# Images are docker archives that scripts/harness/node.sh imports into the node's containerd. The Debian
 # tools used: containerd, runc, containernetworking-plugins, buildah, mmdebstrap, iptables.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../env.sh
-source "$here/../env.sh"
+# shellcheck source=../../env.sh
+source "$here/../../env.sh"
+# shellcheck source=../../lib/common.sh
+source "$here/../../lib/common.sh"
+script_name=node/build.sh
 # shellcheck source=images.sh
 source "$here/images.sh"
 out=$LEARNFLOW_NODE_DIR
 
 if [ -f "$out/.complete" ]; then echo "==> node $KUBERNETES_VERSION: cached"; exit 0; fi
-command -v go >/dev/null || { echo "node/build.sh: go is required" >&2; exit 1; }
+need go "it builds from the Go module proxy"
 echo "==> node $KUBERNETES_VERSION: building CoreDNS, the volume provisioner and the images"
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/images"
@@ -39,9 +42,9 @@ image_from_dir "$PAUSE_IMAGE" "$out/images/pause.tar" "$work/pause" 65535:65535 
 rootfs=$work/rootfs
 mmdebstrap --quiet --variant=minbase "$NODE_IMAGE_DEBIAN_SUITE" "$rootfs" http://deb.debian.org/debian
 # The runtime provides /dev; apt's caches have no use in an image.
-rm -rf "$rootfs"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
+rm -rf "${rootfs:?}"/dev/* "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
 # The very Node.js and npm the suite runs (install-tools.sh installed them).
-[ -f "$LEARNFLOW_NODEJS_DIR/.complete" ] || { echo "node/build.sh: run scripts/install-tools.sh first" >&2; exit 1; }
+[ -f "$LEARNFLOW_NODEJS_DIR/.complete" ] || die "run scripts/install-tools.sh first"
 cp -a "$LEARNFLOW_NODEJS_DIR/bin" "$LEARNFLOW_NODEJS_DIR/lib" "$rootfs/usr/local/"
 # npm ci inside the image build reaches the npm registry the way this machine does.
 mkdir -p "$rootfs/etc/ssl/certs"
@@ -50,7 +53,7 @@ image_from_dir "$NODE_BASE_IMAGE" "$out/images/node-base.tar" "$rootfs" 0:0 '[]'
   NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 
 # The Dapr images: a static binary each, as root-less as Dapr's own distroless images.
-[ -x "$LEARNFLOW_DAPRD_DIR/daprd" ] || { echo "node/build.sh: run scripts/dapr/build.sh first" >&2; exit 1; }
+[ -x "$LEARNFLOW_DAPRD_DIR/daprd" ] || die "run scripts/harness/dapr/build.sh first"
 for binary in operator placement sentry injector scheduler daprd; do
   rm -rf "$work/dapr" && mkdir -p "$work/dapr/etc"
   printf 'root:x:0:0:root:/:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' >"$work/dapr/etc/passwd"

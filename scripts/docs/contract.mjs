@@ -1,7 +1,7 @@
 // @ts-check
 // The data contract LearnFlow's services rely on (docs/contract.md), generated from what the
 // chart applies: values.yaml (topics, Dapr components, names), migrations/ (tables) and seeds/.
-//   node scripts/contract.mjs > docs/contract.md     (npm run docs:contract)
+//   node scripts/docs/contract.mjs > docs/contract.md     (npm run docs:contract)
 // test/docs/contract.test.ts fails when docs/contract.md is not what this prints.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -145,7 +145,7 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = new URL('..', import.meta.url);
+  const root = new URL('../..', import.meta.url);
   const read = (/** @type {string} */ path) => readFileSync(new URL(path, root), 'utf8');
   const migrations = readdirSync(new URL('migrations/', root))
     .filter((file) => file.endsWith('.sql'))

@@ -6,9 +6,10 @@
 # StorageClass "standard", as kind ships. Images are never pulled: the ones node/build.sh made
 # and the hooks image built here from the project's Dockerfile are imported at start.
 #
-# Network: Pods in 198.18.0.0/24 on the bridge learnflow0, whose address 198.18.0.1 is the node's
-# and the API server's; Services in 198.19.0.0/24. Guard rules (mangle table) drop anything from
-# or to 198.18.0.0/15 that would leave through any other interface, and nothing is masqueraded.
+# Network: Pods on a bridge whose address is the node's and the API server's, Services in a range
+# of their own, both inside a guarded range: guard rules (mangle table) drop anything from or to it
+# that would leave through any other interface, and nothing is masqueraded. The addresses, names,
+# kernel settings, paths, folders and ports are in node.env, which the tests read too.
 #
 #   node.sh start NAME   start it and wait until the node is Ready; prints the admin kubeconfig
 #                        (the hooks image's reference is in the instance's hooks-image file)
@@ -17,41 +18,35 @@
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=env.sh
-source "$here/env.sh"
-# shellcheck source=processes.sh
-source "$here/processes.sh"
+# shellcheck source=../env.sh
+source "$here/../env.sh"
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
 # shellcheck source=node/images.sh
 source "$here/node/images.sh"
+# shellcheck source=node.env
+source "$here/node.env"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-die() { echo "node: $*" >&2; exit 1; }
-
-bridge=learnflow0
-node_address=198.18.0.1
-pod_cidr=198.18.0.0/24
-service_cidr=198.19.0.0/24
-dns_address=198.19.0.10
-guarded=198.18.0.0/15
-apiserver_port=6443
-node_name=learnflow-node
+bridge=$NODE_BRIDGE
+node_address=$NODE_ADDRESS
+pod_cidr=$NODE_POD_CIDR
+service_cidr=$NODE_SERVICE_CIDR
+dns_address=$NODE_DNS_ADDRESS
+guarded=$NODE_GUARDED_RANGE
+node_name=$NODE_NAME
+# The lists of node.env, as arrays.
+read -r -a sysctls_set <<<"$NODE_SYSCTLS_SET"
+read -r -a sysctls_kubelet <<<"$NODE_SYSCTLS_KUBELET"
 # What the kubelet and the node change in the kernel, restored by stop.
-sysctls=(net.ipv4.ip_forward kernel.panic kernel.panic_on_oops vm.overcommit_memory net.bridge.bridge-nf-call-iptables)
-# Paths the runtime, CNI and kubelet write whatever their root: removed by stop when start made them.
-machine_paths=(/var/run/netns /var/lib/cni /var/log/pods /var/log/containers /var/lib/kubelet)
+sysctls=("${sysctls_set[@]%%=*}" "${sysctls_kubelet[@]}")
+read -r -a machine_paths <<<"$NODE_MACHINE_PATHS"
+read -r -a kube_chains <<<"$NODE_KUBE_CHAINS"
+forward_chain=${NODE_GUARD_FORWARD#*:}
+out_chain=${NODE_GUARD_OUT#*:}
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 tools=$LEARNFLOW_NODE_DIR
 
 kubectl_admin() { "$bin/kubectl" --kubeconfig "$cp_dir/admin.kubeconfig" "$@"; }
-
-wait_until() { # wait_until WHAT SECONDS COMMAND...
-  local what=$1 seconds=$2; shift 2
-  for _ in $(seq 1 $((seconds * 4))); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.25
-  done
-  die "$what not ready after ${seconds}s (logs: $dir/*.log)"
-}
 
 preflight() {
   [ "$(id -u)" -eq 0 ] || die "the node needs root (network, mounts, containers)"
@@ -74,23 +69,23 @@ save_machine() { # what stop restores
 }
 
 network() {
-  sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
+  sysctl -qw "${sysctls_set[@]}"
   ip link add "$bridge" type bridge
   ip addr add "$node_address/24" dev "$bridge"
   ip link set "$bridge" up
   # Forwarded: only between the node's own Pods. Sent (by the host or forwarded): only on lo or
   # the bridge. Anything else touching the ranges is dropped before it can leave.
-  iptables -t mangle -N LEARNFLOW-FORWARD
-  iptables -t mangle -A LEARNFLOW-FORWARD -i "$bridge" -o "$bridge" -j RETURN
-  iptables -t mangle -A LEARNFLOW-FORWARD -s "$guarded" -j DROP
-  iptables -t mangle -A LEARNFLOW-FORWARD -d "$guarded" -j DROP
-  iptables -t mangle -N LEARNFLOW-OUT
-  iptables -t mangle -A LEARNFLOW-OUT -o lo -j RETURN
-  iptables -t mangle -A LEARNFLOW-OUT -o "$bridge" -j RETURN
-  iptables -t mangle -A LEARNFLOW-OUT -s "$guarded" -j DROP
-  iptables -t mangle -A LEARNFLOW-OUT -d "$guarded" -j DROP
-  iptables -t mangle -I FORWARD 1 -j LEARNFLOW-FORWARD
-  iptables -t mangle -I POSTROUTING 1 -j LEARNFLOW-OUT
+  iptables -t mangle -N "$forward_chain"
+  iptables -t mangle -A "$forward_chain" -i "$bridge" -o "$bridge" -j RETURN
+  iptables -t mangle -A "$forward_chain" -s "$guarded" -j DROP
+  iptables -t mangle -A "$forward_chain" -d "$guarded" -j DROP
+  iptables -t mangle -N "$out_chain"
+  iptables -t mangle -A "$out_chain" -o lo -j RETURN
+  iptables -t mangle -A "$out_chain" -o "$bridge" -j RETURN
+  iptables -t mangle -A "$out_chain" -s "$guarded" -j DROP
+  iptables -t mangle -A "$out_chain" -d "$guarded" -j DROP
+  iptables -t mangle -I "${NODE_GUARD_FORWARD%%:*}" 1 -j "$forward_chain"
+  iptables -t mangle -I "${NODE_GUARD_OUT%%:*}" 1 -j "$out_chain"
   mkdir -p "$dir/cni/net.d" "$dir/cni/ipam"
   cat >"$dir/cni/net.d/10-learnflow.conflist" <<CNI
 {
@@ -101,7 +96,7 @@ network() {
       "type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
       "ipam": {
         "type": "host-local", "dataDir": "$dir/cni/ipam",
-        "ranges": [[{ "subnet": "$pod_cidr", "rangeStart": "198.18.0.10", "gateway": "$node_address" }]],
+        "ranges": [[{ "subnet": "$pod_cidr", "rangeStart": "$NODE_POD_RANGE_START", "gateway": "$node_address" }]],
         "routes": [{ "dst": "0.0.0.0/0" }]
       }
     },
@@ -148,7 +143,7 @@ TOML
 
 import_images() {
   local archive
-  for archive in "$tools"/images/*.tar "$(hooks_image_archive "$(cat "$dir/hooks-image")")"; do
+  for archive in "$tools"/images/*.tar "$(hooks_image_archive "$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")")"; do
     ctr --address "$dir/containerd.sock" -n k8s.io images import --no-unpack=false "$archive" >/dev/null
   done
 }
@@ -172,9 +167,9 @@ kubelet_start() {
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 address: $node_address
-port: 10250
+port: $NODE_KUBELET_PORT
 healthzBindAddress: 127.0.0.1
-healthzPort: 10248
+healthzPort: $NODE_KUBELET_HEALTHZ_PORT
 authentication:
   anonymous: { enabled: false }
   webhook: { enabled: true }
@@ -206,8 +201,8 @@ mode: iptables
 clusterCIDR: $pod_cidr
 hostnameOverride: $node_name
 bindAddress: $node_address
-healthzBindAddress: 127.0.0.1:10256
-metricsBindAddress: 127.0.0.1:10249
+healthzBindAddress: 127.0.0.1:$NODE_KUBE_PROXY_HEALTHZ_PORT
+metricsBindAddress: 127.0.0.1:$NODE_KUBE_PROXY_METRICS_PORT
 clientConnection: { kubeconfig: $cp_dir/kube-proxy.kubeconfig }
 # Leave the machine's conntrack settings alone.
 conntrack: { maxPerCore: 0 }
@@ -221,8 +216,8 @@ cluster_services() { # kube-dns (CoreDNS on the host, the Service without select
 .:53 {
     bind $node_address
     errors
-    health 127.0.0.1:18080
-    ready 127.0.0.1:18181
+    health 127.0.0.1:$NODE_COREDNS_HEALTH_PORT
+    ready 127.0.0.1:$NODE_COREDNS_READY_PORT
     kubernetes cluster.local in-addr.arpa ip6.arpa {
         kubeconfig $cp_dir/coredns.kubeconfig
         pods insecure
@@ -239,7 +234,7 @@ COREFILE
     --kubeconfig "$cp_dir/local-path-provisioner.kubeconfig" --namespace local-path-storage \
     --service-account-name local-path-provisioner --helper-image "$NODE_BASE_IMAGE" \
     --configmap-name local-path-config
-  wait_until CoreDNS 60 curl -sf http://127.0.0.1:18181/ready
+  wait_until CoreDNS 60 curl -sf "http://127.0.0.1:$NODE_COREDNS_READY_PORT/ready"
 }
 
 node_ready() {
@@ -267,10 +262,10 @@ start() {
   mkdir -p "$dir"
   save_machine
   network
-  bash "$here/node/hooks-image.sh" >"$dir/hooks-image"
+  bash "$here/node/hooks-image.sh" >"$dir/$NODE_HOOKS_IMAGE_FILE"
   containerd_start
   import_images
-  bash "$here/controlplane.sh" start "$cp_name" "$apiserver_port" "$node_address" "$service_cidr" >/dev/null
+  bash "$here/controlplane.sh" start "$cp_name" "$NODE_APISERVER_PORT" "$node_address" "$service_cidr" >/dev/null
   node_certificates
   kubelet_start
   kube_proxy_start
@@ -291,7 +286,7 @@ stop_containers() { # every container and sandbox of the node, without a kubelet
 }
 
 restore_machine() {
-  local mount path line
+  local mount path line rule
   # Mounts under the instance (the kubelet's root bind-mounts itself; volumes; rootfs; shm), innermost first.
   awk -v dir="$dir/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
     umount -l "$mount" 2>/dev/null || true
@@ -303,7 +298,7 @@ restore_machine() {
   done
   # The kubelet's cgroups (cgroupfs driver, v1), leaves first.
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
-  for chain in FORWARD:LEARNFLOW-FORWARD POSTROUTING:LEARNFLOW-OUT; do
+  for chain in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT"; do
     iptables -t mangle -D "${chain%%:*}" -j "${chain#*:}" 2>/dev/null || true
     iptables -t mangle -F "${chain#*:}" 2>/dev/null || true
     iptables -t mangle -X "${chain#*:}" 2>/dev/null || true
@@ -312,10 +307,9 @@ restore_machine() {
   # The kubelet's and kube-proxy's chains that --cleanup leaves, in both families.
   for command in iptables ip6tables; do
     for table in filter nat mangle; do
-      for chain in KUBE-FIREWALL KUBE-KUBELET-CANARY KUBE-PROXY-CANARY KUBE-IPTABLES-HINT; do
-        { "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" || true; } | sed 's/^-A/-D/' | while read -r line; do
-          # shellcheck disable=SC2086
-          "$command" -t "$table" $line 2>/dev/null || true
+      for chain in "${kube_chains[@]}"; do
+        { "$command" -t "$table" -S 2>/dev/null | grep -- "-j $chain\$" || true; } | sed 's/^-A/-D/' | while read -r -a rule; do
+          "$command" -t "$table" "${rule[@]}" 2>/dev/null || true
         done
         "$command" -t "$table" -F "$chain" 2>/dev/null || true
         "$command" -t "$table" -X "$chain" 2>/dev/null || true
@@ -347,9 +341,9 @@ stop() {
 [ $# -eq 2 ] || usage
 name=$2
 [[ "$name" =~ ^[a-zA-Z0-9_-]+$ ]] || die "NAME must be letters, digits, - or _, not '$name'"
-dir=$LEARNFLOW_STATE/node/$name
-cp_name=node-$name
-cp_dir=$LEARNFLOW_STATE/controlplane/$cp_name
+dir=$LEARNFLOW_STATE/$NODE_STATE_FOLDER/$name
+cp_name=$NODE_CONTROLPLANE_PREFIX$name
+cp_dir=$LEARNFLOW_STATE/$NODE_CONTROLPLANE_FOLDER/$cp_name
 case "$1" in
   start) start ;;
   stop) stop ;;

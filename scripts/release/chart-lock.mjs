@@ -1,7 +1,7 @@
 // @ts-check
 // Chart.lock, written as `helm dependency update` writes it, from the exact versions Chart.yaml
 // pins: that command needs the charts' registries, which the suite cannot reach.
-//   node scripts/chart-lock.mjs        (npm run chart:lock)
+//   node scripts/release/chart-lock.mjs        (npm run chart:lock)
 // test/chart/package.test.ts fails when Chart.lock is not what this writes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -67,7 +67,7 @@ export function chartLock(chartYaml, previous) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
   const lockFile = `${root}Chart.lock`;
   const previous = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : undefined;
   writeFileSync(lockFile, chartLock(readFileSync(`${root}Chart.yaml`, 'utf8'), previous));

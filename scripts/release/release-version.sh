@@ -4,10 +4,13 @@
 # package.json's version. The release pipeline (.github/workflows/release.yml) tags the hooks
 # image and the chart package with it, so they are always released in step.
 #
-#   scripts/release-version.sh vX.Y.Z
+#   scripts/release/release-version.sh vX.Y.Z
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 1 ] || { echo "usage: release-version.sh vX.Y.Z" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/common.sh
+source "$here/../lib/common.sh"
+[ $# -eq 1 ] || usage
 tag=${1#refs/tags/}
 version=${tag#v}
 field() { sed -n "s/^$1: *\"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\} *$/\\1/p" "$root/Chart.yaml"; }
@@ -20,7 +23,7 @@ problems=()
 [ "$app" = "$version" ] || problems+=("Chart.yaml appVersion (the hooks image tag) is $app")
 [ "$package" = "$version" ] || problems+=("package.json version is $package")
 if [ ${#problems[@]} -gt 0 ]; then
-  printf 'release-version: tag %s, but %s; set them all to %s\n' "$tag" "$(IFS=';'; echo "${problems[*]}" | sed 's/;/, /g')" "$version" >&2
-  exit 1
+  printf -v found '%s, ' "${problems[@]}"
+  die "tag $tag, but ${found%, }; set them all to $version"
 fi
 echo "$version"
