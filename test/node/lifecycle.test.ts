@@ -23,7 +23,7 @@ import {
 } from '../support/node-release.js';
 import { waitUntil } from '../support/wait.js';
 
-// The whole life cycle on a real node (scripts/node.sh): every hook and check runs in a real Pod
+// The whole life cycle on a real node (scripts/harness/node.sh): every hook and check runs in a real Pod
 // from the hooks image built here, the Dapr check's sidecar is injected by the real injector, and
 // the chart talks to Kafka and PostgreSQL through its "existing services" mode, as a user with a
 // managed Kafka or PostgreSQL installs it: the suite's own servers, on the node's address, behind

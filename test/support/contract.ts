@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseTopicSeeds, parseUserSeeds, type TopicSeed, type UserSeed } from '../../hooks/postgresql/seeds.js';
-import { createdTables } from '../../scripts/contract.mjs';
+import { createdTables } from '../../scripts/docs/contract.mjs';
 import { repoRoot } from './paths.js';
 
-// What docs/contract.md states, read from where scripts/contract.mjs reads it: the topic catalogue
+// What docs/contract.md states, read from where scripts/docs/contract.mjs reads it: the topic catalogue
 // from values.yaml, the tables from migrations/, the curriculum and the test users from seeds/.
 // Tests and benchmarks take their counts from here (in their names too) rather than typing them,
 // so that a topic, a table or a seed added changes them all at once.
