@@ -48,7 +48,7 @@ Usage: {{ include "learnflow.kafka.aclEnv" . }}
 - name: LEARNFLOW_HOOKS_KAFKA_SERVICES_USER
   value: {{ first .Values.kafka.sasl.client.users | quote }}
 - name: LEARNFLOW_HOOKS_KAFKA_SERVICES_GROUPS
-  value: {{ prepend .Values.kafkaTopics.acls.consumerGroups .Values.daprComponents.pubsub.consumerGroup | uniq | join "," | quote }}
+  value: {{ prepend .Values.kafkaTopics.acls.consumerGroups (printf "%s*" (include "learnflow.dapr.consumerGroupPrefix" .)) | uniq | join "," | quote }}
 {{- end -}}
 {{- end -}}
 

@@ -52,7 +52,7 @@ export const kafkaAclOptions = {
   'kafka-services-groups': {
     type: 'string',
     default: '',
-    describe: 'Consumer groups, comma-separated, the services user may join',
+    describe: 'Consumer groups, comma-separated, the services user may join; a name ending in * is a prefix',
     coerce: commaList,
   },
 } as const satisfies Record<string, Options>;

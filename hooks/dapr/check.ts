@@ -135,16 +135,16 @@ async function checkThroughSidecar(app: SubscriberApp, options: SidecarCheckOpti
   await waitForSidecar(sidecar, deadline);
   logger.info({ check: 'sidecar', ok: true }, `the Dapr sidecar answers at ${sidecar.address}`);
 
-  const metadata = await sidecar.call('GET', '/v1.0/metadata');
-  const loaded = ((metadata.body as { components?: { name: string; type: string }[] })?.components ?? []).map(
-    (component) => component.name,
-  );
+  const metadata = (await sidecar.call('GET', '/v1.0/metadata')).body as { id?: string; components?: { name: string }[] } | undefined;
+  const loaded = (metadata?.components ?? []).map((component) => component.name);
   const missing = [options.pubsub, options.statestore].filter((name) => !loaded.includes(name));
   if (missing.length > 0) {
+    const appId = metadata?.id ?? 'of this check';
     throw new ActionableError(
-      `component(s) ${missing.join(', ')} not loaded by the sidecar (loaded: ${loaded.join(', ') || 'none'})`,
-      "check `kubectl get components`, that each component's scopes include this app id, and " +
-        "the daprd container's log for a component that failed to initialise",
+      `component(s) ${missing.join(', ')} not loaded by the sidecar of app id ${appId} (loaded: ${loaded.join(', ') || 'none'})`,
+      `a component loads only in the app ids its scopes list: \`kubectl get component ${missing[0]} -o jsonpath='{.scopes}'\` ` +
+        `must be empty or include ${appId} (the chart adds tests.dapr.appId to daprComponents.*.scopes); ` +
+        "else see the daprd container's log for a component that failed to initialise",
     );
   }
   logger.info({ check: 'components', ok: true, loaded }, `components ${options.pubsub} and ${options.statestore} are loaded`);

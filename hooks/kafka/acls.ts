@@ -13,7 +13,8 @@ export interface ServicesRight {
 /**
  * The services user's rights, all of them: produce and consume on each catalogue topic, and on the
  * checks' temporary topics (the Dapr check publishes through the services' component), and join
- * its consumer groups. Nothing else: no create, delete, alter or cluster right.
+ * its consumer groups, a name ending in "*" being a prefix (the Dapr pub/sub's group per app id).
+ * Nothing else: no create, delete, alter or cluster right.
  */
 export function servicesRights(topics: readonly string[], groups: readonly string[]): ServicesRight[] {
   const onTopic = (name: string, pattern: ServicesRight['pattern']) =>
@@ -21,7 +22,15 @@ export function servicesRights(topics: readonly string[], groups: readonly strin
   return [
     ...topics.flatMap((name) => onTopic(name, 'literal')),
     ...onTopic(checkPrefix, 'prefixed'),
-    ...groups.map((name) => ({ resource: 'group' as const, name, pattern: 'literal' as const, operation: 'read' as const })),
+    ...groups.map((group) => {
+      const prefix = group.endsWith('*');
+      return {
+        resource: 'group' as const,
+        name: prefix ? group.slice(0, -1) : group,
+        pattern: prefix ? ('prefixed' as const) : ('literal' as const),
+        operation: 'read' as const,
+      };
+    }),
   ];
 }
 

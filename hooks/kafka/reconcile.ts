@@ -88,8 +88,11 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
   await applyChanges(admin, plan.changes);
   await deleteTopics(admin, plan.deletions);
-  // Kafka deletes a topic in the background: a deletion still showing is not a change unsettled.
-  const after = planTopics(topics, await observeTopics(admin, names), options.managed, options.deletable);
+  // Kafka deletes a topic in the background, so the topics just deleted are not observed again: one
+  // still listed can vanish before it is described, and the failure would start the whole run
+  // again, whose plan no longer holds the deletion it made (nor reports it).
+  const remaining = names.filter((name) => !plan.deletions.includes(name));
+  const after = planTopics(topics, await observeTopics(admin, remaining), options.managed, options.deletable);
   if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
   return { plan, applied: plan.changes };
 }

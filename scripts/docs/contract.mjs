@@ -87,11 +87,20 @@ export function contract({ values, migrations, topicSeeds, userSeeds, bcryptCost
     ),
     row('PostgreSQL password', `Secret ${code('R-credentials')}, key \`services-password\``),
     row(
+      'For `envFrom`',
+      `ConfigMap ${code('R-connection')}: \`PGHOST\`, \`PGPORT\`, \`PGDATABASE\`, \`PGUSER\` (the services' user), ` +
+        '`KAFKA_BOOTSTRAP_SERVERS`, `DAPR_PUBSUB_NAME`, `DAPR_STATESTORE_NAME` ([services.md](services.md#the-database-connection))',
+    ),
+    row(
       'Schema owner',
       `user ${code(postgresql.auth.username)} (password: key ${code(postgresql.auth.secretKeys.userPasswordKey)}): ` +
         'runs the migrations and seeds; services never connect as it',
     ),
-    row('Dapr pub/sub', `component ${code(pubsub.name)} (\`pubsub.kafka\`), consumer group ${code(pubsub.consumerGroup)}`),
+    row(
+      'Dapr pub/sub',
+      `component ${code(pubsub.name)} (\`pubsub.kafka\`); each app id consumes as the consumer group ` +
+        `${code(`${pubsub.consumerGroupPrefix || 'N.'}<app id>`)}, starting at the ${code(pubsub.initialOffset)} message the first time`,
+    ),
     row(
       'Dapr state store',
       `component ${code(statestore.name)} (\`state.postgresql\`), as role ${code(statestore.username)} ` +

@@ -3,8 +3,9 @@
 # (controlplane.sh, no simulated nodes): containerd and runc (Debian), the CNI bridge and portmap
 # plugins (Debian), kubelet and kube-proxy (built from the control plane's Kubernetes module),
 # CoreDNS behind the kube-dns Service, and the local-path volume provisioner with the default
-# StorageClass "standard", as kind ships. Images are never pulled: the ones node/build.sh made
-# and the hooks image built here from the project's Dockerfile are imported at start.
+# StorageClass "standard", as kind ships. Images are never pulled: the ones node/build.sh made,
+# and the hooks image and the example service's built here from the project's Dockerfiles, are
+# imported at start.
 #
 # Network: Pods on a bridge whose address is the node's and the API server's, Services in a range
 # of their own, both inside a guarded range: guard rules (mangle table) drop anything from or to it
@@ -12,12 +13,14 @@
 # kernel settings, paths, folders and ports are in node.env, which the tests read too.
 #
 #   node.sh start NAME   start it and wait until the node is Ready; prints the admin kubeconfig
-#                        (the hooks image's reference is in the instance's hooks-image file)
+#                        (the project's images' references are in the instance's files
+#                        NODE_HOOKS_IMAGE_FILE and NODE_EXAMPLE_IMAGE_FILE)
 #   node.sh stop NAME    stop everything and restore the machine as it was before start
 #                        (interfaces, rules, mounts, kernel settings, cgroups); removes its data
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
 # shellcheck source=../env.sh
 source "$here/../env.sh"
 # shellcheck source=../lib/common.sh
@@ -143,7 +146,8 @@ TOML
 
 import_images() {
   local archive
-  for archive in "$tools"/images/*.tar "$(hooks_image_archive "$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")")"; do
+  for archive in "$tools"/images/*.tar "$(project_image_archive "$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")")" \
+    "$(project_image_archive "$(cat "$dir/$NODE_EXAMPLE_IMAGE_FILE")")"; do
     ctr --address "$dir/containerd.sock" -n k8s.io images import --no-unpack=false "$archive" >/dev/null
   done
 }
@@ -262,7 +266,8 @@ start() {
   mkdir -p "$dir"
   save_machine
   network
-  bash "$here/node/hooks-image.sh" >"$dir/$NODE_HOOKS_IMAGE_FILE"
+  bash "$here/node/project-image.sh" learnflow-hooks "$root" >"$dir/$NODE_HOOKS_IMAGE_FILE"
+  bash "$here/node/project-image.sh" learnflow-example-service "$root/examples/service" >"$dir/$NODE_EXAMPLE_IMAGE_FILE"
   containerd_start
   import_images
   bash "$here/controlplane.sh" start "$cp_name" "$NODE_APISERVER_PORT" "$node_address" "$service_cidr" >/dev/null

@@ -9,6 +9,27 @@ Usage: {{ if include "learnflow.dapr.statestoreEnabled" . }}
 {{- end -}}
 
 {{/*
+The prefix of the pub/sub's consumer groups: each app id consumes as "<prefix><app id>".
+Usage: {{ include "learnflow.dapr.consumerGroupPrefix" . }}
+*/}}
+{{- define "learnflow.dapr.consumerGroupPrefix" -}}
+{{- .Values.daprComponents.pubsub.consumerGroupPrefix | default (printf "%s." .Release.Namespace) -}}
+{{- end -}}
+
+{{/*
+A component's scopes as YAML, empty (every app id) when the values name none. The Dapr check's app
+id is added while the check runs, so that scoping the components never breaks the chart's own check.
+Usage: {{ include "learnflow.dapr.scopes" (dict "context" . "scopes" .Values.daprComponents.pubsub.scopes) }}
+*/}}
+{{- define "learnflow.dapr.scopes" -}}
+{{- $scopes := .scopes -}}
+{{- if and $scopes .context.Values.tests.dapr.enabled -}}
+{{- $scopes = append $scopes .context.Values.tests.dapr.appId | uniq -}}
+{{- end -}}
+{{- with $scopes }}{{ toYaml . }}{{ end -}}
+{{- end -}}
+
+{{/*
 A state store table as the component names it: in the store's own schema.
 Usage: {{ include "learnflow.dapr.statestoreTable" (dict "context" . "table" .Values.daprComponents.statestore.tableName) }}
 */}}

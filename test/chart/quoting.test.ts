@@ -61,7 +61,7 @@ const cases: [string, (value: string) => RenderOptions][] = [
     }),
   ],
   ['daprComponents.pubsub.name', (value) => ({ values: { daprComponents: { pubsub: { name: value } } } })],
-  ['daprComponents.pubsub.consumerGroup', (value) => ({ values: { daprComponents: { pubsub: { consumerGroup: value } } } })],
+  ['daprComponents.pubsub.consumerGroupPrefix', (value) => ({ values: { daprComponents: { pubsub: { consumerGroupPrefix: value } } } })],
   ['daprComponents.pubsub.kafkaVersion', (value) => ({ values: { daprComponents: { pubsub: { kafkaVersion: value } } } })],
   ['daprComponents.pubsub.scopes[0]', (value) => ({ values: { daprComponents: { pubsub: { scopes: [value] } } } })],
   ['daprComponents.statestore.name', (value) => ({ values: { daprComponents: { statestore: { name: value } } } })],

@@ -39,6 +39,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
       'Component/pubsub-kafka',
       'Component/statestore',
+      'ConfigMap/learnflow-connection',
       'ConfigMap/learnflow-kafka-topics',
       'ConfigMap/learnflow-migrations',
       'ConfigMap/learnflow-seeds',
@@ -61,8 +62,13 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
       'helm.sh/hook': 'pre-install,pre-upgrade',
       'helm.sh/hook-weight': '-10',
       'helm.sh/hook-delete-policy': 'before-hook-creation',
+      'helm.sh/hook-output-log-policy': 'hook-failed',
     });
-    expect(hook('Job', 'learnflow-reconcile')).toMatchObject({ 'helm.sh/hook': 'post-install,post-upgrade', 'helm.sh/hook-weight': '0' });
+    expect(hook('Job', 'learnflow-reconcile')).toMatchObject({
+      'helm.sh/hook': 'post-install,post-upgrade',
+      'helm.sh/hook-weight': '0',
+      'helm.sh/hook-output-log-policy': 'hook-failed',
+    });
     expect(reconcileArgs(objects)).toEqual([
       'reconcile',
       'kafka-topics',
@@ -73,7 +79,7 @@ describe.each(Object.entries(profiles))('the chart (own templates, %s profile)',
     ]);
     for (const pod of ['learnflow-kafka-check', 'learnflow-postgresql-check'])
       expect(hook('Pod', pod)).toMatchObject({ 'helm.sh/hook': 'test' });
-    expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test' });
+    expect(hook('Job', 'learnflow-dapr-check')).toMatchObject({ 'helm.sh/hook': 'test', 'helm.sh/hook-output-log-policy': 'hook-failed' });
   });
 });
 

@@ -51,6 +51,12 @@ describe('values.schema.json and template checks reject bad values with a messag
       "at '/daprComponents/pubsub/kafkaVersion'",
     ],
     [
+      "0.2's one consumer group for every service, which split each topic's messages between them",
+      ['daprComponents.pubsub.consumerGroup=learnflow-services'],
+      "at '/daprComponents/pubsub': additional properties 'consumerGroup' not allowed",
+    ],
+    ['an initial offset Dapr does not know', ['daprComponents.pubsub.initialOffset=earliest'], "at '/daprComponents/pubsub/initialOffset'"],
+    [
       'a state table name that is not an identifier',
       ['daprComponents.statestore.tableName=dapr-state'],
       "at '/daprComponents/statestore/tableName'",

@@ -43,10 +43,17 @@ const renderFor = (db: TestDatabase, store: TestPartRole, set: string[] = []) =>
  * The chart's Dapr components and check Job as rendered, run for real: daprd (self-hosted) loads
  * the components, and the Job's container runs beside it with its own environment, as in the Pod.
  */
-async function runCheck(kafka: string, postgres: { host: string; port: number }, db: TestDatabase, timeoutSeconds = 60) {
+async function runCheck(
+  kafka: string,
+  postgres: { host: string; port: number },
+  db: TestDatabase,
+  timeoutSeconds = 60,
+  /** What became of the rendered components in the cluster (a change by hand). */
+  changed = (components: K8sObject[]) => components,
+) {
   const store = await madeStatestore(inject('postgresql'), db);
   const objects = await renderFor(db, store, [`tests.dapr.timeoutSeconds=${timeoutSeconds}`]);
-  const components = objects.filter((object) => object.kind === 'Component');
+  const components = changed(objects.filter((object) => object.kind === 'Component'));
   const job = find(objects, 'Job', 'learnflow-dapr-check');
   const template = (job['spec'] as { template: { metadata: { annotations: Record<string, string> }; spec: PodSpec } }).template;
   expect(template.metadata.annotations).toMatchObject({
@@ -97,6 +104,17 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('the Dapr sidecar was not ready in time');
     expect(failure(check).hint).toContain('the state store when PostgreSQL is unreachable or rejects the password');
+  });
+
+  it('names its app id and the scopes to look at when a component is scoped to other apps', { timeout: 120_000 }, async () => {
+    const db = await freshDatabase(inject('postgresql'));
+    const { check } = await runCheck(inject('kafkaBrokers').kraft, inject('postgresql'), db, 30, (components) =>
+      components.map((component) => (component.metadata.name === 'statestore' ? { ...component, scopes: ['orders'] } : component)),
+    );
+    expect(check.code).toBe(1);
+    expect(failure(check).msg).toContain('component(s) statestore not loaded by the sidecar of app id learnflow-check');
+    expect(failure(check).hint).toContain("kubectl get component statestore -o jsonpath='{.scopes}'");
+    expect(failure(check).hint).toContain('must be empty or include learnflow-check');
   });
 
   it('names Kafka when the broker is not reachable', { timeout: 120_000 }, async () => {

@@ -62,7 +62,8 @@ describe('the documentation', () => {
           }
         }
       }
-      for (const [, path] of text.matchAll(/`((?:scripts|profiles|docs|templates|migrations|seeds|deploy|hooks)\/[\w./-]+)`/g)) {
+      const repositoryPath = /`((?:scripts|profiles|docs|templates|migrations|seeds|deploy|hooks|examples|test)\/[\w./-]+)`/g;
+      for (const [, path] of text.matchAll(repositoryPath)) {
         if (!existsSync(join(repoRoot, path!))) wrong.push(`${page}: ${path} does not exist`);
       }
     }

@@ -133,9 +133,11 @@ describe('Kafka with authorization (profiles/production.yaml), against a real no
       expect(hook.code, hook.stdout).toBe(0);
       const topic = catalogue()[0]!.name;
 
-      // Produce and consume on a catalogue topic, in the Dapr pub/sub's consumer group.
+      // Produce and consume on a catalogue topic, in the group the Dapr pub/sub gives an app id.
       await untilProduce(topic, 'allowed', 'from a service');
-      const consumer = (await asService()).consumer({ groupId: hookEnv('LEARNFLOW_HOOKS_KAFKA_SERVICES_GROUPS')!.split(',')[0]! });
+      const groups = hookEnv('LEARNFLOW_HOOKS_KAFKA_SERVICES_GROUPS')!.split(',');
+      expect(groups).toEqual(['learnflow.*']);
+      const consumer = (await asService()).consumer({ groupId: 'learnflow.progress' });
       await consumer.connect();
       try {
         await consumer.subscribe({ topic, fromBeginning: true });
@@ -154,7 +156,14 @@ describe('Kafka with authorization (profiles/production.yaml), against a real no
         await consumer.disconnect();
       }
 
-      // Nothing else.
+      // Nothing else: the group's offsets read, and another group's refused (the broker refuses to
+      // name its coordinator, which kafkajs reports as not found).
+      await asServices((admin) => admin.fetchOffsets({ groupId: 'learnflow.progress', topics: [topic] }));
+      const outside = await asServices((admin) => admin.fetchOffsets({ groupId: 'learnflow-services', topics: [topic] })).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect((outside as Error | undefined)?.name).toBe('KafkaJSGroupCoordinatorNotFound');
       expect(await refusal(asServices((admin) => admin.deleteTopics({ topics: [topic], timeout: 5_000 })))).toContain(
         'TOPIC_AUTHORIZATION_FAILED',
       );
@@ -195,7 +204,7 @@ describe('Kafka with authorization (profiles/production.yaml), against a real no
           '--kafka-sasl-password-file',
           passwordFile,
         ],
-        ...['--kafka-services-user', 'learnflow', '--kafka-services-groups', 'learnflow-services'],
+        ...['--kafka-services-user', 'learnflow', '--kafka-services-groups', 'learnflow.*'],
       ]);
     const first = await hook([kept!, dropped!]);
     expect(first.code, first.stdout).toBe(0);

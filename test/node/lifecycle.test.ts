@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, subchartsDir } from '../support/chart.js';
 import { runDeploy } from '../support/cli.js';
 import { platformTables, seededRows, testUsers } from '../support/contract.js';
-import { expectTopicsAsDeclared } from '../support/kafka-admin.js';
+import { documentedDeployCommand, examplePods, untilEveryNumber } from '../support/example-service.js';
+import { expectTopicsAsDeclared, untilGroupsConsuming } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
 import {
@@ -21,6 +23,7 @@ import {
   upgradedCatalogue,
   upgradedTopicValues,
 } from '../support/node-release.js';
+import { repoRoot } from '../support/paths.js';
 import { waitUntil } from '../support/wait.js';
 
 // The whole life cycle on a real node (scripts/harness/node.sh): every hook and check runs in a real Pod
@@ -150,6 +153,93 @@ describe('the chart on a real node', () => {
           testUsers.map((user) => user.role).sort(),
         );
       });
+    },
+  );
+
+  it(
+    'services on the platform: two app ids of two replicas each, deployed as docs/services.md says; ' +
+      'every app id receives every message, its replicas share them',
+    { timeout: 900_000 },
+    async () => {
+      // Starts from the release the install left (installed with the chart's defaults, when run alone).
+      await release.ensureDeployed();
+      const [helm, ...documented] = await documentedDeployCommand();
+      expect(helm).toBe('helm');
+      const [repository, tag] = node.exampleImage.replace(/^localhost\//, '').split(':');
+      const services = { progress: 'progress', alerts: 'alerts' };
+      try {
+        for (const appId of Object.values(services)) {
+          // The page's command, for each service its own release and app id, and the image built here.
+          const args = documented.map((word) =>
+            word === 'progress'
+              ? appId
+              : word === 'appId=progress'
+                ? `appId=${appId}`
+                : word === 'examples/service/chart'
+                  ? join(repoRoot, word)
+                  : word,
+          );
+          const installed = await node.cluster.helm([
+            ...args,
+            ...['--set', 'image.registry=localhost', '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`],
+            ...['--set', 'image.pullPolicy=Never', '--timeout', '5m'],
+          ]);
+          expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+        }
+        const apps = Object.fromEntries(
+          await Promise.all(
+            Object.values(services).map(async (appId) => [appId, await examplePods(node.cluster, namespace, appId)] as const),
+          ),
+        );
+        for (const replicas of Object.values(apps)) {
+          expect(replicas).toHaveLength(2);
+          // Connected as the contract says: PostgreSQL as the services' role, through the release's ConfigMap and Secret.
+          for (const replica of replicas)
+            expect(await replica.ready()).toEqual({ status: 200, body: { curriculumTopics: seededRows.topics, sidecar: true } });
+        }
+        await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.progress`]: 2, [`${namespace}.alerts`]: 2 });
+
+        const count = 200;
+        const topic = 'exercise.graded';
+        for (let n = 0; n < count; n++) await apps.progress![0]!.publish(topic, { n }, `student-${n % 20}`);
+        for (const [appId, replicas] of Object.entries(apps)) {
+          const [first, second] = [...(await untilEveryNumber(replicas, count)).values()];
+          expect(first!.length, appId).toBeGreaterThan(0);
+          expect(second!.length, appId).toBeGreaterThan(0);
+          expect(
+            first!.filter((n) => second!.includes(n)),
+            `${appId}: each message processed by one replica`,
+          ).toEqual([]);
+          expect(first!.length + second!.length, `${appId}: no duplicates without a fault`).toBe(count);
+        }
+        const [event] = await apps.alerts![0]!.processed();
+        expect(event).toMatchObject({ topic, source: 'progress', type: 'com.dapr.event.sent' });
+      } finally {
+        for (const appId of Object.values(services)) await node.cluster.helm(['uninstall', appId, '--namespace', namespace, '--wait']);
+      }
+    },
+  );
+
+  it(
+    "a component scoped by hand to other apps: plain helm test fails with the Dapr check's log, naming its app id and the scopes",
+    { timeout: 600_000 },
+    async () => {
+      await release.ensureDeployed();
+      const scope = (scopes: string[] | null) =>
+        node.cluster.kubectl([
+          ...['patch', 'component', 'statestore', '--namespace', namespace],
+          ...['--type', 'merge', '--patch', JSON.stringify({ scopes })],
+        ]);
+      expect((await scope(['orders'])).code).toBe(0);
+      try {
+        const tested = await node.cluster.helm(['test', releaseName, '--namespace', namespace, '--timeout', '5m']);
+        expect(tested.code).not.toBe(0);
+        const output = tested.stdout + tested.stderr;
+        expect(output).toContain('component(s) statestore not loaded by the sidecar of app id learnflow-check');
+        expect(output).toContain("kubectl get component statestore -o jsonpath='{.scopes}'");
+      } finally {
+        expect((await scope(null)).code).toBe(0);
+      }
     },
   );
 

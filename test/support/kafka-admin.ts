@@ -4,6 +4,7 @@ import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { createLogger } from '../../hooks/lib/logger.js';
 import { retryUntil } from '../../hooks/lib/retry.js';
 import { Kafka, ConfigResourceTypes, ConfigSource, type Admin } from '../../hooks/kafka/kafkajs.js';
+import { NotYet, until } from './wait.js';
 
 /** A quiet logger for in-process calls of the hooks' functions. */
 export const quietLogger = createLogger('error');
@@ -86,4 +87,22 @@ export async function expectTopicsAsDeclared(brokers: string, topics: readonly T
       });
     }
   });
+}
+
+/**
+ * Waits until each consumer group is stable with its number of members, each assigned a share of
+ * the partitions: from then on every message has one member to go to.
+ */
+export async function untilGroupsConsuming(brokers: string, members: Record<string, number>): Promise<void> {
+  await until(`the consumer groups ${Object.keys(members).join(', ')} to be stable with their members`, () =>
+    withTestAdmin(brokers, async (admin) => {
+      const { groups } = await admin.describeGroups(Object.keys(members));
+      for (const group of groups) {
+        const assigned = group.members.filter((member) => member.memberAssignment.length > 0).length;
+        if (group.state !== 'Stable' || assigned !== members[group.groupId]) {
+          throw new NotYet(`${group.groupId} is ${group.state} with ${assigned} assigned member(s) of ${members[group.groupId]}`);
+        }
+      }
+    }),
+  );
 }

@@ -33,20 +33,26 @@ function podPrefix(cidr: string): string {
 
 /**
  * The real node of scripts/harness/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
- * its own control plane, and the hooks image built from the project's Dockerfile. One per machine.
+ * its own control plane, and the project's images built from its Dockerfiles. One per machine.
  */
 export class RealNode {
   private constructor(
     readonly cluster: Cluster,
     readonly hooksImage: string,
+    /** The example service's image (examples/service), for the services' tests. */
+    readonly exampleImage: string,
   ) {}
 
   static async start(): Promise<RealNode> {
     const { stdout } = await runOk('bash', [nodeScript, 'start', instance]);
     const state = process.env['LEARNFLOW_STATE'];
     if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
-    const hooksImage = (await readFile(join(instanceFolder(state), fact('NODE_HOOKS_IMAGE_FILE')), 'utf8')).trim();
-    return new RealNode(new Cluster(stdout.trim().split('\n').at(-1)!), hooksImage);
+    const image = async (file: string) => (await readFile(join(instanceFolder(state), fact(file)), 'utf8')).trim();
+    return new RealNode(
+      new Cluster(stdout.trim().split('\n').at(-1)!),
+      await image('NODE_HOOKS_IMAGE_FILE'),
+      await image('NODE_EXAMPLE_IMAGE_FILE'),
+    );
   }
 
   /** What a failed test needs to be understood: the Pods, the warnings, and every container's last log lines. */

@@ -9,7 +9,7 @@ buildah_here() {
 }
 
 # The sandbox image and NODE_IMAGE, named for this project only.
-# shellcheck disable=SC2034 # read by node.sh, node/build.sh and node/hooks-image.sh, which source this file
+# shellcheck disable=SC2034 # read by node.sh, node/build.sh and node/project-image.sh, which source this file
 PAUSE_IMAGE=localhost/learnflow/pause:1 NODE_BASE_IMAGE=localhost/learnflow/node-base:$NODE_VERSION
 
 # image_from_dir NAME ARCHIVE DIR USER ENTRYPOINT-JSON [ENV...]: an image of one layer, DIR's
@@ -33,5 +33,9 @@ save_image() {
   buildah_here push --quiet "$1" "docker-archive:$2:$1" >/dev/null
 }
 
-# hooks_image_archive REF: where node/hooks-image.sh keeps the archive of the hooks image REF.
-hooks_image_archive() { echo "$LEARNFLOW_CACHE/hooks-image/${1##*:}.tar"; }
+# project_image_archive REF: where node/project-image.sh keeps the archive of the image REF
+# (localhost/learnflow/NAME:TAG).
+project_image_archive() {
+  local name=${1##*/}
+  echo "$LEARNFLOW_CACHE/project-images/${name%%:*}/${1##*:}.tar"
+}

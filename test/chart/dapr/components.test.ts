@@ -36,7 +36,8 @@ describe('the Dapr components', () => {
     expect(componentSpec(pubsub)).toMatchObject({ type: 'pubsub.kafka', version: 'v1' });
     expect(metadata(pubsub)).toEqual({
       brokers: 'learnflow-kafka.learnflow.svc.cluster.local:9092',
-      consumerGroup: 'learnflow-services',
+      consumerGroup: 'learnflow.{appID}',
+      initialOffset: 'oldest',
       authType: 'none',
       version: '3.9.0',
     });
@@ -120,10 +121,29 @@ describe('the Dapr components', () => {
     }
   });
 
-  it('take scopes from values, and none means every app', async () => {
+  it("give each app id a consumer group of its own, named after the release's namespace or the prefix set", async () => {
+    // Dapr puts the sidecar's app id in for {appID}: every service gets every message, and the
+    // replicas of one service share them; releases in two namespaces never share a group.
+    const inStaging = await render({ namespace: 'staging' });
+    expect(metadata(find(inStaging, 'Component', 'pubsub-kafka'))).toMatchObject({
+      consumerGroup: 'staging.{appID}',
+      initialOffset: 'oldest',
+    });
+    const prefixed = await render({
+      set: ['daprComponents.pubsub.consumerGroupPrefix=lf-dev-', 'daprComponents.pubsub.initialOffset=newest'],
+    });
+    expect(metadata(find(prefixed, 'Component', 'pubsub-kafka'))).toMatchObject({
+      consumerGroup: 'lf-dev-{appID}',
+      initialOffset: 'newest',
+    });
+  });
+
+  it("take scopes from values, with the Dapr check's app id while it runs; none means every app", async () => {
     const scoped = await render({ set: ['daprComponents.pubsub.scopes={triage-service,concepts-service}'] });
-    expect(find(scoped, 'Component', 'pubsub-kafka')['scopes']).toEqual(['triage-service', 'concepts-service']);
+    expect(find(scoped, 'Component', 'pubsub-kafka')['scopes']).toEqual(['triage-service', 'concepts-service', 'learnflow-check']);
     expect(find(scoped, 'Component', 'statestore')['scopes']).toBeUndefined();
+    const withoutCheck = await render({ set: ['daprComponents.statestore.scopes={orders}', 'tests.dapr.enabled=false'] });
+    expect(find(withoutCheck, 'Component', 'statestore')['scopes']).toEqual(['orders']);
   });
 
   it('follow an external Kafka and a user-managed Secret, and can be turned off', async () => {

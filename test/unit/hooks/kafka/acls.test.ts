@@ -3,7 +3,7 @@ import { describeRight, planRights, servicesRights } from '../../../../hooks/kaf
 
 describe('the services user’s rights', () => {
   it('are produce and consume on each catalogue topic and the checks’ temporary topics, and joining its groups: nothing else', () => {
-    const rights = servicesRights(['learning.query'], ['learnflow-services']).map(describeRight);
+    const rights = servicesRights(['learning.query'], ['learnflow.*', 'reports']).map(describeRight);
     expect(rights).toEqual([
       'read on topic learning.query',
       'write on topic learning.query',
@@ -11,7 +11,8 @@ describe('the services user’s rights', () => {
       'read on topic learnflow.check.*',
       'write on topic learnflow.check.*',
       'describe on topic learnflow.check.*',
-      'read on group learnflow-services',
+      'read on group learnflow.*',
+      'read on group reports',
     ]);
   });
 

@@ -1,0 +1,167 @@
+import { setTimeout as pace } from 'node:timers/promises';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { uniquePrefix } from '../support/catalogue.js';
+import { examplePlatform, type ExampleApp } from '../support/example-service.js';
+import { untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
+import { KafkaServer } from '../support/kafka-server.js';
+import { PostgresqlServer } from '../support/postgresql-server.js';
+import { NotYet, until, waitUntil } from '../support/wait.js';
+
+// The guarantees services rely on, through faults: the example service (examples/service) beside
+// real daprd sidecars loading the chart's components, with a Kafka or a PostgreSQL of the test's
+// own to kill and restart. Duplicates are allowed (delivery is at least once) and counted; losses
+// must be none. The figures are printed for the record (docs/dapr.md).
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Publishes { n } for n = 0..count-1 at `perSecond`, through `publisher`, recording which publishes Dapr acknowledged. */
+function publishSteadily(publisher: ExampleApp, topic: string, count: number, perSecond: number) {
+  const acknowledged: number[] = [];
+  const refused: number[] = [];
+  const done = (async () => {
+    for (let n = 0; n < count; n++) {
+      const started = Date.now();
+      await publisher.publish(topic, { n }, `student-${n % 20}`).then(
+        () => acknowledged.push(n),
+        () => refused.push(n),
+      );
+      await pace(Math.max(0, 1000 / perSecond - (Date.now() - started)));
+    }
+  })();
+  return { acknowledged, refused, done };
+}
+
+/** What a replica processed: a running one's, or what a stopped one had. */
+type Recorded = Pick<ExampleApp, 'processed'>;
+
+/** Each number's deliveries to the replicas of one app id. */
+async function deliveries(replicas: readonly Recorded[]): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const replica of replicas)
+    for (const event of await replica.processed()) {
+      const n = (event.data as { n: number }).n;
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+  return counts;
+}
+
+/** Waits (bounded) until every acknowledged number reached the app id; its duplicates. */
+async function untilAllDelivered(appId: string, replicas: readonly Recorded[], acknowledged: readonly number[]) {
+  return until(`every acknowledged message to reach ${appId}`, async () => {
+    const counts = await deliveries(replicas);
+    const missing = acknowledged.filter((n) => !counts.has(n));
+    if (missing.length > 0)
+      throw new NotYet(`${missing.length} of ${acknowledged.length} not delivered yet (${missing.slice(0, 10).join(', ')}...)`);
+    return { delivered: counts.size, duplicates: [...counts.values()].reduce((sum, count) => sum + count - 1, 0) };
+  });
+}
+
+describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL)', () => {
+  it(
+    'every publish Dapr acknowledged while the broker is killed and restarted reaches every subscribed app id',
+    { timeout: 600_000 },
+    async () => {
+      const broker = await KafkaServer.start('dapr-broker-kill', 'kraft');
+      cleanups.push(() => broker.delete());
+      const topic = `${uniquePrefix()}exercise.graded`;
+      await withTestAdmin(broker.bootstrap, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }));
+      const platform = await examplePlatform(broker.bootstrap, inject('postgresql'));
+      cleanups.push(() => platform.stop());
+      const suffix = uniquePrefix().slice(1, -1);
+      const [progress, alerts] = [`progress-${suffix}`, `alerts-${suffix}`];
+      const apps = { [progress]: await platform.start(progress, 1, [topic]), [alerts]: await platform.start(alerts, 1, [topic]) };
+      await untilGroupsConsuming(broker.bootstrap, { [`learnflow.${progress}`]: 1, [`learnflow.${alerts}`]: 1 });
+
+      const publishing = publishSteadily(apps[progress]![0]!, topic, 600, 20);
+      await waitUntil('100 publishes acknowledged before the fault', async () => publishing.acknowledged.length >= 100);
+      await broker.kill();
+      await waitUntil('a publish refused while the broker is down', async () => publishing.refused.length > 0);
+      await broker.start();
+      await publishing.done;
+
+      const figures: Record<string, unknown> = { acknowledged: publishing.acknowledged.length, refused: publishing.refused.length };
+      for (const [appId, replicas] of Object.entries(apps))
+        figures[appId] = await untilAllDelivered(appId, replicas, publishing.acknowledged);
+      console.log(`broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
+      expect(publishing.acknowledged.length).toBeGreaterThan(100);
+    },
+  );
+
+  it('every state save acknowledged while PostgreSQL restarts reads back afterwards', { timeout: 600_000 }, async () => {
+    const server = await PostgresqlServer.start('dapr-pg-restart');
+    cleanups.push(() => server.delete());
+    const platform = await examplePlatform(inject('kafkaBrokers').kraft, await server.address());
+    cleanups.push(() => platform.stop());
+    const [replica] = await platform.start(`state-${uniquePrefix().slice(1, -1)}`, 1, []);
+    const state = `http://127.0.0.1:${replica!.daprd.httpPort}/v1.0/state/statestore`;
+
+    const acknowledged: number[] = [];
+    const refused: number[] = [];
+    const saving = (async () => {
+      for (let n = 0; n < 400; n++) {
+        const started = Date.now();
+        const response = await fetch(state, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ key: `save-${n}`, value: { n } }]),
+          signal: AbortSignal.timeout(30_000),
+        }).catch(() => undefined);
+        (response?.status === 204 ? acknowledged : refused).push(n);
+        await pace(Math.max(0, 50 - (Date.now() - started)));
+      }
+    })();
+    await waitUntil('100 saves acknowledged before the restart', async () => acknowledged.length >= 100);
+    await server.stop();
+    await waitUntil('a save refused while PostgreSQL is down', async () => refused.length > 0);
+    await server.start();
+    await saving;
+
+    const lost: number[] = [];
+    for (const n of acknowledged) {
+      const response = await fetch(`${state}/save-${n}`);
+      if (response.status !== 200 || ((await response.json()) as { n: number }).n !== n) lost.push(n);
+    }
+    console.log(
+      'PostgreSQL restarted mid-stream: ' +
+        JSON.stringify({ acknowledged: acknowledged.length, refused: refused.length, lost: lost.length }),
+    );
+    expect(acknowledged.length).toBeGreaterThan(100);
+    expect(lost).toEqual([]);
+  });
+
+  it(
+    'a subscriber replica stopped mid-stream: the others and its replacement take its share, nothing lost',
+    { timeout: 600_000 },
+    async () => {
+      const kafka = inject('kafkaBrokers').kraft;
+      const topic = `${uniquePrefix()}progress.updated`;
+      await withTestAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }));
+      const platform = await examplePlatform(kafka, inject('postgresql'));
+      cleanups.push(() => platform.stop());
+      const suffix = uniquePrefix().slice(1, -1);
+      const [publisherId, progress] = [`publisher-${suffix}`, `progress-${suffix}`];
+      const [publisher] = await platform.start(publisherId, 1, []);
+      const replicas = await platform.start(progress, 2, [topic]);
+      await untilGroupsConsuming(kafka, { [`learnflow.${progress}`]: 2 });
+
+      const publishing = publishSteadily(publisher!, topic, 400, 20);
+      await waitUntil('100 publishes acknowledged before the replica stops', async () => publishing.acknowledged.length >= 100);
+      // As Kubernetes deletes a Pod: its sidecar stops (the app then receives nothing more), then the app.
+      const [stopped, kept] = replicas;
+      await stopped!.stopSidecar();
+      const stoppedProcessed = await stopped!.processed();
+      await stopped!.stop();
+      const [replacement] = await platform.start(progress, 1, [topic]);
+      await publishing.done;
+
+      const recorded = [kept!, replacement!, { processed: () => Promise.resolve(stoppedProcessed) }];
+      const figures = await untilAllDelivered(progress, recorded, publishing.acknowledged);
+      console.log(`a replica stopped mid-stream: ${JSON.stringify({ acknowledged: publishing.acknowledged.length, ...figures })}`);
+      expect(publishing.refused).toEqual([]);
+      expect(await platform.savedEvents(progress)).toBe(new Set(publishing.acknowledged).size);
+    },
+  );
+});

@@ -1,0 +1,215 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { render, type K8sObject } from './chart.js';
+import type { Cluster } from './controlplane.js';
+import { Daprd } from './daprd.js';
+import { repoRoot } from './paths.js';
+import { freePorts } from './ports.js';
+import { freshDatabase, madeStatestore, withDatabase, type PostgresqlAddress } from './postgresql-server.js';
+import { NotYet, until, waitUntil } from './wait.js';
+
+// The example service (examples/service) as the tests run it: beside a real daprd here, or in
+// Pods of the real node, and the deploy command docs/services.md gives.
+
+/** One event as the example service recorded it: parts of the CloudEvent's envelope, and the data published. */
+export interface Processed {
+  topic: string;
+  id: string;
+  source: string;
+  type: string;
+  data: unknown;
+  /** When the service received it, ms since the epoch. */
+  receivedAt: number;
+}
+
+/** One replica of an app id, reached over its HTTP port. */
+export class ExampleApp {
+  constructor(
+    readonly appId: string,
+    readonly name: string,
+    private readonly base: string,
+  ) {}
+
+  /** What this replica has processed so far. */
+  async processed(): Promise<Processed[]> {
+    const response = await fetch(`${this.base}/processed`);
+    if (!response.ok) throw new Error(`${this.name}: GET /processed answered ${response.status}`);
+    return ((await response.json()) as { processed: Processed[] }).processed;
+  }
+
+  /** GET /ready: the sidecar up, and PostgreSQL answering as the services' role. */
+  async ready(): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${this.base}/ready`);
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** Publishes through the service and its sidecar, as a service produces an event. */
+  async publish(topic: string, data: unknown, key: string): Promise<void> {
+    const response = await fetch(`${this.base}/publish/${topic}?key=${encodeURIComponent(key)}`, {
+      method: 'POST',
+      // A publish that hangs is not acknowledged: the caller counts it so and goes on.
+      signal: AbortSignal.timeout(30_000),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(data),
+    });
+    if (response.status !== 204)
+      throw new Error(`${this.name}: publishing to ${topic} answered ${response.status}: ${await response.text()}`);
+  }
+}
+
+/**
+ * One replica of an app id on this machine: the example service as its image runs it, beside a
+ * real daprd that loads the chart's components, as the injector pairs them in a Pod.
+ */
+export class ExampleReplica extends ExampleApp {
+  private constructor(
+    appId: string,
+    name: string,
+    appPort: number,
+    readonly daprd: Daprd,
+    private readonly exited: Promise<number | null>,
+    private readonly stopApp: () => void,
+  ) {
+    super(appId, name, `http://127.0.0.1:${appPort}`);
+  }
+
+  static async start(options: {
+    appId: string;
+    name: string;
+    topics: readonly string[];
+    components: readonly K8sObject[];
+    secrets: Record<string, Record<string, string>>;
+    substitutions: Record<string, string>;
+  }): Promise<ExampleReplica> {
+    const appPort = await freePorts(1);
+    const daprd = await Daprd.start({ ...options, appPort });
+    const child = spawn(process.execPath, [join(repoRoot, 'examples/service/src/main.ts')], {
+      env: {
+        ...process.env,
+        APP_PORT: String(appPort),
+        DAPR_HTTP_PORT: String(daprd.httpPort),
+        // A Pod's HOSTNAME is its name: the replica's name in what it records.
+        HOSTNAME: options.name,
+        SUBSCRIBE_TOPICS: options.topics.join(','),
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return new ExampleReplica(options.appId, options.name, appPort, daprd, exited, () => child.kill('SIGTERM'));
+  }
+
+  /** Waits until the sidecar is up, its components loaded and the app reachable (daprd's /v1.0/healthz). */
+  async untilReady(): Promise<void> {
+    await waitUntil(`${this.name}'s sidecar to be ready`, () =>
+      fetch(`http://127.0.0.1:${this.daprd.httpPort}/v1.0/healthz`).then(
+        (response) => response.status === 204,
+        () => false,
+      ),
+    );
+  }
+
+  /** Stops the sidecar alone, gracefully, as Kubernetes stops a deleted Pod's: the app then receives nothing more. */
+  async stopSidecar(): Promise<void> {
+    await this.daprd.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopApp();
+    await this.exited;
+    await this.daprd.stop();
+  }
+}
+
+const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
+const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
+
+/**
+ * The release's Dapr components as the chart renders them, for a fresh database on `postgresql`
+ * (its state store role and schema made) and the broker `kafka`, and replicas of the example
+ * started beside them.
+ */
+export async function examplePlatform(kafka: string, postgresql: PostgresqlAddress) {
+  const db = await freshDatabase(postgresql);
+  const store = await madeStatestore(postgresql, db);
+  const objects = await render({
+    set: [
+      `postgresql.auth.database=${db.database}`,
+      `postgresql.auth.username=${db.user}`,
+      `daprComponents.statestore.username=${store.role}`,
+    ],
+  });
+  const components = objects.filter((object) => object.kind === 'Component');
+  const started: ExampleReplica[] = [];
+  return {
+    /** Starts `count` replicas of `appId` subscribed to `topics`, and waits until each is ready. */
+    start: async (appId: string, count: number, topics: readonly string[]): Promise<ExampleReplica[]> => {
+      const replicas = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          ExampleReplica.start({
+            appId,
+            name: `${appId}-${index}-${started.length}`,
+            topics,
+            components,
+            secrets: { 'learnflow-credentials': { 'dapr-password': store.password } },
+            substitutions: { [inClusterKafka]: kafka, [inClusterPostgresql]: `host='${postgresql.host}' port='${postgresql.port}'` },
+          }),
+        ),
+      );
+      started.push(...replicas);
+      await Promise.all(replicas.map((replica) => replica.untilReady()));
+      return replicas;
+    },
+    /** The distinct events an app id's replicas processed, as its state store rows (Dapr prefixes each key with the app id). */
+    savedEvents: (appId: string) =>
+      withDatabase(
+        db,
+        async (client) => {
+          const { rows } = await client.query<{ count: number }>('SELECT count(*)::int AS count FROM dapr.dapr_state WHERE key LIKE $1', [
+            `${appId}||processed-%`,
+          ]);
+          return rows[0]!.count;
+        },
+        { user: store.role, password: store.password },
+      ),
+    /** Stops every replica started. */
+    stop: () => Promise.all(started.splice(0).map((replica) => replica.stop())),
+  };
+}
+
+/**
+ * The numbers ({ n }) each replica of one app id processed, once together they have processed
+ * every one of 0..count-1 (bounded).
+ */
+export function untilEveryNumber(replicas: readonly ExampleApp[], count: number): Promise<Map<string, number[]>> {
+  return until(`${replicas[0]!.appId} to process all ${count} messages`, async () => {
+    const byReplica = new Map<string, number[]>();
+    for (const replica of replicas)
+      byReplica.set(
+        replica.name,
+        (await replica.processed()).map((event) => (event.data as { n: number }).n),
+      );
+    const distinct = new Set([...byReplica.values()].flat());
+    if (distinct.size < count) throw new NotYet(`${distinct.size} of ${count} so far`);
+    return byReplica;
+  });
+}
+
+/** The command docs/services.md gives to deploy the example (the block after its deploy-example marker), as arguments. */
+export async function documentedDeployCommand(): Promise<string[]> {
+  const page = await readFile(join(repoRoot, 'docs', 'services.md'), 'utf8');
+  const block = /<!-- deploy-example -->\n```sh\n([\s\S]*?)```/.exec(page)?.[1];
+  if (!block) throw new Error('docs/services.md has no sh block after <!-- deploy-example -->');
+  // Shell words: continuation lines joined, single quotes kept together (the page uses no other quoting).
+  return [...block.replaceAll('\\\n', ' ').matchAll(/'([^']*)'|(\S+)/g)].map((word) => word[1] ?? word[2]!);
+}
+
+/** The running replicas of an app id deployed by the example's chart, reached at their Pod addresses. */
+export async function examplePods(cluster: Cluster, namespace: string, appId: string): Promise<ExampleApp[]> {
+  const pods = await cluster.kubectlJson<{
+    items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; podIP?: string } }[];
+  }>(['get', 'pods', '--namespace', namespace, '--selector', `app.kubernetes.io/name=${appId}`]);
+  return pods.items
+    .filter((pod) => pod.status.phase === 'Running' && pod.status.podIP && !pod.metadata.deletionTimestamp)
+    .map((pod) => new ExampleApp(appId, pod.metadata.name, `http://${pod.status.podIP}:8080`));
+}
