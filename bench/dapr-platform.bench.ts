@@ -1,7 +1,8 @@
 // Benchmark: what Dapr costs a service, measured beside the same work done directly, on the same
 // servers in the same run. Pub/sub: messages published through a sidecar's HTTP API and delivered
-// through another app id's sidecar to the example service (examples/service), beside kafkajs
-// producing and consuming in a group of its own: messages per second, and the latency from
+// through another app id's sidecar to the example service (examples/service), which saves a
+// marker per message in the state store before it answers, beside kafkajs producing and consuming
+// in a group of its own, saving the same marker with pg: messages per second, and the latency from
 // publish to delivery (p50, p99). State: saves and reads through the state store component,
 // beside pg doing the same upsert and select on a table of the same shape. Both sides keep the
 // same number of requests in flight.
@@ -61,8 +62,11 @@ async function throughDapr(publisherPort: number, subscriber: ExampleApp, topic:
   return { perSecond: messages / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
 }
 
-/** The same with kafkajs: a producer (acks all, as Dapr's) and a consumer in a group of its own. */
-async function throughKafkajs(bootstrap: string, topic: string): Promise<Figures> {
+/**
+ * The same with kafkajs: a producer (acks all, as Dapr's) and a consumer in a group of its own,
+ * which does the example service's work per message with pg: an upsert of a marker keyed by the message.
+ */
+async function throughKafkajs(bootstrap: string, topic: string, database: pg.Pool): Promise<Figures> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [bootstrap], logLevel: 0 });
   const producer = kafka.producer();
   const consumer = kafka.consumer({ groupId: `bench-${uniquePrefix()}` });
@@ -71,9 +75,9 @@ async function throughKafkajs(bootstrap: string, topic: string): Promise<Figures
     await consumer.subscribe({ topic, fromBeginning: true });
     const latencies: number[] = [];
     await consumer.run({
-      eachMessage: ({ message }) => {
+      eachMessage: async ({ message, partition }) => {
+        await database.query(upsert, [`processed-${partition}-${message.offset}`, JSON.stringify({ topic })]);
         latencies.push(Date.now() - (JSON.parse(message.value!.toString()) as { sentAt: number }).sentAt);
-        return Promise.resolve();
       },
     });
     const seconds = await timed(async () => {
@@ -113,25 +117,16 @@ async function stateThroughDapr(port: number): Promise<[Figures, Figures]> {
   return [{ perSecond: saves / write }, { perSecond: saves / read }];
 }
 
-/** The same upserts and selects with pg, on a table shaped like Dapr's (key, jsonb value, etag). */
-async function stateThroughPg(connection: pg.PoolConfig): Promise<[Figures, Figures]> {
-  const pool = new pg.Pool({ ...connection, max: inFlight });
-  try {
-    await pool.query('CREATE TABLE bench_state (key text PRIMARY KEY, value jsonb NOT NULL, etag uuid NOT NULL, updated timestamptz)');
-    const write = await timed(() =>
-      pooled(saves, (n) =>
-        pool.query(
-          'INSERT INTO bench_state (key, value, etag) VALUES ($1, $2, gen_random_uuid()) ' +
-            'ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = gen_random_uuid(), updated = now()',
-          [`bench-${n}`, JSON.stringify({ n })],
-        ),
-      ),
-    );
-    const read = await timed(() => pooled(saves, (n) => pool.query('SELECT value, etag FROM bench_state WHERE key = $1', [`bench-${n}`])));
-    return [{ perSecond: saves / write }, { perSecond: saves / read }];
-  } finally {
-    await pool.end();
-  }
+/** What the state store does on a save, on a table shaped like Dapr's (key, jsonb value, etag). */
+const upsert =
+  'INSERT INTO bench_state (key, value, etag) VALUES ($1, $2, gen_random_uuid()) ' +
+  'ON CONFLICT (key) DO UPDATE SET value = excluded.value, etag = gen_random_uuid(), updated = now()';
+
+/** The same upserts and selects with pg. */
+async function stateThroughPg(pool: pg.Pool): Promise<[Figures, Figures]> {
+  const write = await timed(() => pooled(saves, (n) => pool.query(upsert, [`bench-${n}`, JSON.stringify({ n })])));
+  const read = await timed(() => pooled(saves, (n) => pool.query('SELECT value, etag FROM bench_state WHERE key = $1', [`bench-${n}`])));
+  return [{ perSecond: saves / write }, { perSecond: saves / read }];
 }
 
 function print(title: string, rows: [string, Figures, Figures][]): void {
@@ -163,14 +158,19 @@ try {
       if (groups[0]?.state !== 'Stable') throw new NotYet(groups[0]?.state ?? 'no group');
     }),
   );
+  const database = new pg.Pool({
+    ...{ host: address.host, port: address.port, user: 'postgres', password: address.superuserPassword, database: 'postgres' },
+    max: inFlight,
+  });
+  await database.query('CREATE TABLE bench_state (key text PRIMARY KEY, value jsonb NOT NULL, etag uuid NOT NULL, updated timestamptz)');
   const pubsub: [string, Figures, Figures] = [
     `${messages} messages`,
     await throughDapr(publisher!.daprd.httpPort, subscriber!, viaDapr),
-    await throughKafkajs(broker.bootstrap, viaKafkajs),
+    await throughKafkajs(broker.bootstrap, viaKafkajs, database),
   ];
-  const db = { host: address.host, port: address.port, user: 'postgres', password: address.superuserPassword, database: 'postgres' };
   const [daprSaves, daprReads] = await stateThroughDapr(publisher!.daprd.httpPort);
-  const [pgSaves, pgReads] = await stateThroughPg(db);
+  const [pgSaves, pgReads] = await stateThroughPg(database);
+  await database.end();
   print(`Kafka 3.9 (one KRaft node), ${inFlight} publishes in flight, publish to delivery:`, [pubsub]);
   print(`PostgreSQL, ${inFlight} requests in flight:`, [
     [`${saves} saves (upserts)`, daprSaves, pgSaves],
