@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { find, render, type K8sObject } from '../support/chart.js';
+import { find, inClusterKafka, inClusterPostgresql, type K8sObject, render } from '../support/chart.js';
 import { failure } from '../support/cli.js';
 import { Daprd } from '../support/daprd.js';
 import { KafkaServer } from '../support/kafka-server.js';
@@ -24,9 +24,6 @@ const sidecars: Daprd[] = [];
 afterEach(async () => {
   await Promise.all(sidecars.splice(0).map((daprd) => daprd.stop()));
 });
-
-const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
 
 /** The chart as rendered for a test database and its state store's role. */
 const renderFor = (db: TestDatabase, store: TestPartRole, set: string[] = []) =>

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../support/catalogue.js';
-import { examplePlatform, untilEveryNumber } from '../support/example-service.js';
-import { untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
+import { examplePlatform, uniqueAppIds, untilEveryNumber } from '../support/example-service.js';
+import { createTestTopic, untilGroupsConsuming } from '../support/kafka-admin.js';
 
 // What a service gets from the chart's pub/sub: the example service (examples/service) as several
 // app ids with several replicas, each beside a real daprd loading the components as the chart
@@ -14,17 +14,11 @@ afterEach(async () => {
 
 async function platformWithTopic(topic: string, partitions: number) {
   const kafka = inject('kafkaBrokers').kraft;
-  await withTestAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
+  await createTestTopic(kafka, topic, partitions);
   const platform = await examplePlatform(kafka, inject('postgresql'));
   platforms.push(platform);
   return { kafka, ...platform };
 }
-
-/** App ids of this test only: consumer groups are the broker's, shared by every test. */
-const appIds = (...names: string[]) => {
-  const suffix = uniquePrefix().slice(1, -1);
-  return names.map((name) => `${name}-${suffix}`);
-};
 
 describe("what services receive through the chart's pub/sub (real daprd, Kafka and PostgreSQL)", () => {
   it(
@@ -33,12 +27,12 @@ describe("what services receive through the chart's pub/sub (real daprd, Kafka a
     async () => {
       const topic = `${uniquePrefix()}exercise.graded`;
       const { kafka, start, savedEvents } = await platformWithTopic(topic, 2);
-      const [progress, triage] = appIds('progress', 'triage');
-      const apps = { [progress!]: await start(progress!, 2, [topic]), [triage!]: await start(triage!, 2, [topic]) };
+      const [progress, triage] = uniqueAppIds('progress', 'triage');
+      const apps = { [progress]: await start(progress, 2, [topic]), [triage]: await start(triage, 2, [topic]) };
       await untilGroupsConsuming(kafka, { [`learnflow.${progress}`]: 2, [`learnflow.${triage}`]: 2 });
 
       const count = 200;
-      const publisher = apps[progress!]![0]!;
+      const publisher = apps[progress]![0]!;
       for (let n = 0; n < count; n++) await publisher.publish(topic, { n }, `student-${n % 20}`);
 
       for (const [appId, replicas] of Object.entries(apps)) {
@@ -55,7 +49,7 @@ describe("what services receive through the chart's pub/sub (real daprd, Kafka a
         expect(await savedEvents(appId)).toBe(count);
       }
       // The envelope docs/services.md describes, around what was published.
-      const [event] = await apps[triage!]![0]!.processed();
+      const [event] = await apps[triage]![0]!.processed();
       expect(event).toMatchObject({ topic, source: progress, type: 'com.dapr.event.sent', data: { n: expect.any(Number) } });
     },
   );
@@ -63,12 +57,12 @@ describe("what services receive through the chart's pub/sub (real daprd, Kafka a
   it('a service deployed after messages were published receives them: its group starts at the oldest', { timeout: 300_000 }, async () => {
     const topic = `${uniquePrefix()}struggle.detected`;
     const { start } = await platformWithTopic(topic, 2);
-    const [exercises, alerts] = appIds('exercises', 'alerts');
-    const [publisher] = await start(exercises!, 1, [topic]);
+    const [exercises, alerts] = uniqueAppIds('exercises', 'alerts');
+    const [publisher] = await start(exercises, 1, [topic]);
     const count = 20;
     for (let n = 0; n < count; n++) await publisher!.publish(topic, { n }, `student-${n}`);
 
-    const late = await start(alerts!, 1, [topic]);
+    const late = await start(alerts, 1, [topic]);
     const byReplica = await untilEveryNumber(late, count);
     expect([...byReplica.values()].flat().sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, n) => n));
   });

@@ -1,8 +1,8 @@
 import { setTimeout as pace } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../support/catalogue.js';
-import { examplePlatform, type ExampleApp } from '../support/example-service.js';
-import { untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
+import { examplePlatform, uniqueAppIds, type ExampleApp } from '../support/example-service.js';
+import { createTestTopic, untilGroupsConsuming } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { PostgresqlServer } from '../support/postgresql-server.js';
 import { NotYet, until, waitUntil } from '../support/wait.js';
@@ -17,22 +17,26 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Publishes { n } for n = 0..count-1 at `perSecond`, through `publisher`, recording which publishes Dapr acknowledged. */
-function publishSteadily(publisher: ExampleApp, topic: string, count: number, perSecond: number) {
+/**
+ * Runs `attempt(n)` for n = 0..count-1, 20 a second, in the background, recording which the
+ * sidecar acknowledged (resolved true) and which it refused (false, or failed).
+ */
+function steadily(count: number, attempt: (n: number) => Promise<boolean>) {
   const acknowledged: number[] = [];
   const refused: number[] = [];
   const done = (async () => {
     for (let n = 0; n < count; n++) {
       const started = Date.now();
-      await publisher.publish(topic, { n }, `student-${n % 20}`).then(
-        () => acknowledged.push(n),
-        () => refused.push(n),
-      );
-      await pace(Math.max(0, 1000 / perSecond - (Date.now() - started)));
+      ((await attempt(n).catch(() => false)) ? acknowledged : refused).push(n);
+      await pace(Math.max(0, 50 - (Date.now() - started)));
     }
   })();
   return { acknowledged, refused, done };
 }
+
+/** Publishes { n } for n = 0..count-1 steadily through `publisher`. */
+const publishSteadily = (publisher: ExampleApp, topic: string, count: number) =>
+  steadily(count, (n) => publisher.publish(topic, { n }, `student-${n % 20}`).then(() => true));
 
 /** What a replica processed: a running one's, or what a stopped one had. */
 type Recorded = Pick<ExampleApp, 'processed'>;
@@ -67,15 +71,14 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       const broker = await KafkaServer.start('dapr-broker-kill', 'kraft');
       cleanups.push(() => broker.delete());
       const topic = `${uniquePrefix()}exercise.graded`;
-      await withTestAdmin(broker.bootstrap, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }));
+      await createTestTopic(broker.bootstrap, topic, 2);
       const platform = await examplePlatform(broker.bootstrap, inject('postgresql'));
       cleanups.push(() => platform.stop());
-      const suffix = uniquePrefix().slice(1, -1);
-      const [progress, alerts] = [`progress-${suffix}`, `alerts-${suffix}`];
+      const [progress, alerts] = uniqueAppIds('progress', 'alerts');
       const apps = { [progress]: await platform.start(progress, 1, [topic]), [alerts]: await platform.start(alerts, 1, [topic]) };
       await untilGroupsConsuming(broker.bootstrap, { [`learnflow.${progress}`]: 1, [`learnflow.${alerts}`]: 1 });
 
-      const publishing = publishSteadily(apps[progress]![0]!, topic, 600, 20);
+      const publishing = publishSteadily(apps[progress]![0]!, topic, 600);
       await waitUntil('100 publishes acknowledged before the fault', async () => publishing.acknowledged.length >= 100);
       await broker.kill();
       await waitUntil('a publish refused while the broker is down', async () => publishing.refused.length > 0);
@@ -95,29 +98,24 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
     cleanups.push(() => server.delete());
     const platform = await examplePlatform(inject('kafkaBrokers').kraft, await server.address());
     cleanups.push(() => platform.stop());
-    const [replica] = await platform.start(`state-${uniquePrefix().slice(1, -1)}`, 1, []);
+    const [replica] = await platform.start(uniqueAppIds('state')[0], 1, []);
     const state = `http://127.0.0.1:${replica!.daprd.httpPort}/v1.0/state/statestore`;
 
-    const acknowledged: number[] = [];
-    const refused: number[] = [];
-    const saving = (async () => {
-      for (let n = 0; n < 400; n++) {
-        const started = Date.now();
-        const response = await fetch(state, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify([{ key: `save-${n}`, value: { n } }]),
-          signal: AbortSignal.timeout(30_000),
-        }).catch(() => undefined);
-        (response?.status === 204 ? acknowledged : refused).push(n);
-        await pace(Math.max(0, 50 - (Date.now() - started)));
-      }
-    })();
+    const saving = steadily(400, async (n) => {
+      const response = await fetch(state, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ key: `save-${n}`, value: { n } }]),
+        signal: AbortSignal.timeout(30_000),
+      });
+      return response.status === 204;
+    });
+    const { acknowledged, refused } = saving;
     await waitUntil('100 saves acknowledged before the restart', async () => acknowledged.length >= 100);
     await server.stop();
     await waitUntil('a save refused while PostgreSQL is down', async () => refused.length > 0);
     await server.start();
-    await saving;
+    await saving.done;
 
     const lost: number[] = [];
     for (const n of acknowledged) {
@@ -138,16 +136,15 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
     async () => {
       const kafka = inject('kafkaBrokers').kraft;
       const topic = `${uniquePrefix()}progress.updated`;
-      await withTestAdmin(kafka, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }));
+      await createTestTopic(kafka, topic, 2);
       const platform = await examplePlatform(kafka, inject('postgresql'));
       cleanups.push(() => platform.stop());
-      const suffix = uniquePrefix().slice(1, -1);
-      const [publisherId, progress] = [`publisher-${suffix}`, `progress-${suffix}`];
+      const [publisherId, progress] = uniqueAppIds('publisher', 'progress');
       const [publisher] = await platform.start(publisherId, 1, []);
       const replicas = await platform.start(progress, 2, [topic]);
       await untilGroupsConsuming(kafka, { [`learnflow.${progress}`]: 2 });
 
-      const publishing = publishSteadily(publisher!, topic, 400, 20);
+      const publishing = publishSteadily(publisher!, topic, 400);
       await waitUntil('100 publishes acknowledged before the replica stops', async () => publishing.acknowledged.length >= 100);
       // As Kubernetes deletes a Pod: its sidecar stops (the app then receives nothing more), then the app.
       const [stopped, kept] = replicas;

@@ -6,7 +6,7 @@ import { parseCatalogue, type TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { createKafka, withAdmin, type SaslCredentials } from '../../hooks/kafka/client.js';
 import { ConfigResourceTypes, type Admin } from '../../hooks/kafka/kafkajs.js';
 import { uniquePrefix, writeCatalogue } from '../support/catalogue.js';
-import { chartCopy, find, render, subchartsDir, type K8sObject } from '../support/chart.js';
+import { chartCopy, find, inClusterKafka, type K8sObject, render, subchartsDir } from '../support/chart.js';
 import { runCli } from '../support/cli.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 import { protocolErrorTypes, quietLogger } from '../support/kafka-admin.js';
@@ -19,7 +19,6 @@ import { NotYet, until } from '../support/wait.js';
 // topic hook, connecting as a super user, reconciles the topics and the services user's ACLs, and
 // the services user may produce and consume on the catalogue's topics and nothing else.
 
-const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
 let broker: KafkaServer;
 let production: K8sObject[];
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { chartCopy, find, render, subchartsDir } from '../support/chart.js';
+import { chartCopy, find, inClusterKafka, inClusterPostgresql, render, subchartsDir } from '../support/chart.js';
 import { createKafka, withAdmin, type SaslCredentials } from '../../hooks/kafka/client.js';
 import { quietLogger } from '../support/kafka-admin.js';
 import { writeCatalogue, chartCatalogue } from '../support/catalogue.js';
@@ -19,8 +19,6 @@ import { reconcileApiAccess } from '../support/hook-account.js';
 // settings the chart renders, and the chart's hooks, checks and Dapr pub/sub as rendered with that
 // profile, their password from the credentials Secret's client-passwords.
 
-const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
 let broker: KafkaServer;
 let password: string;
 

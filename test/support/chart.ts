@@ -76,6 +76,10 @@ export function helm(args: readonly string[]): Promise<Finished> {
   return run('helm', args);
 }
 
+/** The default render's (release and namespace learnflow) addresses of Kafka and PostgreSQL, which the tests point at their own servers. */
+export const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
+export const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
+
 export interface RenderOptions {
   release?: string;
   namespace?: string;

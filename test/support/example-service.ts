@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { render, type K8sObject } from './chart.js';
+import { inClusterKafka, inClusterPostgresql, type K8sObject, render } from './chart.js';
 import type { Cluster } from './controlplane.js';
 import { Daprd } from './daprd.js';
 import { repoRoot } from './paths.js';
 import { freePorts } from './ports.js';
 import { freshDatabase, madeStatestore, withDatabase, type PostgresqlAddress } from './postgresql-server.js';
+import { uniquePrefix } from './catalogue.js';
 import { NotYet, until, waitUntil } from './wait.js';
 
 // The example service (examples/service) as the tests run it: beside a real daprd here, or in
@@ -121,9 +122,6 @@ export class ExampleReplica extends ExampleApp {
   }
 }
 
-const inClusterKafka = 'learnflow-kafka.learnflow.svc.cluster.local:9092';
-const inClusterPostgresql = "host='learnflow-postgresql.learnflow.svc.cluster.local' port='5432'";
-
 /**
  * The release's Dapr components as the chart renders them, for a fresh database on `postgresql`
  * (its state store role and schema made) and the broker `kafka`, and replicas of the example
@@ -175,6 +173,12 @@ export async function examplePlatform(kafka: string, postgresql: PostgresqlAddre
     /** Stops every replica started. */
     stop: () => Promise.all(started.splice(0).map((replica) => replica.stop())),
   };
+}
+
+/** App ids of one test's own, `<name>-<suffix>`: consumer groups are the broker's, shared by every test. */
+export function uniqueAppIds<const Names extends readonly string[]>(...names: Names): { [K in keyof Names]: string } {
+  const suffix = uniquePrefix().slice(1, -1);
+  return names.map((name) => `${name}-${suffix}`) as { [K in keyof Names]: string };
 }
 
 /**

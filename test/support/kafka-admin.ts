@@ -23,6 +23,11 @@ export async function withTestAdmin<T>(brokers: string, work: (admin: Admin) => 
   }
 }
 
+/** Creates a topic of the test's own, once it has its leaders. */
+export async function createTestTopic(brokers: string, topic: string, partitions: number): Promise<void> {
+  await withTestAdmin(brokers, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));
+}
+
 export interface TopicFacts {
   partitions: number;
   replicationFactor: number;
