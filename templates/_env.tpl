@@ -118,7 +118,8 @@ Usage: {{ include "learnflow.postgresql.seedCredentialsEnv" . }}
 {{- end -}}
 
 {{/*
-The credentials hook's Secret, the release it labels it with and the keys it fills (the credentials command's options).
+The credentials hook's Secret, the release it labels it with, the keys it fills, and the services
+namespaces it copies a service's keys into (the credentials command's options).
 Usage: {{ include "learnflow.credentials.env" . }}
 */}}
 {{- define "learnflow.credentials.env" -}}
@@ -128,6 +129,12 @@ Usage: {{ include "learnflow.credentials.env" . }}
   value: {{ .Release.Name | quote }}
 - name: LEARNFLOW_HOOKS_KEYS
   value: {{ include "learnflow.credentials.keys" . | quote }}
+{{- with (.Values.global.learnflow | default dict).serviceNamespaces }}
+- name: LEARNFLOW_HOOKS_SERVICE_NAMESPACES
+  value: {{ join "," . | quote }}
+- name: LEARNFLOW_HOOKS_SERVICE_KEYS
+  value: {{ include "learnflow.services.secretKeys" $ | quote }}
+{{- end }}
 {{- end -}}
 
 {{/*

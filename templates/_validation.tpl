@@ -6,7 +6,7 @@ Usage: {{ include "learnflow.validateValues" . }}
 */}}
 {{- define "learnflow.validateValues" -}}
 {{- $messages := list -}}
-{{- range $concern := list "kafka" "postgresql" "dapr" -}}
+{{- range $concern := list "kafka" "postgresql" "dapr" "services" -}}
 {{- $messages = concat $messages (splitList "\n" (include (printf "learnflow.%s.validateValues" $concern) $)) -}}
 {{- end -}}
 {{- $messages = without $messages "" -}}

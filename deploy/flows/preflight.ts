@@ -185,6 +185,28 @@ export async function checkFit(
   await checkDaprCrds(kubectl, objects);
 }
 
+/** Whether a render holds the Dapr control plane (the dapr subchart's Deployments). */
+function bringsDapr(objects: readonly K8sObject[]): boolean {
+  return objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.components.includes('dapr'));
+}
+
+/**
+ * An upgrade that would remove the release's Dapr control plane is refused: every sidecar in the
+ * cluster relies on it. A release made with profiles/production.yaml before 0.2.0 would lose it
+ * to that profile's new dapr.enabled: false.
+ */
+export async function checkDaprKept(helm: Helm, release: string, objects: readonly K8sObject[]): Promise<void> {
+  if (bringsDapr(objects)) return;
+  const deployed = await helm.run(['get', 'manifest', release]);
+  if (deployed.code !== 0 || !bringsDapr(parseManifest(deployed.stdout))) return;
+  throw new ActionableError(
+    `the upgrade would remove release ${release}'s Dapr control plane (dapr.enabled is false), ` +
+      'which every Dapr sidecar in the cluster relies on',
+    'keep it with --set dapr.enabled=true, or move it to a release of its own first ' +
+      '(docs/upgrade.md, "Upgrading to 0.2.0: Dapr in a namespace of its own")',
+  );
+}
+
 /**
  * Whether to leave the chart's CRDs as the cluster has them. Helm 4 applies crds/ server-side on
  * every install, and Dapr's operator owns fields of its CRDs once it runs (the conversion
@@ -192,21 +214,21 @@ export async function checkFit(
  * conflict. Helm 3 never touched CRDs that existed; neither does up.
  */
 export async function crdsToSkip(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<boolean> {
-  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.components.includes('dapr'));
-  if (!bringsDapr) return false;
+  if (!bringsDapr(objects)) return false;
   return (await kubectl.run(['get', 'customresourcedefinition', 'subscriptions.dapr.io', '--output', 'name'])).code === 0;
 }
 
 /** Dapr Components need Dapr's CRDs: the dapr subchart brings them, otherwise the cluster must have them. */
 async function checkDaprCrds(kubectl: Kubectl, objects: readonly K8sObject[]): Promise<void> {
   const needsCrds = objects.some((object) => object.apiVersion.startsWith('dapr.io/'));
-  const bringsDapr = objects.some((object) => object.kind === 'Deployment' && partOfObject(object)?.components.includes('dapr'));
-  if (!needsCrds || bringsDapr) return;
+  if (!needsCrds || bringsDapr(objects)) return;
   const found = await kubectl.run(['get', 'customresourcedefinition', 'components.dapr.io', '--output', 'name']);
   if (found.code === 0 || /forbidden/i.test(found.stderr)) return;
   throw new ActionableError(
     'the release has Dapr components but the cluster has no Dapr (its CRDs are missing) and dapr.enabled is false',
-    'set dapr.enabled=true to install the Dapr control plane with the release, or install Dapr first (docs/dapr.md)',
+    'install the control plane first, in a release of its own as docs/dapr.md says ' +
+      '(helm install dapr . --namespace dapr-system --create-namespace -f profiles/production.yaml -f profiles/dapr-control-plane.yaml), ' +
+      'or set dapr.enabled=true to install it with the release',
     lastLines(found.stderr, 2),
   );
 }

@@ -18,12 +18,26 @@ const options = {
     demandOption: true,
     describe: 'The Helm release the Secret belongs to (its app.kubernetes.io/instance label, which the deploy command finds it by)',
   },
+  'service-namespaces': {
+    type: 'string',
+    default: '',
+    describe: "Namespaces LearnFlow's services run in, comma-separated: each gets a Secret of the same name holding only --service-keys",
+    coerce: commaList,
+  },
+  'service-keys': {
+    type: 'string',
+    default: '',
+    describe: "The keys a service needs, comma-separated, copied from the credentials Secret into each services namespace's",
+    coerce: commaList,
+  },
   ...kubernetesOptions,
 } as const;
 
 export const credentialsCommand: CommandModule<object, InferredOptionTypes<typeof options>> = {
   command: 'credentials',
-  describe: 'Create the credentials Secret with random passwords, once; never change a value already there',
+  describe:
+    'Create the credentials Secret with random passwords, once, never changing a value already there; ' +
+    "copy a service's keys into each services namespace",
   builder: (yargs) => yargs.options(options),
   handler: (args) => runHook(args, (logger) => reconcileCredentials(args, logger)),
 };

@@ -56,6 +56,24 @@ export interface TopicPlan {
   deletions: string[];
 }
 
+/** What one attempt of a run applied: a run whose later step fails is tried again whole. */
+export type AppliedChanges = Pick<TopicPlan, 'changes' | 'deletions'>;
+
+/**
+ * The plan a run reports: its last attempt's, with what earlier attempts applied before they
+ * failed, which the last attempt found done and would otherwise report as unchanged.
+ */
+export function withEarlierAttempts(last: TopicPlan, earlier: readonly AppliedChanges[]): TopicPlan {
+  if (earlier.length === 0) return last;
+  const changes = [...earlier.flatMap((attempt) => attempt.changes), ...last.changes];
+  return {
+    ...last,
+    // One change made by two attempts (the first's not yet visible to the second) is reported once.
+    changes: changes.filter((change, index) => changes.findIndex((other) => describeChange(other) === describeChange(change)) === index),
+    deletions: [...new Set([...earlier.flatMap((attempt) => attempt.deletions), ...last.deletions])],
+  };
+}
+
 /**
  * The config keys the hook set on each topic it manages, as it recorded them on its last run
  * (state.ts): what lets a key removed from the catalogue be told from a key someone else set.

@@ -8,6 +8,8 @@ import {
   describeInvalid,
   describeRefusal,
   planTopics,
+  withEarlierAttempts,
+  type AppliedChanges,
   type InvalidChange,
   type ManagedKeys,
   type TopicChange,
@@ -21,12 +23,17 @@ export interface ReconcileOptions {
   managed?: ManagedKeys | undefined;
   /** Topics it may delete once the catalogue no longer lists them, if it managed them before. */
   deletable?: readonly string[];
+  /**
+   * What earlier attempts of this run applied, for a run that is retried whole: each attempt adds
+   * what it applies, and the result reports them all (withEarlierAttempts).
+   */
+  attempts?: AppliedChanges[];
 }
 
 export interface ReconcileResult {
-  /** The plan made from what this run observed. */
+  /** The plan made from what this run observed, with what its earlier attempts applied. */
   plan: TopicPlan;
-  /** Changes this run applied (none for a dry run, or when all was in sync). */
+  /** Changes this run applied, in any attempt (none for a dry run, or when all was in sync). */
   applied: TopicChange[];
 }
 
@@ -83,9 +90,15 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   if (plan.refusals.length > 0) throw new TopicChangesRefused(plan, []);
   const invalid = await invalidChanges(admin, plan.changes);
   if (invalid.length > 0) throw new TopicChangesRefused(plan, invalid);
-  if ((plan.changes.length === 0 && plan.deletions.length === 0) || options.dryRun) return { plan, applied: [] };
+  // What an earlier attempt applied, this one finds done: the run reports both.
+  const reported = withEarlierAttempts(plan, options.attempts ?? []);
+  if (options.dryRun) return { plan, applied: [] };
+  if (plan.changes.length === 0 && plan.deletions.length === 0) return { plan: reported, applied: reported.changes };
 
   for (const change of plan.changes) options.logger.info({ change: change.kind }, describeChange(change));
+  // Recorded before applying: an attempt that fails halfway has applied some of them, which the
+  // next attempt finds done (a change it makes again is reported once).
+  options.attempts?.push({ changes: plan.changes, deletions: plan.deletions });
   await applyChanges(admin, plan.changes);
   await deleteTopics(admin, plan.deletions);
   // Kafka deletes a topic in the background, so the topics just deleted are not observed again: one
@@ -94,5 +107,5 @@ export async function reconcileTopics(admin: Admin, topics: readonly TopicSpec[]
   const remaining = names.filter((name) => !plan.deletions.includes(name));
   const after = planTopics(topics, await observeTopics(admin, remaining), options.managed, options.deletable);
   if (after.changes.length > 0 || after.refusals.length > 0) throw new TopicsNotSettled(after);
-  return { plan, applied: plan.changes };
+  return { plan: reported, applied: reported.changes };
 }

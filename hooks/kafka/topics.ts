@@ -11,7 +11,7 @@ import { retryOptions, retryUntil, type WaitSettings } from '../lib/retry.js';
 import { reconcileServicesAcls, servicesRights } from './acls.js';
 import { loadCatalogue } from './catalogue.js';
 import { withKafka, type KafkaSettings } from './connection.js';
-import { describeChange, type ManagedKeys, type TopicPlan } from './plan.js';
+import { describeChange, type AppliedChanges, type ManagedKeys, type TopicPlan } from './plan.js';
 import { reconcileTopics, TopicChangesRefused } from './reconcile.js';
 import { managedKeysAfter, parseManagedKeys, topicsStatus } from './state.js';
 
@@ -39,14 +39,15 @@ export async function reconcileKafkaTopics(settings: TopicsSettings, logger: Log
   const state = settings.stateConfigmap ? await openState(settings, settings.stateConfigmap, logger) : undefined;
   if (!state) logger.info('no --state-configmap: a config key removed from the catalogue stays on its topic');
   logger.info({ brokers: settings.kafkaBrokers, topics: topics.length, dryRun: settings.dryRun }, 'reconciling Kafka topics');
+  // withKafka retries the whole reconcile; each attempt records here what it applied, so that the report holds them all.
+  const attempts: AppliedChanges[] = [];
+  const options = { dryRun: settings.dryRun, logger, managed: state?.managed, deletable: settings.deleteUnmanaged, attempts };
   const outcome = await withKafka(settings, logger, 'learnflow-kafka-topics', 'reconciling Kafka topics', (admin) =>
-    reconcileTopics(admin, topics, { dryRun: settings.dryRun, logger, managed: state?.managed, deletable: settings.deleteUnmanaged }).catch(
-      (error: unknown) => {
-        // Refused: nothing was applied; the reports say what was refused, then the hook fails.
-        if (error instanceof TopicChangesRefused) return error;
-        throw error;
-      },
-    ),
+    reconcileTopics(admin, topics, options).catch((error: unknown) => {
+      // Refused: nothing was applied; the reports say what was refused, then the hook fails.
+      if (error instanceof TopicChangesRefused) return error;
+      throw error;
+    }),
   );
   const { plan } = outcome;
   const status = topicsStatus(plan, outcome instanceof TopicChangesRefused ? outcome.invalid : [], new Date());

@@ -22,10 +22,11 @@ Usage: {{ if include "learnflow.credentials.hookEnabled" . }}
 
 {{/*
 Whether this install or upgrade renders the credentials hook: it is enabled, and the Secret does
-not already hold every key, or is one the hook made before 0.2.0 (managed by learnflow-hooks,
-without the app.kubernetes.io/instance label the deploy command finds it by; a Secret the user
-made is never labelled, so that deleting data never deletes it). Helm reads the Secret only when it talks to the
-cluster; where it cannot (helm template, Argo CD), the lookup is empty and the hook always runs.
+not already hold every key, or a services namespace's copy of it is missing or stale, or it is
+one the hook made before 0.2.0 (managed by learnflow-hooks, without the app.kubernetes.io/instance
+label the deploy command finds it by; a Secret the user made is never labelled, so that deleting
+data never deletes it). Helm reads the Secrets only when it talks to the cluster; where it cannot
+(helm template, Argo CD), the lookup is empty and the hook always runs.
 Skipping a hook with nothing to do spares every upgrade a Job and its Pod.
 Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 */}}
@@ -38,6 +39,7 @@ Usage: {{ if include "learnflow.credentials.hookRuns" . }}
 {{- range splitList "," (include "learnflow.credentials.keys" .) -}}
 {{- if not (has . $present) -}}true{{- end -}}
 {{- end -}}
+{{- include "learnflow.services.secretsStale" . -}}
 {{- end -}}
 {{- end -}}
 

@@ -76,7 +76,7 @@ describe('the whole release, with the real kafka, postgresql and dapr charts', (
     expect(await settings({ valuesFiles: kraft, set: ['kafka.controller.replicaCount=3'] }, controller)).toBe('3 3 3 2 2');
   });
 
-  it('in the production profile: three KRaft nodes on three nodes, topics at 3 replicas, disruption budgets, daily backups', async () => {
+  it('in the production profile: three KRaft nodes, topics at 3 replicas, disruption budgets, daily backups, Dapr apart', async () => {
     const objects = await render(await withSubcharts({ valuesFiles: ['profiles/production.yaml'] }));
     const kafka = find(objects, 'StatefulSet', 'learnflow-kafka-controller');
     expect(replicas(kafka)).toBe(3);
@@ -99,19 +99,31 @@ describe('the whole release, with the real kafka, postgresql and dapr charts', (
     expect(new Set(catalogue.map((topic) => `${topic.replicationFactor} ${topic.config['min.insync.replicas']}`))).toEqual(
       new Set(['3 2']),
     );
-    // At most one Pod of each at a time (Dapr's 25% of three rounds up to one).
-    const budgets = objects.filter((object) => object.kind === 'PodDisruptionBudget');
-    expect(
-      budgets.map((budget) => `${budget.metadata.name} ${String((budget['spec'] as { maxUnavailable: unknown }).maxUnavailable)}`).sort(),
-    ).toEqual([
+    // At most one Pod of each at a time (Dapr's 25% of three rounds up to one), Dapr's in the control plane's own release.
+    const budgets = (of: readonly K8sObject[]) =>
+      of
+        .filter((object) => object.kind === 'PodDisruptionBudget')
+        .map((budget) => `${budget.metadata.name} ${String((budget['spec'] as { maxUnavailable: unknown }).maxUnavailable)}`)
+        .sort();
+    expect(budgets(objects)).toEqual(['learnflow-kafka-controller 1', 'learnflow-postgresql 1']);
+    expect(objects.some((object) => object.kind === 'Deployment' && object.metadata.name.startsWith('dapr-'))).toBe(false);
+    const controlPlane = await render(
+      await withSubcharts({
+        release: 'dapr',
+        namespace: 'dapr-system',
+        valuesFiles: ['profiles/production.yaml', 'profiles/dapr-control-plane.yaml'],
+      }),
+    );
+    expect(budgets(controlPlane)).toEqual([
       'dapr-operator-disruption-budget 25%',
       'dapr-placement-server-disruption-budget 25%',
       'dapr-scheduler-server-disruption-budget 25%',
       'dapr-sentry-budget 25%',
       'dapr-sidecar-injector-disruption-budget 25%',
-      'learnflow-kafka-controller 1',
-      'learnflow-postgresql 1',
     ]);
+    // Dapr alone there: nothing of LearnFlow's own, no hook, no check.
+    expect(controlPlane.filter((object) => object.metadata.labels?.['app.kubernetes.io/part-of'] === 'learnflow')).toEqual([]);
+    expect(controlPlane.filter((object) => object.metadata.annotations?.['helm.sh/hook'])).toEqual([]);
     const backup = find(objects, 'CronJob', 'learnflow-postgresql-pgdumpall');
     expect((backup['spec'] as { schedule: string }).schedule).toBe('@daily');
     // Test users off.

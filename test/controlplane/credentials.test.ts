@@ -13,11 +13,11 @@ type Env = { name: string; value: string }[];
  * Role and RoleBinding applied from the rendered chart, and the program run with a token of that
  * ServiceAccount and the Job's own environment. Nothing grants it more than the chart's Role.
  */
-async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
+async function credentialsHook(options: { withRoleBinding?: boolean; set?: string[] } = {}) {
   // With the test users on, as in development, so that every key the hook can make is made.
   const { namespace, objects, flags, can } = await hookAccount(cluster, 'learnflow-credentials-hook', {
     ...options,
-    set: ['postgresqlSchema.testUsers.enabled=true'],
+    set: ['postgresqlSchema.testUsers.enabled=true', ...(options.set ?? [])],
   });
   const job = find(objects, 'Job', 'learnflow-credentials-hook');
   const container = (job['spec'] as { template: { spec: { containers: { args: string[]; env: Env }[] } } }).template.spec.containers[0]!;
@@ -33,13 +33,13 @@ async function credentialsHook(options: { withRoleBinding?: boolean } = {}) {
         namespace,
       ])
     ).metadata.labels;
-  const secret = async () => {
+  const secret = async (inNamespace = namespace) => {
     const result = await cluster.kubectlJson<{ data: Record<string, string> }>([
       'get',
       'secret',
       'learnflow-credentials',
       '--namespace',
-      namespace,
+      inNamespace,
     ]);
     return Object.fromEntries(Object.entries(result.data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]));
   };
@@ -159,6 +159,78 @@ describe("the credentials hook against the real API server, with the permissions
     for (const run of runs) expect(run.code, run.stdout).toBe(0);
     expect(runs.filter((run) => run.lines.at(-1)?.['created'] === true)).toHaveLength(1);
     expect(Object.keys(await hook.secret()).sort()).toEqual(expectedKeys);
+  });
+
+  it("copies exactly a service's keys into each services namespace, and keeps the copy exact", async () => {
+    const services = await cluster.namespace('services');
+    const hook = await credentialsHook({ set: [`global.learnflow.serviceNamespaces={${services}}`] });
+    const first = await hook.run();
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.lines.at(-1)?.msg).toBe(`services' copy of learnflow-credentials in ${services}: created`);
+    const source = await hook.secret();
+    expect(await hook.secret(services)).toEqual({
+      'services-password': source['services-password'],
+      'dapr-password': source['dapr-password'],
+    });
+    const copy = await cluster.kubectlJson<{ metadata: { labels: Record<string, string> } }>([
+      ...['get', 'secret', 'learnflow-credentials', '--namespace', services],
+    ]);
+    expect(copy.metadata.labels).toEqual({
+      'app.kubernetes.io/instance': 'learnflow',
+      'app.kubernetes.io/managed-by': 'learnflow-hooks',
+      'app.kubernetes.io/part-of': 'learnflow',
+    });
+
+    // A password changed in the release's Secret (rotated by hand) reaches the copy; a key the copy should not hold goes.
+    const rotated = Buffer.from('rotated-by-hand').toString('base64');
+    const rotate = await cluster.kubectl([
+      ...['patch', 'secret', 'learnflow-credentials', '--namespace', hook.namespace],
+      ...['--type', 'merge', '-p', JSON.stringify({ data: { 'services-password': rotated } })],
+    ]);
+    expect(rotate.code, rotate.stderr).toBe(0);
+    const stray = await cluster.kubectl([
+      ...['patch', 'secret', 'learnflow-credentials', '--namespace', services],
+      ...['--type', 'merge', '-p', JSON.stringify({ data: { 'postgres-password': rotated } })],
+    ]);
+    expect(stray.code, stray.stderr).toBe(0);
+    const second = await hook.run();
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(second.lines.at(-1)?.msg).toBe(`services' copy of learnflow-credentials in ${services}: updated`);
+    expect(await hook.secret(services)).toEqual({ 'services-password': 'rotated-by-hand', 'dapr-password': source['dapr-password'] });
+    expect((await hook.run()).lines.at(-1)?.msg).toBe(`services' copy of learnflow-credentials in ${services}: unchanged`);
+
+    // There too, the Role reaches no further than that one Secret.
+    const can = async (verb: string, resource: string) =>
+      (
+        await cluster.kubectl([
+          ...['auth', 'can-i', verb, resource, '--namespace', services],
+          ...['--as', `system:serviceaccount:${hook.namespace}:learnflow-credentials-hook`],
+        ])
+      ).stdout.trim();
+    expect(await can('patch', 'secrets/learnflow-credentials')).toBe('yes');
+    expect(await can('get', 'secrets/someone-elses')).toBe('no');
+    expect(await can('list', 'secrets')).toBe('no');
+  });
+
+  it('never overwrites a Secret of that name it did not make there, and names the fix', async () => {
+    const services = await cluster.namespace('services');
+    const made = await cluster.kubectl([
+      ...['create', 'secret', 'generic', 'learnflow-credentials', '--from-literal=services-password=the-teams-own'],
+      ...['--namespace', services],
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const hook = await credentialsHook({ set: [`global.learnflow.serviceNamespaces={${services}}`] });
+    const result = await hook.run();
+    expect(result.code).toBe(1);
+    expect(failure(result)).toEqual({
+      msg:
+        `copying Secret learnflow-credentials into ${services} failed: ` +
+        `Secret ${services}/learnflow-credentials exists and was not made by the credentials hook of release learnflow`,
+      hint:
+        "the hook copies a service's credentials there: delete or rename that Secret, " +
+        `or remove ${services} from global.learnflow.serviceNamespaces`,
+    });
+    expect(await hook.secret(services)).toEqual({ 'services-password': 'the-teams-own' });
   });
 
   it('fails fast, naming the Role, without its RoleBinding', async () => {

@@ -230,4 +230,53 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       await helm('uninstall', 'learnflow', '--wait', '--timeout', '3m');
     },
   );
+
+  it(
+    "runs the credentials hook while a services namespace's copy is missing or differs from the Secret",
+    { timeout: 180_000 },
+    async () => {
+      const chart = await ownChartDir();
+      const [namespace, services] = await Promise.all([
+        cluster.namespace('credentials-copy', 'restricted'),
+        cluster.namespace('credentials-services', 'restricted'),
+      ]);
+      const helm = helmIn(namespace);
+      const values = ['--set', `global.learnflow.serviceNamespaces={${services}}`];
+      const hooksRun = async () =>
+        (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks
+          ?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test'))
+          .map((hook) => hook.name) ?? [];
+      const kubectl = async (...args: string[]) => expect((await cluster.kubectl(args)).code).toBe(0);
+      // The release's Secret complete, as the hook leaves it (KWOK's nodes run no program): only the copy is missing.
+      const rendered = await cluster.helm(['template', 'learnflow', chart, '--namespace', namespace, ...values]);
+      const env = (name: string) => new RegExp(`name: ${name}\\n\\s+value: "([^"]*)"`).exec(rendered.stdout)![1]!.split(',');
+      const literals = (keys: string[]) => keys.map((key) => `--from-literal=${key}=value-of-${key}`);
+      await kubectl(
+        'create',
+        'secret',
+        'generic',
+        'learnflow-credentials',
+        ...literals(env('LEARNFLOW_HOOKS_KEYS')),
+        '--namespace',
+        namespace,
+      );
+      await helm('install', 'learnflow', chart, ...values, '--wait', '--timeout', '3m');
+      expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
+
+      // The copy as the hook leaves it: nothing to do.
+      const serviceKeys = env('LEARNFLOW_HOOKS_SERVICE_KEYS');
+      expect(serviceKeys).toEqual(['services-password', 'dapr-password']);
+      await kubectl('create', 'secret', 'generic', 'learnflow-credentials', ...literals(serviceKeys), '--namespace', services);
+      await helm('upgrade', 'learnflow', chart, ...values, '--wait', '--timeout', '3m');
+      expect(await hooksRun()).toEqual(['learnflow-reconcile']);
+      // A password changed in the release's Secret: the copy is stale.
+      await kubectl(
+        ...['patch', 'secret', 'learnflow-credentials', '--namespace', namespace, '--type', 'merge'],
+        ...['--patch', JSON.stringify({ stringData: { 'services-password': 'rotated' } })],
+      );
+      await helm('upgrade', 'learnflow', chart, ...values, '--wait', '--timeout', '3m');
+      expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
+      await helm('uninstall', 'learnflow', '--wait', '--timeout', '3m');
+    },
+  );
 });

@@ -68,4 +68,19 @@ describe('the Component CRD schema', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('spec.version: Required value');
   });
+
+  it('and the control plane alone, as the production profile installs it in a release of its own, in a restricted namespace', async () => {
+    const namespace = await cluster.namespace('dry-run-dapr-system', 'restricted');
+    const result = await serverDryRun(
+      {
+        release: 'dapr',
+        valuesFiles: ['profiles/production.yaml', 'profiles/dapr-control-plane.yaml'],
+        chart: await chartCopy({ subcharts: daprChartsDir() }),
+      },
+      namespace,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('deployment.apps/dapr-operator created (server dry run)');
+    expect(result.stdout).not.toContain('learnflow');
+  });
 });

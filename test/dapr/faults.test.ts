@@ -1,7 +1,6 @@
-import { setTimeout as pace } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../support/catalogue.js';
-import { examplePlatform, uniqueAppIds, type ExampleApp } from '../support/example-service.js';
+import { examplePlatform, publishSteadily, steadily, uniqueAppIds, type ExampleApp } from '../support/example-service.js';
 import { createTestTopic, untilGroupsConsuming } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { PostgresqlServer } from '../support/postgresql-server.js';
@@ -16,27 +15,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/**
- * Runs `attempt(n)` for n = 0..count-1, 20 a second, in the background, recording which the
- * sidecar acknowledged (resolved true) and which it refused (false, or failed).
- */
-function steadily(count: number, attempt: (n: number) => Promise<boolean>) {
-  const acknowledged: number[] = [];
-  const refused: number[] = [];
-  const done = (async () => {
-    for (let n = 0; n < count; n++) {
-      const started = Date.now();
-      ((await attempt(n).catch(() => false)) ? acknowledged : refused).push(n);
-      await pace(Math.max(0, 50 - (Date.now() - started)));
-    }
-  })();
-  return { acknowledged, refused, done };
-}
-
-/** Publishes { n } for n = 0..count-1 steadily through `publisher`. */
-const publishSteadily = (publisher: ExampleApp, topic: string, count: number) =>
-  steadily(count, (n) => publisher.publish(topic, { n }, `student-${n % 20}`).then(() => true));
 
 /** What a replica processed: a running one's, or what a stopped one had. */
 type Recorded = Pick<ExampleApp, 'processed'>;

@@ -150,6 +150,19 @@ describe('up, status, verify and down against a real control plane', () => {
       ),
     );
 
+    // An upgrade that would take the Dapr control plane away (the production profile's dapr.enabled
+    // false, given to a release that runs it) stops before changing anything, naming both ways out.
+    const removing = await deploy('up', ...common, '--image', image, '--set', 'dapr.enabled=false');
+    expect(removing.code).not.toBe(0);
+    expect(errorOf(removing)).toMatchObject({
+      message:
+        "the upgrade would remove release learnflow's Dapr control plane (dapr.enabled is false), " +
+        'which every Dapr sidecar in the cluster relies on',
+      fix: expect.stringContaining('keep it with --set dapr.enabled=true, or move it to a release of its own first'),
+    });
+    const status = await cluster.helm(['status', 'learnflow', '--namespace', 'learnflow', '--output', 'json']);
+    expect((JSON.parse(status.stdout) as { version: number }).version, 'no revision added').toBe(2);
+
     const kafka = await deploy('verify', 'kafka', '--json');
     expect(kafka.code, kafka.stdout + kafka.stderr).toBe(0);
     expect((only(kafka, 'result')['components'] as { component: string }[]).map((component) => component.component)).toEqual(['kafka']);

@@ -2,7 +2,9 @@ import { describe, expect, inject, it } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
+import { describeChange, type AppliedChanges } from '../../hooks/kafka/plan.js';
 import { reconcileTopics } from '../../hooks/kafka/reconcile.js';
+import { topicsStatus } from '../../hooks/kafka/state.js';
 import { retryUntil } from '../../hooks/lib/retry.js';
 import { ActionableError } from '../../common/errors.js';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
@@ -58,6 +60,35 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
     expect(applied.map((change) => change.kind)).toEqual(['set-config']);
     const facts = await withTestAdmin(brokers, (admin) => topicFacts(admin, topic!.name));
     expect(facts.overrides).toEqual({ ...topic!.config, 'max.message.bytes': '2000000' });
+  });
+
+  it('reports what an earlier attempt of the run applied, which a retried attempt finds done', async () => {
+    const [first, second] = await chartCatalogue();
+    const attempts: AppliedChanges[] = [];
+    // Each attempt retried while Kafka settles, as the hook's are, all recording into one run's attempts.
+    const attempt = (topics: readonly TopicSpec[]) =>
+      retryUntil(
+        () => withTestAdmin(brokers, (admin) => reconcileTopics(admin, topics, { dryRun: false, logger: quietLogger, attempts })),
+        {
+          what: 'reconciling',
+          classify: classifyKafkaFailure,
+          policy: { timeoutMs: 30_000, initialDelayMs: 200, maxDelayMs: 2_000 },
+        },
+      );
+    // The first attempt creates one topic; the run is then tried again whole (as withKafka does after a failure).
+    await attempt([first!]);
+    const retried = await attempt([first!, second!]);
+    expect(retried.applied.map(describeChange)).toEqual([
+      expect.stringMatching(new RegExp(`^create ${first!.name.replaceAll('.', '\\.')} `)),
+      expect.stringMatching(new RegExp(`^create ${second!.name.replaceAll('.', '\\.')} `)),
+    ]);
+    expect(retried.plan.inSync).toEqual([first!.name]);
+    expect(topicsStatus(retried.plan, [], new Date()).topics.map(({ topic, outcome }) => [topic, outcome])).toEqual(
+      [
+        [first!.name, 'created'],
+        [second!.name, 'created'],
+      ].sort(([a], [b]) => a!.localeCompare(b!)),
+    );
   });
 
   it('increases partitions', async () => {

@@ -6,7 +6,15 @@ import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, subchartsDir } from '../support/chart.js';
 import { runDeploy } from '../support/cli.js';
 import { platformTables, seededRows, testUsers } from '../support/contract.js';
-import { documentedDeployCommand, examplePods, untilEveryNumber } from '../support/example-service.js';
+import {
+  documentedCommands,
+  documentedServicesNamespace,
+  examplePods,
+  publishSteadily,
+  untilEveryNumber,
+  type ExampleApp,
+} from '../support/example-service.js';
+import { asSuperuser } from '../support/postgresql-server.js';
 import { expectTopicsAsDeclared, untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
@@ -117,8 +125,9 @@ describe('the chart on a real node', () => {
     'up installs in a restricted namespace: every hook runs in a Pod, helm test passes all three checks, verify passes',
     { timeout: 900_000 },
     async () => {
-      // Starts from no release, and Kafka and PostgreSQL as the file's beforeAll made them.
-      const result = await release.up();
+      // Starts from no release, and Kafka and PostgreSQL as the file's beforeAll made them. The
+      // release lists the services namespace docs/services.md makes, for the next step.
+      const result = await release.up({ values: (await documentedServicesNamespace(node.cluster)).values });
       expect(result.code, result.stdout + result.stderr).toBe(0);
       const report = only(result, 'result') as unknown as {
         ok: boolean;
@@ -157,28 +166,35 @@ describe('the chart on a real node', () => {
   );
 
   it(
-    'services on the platform: two app ids of two replicas each, deployed as docs/services.md says; ' +
-      'every app id receives every message, its replicas share them',
+    'services on the platform, deployed as docs/services.md says: two app ids of two replicas each, one in a namespace of ' +
+      "its own and one in the release's; every app id receives every message, its replicas share them; a subscriber Pod " +
+      'deleted mid-stream loses nothing and its replacement resumes',
     { timeout: 900_000 },
     async () => {
-      // Starts from the release the install left (installed with the chart's defaults, when run alone).
-      await release.ensureDeployed();
-      const [helm, ...documented] = await documentedDeployCommand();
+      // Starts from the release the install left, which lists the page's services namespace.
+      const { name: servicesNamespace, values } = await documentedServicesNamespace(node.cluster);
+      await release.ensureDeployed(values);
+
+      const [helm, ...documented] = (await documentedCommands('deploy-example'))[0]!;
       expect(helm).toBe('helm');
+      expect(documented).toContain(servicesNamespace);
       const [repository, tag] = node.exampleImage.replace(/^localhost\//, '').split(':');
-      const services = { progress: 'progress', alerts: 'alerts' };
+      // progress as the page says, in the services namespace; alerts in the release's, the other layout.
+      const services = { progress: servicesNamespace, alerts: namespace };
       const topic = 'exercise.graded';
       try {
-        for (const appId of Object.values(services)) {
-          // The page's command, for each service its own release and app id, and the image built here.
+        for (const [appId, appNamespace] of Object.entries(services)) {
+          // The page's command, for each service its own release, app id and namespace, and the image built here.
           const args = documented.map((word) =>
             word === 'progress'
               ? appId
               : word === 'appId=progress'
                 ? `appId=${appId}`
-                : word === 'examples/service/chart'
-                  ? join(repoRoot, word)
-                  : word,
+                : word === servicesNamespace
+                  ? appNamespace
+                  : word === 'examples/service/chart'
+                    ? join(repoRoot, word)
+                    : word,
           );
           const installed = await node.cluster.helm([
             ...args,
@@ -189,12 +205,14 @@ describe('the chart on a real node', () => {
         }
         const apps = Object.fromEntries(
           await Promise.all(
-            Object.values(services).map(async (appId) => [appId, await examplePods(node.cluster, namespace, appId)] as const),
+            Object.entries(services).map(
+              async ([appId, appNamespace]) => [appId, await examplePods(node.cluster, appNamespace, appId)] as const,
+            ),
           ),
         );
         for (const replicas of Object.values(apps)) {
           expect(replicas).toHaveLength(2);
-          // Connected as the contract says: PostgreSQL as the services' role, through the release's ConfigMap and Secret.
+          // Connected as the contract says: PostgreSQL as the services' role, through its namespace's ConfigMap and Secret.
           for (const replica of replicas)
             expect(await replica.ready()).toEqual({ status: 200, body: { curriculumTopics: seededRows.topics, sidecar: true } });
         }
@@ -214,8 +232,61 @@ describe('the chart on a real node', () => {
         }
         const [event] = await apps.alerts![0]!.processed();
         expect(event).toMatchObject({ topic, source: 'progress', type: 'com.dapr.event.sent' });
+
+        // A subscriber Pod deleted mid-stream: Kubernetes stops its sidecar and app, the Deployment
+        // replaces it, the group hands its partitions on. Every acknowledged publish is processed:
+        // counted as the distinct events saved in the state store, since a deleted Pod's own record goes with it.
+        const postgresql = await release.services.postgres.address();
+        const saved = () =>
+          asSuperuser(
+            postgresql,
+            async (client) =>
+              (
+                await client.query<{ count: number }>('SELECT count(*)::int AS count FROM dapr.dapr_state WHERE key LIKE $1', [
+                  'alerts||processed-%',
+                ])
+              ).rows[0]!.count,
+            'learnflow',
+          );
+        expect(await saved()).toBe(count);
+        const [deletedPod, keptPod] = apps.alerts!;
+        const publishing = publishSteadily(apps.progress![0]!, topic, count);
+        await waitUntil('50 publishes acknowledged before the Pod is deleted', async () => publishing.acknowledged.length >= 50);
+        const deleted = await node.cluster.kubectl(['delete', 'pod', deletedPod!.name, '--namespace', namespace, '--wait=false']);
+        expect(deleted.code, deleted.stderr).toBe(0);
+        await publishing.done;
+        expect(publishing.refused).toEqual([]);
+        const gone = await node.cluster.kubectl([
+          'wait',
+          '--for=delete',
+          `pod/${deletedPod!.name}`,
+          '--namespace',
+          namespace,
+          '--timeout=120s',
+        ]);
+        expect(gone.code, gone.stderr).toBe(0);
+        // The replacement joins the group, and resumes: it processes its share of what comes next.
+        let replacement: ExampleApp | undefined;
+        await waitUntil('the replacement Pod running', async () => {
+          replacement = (await examplePods(node.cluster, namespace, 'alerts')).find((pod) => pod.name !== keptPod!.name);
+          return replacement !== undefined && (await replacement.ready()).status === 200;
+        });
+        await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.alerts`]: 2 });
+        const after = publishSteadily(apps.progress![0]!, topic, count);
+        await after.done;
+        expect(after.refused).toEqual([]);
+        await waitUntil('every acknowledged publish processed by alerts', async () => (await saved()) >= 3 * count);
+        expect(await saved()).toBe(3 * count);
+        expect((await replacement!.processed()).length, 'the replacement took its share').toBeGreaterThan(0);
+
+        // The services namespace holds only a service's credentials.
+        const copy = await node.cluster.kubectlJson<{ data: Record<string, string> }>([
+          ...['get', 'secret', objectName('credentials'), '--namespace', servicesNamespace],
+        ]);
+        expect(Object.keys(copy.data).sort()).toEqual(['dapr-password', 'services-password']);
       } finally {
-        for (const appId of Object.values(services)) await node.cluster.helm(['uninstall', appId, '--namespace', namespace, '--wait']);
+        for (const [appId, appNamespace] of Object.entries(services))
+          await node.cluster.helm(['uninstall', appId, '--namespace', appNamespace, '--wait']);
         // The steps after this one find the catalogue's topics as the hook made them: empty.
         await withTestAdmin(release.services.kafka.bootstrap, async (admin) => {
           const partitions = await admin.fetchTopicOffsets(topic);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as pace } from 'node:timers/promises';
 import { inClusterKafka, inClusterPostgresql, type K8sObject, render } from './chart.js';
 import type { Cluster } from './controlplane.js';
 import { Daprd } from './daprd.js';
@@ -123,6 +124,27 @@ export class ExampleReplica extends ExampleApp {
 }
 
 /**
+ * Runs `attempt(n)` for n = 0..count-1, 20 a second, in the background, recording which the
+ * sidecar acknowledged (resolved true) and which it refused (false, or failed).
+ */
+export function steadily(count: number, attempt: (n: number) => Promise<boolean>) {
+  const acknowledged: number[] = [];
+  const refused: number[] = [];
+  const done = (async () => {
+    for (let n = 0; n < count; n++) {
+      const started = Date.now();
+      ((await attempt(n).catch(() => false)) ? acknowledged : refused).push(n);
+      await pace(Math.max(0, 50 - (Date.now() - started)));
+    }
+  })();
+  return { acknowledged, refused, done };
+}
+
+/** Publishes { n } for n = 0..count-1 steadily through `publisher`. */
+export const publishSteadily = (publisher: ExampleApp, topic: string, count: number) =>
+  steadily(count, (n) => publisher.publish(topic, { n }, `student-${n % 20}`).then(() => true));
+
+/**
  * The release's Dapr components as the chart renders them, for a fresh database on `postgresql`
  * (its state store role and schema made) and the broker `kafka`, and replicas of the example
  * started beside them.
@@ -199,13 +221,37 @@ export function untilEveryNumber(replicas: readonly ExampleApp[], count: number)
   });
 }
 
-/** The command docs/services.md gives to deploy the example (the block after its deploy-example marker), as arguments. */
-export async function documentedDeployCommand(): Promise<string[]> {
+/**
+ * The commands docs/services.md gives in the sh block after `<!-- marker -->`, each as arguments:
+ * services-namespace (make the services' namespace), deploy-example (deploy the example).
+ */
+export async function documentedCommands(marker: 'services-namespace' | 'deploy-example'): Promise<string[][]> {
   const page = await readFile(join(repoRoot, 'docs', 'services.md'), 'utf8');
-  const block = /<!-- deploy-example -->\n```sh\n([\s\S]*?)```/.exec(page)?.[1];
-  if (!block) throw new Error('docs/services.md has no sh block after <!-- deploy-example -->');
+  const block = new RegExp(`<!-- ${marker} -->\\n\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(page)?.[1];
+  if (!block) throw new Error(`docs/services.md has no sh block after <!-- ${marker} -->`);
   // Shell words: continuation lines joined, single quotes kept together (the page uses no other quoting).
-  return [...block.replaceAll('\\\n', ' ').matchAll(/'([^']*)'|(\S+)/g)].map((word) => word[1] ?? word[2]!);
+  return block
+    .replaceAll('\\\n', ' ')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((word) => word[1] ?? word[2]!));
+}
+
+/**
+ * The services' namespace as docs/services.md makes it (its services-namespace commands, run the
+ * first time), and the values that list it in the release.
+ */
+export async function documentedServicesNamespace(cluster: Cluster): Promise<{ name: string; values: string[] }> {
+  const commands = await documentedCommands('services-namespace');
+  const name = commands[0]!.at(-1)!;
+  if ((await cluster.kubectl(['get', 'namespace', name])).code !== 0) {
+    for (const [kubectl, ...args] of commands) {
+      if (kubectl !== 'kubectl') throw new Error(`docs/services.md: ${kubectl} where kubectl was expected`);
+      const result = await cluster.kubectl(args);
+      if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr}`);
+    }
+  }
+  return { name, values: ['--set', `global.learnflow.serviceNamespaces={${name}}`] };
 }
 
 /** The running replicas of an app id deployed by the example's chart, reached at their Pod addresses. */

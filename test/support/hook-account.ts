@@ -35,10 +35,14 @@ export async function hookAccount(
   const namespace = await cluster.namespace(name);
   const objects = await render({ namespace, set: options.set ?? [] });
   const kinds = ['ServiceAccount', 'Role', ...(options.withRoleBinding === false ? [] : ['RoleBinding'])];
-  const applied = kinds.map((kind) => find(objects, kind, name));
+  // Each in every namespace the chart puts it in (the credentials hook's Role also goes to the services namespaces).
+  const applied = kinds.flatMap((kind) => [
+    find(objects, kind, name),
+    ...objects.filter((object) => object.kind === kind && object.metadata.name === name),
+  ]);
   const created = await cluster.kubectl(
-    ['apply', '--namespace', namespace, '-f', '-'],
-    applied.map((object) => JSON.stringify(object)).join('\n---\n'),
+    ['apply', '-f', '-'],
+    [...new Set(applied)].map((object) => JSON.stringify(object)).join('\n---\n'),
   );
   if (created.code !== 0) throw new Error(`applying the ${name} account: ${created.stderr}`);
 

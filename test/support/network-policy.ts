@@ -36,14 +36,16 @@ export function selects(selector: Selector, labels: Labels): boolean {
 }
 
 /**
- * Whether NetworkPolicy `policy` lets a Pod of its own namespace with `labels` connect to `port`
- * of the Pods it selects: a rule without `from` admits every Pod, one without `ports` every port.
- * Peers this cannot judge from a Pod's labels alone (namespace selectors, IP blocks, named ports)
- * are refused with an error rather than guessed.
+ * Whether NetworkPolicy `policy` lets a Pod with `labels` connect to `port` of the Pods it
+ * selects, the Pod in the policy's namespace or in `namespace` (known by its
+ * kubernetes.io/metadata.name label, which Kubernetes sets on every namespace): a rule without
+ * `from` admits every Pod, one without `ports` every port. Peers this cannot judge from labels
+ * alone (IP blocks, named ports) are refused with an error rather than guessed.
  */
-export function admits(policy: K8sObject, labels: Labels, port: number): boolean {
+export function admits(policy: K8sObject, labels: Labels, port: number, namespace?: string): boolean {
   const { ingress = [], policyTypes = [] } = policy['spec'] as { ingress?: IngressRule[]; policyTypes?: string[] };
   const name = `NetworkPolicy ${policy.metadata.name}`;
+  const sameNamespace = namespace === undefined || namespace === policy.metadata.namespace;
   if (!policyTypes.includes('Ingress') && ingress.length === 0) return true;
   return ingress.some((rule) => {
     const onPort =
@@ -55,10 +57,12 @@ export function admits(policy: K8sObject, labels: Labels, port: number): boolean
     if (!onPort) return false;
     if (rule.from === undefined || rule.from.length === 0) return true;
     return rule.from.some((peer) => {
-      if (peer.namespaceSelector !== undefined || peer.ipBlock !== undefined) {
-        throw new Error(`${name} has a namespace or IP peer (${JSON.stringify(peer)}), which Pod labels alone cannot judge`);
-      }
-      return peer.podSelector !== undefined && selects(peer.podSelector, labels);
+      if (peer.ipBlock !== undefined) throw new Error(`${name} has an IP peer (${JSON.stringify(peer)}), which labels cannot judge`);
+      const inNamespace =
+        peer.namespaceSelector === undefined
+          ? sameNamespace
+          : selects(peer.namespaceSelector, { 'kubernetes.io/metadata.name': namespace ?? policy.metadata.namespace ?? '' });
+      return inNamespace && (peer.podSelector === undefined || selects(peer.podSelector, labels));
     });
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TopicSpec } from '../../../../hooks/kafka/catalogue.js';
-import { describeChange, describeRefusal, planTopics, type ObservedTopic } from '../../../../hooks/kafka/plan.js';
+import { describeChange, describeRefusal, planTopics, withEarlierAttempts, type ObservedTopic } from '../../../../hooks/kafka/plan.js';
 
 const spec: TopicSpec = { name: 'learning.query', partitions: 3, replicationFactor: 1, config: { 'retention.ms': '604800000' } };
 const observed = (topic: Partial<ObservedTopic>): Map<string, ObservedTopic> =>
@@ -106,5 +106,21 @@ describe('planTopics', () => {
     const plan = planTopics([spec], current, managed, ['old.topic', 'someone.elses']);
     expect(plan.deletions).toEqual(['old.topic']);
     expect(plan.unmanaged).toEqual(['kept.topic']);
+  });
+});
+
+describe('withEarlierAttempts', () => {
+  it("adds what earlier attempts applied to the last attempt's plan, each change once", () => {
+    const created = { kind: 'create' as const, topic: spec };
+    const last = planTopics([spec], observed({}));
+    expect(withEarlierAttempts(last, [])).toBe(last);
+    expect(withEarlierAttempts(last, [{ changes: [created], deletions: ['old.topic'] }])).toEqual({
+      ...last,
+      changes: [created],
+      deletions: ['old.topic'],
+    });
+    // The first attempt's creation not yet visible to the second, which made it again.
+    const again = planTopics([spec], new Map());
+    expect(withEarlierAttempts(again, [{ changes: [created], deletions: [] }]).changes).toEqual([created]);
   });
 });
