@@ -74,11 +74,14 @@ describe('the chart as Argo CD renders it (helm template, profiles/gitops.yaml)'
       const actions = ((await readFile(join(repoRoot, 'templates', file), 'utf8')).match(/{{[\s\S]*?}}/g) ?? []).filter(
         (action) => !/^{{-?\s*\/\*/.test(action),
       );
-      // The one lookup only decides whether the credentials hook runs; where Helm cannot read
-      // the cluster (Argo CD, helm template) it finds nothing and the hook is always rendered.
+      // The lookups only decide whether the credentials hook runs (the Secret, and the services
+      // namespaces' copies of it); where Helm cannot read the cluster (Argo CD, helm template) they
+      // find nothing and the hook is always rendered.
       const allowed = (action: string) =>
-        file === 'credentials/_helpers.tpl' &&
-        action.includes('lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .)');
+        (file === 'credentials/_helpers.tpl' &&
+          action.includes('lookup "v1" "Secret" .Release.Namespace (include "learnflow.credentials.secretName" .)')) ||
+        (file === 'services/_helpers.tpl' &&
+          ['(lookup "v1" "Secret" .Release.Namespace $name)', '(lookup "v1" "Secret" . $name)'].some((lookup) => action.includes(lookup)));
       expect(
         actions.filter(
           (action) =>
