@@ -17,6 +17,8 @@ export interface EnsureResult {
   added: string[];
   /** Whether a Secret this hook made before 0.2.0 lacked its instance label, which was added. */
   labelled: boolean;
+  /** The Secret's data as the write left it (base64, as the API holds it), for the services' copies. Never logged. */
+  data: Readonly<Record<string, string>>;
 }
 
 /** A Secret as the API returns it, in the parts the hook reads. */
@@ -35,7 +37,7 @@ async function writeSecret<T>(
   client: KubernetesClient,
   target: { namespace: string; name: string; release: string },
   steps: {
-    /** What a run that finds no Secret does (`done` is its result), e.g. "set up". */
+    /** What the write is, for the error when the Secret keeps changing: "set up", "copied". */
     doing: string;
     create: () => { data: Record<string, string>; done: T };
     change: (secret: StoredSecret) => { patch?: { data: Record<string, string | null>; labels?: Record<string, string> }; done: T };
@@ -94,15 +96,19 @@ export function ensureCredentials(
     Object.fromEntries(names.map((key) => [key, Buffer.from(randomPassword()).toString('base64')]));
   return writeSecret(client, target, {
     doing: 'set up',
-    create: () => ({ data: random(keys), done: { created: true, added: [], labelled: false } }),
+    create: () => {
+      const data = random(keys);
+      return { data, done: { created: true, added: [], labelled: false, data } };
+    },
     change: (secret) => {
       const present = new Set(Object.keys(secret.data ?? {}));
       const missing = keys.filter((key) => !present.has(key));
       const madeByHook = secret.metadata.labels?.[labelKeys.managedBy] === hooksManager;
       const labelled = madeByHook && Object.entries(labels).some(([key, value]) => secret.metadata.labels?.[key] !== value);
-      const done = { created: false, added: missing, labelled };
+      const added = random(missing);
+      const done = { created: false, added: missing, labelled, data: { ...secret.data, ...added } };
       if (missing.length === 0 && !labelled) return { done };
-      return { patch: { data: random(missing), ...(labelled ? { labels } : {}) }, done };
+      return { patch: { data: added, ...(labelled ? { labels } : {}) }, done };
     },
   });
 }
@@ -177,21 +183,13 @@ export async function reconcileCredentials(settings: CredentialsSettings, logger
   );
   if (settings.serviceNamespaces.length === 0) return;
 
-  const sourceData = await retryUntil(
-    async () => {
-      const source = await client.call('GET', `/api/v1/namespaces/${namespace}/secrets/${name}`);
-      expectOk(source, `read Secret ${namespace}/${name}`);
-      return (source.body as { data?: Record<string, string> }).data ?? {};
-    },
-    retryOptions(`reading Secret ${namespace}/${name}`, settings, logger, classifyKubernetesFailure),
-  );
-  const missing = settings.serviceKeys.filter((key) => sourceData[key] === undefined);
+  const missing = settings.serviceKeys.filter((key) => result.data[key] === undefined);
   if (missing.length > 0)
     throw new ActionableError(
       `Secret ${namespace}/${name} lacks ${missing.join(', ')}, which the services namespaces need`,
       'run the hook with --keys listing them (the chart does), or add them to your own Secret',
     );
-  const data = Object.fromEntries(settings.serviceKeys.map((key) => [key, sourceData[key]!]));
+  const data = Object.fromEntries(settings.serviceKeys.map((key) => [key, result.data[key]!]));
   for (const serviceNamespace of settings.serviceNamespaces) {
     const copied = await retryUntil(
       () => copyCredentials(client, { namespace: serviceNamespace, name, release: settings.release }, data),

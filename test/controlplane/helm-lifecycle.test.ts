@@ -27,6 +27,12 @@ const helmIn =
     return result.stdout;
   };
 
+/** The install and upgrade hook Jobs the release's last revision ran (not its test hooks), by name. */
+async function installHooksRun(helm: ReturnType<typeof helmIn>): Promise<string[]> {
+  const status = JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] };
+  return status.hooks?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test')).map((hook) => hook.name) ?? [];
+}
+
 // Pods run on a KWOK node: they are scheduled and reported Running, and hook Job Pods and test
 // Pods are reported Succeeded; no container runs. What is real: the API server's validation and
 // admission, the Job controller, and Helm's hook ordering, waiting and delete policies.
@@ -189,10 +195,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       const chart = await ownChartDir();
       const namespace = await cluster.namespace('credentials-skip', 'restricted');
       const helm = helmIn(namespace);
-      const hooksRun = async () =>
-        (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks
-          ?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test'))
-          .map((hook) => hook.name) ?? [];
+      const hooksRun = () => installHooksRun(helm);
       await helm('install', 'learnflow', chart, '--wait', '--timeout', '3m');
       expect(await hooksRun()).toEqual(['learnflow-credentials-hook', 'learnflow-reconcile']);
       const job = await cluster.kubectlJson<{ spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } }>(
@@ -242,10 +245,7 @@ describe("Helm's release life cycle of the chart's own templates, on a real cont
       ]);
       const helm = helmIn(namespace);
       const values = ['--set', `global.learnflow.serviceNamespaces={${services}}`];
-      const hooksRun = async () =>
-        (JSON.parse(await helm('status', 'learnflow', '--output', 'json')) as { hooks?: HookRecord[] }).hooks
-          ?.filter((hook) => hook.kind === 'Job' && !hook.events.includes('test'))
-          .map((hook) => hook.name) ?? [];
+      const hooksRun = () => installHooksRun(helm);
       const kubectl = async (...args: string[]) => expect((await cluster.kubectl(args)).code).toBe(0);
       // The release's Secret complete, as the hook leaves it (KWOK's nodes run no program): only the copy is missing.
       const rendered = await cluster.helm(['template', 'learnflow', chart, '--namespace', namespace, ...values]);
