@@ -130,7 +130,10 @@ async function releaseRecord(node: RealNode): Promise<void> {
 
 const node = await RealNode.start();
 try {
-  const [services, chart] = await Promise.all([ExistingServices.start(node, namespace), chartCopy({ subcharts: daprChartsDir() })]);
+  const [services, chart] = await Promise.all([
+    ExistingServices.start(node, namespace, 'zookeeper'),
+    chartCopy({ subcharts: daprChartsDir() }),
+  ]);
   try {
     // What up sets for --image, so that the upgrades below change nothing.
     const image = imageValues(parseImageReference(node.hooksImage));

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { uniquePrefix } from '../support/catalogue.js';
-import { examplePlatform, publishSteadily, steadily, uniqueAppIds, type ExampleApp } from '../support/example-service.js';
+import { examplePlatform, publishSteadily, steadily, uniqueAppIds, untilAllDelivered } from '../support/example-service.js';
 import { createTestTopic, untilGroupsConsuming } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { PostgresqlServer } from '../support/postgresql-server.js';
-import { NotYet, until, waitUntil } from '../support/wait.js';
+import { waitUntil } from '../support/wait.js';
 
 // The guarantees services rely on, through faults: the example service (examples/service) beside
 // real daprd sidecars loading the chart's components, with a Kafka or a PostgreSQL of the test's
@@ -15,31 +15,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** What a replica processed: a running one's, or what a stopped one had. */
-type Recorded = Pick<ExampleApp, 'processed'>;
-
-/** Each number's deliveries to the replicas of one app id. */
-async function deliveries(replicas: readonly Recorded[]): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
-  for (const replica of replicas)
-    for (const event of await replica.processed()) {
-      const n = (event.data as { n: number }).n;
-      counts.set(n, (counts.get(n) ?? 0) + 1);
-    }
-  return counts;
-}
-
-/** Waits (bounded) until every acknowledged number reached the app id; its duplicates. */
-async function untilAllDelivered(appId: string, replicas: readonly Recorded[], acknowledged: readonly number[]) {
-  return until(`every acknowledged message to reach ${appId}`, async () => {
-    const counts = await deliveries(replicas);
-    const missing = acknowledged.filter((n) => !counts.has(n));
-    if (missing.length > 0)
-      throw new NotYet(`${missing.length} of ${acknowledged.length} not delivered yet (${missing.slice(0, 10).join(', ')}...)`);
-    return { delivered: counts.size, duplicates: [...counts.values()].reduce((sum, count) => sum + count - 1, 0) };
-  });
-}
 
 describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL)', () => {
   it(
@@ -56,16 +31,17 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       const apps = { [progress]: await platform.start(progress, 1, [topic]), [alerts]: await platform.start(alerts, 1, [topic]) };
       await untilGroupsConsuming(broker.bootstrap, { [`learnflow.${progress}`]: 1, [`learnflow.${alerts}`]: 1 });
 
-      const publishing = publishSteadily(apps[progress]![0]!, topic, 600);
+      const publishing = publishSteadily(apps[progress]![0]!, topic, 3000);
       await waitUntil('100 publishes acknowledged before the fault', async () => publishing.acknowledged.length >= 100);
       await broker.kill();
       await waitUntil('a publish refused while the broker is down', async () => publishing.refused.length > 0);
       await broker.start();
-      await publishing.done;
+      await waitUntil('100 publishes acknowledged after the restart', async () => publishing.recovered(100));
+      await publishing.stop();
 
       const figures: Record<string, unknown> = { acknowledged: publishing.acknowledged.length, refused: publishing.refused.length };
       for (const [appId, replicas] of Object.entries(apps))
-        figures[appId] = await untilAllDelivered(appId, replicas, publishing.acknowledged);
+        figures[appId] = await untilAllDelivered(appId, replicas, topic, publishing.acknowledged);
       console.log(`broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
       expect(publishing.acknowledged.length).toBeGreaterThan(100);
     },
@@ -79,7 +55,7 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
     const [replica] = await platform.start(uniqueAppIds('state')[0], 1, []);
     const state = `http://127.0.0.1:${replica!.daprd.httpPort}/v1.0/state/statestore`;
 
-    const saving = steadily(400, async (n) => {
+    const saving = steadily(3000, async (n) => {
       const response = await fetch(state, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -93,7 +69,8 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
     await server.stop();
     await waitUntil('a save refused while PostgreSQL is down', async () => refused.length > 0);
     await server.start();
-    await saving.done;
+    await waitUntil('100 saves acknowledged after the restart', async () => saving.recovered(100));
+    await saving.stop();
 
     const lost: number[] = [];
     for (const n of acknowledged) {
@@ -133,7 +110,7 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       await publishing.done;
 
       const recorded = [kept!, replacement!, { processed: () => Promise.resolve(stoppedProcessed) }];
-      const figures = await untilAllDelivered(progress, recorded, publishing.acknowledged);
+      const figures = await untilAllDelivered(progress, recorded, topic, publishing.acknowledged);
       console.log(`a replica stopped mid-stream: ${JSON.stringify({ acknowledged: publishing.acknowledged.length, ...figures })}`);
       expect(publishing.refused).toEqual([]);
       expect(await platform.savedEvents(progress)).toBe(new Set(publishing.acknowledged).size);

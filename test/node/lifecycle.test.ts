@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
@@ -7,17 +6,18 @@ import { chartCopy, subchartsDir } from '../support/chart.js';
 import { runDeploy } from '../support/cli.js';
 import { platformTables, seededRows, testUsers } from '../support/contract.js';
 import {
+  deployExample,
   documentedCommands,
   documentedServicesNamespace,
   examplePods,
   publishSteadily,
+  untilAllDelivered,
   untilEveryNumber,
   type ExampleApp,
 } from '../support/example-service.js';
 import { asSuperuser } from '../support/postgresql-server.js';
 import { expectTopicsAsDeclared, untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
-import { KafkaServer } from '../support/kafka-server.js';
-import { guardDrops, machineState, nodeAddress, RealNode } from '../support/node.js';
+import { guardDrops, machineState, RealNode } from '../support/node.js';
 import {
   chartName,
   namespace,
@@ -31,7 +31,6 @@ import {
   upgradedCatalogue,
   upgradedTopicValues,
 } from '../support/node-release.js';
-import { repoRoot } from '../support/paths.js';
 import { waitUntil } from '../support/wait.js';
 
 // The whole life cycle on a real node (scripts/harness/node.sh): every hook and check runs in a real Pod
@@ -167,42 +166,23 @@ describe('the chart on a real node', () => {
 
   it(
     'services on the platform, deployed as docs/services.md says: two app ids of two replicas each, one in a namespace of ' +
-      "its own and one in the release's; every app id receives every message, its replicas share them; a subscriber Pod " +
-      'deleted mid-stream loses nothing and its replacement resumes',
+      "its own and one in the release's; every app id receives every message, its replicas share them; nothing is lost " +
+      'when a subscriber Pod is deleted, the broker killed or PostgreSQL restarted mid-stream',
     { timeout: 900_000 },
     async () => {
       // Starts from the release the install left, which lists the page's services namespace.
       const { name: servicesNamespace, values } = await documentedServicesNamespace(node.cluster);
       await release.ensureDeployed(values);
 
-      const [helm, ...documented] = (await documentedCommands('deploy-example'))[0]!;
-      expect(helm).toBe('helm');
-      expect(documented).toContain(servicesNamespace);
-      const [repository, tag] = node.exampleImage.replace(/^localhost\//, '').split(':');
+      // The page deploys progress into the services namespace it makes.
+      expect((await documentedCommands('deploy-example'))[0]).toContain(servicesNamespace);
       // progress as the page says, in the services namespace; alerts in the release's, the other layout.
       const services = { progress: servicesNamespace, alerts: namespace };
       const topic = 'exercise.graded';
+      // The broker's fault has a topic of its own: what each app id received there is counted apart.
+      const faultTopic = 'struggle.detected';
       try {
-        for (const [appId, appNamespace] of Object.entries(services)) {
-          // The page's command, for each service its own release, app id and namespace, and the image built here.
-          const args = documented.map((word) =>
-            word === 'progress'
-              ? appId
-              : word === 'appId=progress'
-                ? `appId=${appId}`
-                : word === servicesNamespace
-                  ? appNamespace
-                  : word === 'examples/service/chart'
-                    ? join(repoRoot, word)
-                    : word,
-          );
-          const installed = await node.cluster.helm([
-            ...args,
-            ...['--set', 'image.registry=localhost', '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`],
-            ...['--set', 'image.pullPolicy=Never', '--timeout', '5m'],
-          ]);
-          expect(installed.code, installed.stdout + installed.stderr).toBe(0);
-        }
+        for (const [appId, appNamespace] of Object.entries(services)) await deployExample(node, appId, appNamespace);
         const apps = Object.fromEntries(
           await Promise.all(
             Object.entries(services).map(
@@ -237,13 +217,14 @@ describe('the chart on a real node', () => {
         // replaces it, the group hands its partitions on. Every acknowledged publish is processed:
         // counted as the distinct events saved in the state store, since a deleted Pod's own record goes with it.
         const postgresql = await release.services.postgres.address();
-        const saved = () =>
+        // Dapr prefixes each key with the app id.
+        const saved = (appId = 'alerts') =>
           asSuperuser(
             postgresql,
             async (client) =>
               (
                 await client.query<{ count: number }>('SELECT count(*)::int AS count FROM dapr.dapr_state WHERE key LIKE $1', [
-                  'alerts||processed-%',
+                  `${appId}||processed-%`,
                 ])
               ).rows[0]!.count,
             'learnflow',
@@ -279,6 +260,49 @@ describe('the chart on a real node', () => {
         expect(await saved()).toBe(3 * count);
         expect((await replacement!.processed()).length, 'the replacement took its share').toBeGreaterThan(0);
 
+        // The release's broker killed and restarted mid-stream, on its own topic: every publish the
+        // sidecar acknowledged reaches both app ids (duplicates allowed, and counted).
+        const { kafka, postgres } = release.services;
+        const subscribers = { progress: apps.progress!, alerts: [keptPod!, replacement!] };
+        const throughKafka = publishSteadily(apps.progress![0]!, faultTopic, 3000);
+        await waitUntil('50 publishes acknowledged before the broker is killed', async () => throughKafka.acknowledged.length >= 50);
+        await kafka.kill();
+        try {
+          await waitUntil('a publish refused while the broker is down', async () => throughKafka.refused.length > 0);
+        } finally {
+          await kafka.start();
+        }
+        await waitUntil('100 publishes acknowledged after the restart', async () => throughKafka.recovered(100));
+        await throughKafka.stop();
+        const figures: Record<string, unknown> = { acknowledged: throughKafka.acknowledged.length, refused: throughKafka.refused.length };
+        for (const [appId, replicas] of Object.entries(subscribers))
+          figures[appId] = await untilAllDelivered(appId, replicas, faultTopic, throughKafka.acknowledged);
+        console.log(`on the node, the broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
+
+        // PostgreSQL restarted mid-stream: the services' saves fail, they answer RETRY, Dapr
+        // delivers again; every acknowledged publish is saved once it is back, for each app id.
+        const savedBefore = { progress: await saved('progress'), alerts: await saved('alerts') };
+        const throughRestart = publishSteadily(apps.progress![0]!, topic, count);
+        await waitUntil('50 publishes acknowledged before PostgreSQL stops', async () => throughRestart.acknowledged.length >= 50);
+        await postgres.stop();
+        try {
+          // Seen from inside the cluster: the example's readiness asks PostgreSQL.
+          await waitUntil('the services seeing PostgreSQL gone', async () => (await keptPod!.ready()).status !== 200);
+        } finally {
+          await postgres.start();
+        }
+        await throughRestart.done;
+        expect(throughRestart.refused).toEqual([]);
+        for (const appId of Object.keys(subscribers))
+          await waitUntil(
+            `every acknowledged publish saved by ${appId}`,
+            async () => (await saved(appId)) >= savedBefore[appId as keyof typeof savedBefore] + count,
+          );
+        const savedAfter = { progress: await saved('progress'), alerts: await saved('alerts') };
+        const restartFigures = { acknowledged: count, before: savedBefore, after: savedAfter };
+        console.log(`on the node, PostgreSQL restarted mid-stream: ${JSON.stringify(restartFigures)}`);
+        expect(savedAfter).toEqual({ progress: savedBefore.progress + count, alerts: savedBefore.alerts + count });
+
         // The services namespace holds only a service's credentials.
         const copy = await node.cluster.kubectlJson<{ data: Record<string, string> }>([
           ...['get', 'secret', objectName('credentials'), '--namespace', servicesNamespace],
@@ -287,11 +311,20 @@ describe('the chart on a real node', () => {
       } finally {
         for (const [appId, appNamespace] of Object.entries(services))
           await node.cluster.helm(['uninstall', appId, '--namespace', appNamespace, '--wait']);
-        // The steps after this one find the catalogue's topics as the hook made them: empty.
+        // The steps after this one find the catalogue's topics as the hook made them: empty. Kafka
+        // keeps what DeleteRecords did in memory until a clean shutdown: a crash (the fault steps
+        // kill the broker) would bring the records back, so the broker is restarted cleanly after.
         await withTestAdmin(release.services.kafka.bootstrap, async (admin) => {
-          const partitions = await admin.fetchTopicOffsets(topic);
-          await admin.deleteTopicRecords({ topic, partitions: partitions.map(({ partition }) => ({ partition, offset: '-1' })) });
+          for (const emptied of [topic, faultTopic]) {
+            const partitions = await admin.fetchTopicOffsets(emptied);
+            await admin.deleteTopicRecords({
+              topic: emptied,
+              partitions: partitions.map(({ partition }) => ({ partition, offset: '-1' })),
+            });
+          }
         });
+        await release.services.kafka.stop();
+        await release.services.kafka.start();
       }
     },
   );
@@ -400,33 +433,22 @@ describe('faults on real Pods', () => {
   // Each starts from whatever the tests before left (a release or none, the data kept) and runs an
   // install of its own, with the upgraded catalogue; each puts back the server it stops.
   it(
-    "Kafka gone while the topic hook waits, and the hook's Pod deleted: the Job's next Pod finishes once Kafka is back",
-    { timeout: 900_000 },
-    async () => {
-      const { kafka } = release.services;
-      await kafka.stop();
-      const install = release.up({ values: upgradedTopicValues });
-      const first = await release.runningHookPod(reconcileJob);
-      await node.cluster.kubectl(['delete', 'pod', first, '--namespace', namespace, '--wait=false']);
-      await release.runningHookPod(reconcileJob, [first]);
-      await kafka.start();
-      const result = await install;
-      expect(result.code, result.stdout + result.stderr).toBe(0);
-      await expectTopicsAsDeclared(kafka.bootstrap, await upgradedCatalogue());
-    },
-  );
-
-  it(
-    "Kafka hung, then crashed, under the topic hook's open connection: the hook reconnects and finishes once it is back",
+    "Kafka hung under the topic hook's open connection, the hook's Pod deleted, then Kafka crashed: the Job's next Pod " +
+      'reconnects and finishes once it is back',
     { timeout: 900_000 },
     async () => {
       const { kafka } = release.services;
       // A suspended broker keeps accepting connections in the kernel and answers nothing: the hook
-      // connects, sends its first request and waits. Then the broker dies under it.
+      // connects, sends its first request and waits. Its Pod is deleted; the Job's next Pod waits
+      // the same way; then the broker dies under it.
       await kafka.freeze();
       const install = release.up({ values: upgradedTopicValues });
       try {
-        await podRequestPending(kafka.port);
+        const first = await release.runningHookPod(reconcileJob);
+        await podRequestPending(kafka.port, first.address);
+        await node.cluster.kubectl(['delete', 'pod', first.name, '--namespace', namespace, '--wait=false']);
+        const next = await release.runningHookPod(reconcileJob, [first.name]);
+        await podRequestPending(kafka.port, next.address);
       } finally {
         await kafka.kill();
         await kafka.start();
@@ -489,21 +511,55 @@ describe('faults on real Pods', () => {
   );
 });
 
-describe('Kafka in KRaft mode', () => {
-  it('the same release on a KRaft broker: topics created, helm test passes', { timeout: 900_000 }, async () => {
-    // Starts from whatever the tests before left, and puts the kafka Service back on the file's broker.
-    const kraft = await KafkaServer.start('node', 'kraft', nodeAddress);
-    try {
-      // The kafka Service now leads to the KRaft broker, as a managed Kafka moved to KRaft would.
-      await release.pointKafkaAt(kraft.port);
-      const result = await release.up({ values: upgradedTopicValues });
-      expect(result.code, result.stdout + result.stderr).toBe(0);
-      await expectTopicsAsDeclared(kraft.bootstrap, await upgradedCatalogue());
-    } finally {
-      await release.pointKafkaAt(release.services.kafka.port);
-      await kraft.delete();
-    }
-  });
+describe('two releases in one cluster', () => {
+  it(
+    'a second release in a namespace of its own, Dapr off, on its own KRaft broker: topics created, helm test passes; ' +
+      "the example in each namespace loads its namespace's components and receives only its own release's messages, " +
+      'one deployed after them too',
+    { timeout: 900_000 },
+    async () => {
+      // Starts from whatever the tests before left: the first release is deployed if it is not, since
+      // its Dapr control plane serves the whole cluster. The second (staging beside it) has Kafka and
+      // PostgreSQL of its own, its broker in KRaft mode as a managed Kafka moved to KRaft would be.
+      await release.ensureDeployed(upgradedTopicValues);
+      const staging = await NodeRelease.on(node, { namespace: `${namespace}-staging`, kafkaMode: 'kraft' });
+      const namespaces = [namespace, staging.namespace];
+      try {
+        const result = await staging.up({ values: ['--set', 'dapr.enabled=false'] });
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        await expectTopicsAsDeclared(staging.services.kafka.bootstrap, await chartCatalogue(''));
+
+        // The same app id in both namespaces, each its own consumer group on its own release's Kafka.
+        for (const appNamespace of namespaces) await deployExample(node, 'progress', appNamespace);
+        const apps = await Promise.all(namespaces.map((appNamespace) => examplePods(node.cluster, appNamespace, 'progress')));
+        for (const { namespace: groupPrefix, services } of [release, staging])
+          await untilGroupsConsuming(services.kafka.bootstrap, { [`${groupPrefix}.progress`]: 2 });
+        const count = 50;
+        for (const [index, replicas] of apps.entries())
+          for (let n = 0; n < count; n++) await replicas[0]!.publish('exercise.graded', { n, release: namespaces[index] }, `student-${n}`);
+        // A service deployed after the messages were published receives them too (initialOffset: oldest).
+        await deployExample(node, 'alerts', staging.namespace);
+        const receivers = [
+          { namespace, replicas: apps[0]! },
+          { namespace: staging.namespace, replicas: apps[1]! },
+          { namespace: staging.namespace, replicas: await examplePods(node.cluster, staging.namespace, 'alerts') },
+        ];
+        for (const { namespace: appNamespace, replicas } of receivers) {
+          await untilEveryNumber(replicas, count);
+          const received = (await Promise.all(replicas.map((replica) => replica.processed()))).flat();
+          const releases = received.map((event) => (event.data as { release: string }).release);
+          expect(new Set(releases), `what ${replicas[0]!.appId} in ${appNamespace} received`).toEqual(new Set([appNamespace]));
+          expect(received).toHaveLength(count);
+        }
+      } finally {
+        for (const [appId, appNamespace] of [...namespaces.map((each) => ['progress', each]), ['alerts', staging.namespace]])
+          await node.cluster.helm(['uninstall', appId!, '--namespace', appNamespace!, '--wait']);
+        const down = await staging.deploy('down', '--delete-data', '--yes');
+        expect(down.code, down.stdout + down.stderr).toBe(0);
+        await staging.services.delete();
+      }
+    },
+  );
 });
 
 describe('images that cannot be pulled, on the real node', () => {

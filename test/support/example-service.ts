@@ -2,13 +2,15 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as pace } from 'node:timers/promises';
+import { expect } from 'vitest';
+import { uniquePrefix } from './catalogue.js';
 import { inClusterKafka, inClusterPostgresql, type K8sObject, render } from './chart.js';
 import type { Cluster } from './controlplane.js';
 import { Daprd } from './daprd.js';
+import type { RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { freePorts } from './ports.js';
 import { freshDatabase, madeStatestore, withDatabase, type PostgresqlAddress } from './postgresql-server.js';
-import { uniquePrefix } from './catalogue.js';
 import { NotYet, until, waitUntil } from './wait.js';
 
 // The example service (examples/service) as the tests run it: beside a real daprd here, or in
@@ -125,22 +127,35 @@ export class ExampleReplica extends ExampleApp {
 
 /**
  * Runs `attempt(n)` for n = 0..count-1, 20 a second, in the background, recording which the
- * sidecar acknowledged (resolved true) and which it refused (false, or failed).
+ * sidecar acknowledged (resolved true) and which it refused (false, or failed). `stop` ends it
+ * early: a test that waits for a fault to pass publishes until it has, within the bound `count`.
  */
 export function steadily(count: number, attempt: (n: number) => Promise<boolean>) {
   const acknowledged: number[] = [];
   const refused: number[] = [];
+  let stopped = false;
   const done = (async () => {
-    for (let n = 0; n < count; n++) {
+    for (let n = 0; n < count && !stopped; n++) {
       const started = Date.now();
       ((await attempt(n).catch(() => false)) ? acknowledged : refused).push(n);
       await pace(Math.max(0, 50 - (Date.now() - started)));
     }
   })();
-  return { acknowledged, refused, done };
+  /** Whether `wanted` attempts were acknowledged after the last one refused: the fault is over. */
+  const recovered = (wanted: number) => acknowledged.filter((n) => n > Math.max(-1, ...refused)).length >= wanted;
+  return {
+    acknowledged,
+    refused,
+    done,
+    recovered,
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
 }
 
-/** Publishes { n } for n = 0..count-1 steadily through `publisher`. */
+/** Publishes { n } for n = 0..count-1 steadily through `publisher` (see steadily). */
 export const publishSteadily = (publisher: ExampleApp, topic: string, count: number) =>
   steadily(count, (n) => publisher.publish(topic, { n }, `student-${n % 20}`).then(() => true));
 
@@ -203,6 +218,35 @@ export function uniqueAppIds<const Names extends readonly string[]>(...names: Na
   return names.map((name) => `${name}-${suffix}`) as { [K in keyof Names]: string };
 }
 
+/** What a replica processed: a running one's, or what a stopped one had. */
+export type Recorded = Pick<ExampleApp, 'processed'>;
+
+/** Each number's deliveries on `topic` to the replicas of one app id. */
+async function deliveries(replicas: readonly Recorded[], topic: string): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const replica of replicas)
+    for (const event of await replica.processed()) {
+      if (event.topic !== topic) continue;
+      const n = (event.data as { n: number }).n;
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+  return counts;
+}
+
+/**
+ * Waits (bounded) until every acknowledged number published on `topic` reached the app id; how
+ * many distinct numbers it received, and its duplicates.
+ */
+export async function untilAllDelivered(appId: string, replicas: readonly Recorded[], topic: string, acknowledged: readonly number[]) {
+  return until(`every acknowledged message on ${topic} to reach ${appId}`, async () => {
+    const counts = await deliveries(replicas, topic);
+    const missing = acknowledged.filter((n) => !counts.has(n));
+    if (missing.length > 0)
+      throw new NotYet(`${missing.length} of ${acknowledged.length} not delivered yet (${missing.slice(0, 10).join(', ')}...)`);
+    return { delivered: counts.size, duplicates: [...counts.values()].reduce((sum, count) => sum + count - 1, 0) };
+  });
+}
+
 /**
  * The numbers ({ n }) each replica of one app id processed, once together they have processed
  * every one of 0..count-1 (bounded).
@@ -252,6 +296,34 @@ export async function documentedServicesNamespace(cluster: Cluster): Promise<{ n
     }
   }
   return { name, values: ['--set', `global.learnflow.serviceNamespaces={${name}}`] };
+}
+
+/**
+ * Deploys the example on the real node with docs/services.md's deploy-example command, as
+ * `appId` (its release and app id) in `namespace`, with the image built here.
+ */
+export async function deployExample(node: RealNode, appId: string, namespace: string): Promise<void> {
+  const [helm, ...documented] = (await documentedCommands('deploy-example'))[0]!;
+  expect(helm).toBe('helm');
+  const pageNamespace = documented[documented.indexOf('--namespace') + 1];
+  const args = documented.map((word) =>
+    word === 'progress'
+      ? appId
+      : word === 'appId=progress'
+        ? `appId=${appId}`
+        : word === pageNamespace
+          ? namespace
+          : word === 'examples/service/chart'
+            ? join(repoRoot, word)
+            : word,
+  );
+  const [repository, tag] = node.exampleImage.replace(/^localhost\//, '').split(':');
+  const installed = await node.cluster.helm([
+    ...args,
+    ...['--set', 'image.registry=localhost', '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`],
+    ...['--set', 'image.pullPolicy=Never', '--timeout', '5m'],
+  ]);
+  expect(installed.code, installed.stdout + installed.stderr).toBe(0);
 }
 
 /** The running replicas of an app id deployed by the example's chart, reached at their Pod addresses. */

@@ -8,7 +8,8 @@ import { chartCatalogue } from './catalogue.js';
 import { chartCopy, daprChartsDir } from './chart.js';
 import { runDeploy, type DeployEvent, type DeployResult } from './cli.js';
 import { testUsers } from './contract.js';
-import { ExistingServices, nodeAddress, podAddressPrefix, type RealNode } from './node.js';
+import type { KafkaMode } from './kafka-server.js';
+import { ExistingServices, type RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { runOk } from './process.js';
 import { NotYet, until, waitUntil } from './wait.js';
@@ -65,15 +66,20 @@ export async function upgradedCatalogue(): Promise<TopicSpec[]> {
 export class NodeRelease {
   private constructor(
     readonly node: RealNode,
+    readonly namespace: string,
     readonly services: ExistingServices,
     /** The chart the installs take unless told otherwise. */
     readonly chart: string,
   ) {}
 
-  /** Starts the existing services on the node and copies the chart. */
-  static async on(node: RealNode): Promise<NodeRelease> {
-    const [services, chart] = await Promise.all([ExistingServices.start(node, namespace), chartCopy({ subcharts: daprChartsDir() })]);
-    return new NodeRelease(node, services, chart);
+  /** Starts the existing services on the node (a broker in `kafkaMode`) and copies the chart. */
+  static async on(node: RealNode, options: { namespace?: string; kafkaMode?: KafkaMode } = {}): Promise<NodeRelease> {
+    const releaseNamespace = options.namespace ?? namespace;
+    const [services, chart] = await Promise.all([
+      ExistingServices.start(node, releaseNamespace, options.kafkaMode ?? 'zookeeper'),
+      chartCopy({ subcharts: daprChartsDir() }),
+    ]);
+    return new NodeRelease(node, releaseNamespace, services, chart);
   }
 
   /** `learnflow-infra up` of the release, pointed at the existing services, with `values` (--set pairs) after theirs. */
@@ -86,7 +92,7 @@ export class NodeRelease {
         '--release',
         releaseName,
         '--namespace',
-        namespace,
+        this.namespace,
         '--image',
         this.node.hooksImage,
         '--output',
@@ -100,19 +106,19 @@ export class NodeRelease {
 
   /** Another command of the deploy command (down, verify) on the release. */
   deploy(...args: string[]): Promise<DeployResult> {
-    return runDeploy([...args, '--release', releaseName, '--namespace', namespace, '--output', 'json'], this.node.cluster.kubeconfig);
+    return runDeploy([...args, '--release', releaseName, '--namespace', this.namespace, '--output', 'json'], this.node.cluster.kubeconfig);
   }
 
   /** A helm command in the release's namespace, which must succeed; its output. */
   async helmOk(...args: string[]): Promise<string> {
-    const result = await this.node.cluster.helm([...args, '--namespace', namespace]);
+    const result = await this.node.cluster.helm([...args, '--namespace', this.namespace]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     return result.stdout;
   }
 
   /** Whether Helm holds the release as deployed. */
   async deployed(): Promise<boolean> {
-    const result = await this.node.cluster.helm(['status', releaseName, '--namespace', namespace, '--output', 'json']);
+    const result = await this.node.cluster.helm(['status', releaseName, '--namespace', this.namespace, '--output', 'json']);
     return result.code === 0 && (JSON.parse(result.stdout) as { info: { status: string } }).info.status === 'deployed';
   }
 
@@ -131,7 +137,7 @@ export class NodeRelease {
         'secret',
         objectName('credentials'),
         '--namespace',
-        namespace,
+        this.namespace,
       ])
     ).data;
   }
@@ -155,42 +161,28 @@ export class NodeRelease {
     );
   }
 
-  /** Points the release's kafka Service (ExistingServices' EndpointSlice `kafka-host`) at a broker on the node's address. */
-  async pointKafkaAt(port: number): Promise<void> {
-    const patched = await this.node.cluster.kubectl([
-      'patch',
-      'endpointslice',
-      'kafka-host',
-      '--namespace',
-      namespace,
-      '--type',
-      'json',
-      '--patch',
-      JSON.stringify([{ op: 'replace', path: '/ports/0/port', value: port }]),
-    ]);
-    expect(patched.code, patched.stderr).toBe(0);
-  }
-
-  /** The Pods of a hook Job, as the Job controller labels them. */
-  async hookPods(job: string): Promise<{ name: string; phase: string }[]> {
+  /** The Pods of a hook Job, as the Job controller labels them, with their addresses once they have one. */
+  async hookPods(job: string): Promise<{ name: string; phase: string; address: string | undefined }[]> {
     const pods = await this.node.cluster.kubectlJson<{
-      items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[];
-    }>(['get', 'pods', '--namespace', namespace, '--selector', `job-name=${job}`]);
-    return pods.items.filter((pod) => !pod.metadata.deletionTimestamp).map((pod) => ({ name: pod.metadata.name, phase: pod.status.phase }));
+      items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string; podIP?: string } }[];
+    }>(['get', 'pods', '--namespace', this.namespace, '--selector', `job-name=${job}`]);
+    return pods.items
+      .filter((pod) => !pod.metadata.deletionTimestamp)
+      .map((pod) => ({ name: pod.metadata.name, phase: pod.status.phase, address: pod.status.podIP }));
   }
 
-  /** Waits (bounded) until a hook Job has a running Pod not in `seen`, and returns its name. */
-  runningHookPod(job: string, seen: readonly string[] = []): Promise<string> {
+  /** Waits (bounded) until a hook Job has a running Pod not in `seen`; its name and address. */
+  runningHookPod(job: string, seen: readonly string[] = []): Promise<{ name: string; address: string }> {
     return until(`a running Pod of Job ${job}`, async () => {
-      const running = (await this.hookPods(job)).find((pod) => pod.phase === 'Running' && !seen.includes(pod.name));
+      const running = (await this.hookPods(job)).find((pod) => pod.phase === 'Running' && pod.address && !seen.includes(pod.name));
       if (!running) throw new NotYet('none yet');
-      return running.name;
+      return { name: running.name, address: running.address! };
     });
   }
 
   /** The warnings a part of the last reconcile Job logged (the program's JSON lines). */
   async hookWarnings(part: string): Promise<string[]> {
-    const logs = await this.node.cluster.kubectl(['logs', `job/${reconcileJob}`, '--namespace', namespace]);
+    const logs = await this.node.cluster.kubectl(['logs', `job/${reconcileJob}`, '--namespace', this.namespace]);
     expect(logs.code, logs.stderr).toBe(0);
     return logs.stdout
       .split('\n')
@@ -209,11 +201,11 @@ export function only(result: DeployResult, event: string): DeployEvent {
 }
 
 /**
- * Waits (bounded) until a Pod's request to `port` on the node's address waits unanswered: bytes
- * in the server side's receive queue, as a suspended broker leaves them.
+ * Waits (bounded) until the request of the Pod at `podAddress` to `port` on the node's address
+ * waits unanswered: bytes in the server side's receive queue, as a suspended broker leaves them.
  */
-export async function podRequestPending(port: number): Promise<void> {
-  await waitUntil(`a Pod's request pending on port ${port}`, async () => {
+export async function podRequestPending(port: number, podAddress: string): Promise<void> {
+  await waitUntil(`a request of the Pod at ${podAddress} pending on port ${port}`, async () => {
     // Columns: Recv-Q Send-Q Local:Port Peer:Port.
     const { stdout } = await runOk('ss', ['-Htn', 'state', 'established', `( sport = :${port} )`]);
     return stdout
@@ -222,7 +214,7 @@ export async function podRequestPending(port: number): Promise<void> {
       .some(([received, , , peer]) => {
         // ss writes an IPv4 peer of a dual-stack socket as [::ffff:198.18.0.12]:45678.
         const address = (peer ?? '').replace(/^\[::ffff:([\d.]+)\]/, '$1');
-        return Number(received) > 0 && address.startsWith(podAddressPrefix) && !address.startsWith(`${nodeAddress}:`);
+        return Number(received) > 0 && address.startsWith(`${podAddress}:`);
       });
   });
 }

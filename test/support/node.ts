@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { Cluster } from './controlplane.js';
 import { readEnvFile, words } from './env-file.js';
-import { KafkaServer } from './kafka-server.js';
+import { KafkaServer, type KafkaMode } from './kafka-server.js';
 import { nodeEnvFile, nodeScript } from './paths.js';
 import { asSuperuser, PostgresqlServer } from './postgresql-server.js';
 import { run, runOk } from './process.js';
@@ -22,14 +22,6 @@ function fact(key: string): string {
 
 /** The node's address: its Pods' gateway, the API server's, and where host servers for Pods listen. */
 export const nodeAddress = fact('NODE_ADDRESS');
-/** What the addresses of Pods begin with: their range is a /24 (NODE_POD_CIDR). */
-export const podAddressPrefix = podPrefix(fact('NODE_POD_CIDR'));
-
-function podPrefix(cidr: string): string {
-  const [network, bits] = cidr.split('/');
-  if (bits !== '24') throw new Error(`NODE_POD_CIDR ${cidr}: the tests expect a /24`);
-  return network!.replace(/\d+$/, '');
-}
 
 /**
  * The real node of scripts/harness/node.sh (containerd, kubelet, kube-proxy, CoreDNS, local volumes) with
@@ -95,7 +87,7 @@ function controlPlaneFolder(state: string): string {
 
 /**
  * Kafka and PostgreSQL for the chart's "existing services" mode, as a user of a managed Kafka or
- * PostgreSQL has them: the suite's own servers on the node's address (ZooKeeper mode), behind
+ * PostgreSQL has them: the suite's own servers on the node's address (a broker with ZooKeeper or in KRaft mode), behind
  * Services without selectors in a namespace that enforces the restricted Pod Security Standard; a
  * database and its owner, the services' role, and the Dapr state store's role and schema; and the credentials Secret
  * holding the passwords those roles were given (the credentials hook adds the keys that are missing).
@@ -109,9 +101,9 @@ export class ExistingServices {
     readonly values: readonly string[],
   ) {}
 
-  static async start(node: RealNode, namespace: string): Promise<ExistingServices> {
+  static async start(node: RealNode, namespace: string, kafkaMode: KafkaMode): Promise<ExistingServices> {
     const [kafka, postgres] = await Promise.all([
-      KafkaServer.start('node', 'zookeeper', nodeAddress),
+      KafkaServer.start('node', kafkaMode, nodeAddress),
       PostgresqlServer.start('node', nodeAddress),
     ]);
     const appPassword = randomBytes(18).toString('base64url');

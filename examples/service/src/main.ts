@@ -31,6 +31,10 @@ const processedLimit = 100_000;
 const log = (message: string, fields: object = {}) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), replica, message, ...fields }));
 
+// PostgreSQL closing an idle connection (a restart, a failover) is reported here; without a
+// listener it would end the process. The pool opens a new connection for the next query.
+database.on('error', (error) => log('an idle PostgreSQL connection was closed', { error: String(error) }));
+
 async function body(request: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
