@@ -32,6 +32,7 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       await untilGroupsConsuming(broker.bootstrap, { [`learnflow.${progress}`]: 1, [`learnflow.${alerts}`]: 1 });
 
       const publishing = publishSteadily(apps[progress]![0]!, topic, 3000);
+      cleanups.push(() => publishing.stop());
       await waitUntil('100 publishes acknowledged before the fault', async () => publishing.acknowledged.length >= 100);
       await broker.kill();
       await waitUntil('a publish refused while the broker is down', async () => publishing.refused.length > 0);
@@ -43,7 +44,6 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       for (const [appId, replicas] of Object.entries(apps))
         figures[appId] = await untilAllDelivered(appId, replicas, topic, publishing.acknowledged);
       console.log(`broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
-      expect(publishing.acknowledged.length).toBeGreaterThan(100);
     },
   );
 
@@ -62,6 +62,7 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
         body: JSON.stringify([{ key: `save-${n}`, value: { n } }]),
         signal: AbortSignal.timeout(30_000),
       });
+      cleanups.push(() => saving.stop());
       return response.status === 204;
     });
     const { acknowledged, refused } = saving;
@@ -81,7 +82,6 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       'PostgreSQL restarted mid-stream: ' +
         JSON.stringify({ acknowledged: acknowledged.length, refused: refused.length, lost: lost.length }),
     );
-    expect(acknowledged.length).toBeGreaterThan(100);
     expect(lost).toEqual([]);
   });
 
@@ -100,6 +100,7 @@ describe('nothing lost through faults (real daprd sidecars, Kafka and PostgreSQL
       await untilGroupsConsuming(kafka, { [`learnflow.${progress}`]: 2 });
 
       const publishing = publishSteadily(publisher!, topic, 400);
+      cleanups.push(() => publishing.stop());
       await waitUntil('100 publishes acknowledged before the replica stops', async () => publishing.acknowledged.length >= 100);
       // As Kubernetes deletes a Pod: its sidecar stops (the app then receives nothing more), then the app.
       const [stopped, kept] = replicas;

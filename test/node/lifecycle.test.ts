@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, subchartsDir } from '../support/chart.js';
@@ -181,134 +181,8 @@ describe('the chart on a real node', () => {
       const topic = 'exercise.graded';
       // The broker's fault has a topic of its own: what each app id received there is counted apart.
       const faultTopic = 'struggle.detected';
-      try {
-        for (const [appId, appNamespace] of Object.entries(services)) await deployExample(node, appId, appNamespace);
-        const apps = Object.fromEntries(
-          await Promise.all(
-            Object.entries(services).map(
-              async ([appId, appNamespace]) => [appId, await examplePods(node.cluster, appNamespace, appId)] as const,
-            ),
-          ),
-        );
-        for (const replicas of Object.values(apps)) {
-          expect(replicas).toHaveLength(2);
-          // Connected as the contract says: PostgreSQL as the services' role, through its namespace's ConfigMap and Secret.
-          for (const replica of replicas)
-            expect(await replica.ready()).toEqual({ status: 200, body: { curriculumTopics: seededRows.topics, sidecar: true } });
-        }
-        await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.progress`]: 2, [`${namespace}.alerts`]: 2 });
-
-        const count = 200;
-        for (let n = 0; n < count; n++) await apps.progress![0]!.publish(topic, { n }, `student-${n % 20}`);
-        for (const [appId, replicas] of Object.entries(apps)) {
-          const [first, second] = [...(await untilEveryNumber(replicas, count)).values()];
-          expect(first!.length, appId).toBeGreaterThan(0);
-          expect(second!.length, appId).toBeGreaterThan(0);
-          expect(
-            first!.filter((n) => second!.includes(n)),
-            `${appId}: each message processed by one replica`,
-          ).toEqual([]);
-          expect(first!.length + second!.length, `${appId}: no duplicates without a fault`).toBe(count);
-        }
-        const [event] = await apps.alerts![0]!.processed();
-        expect(event).toMatchObject({ topic, source: 'progress', type: 'com.dapr.event.sent' });
-
-        // A subscriber Pod deleted mid-stream: Kubernetes stops its sidecar and app, the Deployment
-        // replaces it, the group hands its partitions on. Every acknowledged publish is processed:
-        // counted as the distinct events saved in the state store, since a deleted Pod's own record goes with it.
-        const postgresql = await release.services.postgres.address();
-        // Dapr prefixes each key with the app id.
-        const saved = (appId = 'alerts') =>
-          asSuperuser(
-            postgresql,
-            async (client) =>
-              (
-                await client.query<{ count: number }>('SELECT count(*)::int AS count FROM dapr.dapr_state WHERE key LIKE $1', [
-                  `${appId}||processed-%`,
-                ])
-              ).rows[0]!.count,
-            'learnflow',
-          );
-        expect(await saved()).toBe(count);
-        const [deletedPod, keptPod] = apps.alerts!;
-        const publishing = publishSteadily(apps.progress![0]!, topic, count);
-        await waitUntil('50 publishes acknowledged before the Pod is deleted', async () => publishing.acknowledged.length >= 50);
-        const deleted = await node.cluster.kubectl(['delete', 'pod', deletedPod!.name, '--namespace', namespace, '--wait=false']);
-        expect(deleted.code, deleted.stderr).toBe(0);
-        await publishing.done;
-        expect(publishing.refused).toEqual([]);
-        const gone = await node.cluster.kubectl([
-          'wait',
-          '--for=delete',
-          `pod/${deletedPod!.name}`,
-          '--namespace',
-          namespace,
-          '--timeout=120s',
-        ]);
-        expect(gone.code, gone.stderr).toBe(0);
-        // The replacement joins the group, and resumes: it processes its share of what comes next.
-        let replacement: ExampleApp | undefined;
-        await waitUntil('the replacement Pod running', async () => {
-          replacement = (await examplePods(node.cluster, namespace, 'alerts')).find((pod) => pod.name !== keptPod!.name);
-          return replacement !== undefined && (await replacement.ready()).status === 200;
-        });
-        await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.alerts`]: 2 });
-        const after = publishSteadily(apps.progress![0]!, topic, count);
-        await after.done;
-        expect(after.refused).toEqual([]);
-        await waitUntil('every acknowledged publish processed by alerts', async () => (await saved()) >= 3 * count);
-        expect(await saved()).toBe(3 * count);
-        expect((await replacement!.processed()).length, 'the replacement took its share').toBeGreaterThan(0);
-
-        // The release's broker killed and restarted mid-stream, on its own topic: every publish the
-        // sidecar acknowledged reaches both app ids (duplicates allowed, and counted).
-        const { kafka, postgres } = release.services;
-        const subscribers = { progress: apps.progress!, alerts: [keptPod!, replacement!] };
-        const throughKafka = publishSteadily(apps.progress![0]!, faultTopic, 3000);
-        await waitUntil('50 publishes acknowledged before the broker is killed', async () => throughKafka.acknowledged.length >= 50);
-        await kafka.kill();
-        try {
-          await waitUntil('a publish refused while the broker is down', async () => throughKafka.refused.length > 0);
-        } finally {
-          await kafka.start();
-        }
-        await waitUntil('100 publishes acknowledged after the restart', async () => throughKafka.recovered(100));
-        await throughKafka.stop();
-        const figures: Record<string, unknown> = { acknowledged: throughKafka.acknowledged.length, refused: throughKafka.refused.length };
-        for (const [appId, replicas] of Object.entries(subscribers))
-          figures[appId] = await untilAllDelivered(appId, replicas, faultTopic, throughKafka.acknowledged);
-        console.log(`on the node, the broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
-
-        // PostgreSQL restarted mid-stream: the services' saves fail, they answer RETRY, Dapr
-        // delivers again; every acknowledged publish is saved once it is back, for each app id.
-        const savedBefore = { progress: await saved('progress'), alerts: await saved('alerts') };
-        const throughRestart = publishSteadily(apps.progress![0]!, topic, count);
-        await waitUntil('50 publishes acknowledged before PostgreSQL stops', async () => throughRestart.acknowledged.length >= 50);
-        await postgres.stop();
-        try {
-          // Seen from inside the cluster: the example's readiness asks PostgreSQL.
-          await waitUntil('the services seeing PostgreSQL gone', async () => (await keptPod!.ready()).status !== 200);
-        } finally {
-          await postgres.start();
-        }
-        await throughRestart.done;
-        expect(throughRestart.refused).toEqual([]);
-        for (const appId of Object.keys(subscribers))
-          await waitUntil(
-            `every acknowledged publish saved by ${appId}`,
-            async () => (await saved(appId)) >= savedBefore[appId as keyof typeof savedBefore] + count,
-          );
-        const savedAfter = { progress: await saved('progress'), alerts: await saved('alerts') };
-        const restartFigures = { acknowledged: count, before: savedBefore, after: savedAfter };
-        console.log(`on the node, PostgreSQL restarted mid-stream: ${JSON.stringify(restartFigures)}`);
-        expect(savedAfter).toEqual({ progress: savedBefore.progress + count, alerts: savedBefore.alerts + count });
-
-        // The services namespace holds only a service's credentials.
-        const copy = await node.cluster.kubectlJson<{ data: Record<string, string> }>([
-          ...['get', 'secret', objectName('credentials'), '--namespace', servicesNamespace],
-        ]);
-        expect(Object.keys(copy.data).sort()).toEqual(['dapr-password', 'services-password']);
-      } finally {
+      // Undone whatever the outcome, after it, so that a failure here never hides the step's own.
+      onTestFinished(async () => {
         for (const [appId, appNamespace] of Object.entries(services))
           await node.cluster.helm(['uninstall', appId, '--namespace', appNamespace, '--wait']);
         // The steps after this one find the catalogue's topics as the hook made them: empty. Kafka
@@ -325,7 +199,153 @@ describe('the chart on a real node', () => {
         });
         await release.services.kafka.stop();
         await release.services.kafka.start();
+      });
+      for (const [appId, appNamespace] of Object.entries(services)) await deployExample(node, appId, appNamespace);
+      const apps = Object.fromEntries(
+        await Promise.all(
+          Object.entries(services).map(
+            async ([appId, appNamespace]) => [appId, await examplePods(node.cluster, appNamespace, appId)] as const,
+          ),
+        ),
+      );
+      for (const replicas of Object.values(apps)) {
+        expect(replicas).toHaveLength(2);
+        // Connected as the contract says: PostgreSQL as the services' role, through its namespace's ConfigMap and Secret.
+        for (const replica of replicas)
+          expect(await replica.ready()).toEqual({ status: 200, body: { curriculumTopics: seededRows.topics, sidecar: true } });
       }
+      await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.progress`]: 2, [`${namespace}.alerts`]: 2 });
+
+      const count = 200;
+      for (let n = 0; n < count; n++) await apps.progress![0]!.publish(topic, { n }, `student-${n % 20}`);
+      for (const [appId, replicas] of Object.entries(apps)) {
+        const [first, second] = [...(await untilEveryNumber(replicas, count)).values()];
+        expect(first!.length, appId).toBeGreaterThan(0);
+        expect(second!.length, appId).toBeGreaterThan(0);
+        expect(
+          first!.filter((n) => second!.includes(n)),
+          `${appId}: each message processed by one replica`,
+        ).toEqual([]);
+        expect(first!.length + second!.length, `${appId}: no duplicates without a fault`).toBe(count);
+      }
+      const [event] = await apps.alerts![0]!.processed();
+      expect(event).toMatchObject({ topic, source: 'progress', type: 'com.dapr.event.sent' });
+
+      // A subscriber Pod deleted mid-stream: Kubernetes stops its sidecar and app, the Deployment
+      // replaces it, the group hands its partitions on. Every acknowledged publish is processed:
+      // counted as the distinct events saved in the state store, since a deleted Pod's own record goes with it.
+      const postgresql = await release.services.postgres.address();
+      // The distinct events an app id saved from a topic: Dapr prefixes each key with the app
+      // id, and the example saves the event's topic in the value.
+      const saved = (appId: string, from: string) =>
+        asSuperuser(
+          postgresql,
+          async (client) =>
+            (
+              await client.query<{ count: number }>(
+                "SELECT count(*)::int AS count FROM dapr.dapr_state WHERE key LIKE $1 AND value->>'topic' = $2",
+                [`${appId}||processed-%`, from],
+              )
+            ).rows[0]!.count,
+          'learnflow',
+        );
+      expect(await saved('alerts', topic)).toBe(count);
+      const [deletedPod, keptPod] = apps.alerts!;
+      const publishing = publishSteadily(apps.progress![0]!, topic, count);
+      onTestFinished(() => publishing.stop());
+      await waitUntil('50 publishes acknowledged before the Pod is deleted', async () => publishing.acknowledged.length >= 50);
+      const deleted = await node.cluster.kubectl(['delete', 'pod', deletedPod!.name, '--namespace', namespace, '--wait=false']);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      await publishing.done;
+      expect(publishing.refused).toEqual([]);
+      const gone = await node.cluster.kubectl([
+        'wait',
+        '--for=delete',
+        `pod/${deletedPod!.name}`,
+        '--namespace',
+        namespace,
+        '--timeout=120s',
+      ]);
+      expect(gone.code, gone.stderr).toBe(0);
+      // The replacement joins the group, and resumes: it processes its share of what comes next.
+      let replacement: ExampleApp | undefined;
+      await waitUntil('the replacement Pod running', async () => {
+        replacement = (await examplePods(node.cluster, namespace, 'alerts')).find((pod) => pod.name !== keptPod!.name);
+        return replacement !== undefined && (await replacement.ready()).status === 200;
+      });
+      await untilGroupsConsuming(release.services.kafka.bootstrap, { [`${namespace}.alerts`]: 2 });
+      const after = publishSteadily(apps.progress![0]!, topic, count);
+      onTestFinished(() => after.stop());
+      await after.done;
+      expect(after.refused).toEqual([]);
+      const subscribers = { progress: apps.progress!, alerts: [keptPod!, replacement!] };
+      for (const appId of Object.keys(subscribers))
+        await waitUntil(`every acknowledged publish processed by ${appId}`, async () => (await saved(appId, topic)) >= 3 * count);
+      expect({ progress: await saved('progress', topic), alerts: await saved('alerts', topic) }).toEqual({
+        progress: 3 * count,
+        alerts: 3 * count,
+      });
+      expect((await replacement!.processed()).length, 'the replacement took its share').toBeGreaterThan(0);
+
+      // The release's broker killed and restarted mid-stream, on its own topic: every publish the
+      // sidecar acknowledged reaches both app ids (duplicates allowed; counted when the last one arrives).
+      const { kafka, postgres } = release.services;
+      const throughKafka = publishSteadily(apps.progress![0]!, faultTopic, 3000);
+      onTestFinished(() => throughKafka.stop());
+      await waitUntil('50 publishes acknowledged before the broker is killed', async () => throughKafka.acknowledged.length >= 50);
+      await kafka.kill();
+      try {
+        await waitUntil('a publish refused while the broker is down', async () => throughKafka.refused.length > 0);
+      } finally {
+        await kafka.start();
+      }
+      await waitUntil('100 publishes acknowledged after the restart', async () => throughKafka.recovered(100));
+      await throughKafka.stop();
+      const figures: Record<string, unknown> = { acknowledged: throughKafka.acknowledged.length, refused: throughKafka.refused.length };
+      for (const [appId, replicas] of Object.entries(subscribers))
+        figures[appId] = await untilAllDelivered(appId, replicas, faultTopic, throughKafka.acknowledged);
+      console.log(`on the node, the broker killed and restarted mid-stream: ${JSON.stringify(figures)}`);
+
+      // PostgreSQL stopped mid-stream, until each app id has answered RETRY for an event it could
+      // not save; Dapr delivers those again, and once the server is back every acknowledged publish
+      // is saved, once, by each app id.
+      const throughRestart = publishSteadily(apps.progress![0]!, topic, 3000);
+      onTestFinished(() => throughRestart.stop());
+      await waitUntil('50 publishes acknowledged before PostgreSQL stops', async () => throughRestart.acknowledged.length >= 50);
+      await postgres.stop();
+      try {
+        await waitUntil('each app id answering RETRY while PostgreSQL is down', async () => {
+          for (const [appId, replicas] of Object.entries(subscribers)) {
+            const logs = await Promise.all(
+              replicas.map((replica) =>
+                node.cluster.kubectl(['logs', replica.name, '-c', 'app', '--namespace', services[appId as keyof typeof services]]),
+              ),
+            );
+            if (!logs.some((log) => log.stdout.includes('saving state failed'))) return false;
+          }
+          return true;
+        });
+      } finally {
+        await postgres.start();
+      }
+      const atRestart = throughRestart.acknowledged.length;
+      await waitUntil('50 publishes acknowledged after the restart', async () => throughRestart.acknowledged.length >= atRestart + 50);
+      await throughRestart.stop();
+      expect(throughRestart.refused).toEqual([]);
+      const expected = 3 * count + throughRestart.acknowledged.length;
+      for (const appId of Object.keys(subscribers))
+        await waitUntil(`every acknowledged publish saved by ${appId}`, async () => (await saved(appId, topic)) >= expected);
+      const savedAfter = { progress: await saved('progress', topic), alerts: await saved('alerts', topic) };
+      console.log(
+        `on the node, PostgreSQL restarted mid-stream: ${JSON.stringify({ acknowledged: throughRestart.acknowledged.length, savedAfter })}`,
+      );
+      expect(savedAfter).toEqual({ progress: expected, alerts: expected });
+
+      // The services namespace holds only a service's credentials.
+      const copy = await node.cluster.kubectlJson<{ data: Record<string, string> }>([
+        ...['get', 'secret', objectName('credentials'), '--namespace', servicesNamespace],
+      ]);
+      expect(Object.keys(copy.data).sort()).toEqual(['dapr-password', 'services-password']);
     },
   );
 
@@ -524,40 +544,42 @@ describe('two releases in one cluster', () => {
       await release.ensureDeployed(upgradedTopicValues);
       const staging = await NodeRelease.on(node, { namespace: `${namespace}-staging`, kafkaMode: 'kraft' });
       const namespaces = [namespace, staging.namespace];
-      try {
-        const result = await staging.up({ values: ['--set', 'dapr.enabled=false'] });
-        expect(result.code, result.stdout + result.stderr).toBe(0);
-        await expectTopicsAsDeclared(staging.services.kafka.bootstrap, await chartCatalogue(''));
-
-        // The same app id in both namespaces, each its own consumer group on its own release's Kafka.
-        for (const appNamespace of namespaces) await deployExample(node, 'progress', appNamespace);
-        const apps = await Promise.all(namespaces.map((appNamespace) => examplePods(node.cluster, appNamespace, 'progress')));
-        for (const { namespace: groupPrefix, services } of [release, staging])
-          await untilGroupsConsuming(services.kafka.bootstrap, { [`${groupPrefix}.progress`]: 2 });
-        const count = 50;
-        for (const [index, replicas] of apps.entries())
-          for (let n = 0; n < count; n++) await replicas[0]!.publish('exercise.graded', { n, release: namespaces[index] }, `student-${n}`);
-        // A service deployed after the messages were published receives them too (initialOffset: oldest).
-        await deployExample(node, 'alerts', staging.namespace);
-        const receivers = [
-          { namespace, replicas: apps[0]! },
-          { namespace: staging.namespace, replicas: apps[1]! },
-          { namespace: staging.namespace, replicas: await examplePods(node.cluster, staging.namespace, 'alerts') },
-        ];
-        for (const { namespace: appNamespace, replicas } of receivers) {
-          await untilEveryNumber(replicas, count);
-          const received = (await Promise.all(replicas.map((replica) => replica.processed()))).flat();
-          const releases = received.map((event) => (event.data as { release: string }).release);
-          expect(new Set(releases), `what ${replicas[0]!.appId} in ${appNamespace} received`).toEqual(new Set([appNamespace]));
-          expect(received).toHaveLength(count);
-        }
-      } finally {
-        for (const [appId, appNamespace] of [...namespaces.map((each) => ['progress', each]), ['alerts', staging.namespace]])
-          await node.cluster.helm(['uninstall', appId!, '--namespace', appNamespace!, '--wait']);
-        const down = await staging.deploy('down', '--delete-data', '--yes');
-        expect(down.code, down.stdout + down.stderr).toBe(0);
+      const examples = [...namespaces.map((each) => ['progress', each] as const), ['alerts', staging.namespace] as const];
+      onTestFailed(async () => {
+        console.log(await node.report(staging.namespace));
+      });
+      onTestFinished(async () => {
+        for (const [appId, appNamespace] of examples) await node.cluster.helm(['uninstall', appId, '--namespace', appNamespace, '--wait']);
         await staging.services.delete();
+      });
+      const result = await staging.up({ values: ['--set', 'dapr.enabled=false'] });
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      await expectTopicsAsDeclared(staging.services.kafka.bootstrap, await chartCatalogue(''));
+
+      // The same app id in both namespaces, each its own consumer group on its own release's Kafka.
+      for (const appNamespace of namespaces) await deployExample(node, 'progress', appNamespace);
+      const apps = await Promise.all(namespaces.map((appNamespace) => examplePods(node.cluster, appNamespace, 'progress')));
+      for (const { namespace: groupPrefix, services } of [release, staging])
+        await untilGroupsConsuming(services.kafka.bootstrap, { [`${groupPrefix}.progress`]: 2 });
+      const count = 50;
+      for (const [index, replicas] of apps.entries())
+        for (let n = 0; n < count; n++) await replicas[0]!.publish('exercise.graded', { n, release: namespaces[index] }, `student-${n}`);
+      // A service deployed after the messages were published receives them too (initialOffset: oldest).
+      await deployExample(node, 'alerts', staging.namespace);
+      const receivers = [
+        { namespace, replicas: apps[0]! },
+        { namespace: staging.namespace, replicas: apps[1]! },
+        { namespace: staging.namespace, replicas: await examplePods(node.cluster, staging.namespace, 'alerts') },
+      ];
+      for (const { namespace: appNamespace, replicas } of receivers) {
+        // Every number, from its own release only; a late replica's join may bring duplicates.
+        await untilEveryNumber(replicas, count);
+        const received = (await Promise.all(replicas.map((replica) => replica.processed()))).flat();
+        const releases = received.map((event) => (event.data as { release: string }).release);
+        expect(new Set(releases), `what ${replicas[0]!.appId} in ${appNamespace} received`).toEqual(new Set([appNamespace]));
       }
+      const down = await staging.deploy('down', '--delete-data', '--yes');
+      expect(down.code, down.stdout + down.stderr).toBe(0);
     },
   );
 });

@@ -219,7 +219,7 @@ export function uniqueAppIds<const Names extends readonly string[]>(...names: Na
 }
 
 /** What a replica processed: a running one's, or what a stopped one had. */
-export type Recorded = Pick<ExampleApp, 'processed'>;
+type Recorded = Pick<ExampleApp, 'processed'>;
 
 /** Each number's deliveries on `topic` to the replicas of one app id. */
 async function deliveries(replicas: readonly Recorded[], topic: string): Promise<Map<number, number>> {
@@ -305,6 +305,7 @@ export async function documentedServicesNamespace(cluster: Cluster): Promise<{ n
 export async function deployExample(node: RealNode, appId: string, namespace: string): Promise<void> {
   const [helm, ...documented] = (await documentedCommands('deploy-example'))[0]!;
   expect(helm).toBe('helm');
+  expect(documented).toContain('--namespace');
   const pageNamespace = documented[documented.indexOf('--namespace') + 1];
   const args = documented.map((word) =>
     word === 'progress'
