@@ -1,6 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
-import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
 import { describeChange, type AppliedChanges } from '../../hooks/kafka/plan.js';
 import { reconcileTopics } from '../../hooks/kafka/reconcile.js';
@@ -10,7 +9,7 @@ import { ActionableError } from '../../common/errors.js';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
 import { failure, runCli } from '../support/cli.js';
 import { kafkaModes } from '../support/kafka-server.js';
-import { expectTopicsAsDeclared, quietLogger, topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+import { expectTopicsAsDeclared, quietLogger, setTopicOverridesByHand, topicFacts, withTestAdmin } from '../support/kafka-admin.js';
 
 // As the kafka-topics command runs it: retried while Kafka settles, failing fast otherwise.
 const reconcile = (brokers: string, topics: readonly TopicSpec[]) =>
@@ -41,21 +40,7 @@ describe.each(kafkaModes)('topic reconcile against a real Kafka (%s mode)', (mod
   it('corrects drifted configs and keeps overrides it does not manage', async () => {
     const [topic] = await chartCatalogue();
     await reconcile(brokers, [topic!]);
-    await withTestAdmin(brokers, (admin) =>
-      admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: ConfigResourceTypes.TOPIC,
-            name: topic!.name,
-            configEntries: [
-              { name: 'retention.ms', value: '1000' },
-              { name: 'max.message.bytes', value: '2000000' },
-            ],
-          },
-        ],
-      }),
-    );
+    await setTopicOverridesByHand(brokers, topic!.name, { 'retention.ms': '1000', 'max.message.bytes': '2000000' });
     const { applied } = await reconcile(brokers, [topic!]);
     expect(applied.map((change) => change.kind)).toEqual(['set-config']);
     const facts = await withTestAdmin(brokers, (admin) => topicFacts(admin, topic!.name));

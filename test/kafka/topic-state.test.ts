@@ -1,13 +1,12 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
-import { ConfigResourceTypes } from '../../hooks/kafka/kafkajs.js';
 import type { TopicsStatus } from '../../common/topic-status.js';
 import { chartCatalogue, writeCatalogue } from '../support/catalogue.js';
 import { failure, runCli } from '../support/cli.js';
 import { Cluster } from '../support/controlplane.js';
 import { hookAccount } from '../support/hook-account.js';
 import { kafkaModes } from '../support/kafka-server.js';
-import { topicFacts, withTestAdmin } from '../support/kafka-admin.js';
+import { setTopicOverridesByHand, topicFacts, withTestAdmin } from '../support/kafka-admin.js';
 import { waitUntil } from '../support/wait.js';
 
 // The topic hook three-way, as the reconcile Job runs it: against a real Kafka, with its state in
@@ -47,22 +46,6 @@ async function topicHook(brokers: string, options: { withRoleBinding?: boolean }
   return { ...account, run, state, status, outcomes };
 }
 
-/** Sets a topic's overrides by hand, as an operator with kafka-configs.sh would. */
-async function setByHand(brokers: string, topic: string, overrides: Record<string, string>) {
-  await withTestAdmin(brokers, (admin) =>
-    admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: Object.entries(overrides).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    }),
-  );
-}
-
 describe.each(kafkaModes)("the topic hook's state, against a real Kafka (%s mode) and API server", (mode) => {
   const brokers = inject('kafkaBrokers')[mode];
 
@@ -79,7 +62,7 @@ describe.each(kafkaModes)("the topic hook's state, against a real Kafka (%s mode
 
     // Someone sets a key by hand; the next catalogue drops segment.ms.
     const facts = await withTestAdmin(brokers, (admin) => topicFacts(admin, topic!.name));
-    await setByHand(brokers, topic!.name, { ...facts.overrides, 'max.message.bytes': '2000000' });
+    await setTopicOverridesByHand(brokers, topic!.name, { ...facts.overrides, 'max.message.bytes': '2000000' });
     const { 'segment.ms': dropped, ...kept } = topic!.config;
     expect(dropped).toBeDefined();
     const second = await hook.run([{ ...topic!, config: kept }, other!]);

@@ -218,8 +218,11 @@ describe('the chart on a real node', () => {
 
       const count = 200;
       for (let n = 0; n < count; n++) await apps.progress![0]!.publish(topic, { n }, `student-${n % 20}`);
+      const perReplica: Record<string, Record<string, number>> = {};
       for (const [appId, replicas] of Object.entries(apps)) {
-        const [first, second] = [...(await untilEveryNumber(replicas, count)).values()];
+        const byReplica = await untilEveryNumber(replicas, count);
+        perReplica[appId] = Object.fromEntries([...byReplica].map(([name, numbers]) => [name, numbers.length]));
+        const [first, second] = [...byReplica.values()];
         expect(first!.length, appId).toBeGreaterThan(0);
         expect(second!.length, appId).toBeGreaterThan(0);
         expect(
@@ -228,6 +231,7 @@ describe('the chart on a real node', () => {
         ).toEqual([]);
         expect(first!.length + second!.length, `${appId}: no duplicates without a fault`).toBe(count);
       }
+      console.log(`on the node, ${count} messages, processed per app id and replica: ${JSON.stringify(perReplica)}`);
       const [event] = await apps.alerts![0]!.processed();
       expect(event).toMatchObject({ topic, source: 'progress', type: 'com.dapr.event.sent' });
 

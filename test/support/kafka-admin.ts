@@ -80,6 +80,32 @@ async function readTopicFacts(admin: Admin, name: string): Promise<TopicFacts> {
   };
 }
 
+/**
+ * Replaces a topic's overrides by hand, as an operator with kafka-configs.sh would, and waits until
+ * the broker shows them: under KRaft the controller acknowledges a change before the broker that
+ * answers describeConfigs has applied it, so a read at once may still see the old values.
+ */
+export async function setTopicOverridesByHand(brokers: string, topic: string, overrides: Record<string, string>): Promise<void> {
+  await withTestAdmin(brokers, async (admin) => {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: Object.entries(overrides).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+    await until(`the broker to show ${topic}'s overrides set by hand`, async () => {
+      const shown = (await topicFacts(admin, topic)).overrides;
+      if (JSON.stringify(shown, Object.keys(shown).sort()) !== JSON.stringify(overrides, Object.keys(overrides).sort())) {
+        throw new NotYet(`${topic} shows ${JSON.stringify(shown)}`);
+      }
+    });
+  });
+}
+
 /** Every topic exists exactly as declared, and holds no message. */
 export async function expectTopicsAsDeclared(brokers: string, topics: readonly TopicSpec[]): Promise<void> {
   await withTestAdmin(brokers, async (admin) => {
