@@ -24,6 +24,10 @@ export LEARNFLOW_ARGOCD_CRDS=$LEARNFLOW_CACHE/argocd/$ARGOCD_VERSION
 # daprd with LearnFlow's components, keyed by what it is built from.
 _learnflow_daprd=$(cat "$_learnflow_root"/scripts/harness/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
 export LEARNFLOW_DAPRD_DIR=$LEARNFLOW_CACHE/daprd/$DAPR_VERSION-$_learnflow_daprd
+# The test node's NetworkPolicy controller (harness/netpol/build.sh), keyed by what it is built from.
+_learnflow_netpol=$(awk '$1 == "sigs.k8s.io/kube-network-policies" { print $2 }' "$_learnflow_root/scripts/harness/netpol/go.mod")-$(
+  cat "$_learnflow_root"/scripts/harness/netpol/{go.mod,go.sum,main.go,build.sh} | sha256sum | cut -c1-12)
+export LEARNFLOW_NETPOL_DIR=$LEARNFLOW_CACHE/kube-network-policies/$_learnflow_netpol
 # The control plane's Kubernetes version is the one its Go module requires.
 KUBERNETES_VERSION=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2 }' "$_learnflow_root/scripts/harness/controlplane/go.mod")
 # Keyed by what the binaries are built from, so a changed recipe builds anew.
@@ -42,4 +46,4 @@ for _learnflow_dir in "$LEARNFLOW_CONTROLPLANE_BIN" "$LEARNFLOW_VALIDATE_DIR/bin
   esac
 done
 export PATH
-unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_node _learnflow_dir
+unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_netpol _learnflow_node _learnflow_dir

@@ -14,7 +14,8 @@
 #                  kubectl and KWOK, built from their Go modules (scripts/harness/controlplane/build.sh),
 #                  with the test node's kubelet and kube-proxy
 #   the test node  containerd, runc, the CNI plugins, buildah and mmdebstrap from Debian's
-#                  packages; CoreDNS, the volume provisioner and the images (scripts/harness/node/build.sh)
+#                  packages; CoreDNS, the volume provisioner and the images (scripts/harness/node/build.sh);
+#                  its NetworkPolicy controller, kube-network-policies (scripts/harness/netpol/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -190,3 +191,4 @@ need openssl "the test control plane's certificates are made with it"
 bash "$here/harness/controlplane/build.sh"
 bash "$here/harness/dapr/build.sh"
 bash "$here/harness/node/build.sh"
+bash "$here/harness/netpol/build.sh"

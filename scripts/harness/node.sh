@@ -2,8 +2,9 @@
 # A real Kubernetes node on this machine for the end-to-end tests, with a control plane of its own
 # (controlplane.sh, no simulated nodes): containerd and runc (Debian), the CNI bridge and portmap
 # plugins (Debian), kubelet and kube-proxy (built from the control plane's Kubernetes module),
-# CoreDNS behind the kube-dns Service, and the local-path volume provisioner with the default
-# StorageClass "standard", as kind ships. Images are never pulled: the ones node/build.sh made,
+# CoreDNS behind the kube-dns Service, the local-path volume provisioner with the default
+# StorageClass "standard", and NetworkPolicies enforced by kube-network-policies, as kind ships
+# them (checked at start by a canary policy). Images are never pulled: the ones node/build.sh made,
 # and the hooks image and the example service's built here from the project's Dockerfiles, are
 # imported at start.
 #
@@ -55,12 +56,14 @@ preflight() {
   [ "$(id -u)" -eq 0 ] || die "the node needs root (network, mounts, containers)"
   [ -f "$bin/.complete" ] && [ -x "$bin/kubelet" ] || die "kubelet is not built in $bin: run scripts/install-tools.sh"
   [ -f "$tools/.complete" ] || die "the node's tools and images are not built in $tools: run scripts/install-tools.sh"
+  [ -f "$LEARNFLOW_NETPOL_DIR/.complete" ] || die "the NetworkPolicy controller is not built in $LEARNFLOW_NETPOL_DIR: run scripts/install-tools.sh"
   local tool
   for tool in containerd containerd-shim-runc-v2 runc ctr iptables buildah; do
     command -v "$tool" >/dev/null || die "'$tool' is missing: run scripts/install-tools.sh"
   done
   [ -x /usr/lib/cni/bridge ] || die "the CNI plugins are missing: run scripts/install-tools.sh"
   ! ip link show "$bridge" >/dev/null 2>&1 || die "$bridge exists: another node runs (node.sh stop NAME first)"
+  ! netpol_queue_bound || die "netfilter queue $NODE_NETPOL_QUEUE is taken by another program (/proc/net/netfilter/nfnetlink_queue)"
 }
 
 save_machine() { # what stop restores
@@ -154,10 +157,11 @@ import_images() {
 
 node_certificates() { # client certificates of the control plane's CA for the node's programs
   local name subject
-  for name in kubelet kube-proxy coredns local-path-provisioner; do
+  for name in kubelet kube-proxy coredns local-path-provisioner kube-network-policies; do
     case $name in
       kubelet) subject="/O=system:nodes/CN=system:node:$node_name" ;;
       kube-proxy) subject="/CN=system:kube-proxy" ;;
+      kube-network-policies) subject="/CN=kube-network-policies" ;; # cluster.yaml's ClusterRole
       *) subject="/O=system:masters/CN=$name" ;;
     esac
     bash "$here/controlplane.sh" client "$cp_name" "$name" "$subject" >/dev/null
@@ -241,6 +245,38 @@ COREFILE
   wait_until CoreDNS 60 curl -sf "http://127.0.0.1:$NODE_COREDNS_READY_PORT/ready"
 }
 
+# Whether a program listens on the NetworkPolicy controller's queue.
+netpol_queue_bound() { awk -v queue="$NODE_NETPOL_QUEUE" '$1 == queue { found = 1 } END { exit !found }' /proc/net/netfilter/nfnetlink_queue 2>/dev/null; }
+
+netpol_start() { # the controller judges the first packet of each new connection between Pods
+  start_process kube-network-policies "$LEARNFLOW_NETPOL_DIR/kube-network-policies" \
+    --kubeconfig "$cp_dir/kube-network-policies.kubeconfig" --hostname-override "$node_name" \
+    --nfqueue-id "$NODE_NETPOL_QUEUE" --metrics-bind-address "127.0.0.1:$NODE_NETPOL_METRICS_PORT"
+  # It binds its queue once it has read every Pod, namespace and policy.
+  wait_until --pid "$dir/kube-network-policies.pid" --log "$dir/kube-network-policies.log" \
+    "the NetworkPolicy controller" 60 netpol_queue_bound
+  # Its own nftables rule cannot load on this kernel (REAL-NODE.md): this rule feeds the queue. With
+  # --queue-bypass, traffic flows while nothing listens (the canary then fails the start).
+  iptables -t mangle -I "$forward_chain" 1 -i "$bridge" -o "$bridge" -m conntrack --ctstate NEW \
+    -j NFQUEUE --queue-num "$NODE_NETPOL_QUEUE" --queue-bypass
+}
+
+canary_done() {
+  [[ "$(kubectl_admin get pod probe -n learnflow-netpol-canary -o jsonpath='{.status.phase}')" =~ ^(Succeeded|Failed)$ ]]
+}
+
+netpol_canary() { # a policy must close what it selects, or the node does not start
+  sed "s|@IMAGE@|$NODE_BASE_IMAGE|g" "$here/node/netpol-canary.yaml" | kubectl_admin apply -f - >/dev/null
+  wait_until "the NetworkPolicy canary" 150 canary_done
+  if [ "$(kubectl_admin get pod probe -n learnflow-netpol-canary -o jsonpath='{.status.phase}')" != Succeeded ]; then
+    kubectl_admin logs probe -n learnflow-netpol-canary >&2 || true
+    # Without its nftables rule's failures, which it logs at every change (see netpol_start).
+    grep -v -e nftables -e 'netlink receive' -e '^ *>$' -e 'Unhandled Error' "$dir/kube-network-policies.log" | tail -n 20 >&2
+    die "NetworkPolicies are not enforced: a policy that admits nothing let the canary probe in (above: its log, then the controller's)"
+  fi
+  kubectl_admin delete namespace learnflow-netpol-canary --wait=false >/dev/null
+}
+
 node_ready() {
   kubectl_admin wait --for=condition=Ready "node/$node_name" --timeout=1s &&
     [ -z "$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.taints}')" ]
@@ -276,6 +312,8 @@ start() {
   kube_proxy_start
   wait_until "node $node_name" 120 node_ready
   cluster_services
+  netpol_start
+  netpol_canary
   trap - EXIT
   echo "$cp_dir/admin.kubeconfig"
 }
@@ -335,7 +373,7 @@ restore_machine() {
 
 stop() {
   local process
-  for process in local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
+  for process in kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
   stop_containers
   stop_pid "$dir/containerd.pid"
   bash "$here/controlplane.sh" delete "$cp_name" >/dev/null 2>&1 || true

@@ -158,78 +158,73 @@ describe('hook and test Pods', () => {
     expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
   });
 
-  it(
-    'are closed to ingress, reach only DNS and the ports of their ' + 'services, and carry the Kafka and PostgreSQL client labels',
-    async () => {
-      const objects = await render();
-      const policy = find(objects, 'NetworkPolicy', 'learnflow-hooks')['spec'] as {
-        podSelector: { matchLabels: Record<string, string> };
-        policyTypes: string[];
-        ingress: unknown[];
-        egress: { ports: { port: number; protocol: string }[] }[];
-      };
-      expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
-      expect(policy.ingress).toEqual([]);
-      expect(policy.egress.flatMap((rule) => rule.ports.map((port) => `${port.port}/${port.protocol}`)).sort()).toEqual(
-        [
-          '53/UDP',
-          '53/TCP',
-          '9092/TCP',
-          '5432/TCP',
-          '443/TCP',
-          '6443/TCP',
-          '8443/TCP',
-          '50001/TCP',
-          '6500/TCP',
-          '50005/TCP',
-          '50006/TCP',
-        ].sort(),
-      );
-      for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
-        const labels =
-          (object.kind === 'Pod'
-            ? object.metadata.labels
-            : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};
-        expect(labels, object.metadata.name).toMatchObject({
-          ...policy.podSelector.matchLabels,
-          'learnflow-kafka-client': 'true',
-          'learnflow-postgresql-client': 'true',
-        });
-      }
-      const external = find(
-        await render({
-          set: [
-            'kafka.enabled=false',
-            'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092',
-            'postgresql.enabled=false',
-            'postgresqlSchema.host=db',
-            'postgresqlSchema.port=6432',
-          ],
-        }),
-        'NetworkPolicy',
-        'learnflow-hooks',
-      );
-      const ports = (external['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port);
-      expect(ports).toEqual(expect.arrayContaining([19092, 29092, 6432]));
-      expect(ports).not.toContain(9092);
-      // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
-      const daprOnly = find(
-        await render({
-          set: [
-            'kafkaTopics.enabled=false',
-            'postgresqlSchema.enabled=false',
-            'tests.kafka.enabled=false',
-            'tests.postgresql.enabled=false',
-          ],
-        }),
-        'NetworkPolicy',
-        'learnflow-hooks',
-      );
-      expect((daprOnly['spec'] as typeof policy).egress[1]!.ports.map((port) => port.port)).toEqual(
-        expect.arrayContaining([9092, 5432, 50001]),
-      );
-    },
-  );
+  it('are closed to ingress, reach only DNS and their services, and carry the Kafka and PostgreSQL client labels', async () => {
+    type Egress = { ports: { port: number; protocol: string }[]; to?: unknown[] }[];
+    type Policy = { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: unknown[]; egress: Egress };
+    const policyOf = (objects: readonly K8sObject[]) => find(objects, 'NetworkPolicy', 'learnflow-hooks')['spec'] as Policy;
+    // Each rule as its ports, and whether it names destinations.
+    const rules = (egress: Egress) =>
+      egress.map((rule) => `${rule.ports.map((port) => `${port.port}/${port.protocol}`).join(' ')}${rule.to ? ' to peers' : ''}`);
+    const objects = await render();
+    const policy = policyOf(objects);
+    expect(policy.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.ingress).toEqual([]);
+    expect(rules(policy.egress)).toEqual([
+      '53/UDP 53/TCP to peers',
+      '9092/TCP to peers',
+      '5432/TCP to peers',
+      '443/TCP 6443/TCP 8443/TCP',
+      '50001/TCP 6500/TCP 50005/TCP 50006/TCP to peers',
+    ]);
+    for (const object of objects.filter((candidate) => candidate.kind === 'Job' || candidate.kind === 'Pod')) {
+      const labels =
+        (object.kind === 'Pod'
+          ? object.metadata.labels
+          : (object['spec'] as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels) ?? {};
+      expect(labels, object.metadata.name).toMatchObject({
+        ...policy.podSelector.matchLabels,
+        'learnflow-kafka-client': 'true',
+        'learnflow-postgresql-client': 'true',
+      });
+    }
+    // Existing services: their ports, any address unless their Pods are named; the Pods' own ports when a Service translates them.
+    const existing = [
+      'kafka.enabled=false',
+      'kafkaTopics.bootstrapServers=kafka-a:19092\\,kafka-b:29092',
+      'postgresql.enabled=false',
+      'postgresqlSchema.host=db',
+      'postgresqlSchema.port=6432',
+    ];
+    expect(rules(policyOf(await render({ set: existing })).egress).slice(1, 3)).toEqual(['19092/TCP 29092/TCP', '6432/TCP']);
+    const inCluster = policyOf(
+      await render({
+        set: [
+          ...existing,
+          'networkPolicy.kafkaPorts[0]=9094',
+          'networkPolicy.kafkaPeers[0].namespaceSelector.matchLabels.team=data',
+          'networkPolicy.postgresqlPorts[0]=5433',
+          'networkPolicy.postgresqlPeers[0].ipBlock.cidr=10.0.0.7/32',
+        ],
+      }),
+    );
+    expect(rules(inCluster.egress).slice(1, 3)).toEqual(['9094/TCP to peers', '5433/TCP to peers']);
+    expect(inCluster.egress[2]!.to).toEqual([{ ipBlock: { cidr: '10.0.0.7/32' } }]);
+    // Any address on port 53, for a DNS the peers cannot select (NodeLocal DNSCache).
+    expect(rules(policyOf(await render({ set: ['networkPolicy.dnsPeers=null'] })).egress)[0]).toBe('53/UDP 53/TCP');
+    // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
+    const daprOnly = policyOf(
+      await render({
+        set: ['kafkaTopics.enabled=false', 'postgresqlSchema.enabled=false', 'tests.kafka.enabled=false', 'tests.postgresql.enabled=false'],
+      }),
+    );
+    expect(rules(daprOnly.egress)).toEqual([
+      '53/UDP 53/TCP to peers',
+      '9092/TCP to peers',
+      '5432/TCP to peers',
+      '443/TCP 6443/TCP 8443/TCP',
+      '50001/TCP 6500/TCP 50005/TCP 50006/TCP to peers',
+    ]);
+  });
 
   it('take pull secrets given as names or as {name}', async () => {
     const objects = await render({ set: ['global.imagePullSecrets[0].name=a', 'hooks.imagePullSecrets[0]=b'] });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCatalogue } from '../../hooks/kafka/catalogue.js';
 import { chartCopy, find, render, renderError, renderText, subchartsDir, type K8sObject, type RenderOptions } from '../support/chart.js';
 import { kubernetesVersions, schemaErrors } from '../support/kubernetes.js';
-import { admits, podLabels } from '../support/network-policy.js';
+import { admits, letsOut, podLabels } from '../support/network-policy.js';
 import { parseQuantity } from '../../deploy/cluster/quantity.js';
 
 type Container = { name: string; image: string; env?: { name: string; value?: string }[] };
@@ -201,6 +201,38 @@ describe('the whole release, with the real kafka, postgresql and dapr charts', (
       expect(admits(policy, stranger, port), name).toBe(false);
     }
   });
+
+  it.each([
+    ['ZooKeeper', [], 'learnflow-kafka-broker'],
+    ['KRaft', ['profiles/kraft.yaml'], 'learnflow-kafka-controller'],
+  ])(
+    "lets the hook and check Pods reach this release's Kafka, PostgreSQL and Dapr control plane Pods and CoreDNS " +
+      'on their ports, and no other Pod there (%s mode)',
+    async (_mode, profiles, brokers) => {
+      const objects = await render(await withSubcharts({ valuesFiles: profiles }));
+      const hooks = find(objects, 'NetworkPolicy', 'learnflow-hooks');
+      const pods = (kind: string, name: string) => podLabels(find(objects, kind, name));
+      const coreDns = { 'k8s-app': 'kube-dns' };
+      const reached = [
+        [pods('StatefulSet', brokers), 9092],
+        [pods('StatefulSet', 'learnflow-postgresql'), 5432],
+        [pods('Deployment', 'dapr-sentry'), 50001],
+        [pods('Deployment', 'dapr-operator'), 6500],
+        [pods('StatefulSet', 'dapr-placement-server'), 50005],
+        [pods('StatefulSet', 'dapr-scheduler-server'), 50006],
+      ] as const;
+      for (const [labels, port] of reached) expect(letsOut(hooks, labels, port), `${JSON.stringify(labels)}:${port}`).toBe(true);
+      expect(letsOut(hooks, coreDns, 53, 'kube-system')).toBe(true);
+      // The same ports on any other Pod are closed: the hooks' own, a stranger's, another of the release's.
+      const others = [pods('Job', 'learnflow-reconcile'), {}, pods('StatefulSet', 'learnflow-postgresql'), coreDns];
+      for (const [, port] of reached) {
+        for (const labels of others.filter((other) => !reached.some(([target, open]) => target === other && open === port))) {
+          expect(letsOut(hooks, labels, port), `${JSON.stringify(labels)}:${port}`).toBe(false);
+        }
+      }
+      expect(letsOut(hooks, coreDns, 53, 'default'), 'kube-dns labels outside kube-system').toBe(false);
+    },
+  );
 
   it('lets only the brokers reach ZooKeeper: not the Kafka clients, not any other Pod', async () => {
     const objects = await render(await withSubcharts());

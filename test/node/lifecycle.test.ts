@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
@@ -18,6 +17,8 @@ import {
 import { asSuperuser } from '../support/postgresql-server.js';
 import { expectTopicsAsDeclared, untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
 import { guardDrops, machineState, RealNode } from '../support/node.js';
+import { ProbePod } from '../support/probe-pod.js';
+import type { K8sObject } from '../support/chart.js';
 import {
   chartName,
   namespace,
@@ -69,50 +70,26 @@ afterAll(async () => {
   await Promise.allSettled([stopped ? undefined : node?.stop(), release?.services.delete()]);
 }, 300_000);
 
+/** The Dapr sentry's Pod address and the port it serves on, as the hooks' policy judges it. */
+async function daprSentry(): Promise<{ address: string; port: number }> {
+  const { items } = await node.cluster.kubectlJson<{
+    items: { status: { podIP: string }; spec: { containers: { ports: { containerPort: number }[] }[] } }[];
+  }>(['get', 'pods', '--all-namespaces', '--selector', 'app=dapr-sentry']);
+  const [sentry] = items;
+  if (!sentry) throw new Error('no Dapr sentry Pod on the node');
+  return { address: sentry.status.podIP, port: sentry.spec.containers[0]!.ports[0]!.containerPort };
+}
+
 describe('the node', () => {
   it(
     'keeps Pod traffic on the machine: a packet to an address outside it is dropped by the guard rules',
     { timeout: 120_000 },
     async () => {
       const dropsBefore = await guardDrops();
+      const probe = await ProbePod.start(node.cluster, node.baseImage, 'default', { app: 'probe' });
+      onTestFinished(() => probe.delete());
       // An unused Service address: nothing translates it, so it would be routed off the machine.
-      const probe = [
-        "require('net').connect({host:'198.19.0.250',port:80,timeout:3000})",
-        ".on('timeout',()=>{console.log('timeout');process.exit(0)})",
-        ".on('connect',()=>{console.log('connected');process.exit(1)})",
-        ".on('error',(e)=>{console.log(e.code);process.exit(1)})",
-      ].join('');
-      const name = `probe-${randomBytes(3).toString('hex')}`;
-      const created = await node.cluster.kubectl([
-        'run',
-        name,
-        '--namespace',
-        'default',
-        '--image',
-        `localhost/learnflow/node-base:${process.versions.node}`,
-        '--image-pull-policy',
-        'Never',
-        '--restart',
-        'Never',
-        '--command',
-        '--',
-        'node',
-        '-e',
-        probe,
-      ]);
-      expect(created.code, created.stderr).toBe(0);
-      const done = await node.cluster.kubectl([
-        'wait',
-        '--namespace',
-        'default',
-        `pod/${name}`,
-        '--for',
-        'jsonpath={.status.phase}=Succeeded',
-        '--timeout',
-        '90s',
-      ]);
-      expect(done.code, done.stderr + (await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout).toBe(0);
-      expect((await node.cluster.kubectl(['logs', '--namespace', 'default', name])).stdout.trim()).toBe('timeout');
+      expect(await probe.connect('198.19.0.250', 80)).toBe('timed out');
       expect(await guardDrops()).toBeGreaterThan(dropsBefore);
     },
   );
@@ -584,6 +561,53 @@ describe('two releases in one cluster', () => {
       }
       const down = await staging.deploy('down', '--delete-data', '--yes');
       expect(down.code, down.stdout + down.stderr).toBe(0);
+    },
+  );
+});
+
+describe('NetworkPolicies, enforced on the node', () => {
+  beforeAll(() => release.ensureDeployed(upgradedTopicValues), 900_000);
+
+  it(
+    "the hooks' policy: its Pods reach the Dapr control plane, but not another Pod on a Dapr port; " +
+      'nothing reaches them; deleting it opens both ways',
+    { timeout: 600_000 },
+    async () => {
+      const name = objectName('hooks');
+      const policy = await node.cluster.kubectlJson<K8sObject>(['get', 'networkpolicy', name, '--namespace', namespace]);
+      const { matchLabels } = (policy['spec'] as { podSelector: { matchLabels: Record<string, string> } }).podSelector;
+      const sentry = await daprSentry();
+      // A Pod as the policy selects the hooks and checks, and one no policy selects, listening on a
+      // Dapr port: the hooks may use the port, but only towards the Dapr control plane's Pods.
+      const [asHook, other] = await Promise.all([
+        ProbePod.start(node.cluster, node.baseImage, namespace, matchLabels),
+        ProbePod.start(node.cluster, node.baseImage, namespace, { app: 'probe' }, sentry.port),
+      ]);
+      onTestFinished(() => Promise.all([asHook.delete(), other.delete()]).then(() => undefined));
+
+      await asHook.until('timed out', other.address, other.port);
+      await other.until('timed out', asHook.address, asHook.port);
+      expect(await asHook.connect(sentry.address, sentry.port), 'a hook Pod to the Dapr sentry').toBe('connected');
+      expect(await other.connect(sentry.address, sentry.port), 'an unselected Pod to the Dapr sentry').toBe('connected');
+
+      // Deleted, it closes nothing; put back as it was, it closes both ways again.
+      const deleted = await node.cluster.kubectl(['delete', 'networkpolicy', name, '--namespace', namespace]);
+      expect(deleted.code, deleted.stderr).toBe(0);
+      const {
+        uid: _uid,
+        resourceVersion: _version,
+        creationTimestamp: _created,
+        managedFields: _fields,
+        ...metadata
+      } = policy.metadata as Record<string, unknown>;
+      const putBack = () => node.cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({ ...policy, metadata }));
+      onTestFinished(async () => void (await putBack()));
+      await asHook.until('connected', other.address, other.port);
+      await other.until('connected', asHook.address, asHook.port);
+      const restored = await putBack();
+      expect(restored.code, restored.stderr).toBe(0);
+      await asHook.until('timed out', other.address, other.port);
+      await other.until('timed out', asHook.address, asHook.port);
     },
   );
 });

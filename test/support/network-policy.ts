@@ -14,6 +14,10 @@ interface IngressRule {
   ports?: { port?: number | string }[];
   from?: Peer[];
 }
+interface EgressRule {
+  ports?: { port?: number | string }[];
+  to?: Peer[];
+}
 
 /** Whether a label selector selects these labels, as Kubernetes evaluates it (an empty selector selects all). */
 export function selects(selector: Selector, labels: Labels): boolean {
@@ -35,19 +39,21 @@ export function selects(selector: Selector, labels: Labels): boolean {
   );
 }
 
+interface Rule {
+  ports: { port?: number | string }[] | undefined;
+  peers: Peer[] | undefined;
+}
+
 /**
- * Whether NetworkPolicy `policy` lets a Pod with `labels` connect to `port` of the Pods it
- * selects, the Pod in the policy's namespace or in `namespace` (known by its
- * kubernetes.io/metadata.name label, which Kubernetes sets on every namespace): a rule without
- * `from` admits every Pod, one without `ports` every port. Peers this cannot judge from labels
+ * Whether one of a policy's rules (ingress or egress, in that direction) lets `port` through with
+ * a Pod of `labels` in `namespace` (undefined: the policy's own) on the other side: a rule without
+ * peers matches every Pod, one without `ports` every port. Peers this cannot judge from labels
  * alone (IP blocks, named ports) are refused with an error rather than guessed.
  */
-export function admits(policy: K8sObject, labels: Labels, port: number, namespace?: string): boolean {
-  const { ingress = [], policyTypes = [] } = policy['spec'] as { ingress?: IngressRule[]; policyTypes?: string[] };
+function anyRuleLets(policy: K8sObject, rules: readonly Rule[], labels: Labels, port: number, namespace?: string): boolean {
   const name = `NetworkPolicy ${policy.metadata.name}`;
   const sameNamespace = namespace === undefined || namespace === policy.metadata.namespace;
-  if (!policyTypes.includes('Ingress') && ingress.length === 0) return true;
-  return ingress.some((rule) => {
+  return rules.some((rule) => {
     const onPort =
       rule.ports === undefined ||
       rule.ports.some((entry) => {
@@ -55,8 +61,8 @@ export function admits(policy: K8sObject, labels: Labels, port: number, namespac
         return entry.port === undefined || entry.port === port;
       });
     if (!onPort) return false;
-    if (rule.from === undefined || rule.from.length === 0) return true;
-    return rule.from.some((peer) => {
+    if (rule.peers === undefined || rule.peers.length === 0) return true;
+    return rule.peers.some((peer) => {
       if (peer.ipBlock !== undefined) throw new Error(`${name} has an IP peer (${JSON.stringify(peer)}), which labels cannot judge`);
       const inNamespace =
         peer.namespaceSelector === undefined
@@ -65,6 +71,39 @@ export function admits(policy: K8sObject, labels: Labels, port: number, namespac
       return inNamespace && (peer.podSelector === undefined || selects(peer.podSelector, labels));
     });
   });
+}
+
+/**
+ * Whether NetworkPolicy `policy` lets a Pod with `labels` connect to `port` of the Pods it
+ * selects, the Pod in the policy's namespace or in `namespace` (known by its
+ * kubernetes.io/metadata.name label, which Kubernetes sets on every namespace).
+ */
+export function admits(policy: K8sObject, labels: Labels, port: number, namespace?: string): boolean {
+  const { ingress = [], policyTypes = [] } = policy['spec'] as { ingress?: IngressRule[]; policyTypes?: string[] };
+  if (!policyTypes.includes('Ingress') && ingress.length === 0) return true;
+  return anyRuleLets(
+    policy,
+    ingress.map((rule) => ({ ports: rule.ports, peers: rule.from })),
+    labels,
+    port,
+    namespace,
+  );
+}
+
+/**
+ * Whether NetworkPolicy `policy` lets the Pods it selects connect to `port` of a Pod with
+ * `labels`, in the policy's namespace or in `namespace`.
+ */
+export function letsOut(policy: K8sObject, labels: Labels, port: number, namespace?: string): boolean {
+  const { egress = [], policyTypes = [] } = policy['spec'] as { egress?: EgressRule[]; policyTypes?: string[] };
+  if (!policyTypes.includes('Egress')) return true;
+  return anyRuleLets(
+    policy,
+    egress.map((rule) => ({ ports: rule.ports, peers: rule.to })),
+    labels,
+    port,
+    namespace,
+  );
 }
 
 /** The labels of the Pods a workload (Job, StatefulSet, Deployment) or bare Pod makes. */

@@ -35,6 +35,9 @@ export class RealNode {
     readonly exampleImage: string,
   ) {}
 
+  /** The node's Debian and Node.js image (node/build.sh), for Pods of the tests' own. */
+  readonly baseImage = `localhost/learnflow/node-base:${process.versions.node}`;
+
   static async start(): Promise<RealNode> {
     const { stdout } = await runOk('bash', [nodeScript, 'start', instance]);
     const state = process.env['LEARNFLOW_STATE'];
@@ -199,7 +202,8 @@ export class ExistingServices {
  * What the node changes on the machine and its stop must put back, from its facts (node.env):
  * network links, the bridge, iptables rules (both families, without counters) and the node's
  * chains, the kernel settings start and the kubelet set, mounts under the machine paths and the
- * node's folders, those paths and folders, and listeners on the node's ports.
+ * node's folders, those paths and folders, listeners on the node's ports, and whether a program
+ * holds the NetworkPolicy controller's queue.
  */
 export async function machineState(): Promise<Record<string, string>> {
   const state = process.env['LEARNFLOW_STATE'];
@@ -260,7 +264,17 @@ export async function machineState(): Promise<Record<string, string>> {
     mounts: mounts.join('\n'),
     paths: paths.join('\n'),
     listening: (await listeningPorts()).filter((port) => ports.has(port)).join(' '),
+    queue: (await boundQueues()).includes(fact('NODE_NETPOL_QUEUE')) ? 'bound' : 'free',
   };
+}
+
+/** The netfilter queues a program listens on, from /proc (no file: the module is not loaded, none is). */
+async function boundQueues(): Promise<string[]> {
+  const listing = await readFile('/proc/net/netfilter/nfnetlink_queue', 'utf8').catch(() => '');
+  return listing
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.trim().split(/\s+/)[0]!);
 }
 
 /** The node's guard chains in the mangle table (node.env gives each as BUILTIN:CHAIN). */
