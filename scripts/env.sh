@@ -38,6 +38,10 @@ export LEARNFLOW_CONTROLPLANE_BIN=$LEARNFLOW_CACHE/controlplane/$KUBERNETES_VERS
 _learnflow_node=$(cat "$_learnflow_root"/scripts/harness/node/{build.sh,images.sh,pause.c} "$_learnflow_root"/scripts/versions.env |
   sha256sum | cut -c1-12)
 export LEARNFLOW_NODE_DIR=$LEARNFLOW_CACHE/node/$KUBERNETES_VERSION-$_learnflow_node-${LEARNFLOW_DAPRD_DIR##*-}
+# The node's Kafka and PostgreSQL images (harness/node/servers/build.sh), built on the node's image.
+_learnflow_servers=$(cat "$_learnflow_root"/scripts/harness/node/servers/{build.sh,kafka.sh,log4j.properties,postgresql.sh} \
+  "$_learnflow_root"/scripts/versions.env | sha256sum | cut -c1-12)
+export LEARNFLOW_NODE_SERVERS_DIR=$LEARNFLOW_CACHE/node-servers/$_learnflow_servers-${LEARNFLOW_NODE_DIR##*/}
 # Each directory once, checked on its own: a shell that sourced an earlier version still gets new ones.
 for _learnflow_dir in "$LEARNFLOW_CONTROLPLANE_BIN" "$LEARNFLOW_VALIDATE_DIR/bin" "$LEARNFLOW_KUBE_SCORE_DIR" "$LEARNFLOW_SHELLCHECK_DIR" "$LEARNFLOW_HELM_DIR" "$LEARNFLOW_NODEJS_DIR/bin"; do
   case ":$PATH:" in
@@ -46,4 +50,4 @@ for _learnflow_dir in "$LEARNFLOW_CONTROLPLANE_BIN" "$LEARNFLOW_VALIDATE_DIR/bin
   esac
 done
 export PATH
-unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_netpol _learnflow_node _learnflow_dir
+unset _learnflow_root _learnflow_recipe _learnflow_daprd _learnflow_netpol _learnflow_node _learnflow_servers _learnflow_dir

@@ -15,6 +15,8 @@
 #                  with the test node's kubelet and kube-proxy
 #   the test node  containerd, runc, the CNI plugins, buildah and mmdebstrap from Debian's
 #                  packages; CoreDNS, the volume provisioner and the images (scripts/harness/node/build.sh);
+#                  Kafka's and PostgreSQL's images, for the tests that run them in the cluster
+#                  (scripts/harness/node/servers/build.sh);
 #                  its NetworkPolicy controller, kube-network-policies (scripts/harness/netpol/build.sh)
 # Node packages are installed by `npm ci`, not here.
 set -euo pipefail
@@ -191,4 +193,5 @@ need openssl "the test control plane's certificates are made with it"
 bash "$here/harness/controlplane/build.sh"
 bash "$here/harness/dapr/build.sh"
 bash "$here/harness/node/build.sh"
+bash "$here/harness/node/servers/build.sh"
 bash "$here/harness/netpol/build.sh"

@@ -39,7 +39,9 @@ Usage: {{ include "learnflow.networkPolicy.egress" . }}
 {{- if $daprCheck -}}
 {{- $rules = append $rules (dict "ports" $policy.daprPorts "to" $policy.daprPeers) -}}
 {{- end -}}
+{{- /* A rule without ports would open every port: a list emptied in the values drops its rule. */ -}}
 {{- range $rules }}
+{{- if .ports }}
 - ports:
     {{- $udp := .udp }}
     {{- range .ports | uniq }}
@@ -54,5 +56,6 @@ Usage: {{ include "learnflow.networkPolicy.egress" . }}
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+{{- end }}
 {{- end }}
 {{- end -}}

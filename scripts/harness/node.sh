@@ -56,6 +56,7 @@ preflight() {
   [ "$(id -u)" -eq 0 ] || die "the node needs root (network, mounts, containers)"
   [ -f "$bin/.complete" ] && [ -x "$bin/kubelet" ] || die "kubelet is not built in $bin: run scripts/install-tools.sh"
   [ -f "$tools/.complete" ] || die "the node's tools and images are not built in $tools: run scripts/install-tools.sh"
+  [ -f "$LEARNFLOW_NODE_SERVERS_DIR/.complete" ] || die "the node's Kafka and PostgreSQL images are not built in $LEARNFLOW_NODE_SERVERS_DIR: run scripts/install-tools.sh"
   [ -f "$LEARNFLOW_NETPOL_DIR/.complete" ] || die "the NetworkPolicy controller is not built in $LEARNFLOW_NETPOL_DIR: run scripts/install-tools.sh"
   local tool
   for tool in containerd containerd-shim-runc-v2 runc ctr iptables buildah; do
@@ -149,7 +150,7 @@ TOML
 
 import_images() {
   local archive
-  for archive in "$tools"/images/*.tar "$(project_image_archive "$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")")" \
+  for archive in "$tools"/images/*.tar "$LEARNFLOW_NODE_SERVERS_DIR"/*.tar "$(project_image_archive "$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")")" \
     "$(project_image_archive "$(cat "$dir/$NODE_EXAMPLE_IMAGE_FILE")")"; do
     ctr --address "$dir/containerd.sock" -n k8s.io images import --no-unpack=false "$archive" >/dev/null
   done
@@ -267,12 +268,13 @@ canary_done() {
 
 netpol_canary() { # a policy must close what it selects, or the node does not start
   sed "s|@IMAGE@|$NODE_BASE_IMAGE|g" "$here/node/netpol-canary.yaml" | kubectl_admin apply -f - >/dev/null
-  wait_until "the NetworkPolicy canary" 150 canary_done
+  # The probe gives up after 25 tries of at most 5 s each.
+  wait_until "the NetworkPolicy canary" 180 canary_done
   if [ "$(kubectl_admin get pod probe -n learnflow-netpol-canary -o jsonpath='{.status.phase}')" != Succeeded ]; then
     kubectl_admin logs probe -n learnflow-netpol-canary >&2 || true
     # Without its nftables rule's failures, which it logs at every change (see netpol_start).
     grep -v -e nftables -e 'netlink receive' -e '^ *>$' -e 'Unhandled Error' "$dir/kube-network-policies.log" | tail -n 20 >&2
-    die "NetworkPolicies are not enforced: a policy that admits nothing let the canary probe in (above: its log, then the controller's)"
+    die "the NetworkPolicy canary failed (above: its probe's log, then the controller's): NetworkPolicies are not enforced, or its Pods could not run"
   fi
   kubectl_admin delete namespace learnflow-netpol-canary --wait=false >/dev/null
 }

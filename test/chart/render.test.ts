@@ -211,6 +211,9 @@ describe('hook and test Pods', () => {
     expect(inCluster.egress[2]!.to).toEqual([{ ipBlock: { cidr: '10.0.0.7/32' } }]);
     // Any address on port 53, for a DNS the peers cannot select (NodeLocal DNSCache).
     expect(rules(policyOf(await render({ set: ['networkPolicy.dnsPeers=null'] })).egress)[0]).toBe('53/UDP 53/TCP');
+    // A ports list emptied in the values drops its rule: a rule without ports would open every port.
+    const emptied = policyOf(await render({ values: { networkPolicy: { kubernetesApiPorts: [], daprPorts: [] } } }));
+    expect(rules(emptied.egress)).toEqual(['53/UDP 53/TCP to peers', '9092/TCP to peers', '5432/TCP to peers']);
     // Only the Dapr check left: its sidecar still reaches Kafka and PostgreSQL through the components.
     const daprOnly = policyOf(
       await render({

@@ -28,6 +28,11 @@ describe('values.schema.json and template checks reject bad values with a messag
     ['an unknown key in kafkaTopics', ['kafkaTopics.topic.x=1'], "at '/kafkaTopics': additional properties 'topic' not allowed"],
     ['an unknown key in hooks', ['hooks.imageTag=1'], "at '/hooks': additional properties 'imageTag' not allowed"],
     ['an unknown key in tests', ['tests.kafka.timeout=5'], "at '/tests/kafka': additional properties 'timeout' not allowed"],
+    [
+      'a NetworkPolicy peer with both an IP block and a selector, which the API server refuses',
+      ['networkPolicy.kafkaPeers[0].ipBlock.cidr=10.0.0.0/8', 'networkPolicy.kafkaPeers[0].podSelector.matchLabels.app=kafka'],
+      "at '/networkPolicy/kafkaPeers/0': 'not' failed",
+    ],
     ['an unknown top-level key', ['kafkaTopic.enabled=true'], "additional properties 'kafkaTopic' not allowed"],
     ['a malformed bootstrap address', ['kafkaTopics.bootstrapServers=kafka'], "at '/kafkaTopics/bootstrapServers'"],
     ['a malformed digest', ['hooks.image.digest=latest'], "at '/hooks/image/digest'"],

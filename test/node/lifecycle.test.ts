@@ -16,7 +16,8 @@ import {
 } from '../support/example-service.js';
 import { asSuperuser } from '../support/postgresql-server.js';
 import { expectTopicsAsDeclared, untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
-import { guardDrops, machineState, RealNode } from '../support/node.js';
+import { guardDrops, machineState, makeLearnflowDatabase, RealNode, releaseNamespace } from '../support/node.js';
+import { ClusterServers } from '../support/cluster-servers.js';
 import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
 import {
@@ -70,14 +71,17 @@ afterAll(async () => {
   await Promise.allSettled([stopped ? undefined : node?.stop(), release?.services.delete()]);
 }, 300_000);
 
-/** The Dapr sentry's Pod address and the port it serves on, as the hooks' policy judges it. */
-async function daprSentry(): Promise<{ address: string; port: number }> {
+/** The running Dapr sentry's Pod address, the port it serves on, and its metrics port (not one of the Dapr ports). */
+async function daprSentry(): Promise<{ address: string; port: number; metricsPort: number }> {
   const { items } = await node.cluster.kubectlJson<{
-    items: { status: { podIP: string }; spec: { containers: { ports: { containerPort: number }[] }[] } }[];
-  }>(['get', 'pods', '--all-namespaces', '--selector', 'app=dapr-sentry']);
+    items: { status: { podIP: string }; spec: { containers: { ports: { name?: string; containerPort: number }[] }[] } }[];
+  }>(['get', 'pods', '--all-namespaces', '--selector', 'app=dapr-sentry', '--field-selector', 'status.phase=Running']);
   const [sentry] = items;
-  if (!sentry) throw new Error('no Dapr sentry Pod on the node');
-  return { address: sentry.status.podIP, port: sentry.spec.containers[0]!.ports[0]!.containerPort };
+  if (!sentry) throw new Error('no running Dapr sentry Pod on the node');
+  const ports = sentry.spec.containers[0]!.ports;
+  const metrics = ports.find((port) => port.name === 'metrics');
+  if (!metrics) throw new Error("the Dapr sentry has no metrics port (the dapr chart's global.prometheus.enabled)");
+  return { address: sentry.status.podIP, port: ports[0]!.containerPort, metricsPort: metrics.containerPort };
 }
 
 describe('the node', () => {
@@ -87,7 +91,6 @@ describe('the node', () => {
     async () => {
       const dropsBefore = await guardDrops();
       const probe = await ProbePod.start(node.cluster, node.baseImage, 'default', { app: 'probe' });
-      onTestFinished(() => probe.delete());
       // An unused Service address: nothing translates it, so it would be routed off the machine.
       expect(await probe.connect('198.19.0.250', 80)).toBe('timed out');
       expect(await guardDrops()).toBeGreaterThan(dropsBefore);
@@ -583,12 +586,14 @@ describe('NetworkPolicies, enforced on the node', () => {
         ProbePod.start(node.cluster, node.baseImage, namespace, matchLabels),
         ProbePod.start(node.cluster, node.baseImage, namespace, { app: 'probe' }, sentry.port),
       ]);
-      onTestFinished(() => Promise.all([asHook.delete(), other.delete()]).then(() => undefined));
 
       await asHook.until('timed out', other.address, other.port);
       await other.until('timed out', asHook.address, asHook.port);
       expect(await asHook.connect(sentry.address, sentry.port), 'a hook Pod to the Dapr sentry').toBe('connected');
-      expect(await other.connect(sentry.address, sentry.port), 'an unselected Pod to the Dapr sentry').toBe('connected');
+      expect(await other.connect(sentry.address, sentry.metricsPort), "an unselected Pod to the Dapr sentry's metrics").toBe('connected');
+      expect(await asHook.connect(sentry.address, sentry.metricsPort), "a hook Pod to the Dapr sentry's metrics, not a Dapr port").toBe(
+        'timed out',
+      );
 
       // Deleted, it closes nothing; put back as it was, it closes both ways again.
       const deleted = await node.cluster.kubectl(['delete', 'networkpolicy', name, '--namespace', namespace]);
@@ -600,14 +605,84 @@ describe('NetworkPolicies, enforced on the node', () => {
         managedFields: _fields,
         ...metadata
       } = policy.metadata as Record<string, unknown>;
-      const putBack = () => node.cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({ ...policy, metadata }));
-      onTestFinished(async () => void (await putBack()));
+      // Created as it was, labels and Helm's annotations too, without taking over its fields from Helm.
+      const putBack = () => node.cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...policy, metadata }));
+      let restored = false;
+      onTestFinished(async () => {
+        if (restored) return;
+        const result = await putBack();
+        expect(result.code, `putting back NetworkPolicy ${name}: ${result.stderr}`).toBe(0);
+      });
       await asHook.until('connected', other.address, other.port);
       await other.until('connected', asHook.address, asHook.port);
-      const restored = await putBack();
-      expect(restored.code, restored.stderr).toBe(0);
+      const created = await putBack();
+      expect(created.code, created.stderr).toBe(0);
+      restored = true;
       await asHook.until('timed out', other.address, other.port);
       await other.until('timed out', asHook.address, asHook.port);
+    },
+  );
+
+  it(
+    'Kafka and PostgreSQL as StatefulSets in a namespace of their own: a release installed against them as existing services; ' +
+      "the hooks' rules reach their Pods (PostgreSQL on its Pod's port, behind its Service's) and no other Pod on those ports",
+    { timeout: 900_000 },
+    async () => {
+      const servers = await ClusterServers.start(node, 'learnflow-data');
+      onTestFinished(() => servers.delete());
+      const other = `${chartName}-incluster`;
+      await releaseNamespace(node, other, await makeLearnflowDatabase(servers.postgres));
+      onTestFinished(async () => {
+        const down = await runDeploy(
+          ['down', '--release', releaseName, '--namespace', other, '--delete-data', '--yes', '--output', 'json'],
+          node.cluster.kubeconfig,
+        );
+        expect(down.code, down.stdout + down.stderr).toBe(0);
+      });
+      // Dapr's control plane is the first release's: one per cluster.
+      const result = await runDeploy(
+        [
+          'up',
+          '--chart',
+          release.chart,
+          '--release',
+          releaseName,
+          '--namespace',
+          other,
+          '--image',
+          node.hooksImage,
+          '--output',
+          'json',
+          ...servers.values(),
+          '--set',
+          'dapr.enabled=false',
+        ],
+        node.cluster.kubeconfig,
+      );
+      expect(result.code, result.stdout + result.stderr + (await node.report(other))).toBe(0);
+      await expectTopicsAsDeclared(servers.kafka, await chartCatalogue(''));
+      const tables = await asSuperuser(
+        servers.postgres,
+        (client) =>
+          client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'pgmigrations%'"),
+        'learnflow',
+      );
+      expect(tables.rows[0].n).toBe(platformTables.length);
+
+      // As the hooks' policy selects its Pods, towards the servers' Pods and a decoy beside them on Kafka's port.
+      const policy = await node.cluster.kubectlJson<K8sObject>(['get', 'networkpolicy', objectName('hooks'), '--namespace', other]);
+      const { matchLabels } = (policy['spec'] as { podSelector: { matchLabels: Record<string, string> } }).podSelector;
+      const kafka = servers.kafka.split(':')[0]!;
+      const [asHook, decoy] = await Promise.all([
+        ProbePod.start(node.cluster, node.baseImage, other, matchLabels),
+        ProbePod.start(node.cluster, node.baseImage, servers.namespace, { app: 'decoy' }, 9092),
+      ]);
+      await asHook.until('timed out', decoy.address, decoy.port);
+      expect(await asHook.connect(kafka, 9092), 'a hook Pod to the Kafka Pod').toBe('connected');
+      expect(await asHook.connect(servers.postgres.host, servers.postgres.port), 'a hook Pod to the PostgreSQL Pod').toBe('connected');
+      expect(await asHook.connect(kafka, servers.postgres.port), "a hook Pod to the Kafka Pod on PostgreSQL's port").toBe('timed out');
+      // The rule names the Pod's port, not the Service's: 5432 on PostgreSQL's Pod is dropped, not refused.
+      expect(await asHook.connect(servers.postgres.host, 5432), "a hook Pod to the PostgreSQL Pod on its Service's port").toBe('timed out');
     },
   );
 });

@@ -95,8 +95,9 @@ export function admits(policy: K8sObject, labels: Labels, port: number, namespac
  * `labels`, in the policy's namespace or in `namespace`.
  */
 export function letsOut(policy: K8sObject, labels: Labels, port: number, namespace?: string): boolean {
-  const { egress = [], policyTypes = [] } = policy['spec'] as { egress?: EgressRule[]; policyTypes?: string[] };
-  if (!policyTypes.includes('Egress')) return true;
+  const { egress = [], policyTypes } = policy['spec'] as { egress?: EgressRule[]; policyTypes?: string[] };
+  // Without policyTypes, Kubernetes implies Egress from egress rules.
+  if (!(policyTypes ?? (egress.length > 0 ? ['Egress'] : [])).includes('Egress')) return true;
   return anyRuleLets(
     policy,
     egress.map((rule) => ({ ports: rule.ports, peers: rule.to })),

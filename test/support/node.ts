@@ -6,7 +6,7 @@ import { Cluster } from './controlplane.js';
 import { readEnvFile, words } from './env-file.js';
 import { KafkaServer, type KafkaMode } from './kafka-server.js';
 import { nodeEnvFile, nodeScript } from './paths.js';
-import { asSuperuser, PostgresqlServer } from './postgresql-server.js';
+import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from './postgresql-server.js';
 import { run, runOk } from './process.js';
 
 /**
@@ -109,20 +109,7 @@ export class ExistingServices {
       KafkaServer.start('node', kafkaMode, nodeAddress),
       PostgresqlServer.start('node', nodeAddress),
     ]);
-    const appPassword = randomBytes(18).toString('base64url');
-    const storePassword = randomBytes(18).toString('base64url');
-    const servicesPassword = randomBytes(18).toString('base64url');
-    const address = await postgres.address();
-    await asSuperuser(address, async (client) => {
-      await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${appPassword}'`);
-      await client.query('CREATE DATABASE learnflow OWNER learnflow');
-      // The services' and the Dapr state store's roles, as docs/postgresql.md and docs/dapr.md
-      // tell the owner of a managed PostgreSQL to make them.
-      await client.query(`CREATE ROLE learnflow_services LOGIN PASSWORD '${servicesPassword}'`);
-      await client.query(`CREATE ROLE dapr LOGIN PASSWORD '${storePassword}'`);
-      await client.query('ALTER ROLE dapr SET search_path TO dapr, pg_catalog');
-    });
-    await asSuperuser(address, (client) => client.query('CREATE SCHEMA dapr AUTHORIZATION dapr'), 'learnflow');
+    const passwords = await makeLearnflowDatabase(await postgres.address());
     const external = (name: string, port: number, targetPort: number) => [
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
       {
@@ -134,40 +121,11 @@ export class ExistingServices {
         ports: [{ name, port: targetPort }],
       },
     ];
-    const items = [
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: {
-          name: namespace,
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
-        },
-      },
+    await releaseNamespace(node, namespace, passwords, [
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: 'learnflow-credentials', namespace },
-        stringData: { password: appPassword, 'services-password': servicesPassword, 'dapr-password': storePassword },
-      },
-    ];
-    const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-    if (applied.code !== 0) throw new Error(`creating the existing services: ${applied.stderr}`);
-    const values = [
-      '--set',
-      'kafka.enabled=false',
-      '--set',
-      'postgresql.enabled=false',
-      '--set',
-      `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
-      '--set',
-      `postgresqlSchema.host=postgresql.${namespace}.svc.cluster.local`,
-      // The test flow seeds the test users, as a development install does.
-      '--set',
-      'postgresqlSchema.testUsers.enabled=true',
-    ];
-    return new ExistingServices(kafka, postgres, appPassword, values);
+    ]);
+    return new ExistingServices(kafka, postgres, passwords.password, existingServicesValues(namespace));
   }
 
   /** Runs `work` connected to the database as its owner, from outside the cluster. */
@@ -196,6 +154,69 @@ export class ExistingServices {
   async delete(): Promise<void> {
     await Promise.all([this.kafka.delete(), this.postgres.delete()]);
   }
+}
+
+/** The passwords of the roles an existing PostgreSQL's owner makes for the chart, keyed as the credentials Secret holds them. */
+export type DatabasePasswords = Record<'password' | 'services-password' | 'dapr-password', string>;
+
+/**
+ * As docs/postgresql.md and docs/dapr.md tell the owner of an existing PostgreSQL: the database
+ * and its owner learnflow, the services' role, and the Dapr state store's role and schema.
+ */
+export async function makeLearnflowDatabase(address: PostgresqlAddress): Promise<DatabasePasswords> {
+  const passwords: DatabasePasswords = {
+    password: randomBytes(18).toString('base64url'),
+    'services-password': randomBytes(18).toString('base64url'),
+    'dapr-password': randomBytes(18).toString('base64url'),
+  };
+  await asSuperuser(address, async (client) => {
+    await client.query(`CREATE ROLE learnflow LOGIN PASSWORD '${passwords.password}'`);
+    await client.query('CREATE DATABASE learnflow OWNER learnflow');
+    await client.query(`CREATE ROLE learnflow_services LOGIN PASSWORD '${passwords['services-password']}'`);
+    await client.query(`CREATE ROLE dapr LOGIN PASSWORD '${passwords['dapr-password']}'`);
+    await client.query('ALTER ROLE dapr SET search_path TO dapr, pg_catalog');
+  });
+  await asSuperuser(address, (client) => client.query('CREATE SCHEMA dapr AUTHORIZATION dapr'), 'learnflow');
+  return passwords;
+}
+
+/**
+ * A release's namespace, enforcing the restricted Pod Security Standard, with the credentials
+ * Secret holding the existing roles' passwords (the credentials hook adds the keys that are
+ * missing), and `items` of the caller's.
+ */
+export async function releaseNamespace(node: RealNode, namespace: string, passwords: DatabasePasswords, items: readonly object[] = []) {
+  const objects = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: namespace,
+        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+      },
+    },
+    ...items,
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: passwords },
+  ];
+  const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  if (applied.code !== 0) throw new Error(`creating the namespace ${namespace}: ${applied.stderr}`);
+}
+
+/** The values that point the chart at Kafka and PostgreSQL behind Services named kafka and postgresql in `namespace`. */
+export function existingServicesValues(namespace: string): string[] {
+  return [
+    '--set',
+    'kafka.enabled=false',
+    '--set',
+    'postgresql.enabled=false',
+    '--set',
+    `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
+    '--set',
+    `postgresqlSchema.host=postgresql.${namespace}.svc.cluster.local`,
+    // The test flow seeds the test users, as a development install does.
+    '--set',
+    'postgresqlSchema.testUsers.enabled=true',
+  ];
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { onTestFinished } from 'vitest';
 import type { Cluster } from './controlplane.js';
 import { NotYet, until } from './wait.js';
 
@@ -20,7 +21,8 @@ const connectOnce = [
 /**
  * A Pod with chosen labels that meets the restricted Pod Security Standard, listening on
  * `port`, from which the test opens connections one at a time (kubectl exec): each is new, so
- * each is judged by the NetworkPolicies that select this Pod or its destination.
+ * each is judged by the NetworkPolicies that select this Pod or its destination. It is deleted
+ * when the test that started it finishes.
  */
 export class ProbePod {
   private constructor(
@@ -62,6 +64,9 @@ export class ProbePod {
     };
     const created = await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(pod));
     if (created.code !== 0) throw new Error(`creating probe Pod ${namespace}/${name}: ${created.stderr}`);
+    const probe = new ProbePod(cluster, namespace, name, '', port);
+    // Started or not, it is deleted with its test: one left behind would carry the labels it was given.
+    onTestFinished(() => probe.delete());
     const ready = await cluster.kubectl(['wait', '--namespace', namespace, `pod/${name}`, '--for', 'condition=Ready', '--timeout', '120s']);
     if (ready.code !== 0) throw new Error(`probe Pod ${namespace}/${name} not Ready: ${ready.stderr}`);
     const { status } = await cluster.kubectlJson<{ status: { podIP: string } }>(['get', 'pod', name, '--namespace', namespace]);

@@ -18,7 +18,7 @@ version=$(awk '$1 == "sigs.k8s.io/kube-network-policies" { print $2 }' "$here/go
 
 if [ -f "$out/.complete" ]; then echo "==> kube-network-policies $version: cached"; exit 0; fi
 need go "it builds from the Go module proxy"
-echo "==> kube-network-policies $version: building (about 3 minutes the first time)"
+echo "==> kube-network-policies $version: building (about 2 minutes the first time)"
 rm -rf "$out"
 mkdir -p "$out"
 # Static, as upstream's image is (distroless/static): netlink, nftables and nfqueue are pure Go.

@@ -1,6 +1,6 @@
 // kube-network-policies v0.8.0's NetworkPolicy controller, as its cmd/main.go runs it, but from a
 // kubeconfig (v0.8.0 only has rest.InClusterConfig), stopping on SIGTERM as well as SIGINT, and
-// without the AdminNetworkPolicy flags. build.sh and NOTES.md explain the rest.
+// without the AdminNetworkPolicy flags. build.sh explains the rest.
 package main
 
 import (
@@ -74,6 +74,8 @@ func run() int {
 	controller, err := networkpolicy.NewController(clientset,
 		factory.Networking().V1().NetworkPolicies(), factory.Core().V1().Namespaces(), factory.Core().V1().Pods(),
 		nil, nil, nil, nil, // no (Baseline)AdminNetworkPolicy: node informer, npa client, ANP and BANP informers
+		// NRI stays on, as upstream's main leaves it: with no runtime socket it only logs that it cannot
+		// connect, whereas NRIdisabled leaves a nil plugin that v0.8.0 calls without checking.
 		networkpolicy.Config{FailOpen: *failOpen, QueueID: *queueID, NodeName: nodeName, NetfilterBug1766Fix: true})
 	if err != nil {
 		return fail(err, "Can not start network policy controller")
