@@ -2,7 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, on
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
 import { chartCopy, subchartsDir } from '../support/chart.js';
-import { runDeploy } from '../support/cli.js';
 import { platformTables, seededRows, testUsers } from '../support/contract.js';
 import {
   deployExample,
@@ -22,6 +21,7 @@ import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
 import {
   chartName,
+  deployOnNode,
   namespace,
   nextVersionChart,
   NodeRelease,
@@ -32,6 +32,7 @@ import {
   releaseName,
   upgradedCatalogue,
   upgradedTopicValues,
+  upOnNode,
 } from '../support/node-release.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -633,32 +634,11 @@ describe('NetworkPolicies, enforced on the node', () => {
       const other = `${chartName}-incluster`;
       await releaseNamespace(node, other, await makeLearnflowDatabase(servers.postgres));
       onTestFinished(async () => {
-        const down = await runDeploy(
-          ['down', '--release', releaseName, '--namespace', other, '--delete-data', '--yes', '--output', 'json'],
-          node.cluster.kubeconfig,
-        );
+        const down = await deployOnNode(node, other, 'down', '--delete-data', '--yes');
         expect(down.code, down.stdout + down.stderr).toBe(0);
       });
       // Dapr's control plane is the first release's: one per cluster.
-      const result = await runDeploy(
-        [
-          'up',
-          '--chart',
-          release.chart,
-          '--release',
-          releaseName,
-          '--namespace',
-          other,
-          '--image',
-          node.hooksImage,
-          '--output',
-          'json',
-          ...servers.values(),
-          '--set',
-          'dapr.enabled=false',
-        ],
-        node.cluster.kubeconfig,
-      );
+      const result = await upOnNode(node, other, release.chart, [...servers.values(), '--set', 'dapr.enabled=false']);
       expect(result.code, result.stdout + result.stderr + (await node.report(other))).toBe(0);
       await expectTopicsAsDeclared(servers.kafka, await chartCatalogue(''));
       const tables = await asSuperuser(
@@ -700,26 +680,7 @@ describe('images that cannot be pulled, on the real node', () => {
       const subcharts = subchartsDir();
       const other = `${chartName}-pull`;
       const started = Date.now();
-      const result = await runDeploy(
-        [
-          'up',
-          '--chart',
-          await chartCopy({ subcharts }),
-          '--release',
-          releaseName,
-          '--namespace',
-          other,
-          '--image',
-          node.hooksImage,
-          '--output',
-          'json',
-          '--stall-seconds',
-          '20',
-          '--set',
-          'dapr.enabled=false',
-        ],
-        node.cluster.kubeconfig,
-      );
+      const result = await upOnNode(node, other, await chartCopy({ subcharts }), ['--stall-seconds', '20', '--set', 'dapr.enabled=false']);
       expect(result.code, result.stdout + result.stderr).toBe(1);
       expect(Date.now() - started).toBeLessThan(300_000);
       const error = only(result, 'error') as unknown as { message: string; fix: string; details: string[] };
@@ -738,10 +699,7 @@ describe('images that cannot be pulled, on the real node', () => {
         expect(pull.fix).toContain('global.imageRegistry');
         expect(pull.fix).toContain('learnflow-infra images');
       }
-      const cleaned = await runDeploy(
-        ['down', '--release', releaseName, '--namespace', other, '--delete-data', '--yes', '--output', 'json'],
-        node.cluster.kubeconfig,
-      );
+      const cleaned = await deployOnNode(node, other, 'down', '--delete-data', '--yes');
       expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
     },
   );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEnvFile } from './env-file.js';
-import { existingServicesValues, type RealNode } from './node.js';
+import { existingServicesValues, restrictedNamespace, type RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { asSuperuser, type PostgresqlAddress } from './postgresql-server.js';
 import { until } from './wait.js';
@@ -49,14 +49,7 @@ export class ClusterServers {
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: {
-            name: namespace,
-            labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
-          },
-        },
+        restrictedNamespace(namespace),
         {
           apiVersion: 'v1',
           kind: 'Secret',

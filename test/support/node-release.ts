@@ -63,6 +63,19 @@ export async function upgradedCatalogue(): Promise<TopicSpec[]> {
  * The chart on the real node: the node, Kafka and PostgreSQL as existing services behind Services
  * in the release's namespace, and a copy of the chart with the dapr chart, which `up` installs.
  */
+/** `learnflow-infra up` of a release named releaseName in `namespace` on the node, with its hooks image; `args` after. */
+export function upOnNode(node: RealNode, namespace: string, chart: string, args: readonly string[]): Promise<DeployResult> {
+  return runDeploy(
+    ['up', '--chart', chart, '--release', releaseName, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...args],
+    node.cluster.kubeconfig,
+  );
+}
+
+/** Another command of the deploy command (down, verify) on the release named releaseName in `namespace`. */
+export function deployOnNode(node: RealNode, namespace: string, ...args: string[]): Promise<DeployResult> {
+  return runDeploy([...args, '--release', releaseName, '--namespace', namespace, '--output', 'json'], node.cluster.kubeconfig);
+}
+
 export class NodeRelease {
   private constructor(
     readonly node: RealNode,
@@ -84,29 +97,12 @@ export class NodeRelease {
 
   /** `learnflow-infra up` of the release, pointed at the existing services, with `values` (--set pairs) after theirs. */
   up(options: { chart?: string; values?: readonly string[] } = {}): Promise<DeployResult> {
-    return runDeploy(
-      [
-        'up',
-        '--chart',
-        options.chart ?? this.chart,
-        '--release',
-        releaseName,
-        '--namespace',
-        this.namespace,
-        '--image',
-        this.node.hooksImage,
-        '--output',
-        'json',
-        ...this.services.values,
-        ...(options.values ?? []),
-      ],
-      this.node.cluster.kubeconfig,
-    );
+    return upOnNode(this.node, this.namespace, options.chart ?? this.chart, [...this.services.values, ...(options.values ?? [])]);
   }
 
   /** Another command of the deploy command (down, verify) on the release. */
   deploy(...args: string[]): Promise<DeployResult> {
-    return runDeploy([...args, '--release', releaseName, '--namespace', this.namespace, '--output', 'json'], this.node.cluster.kubeconfig);
+    return deployOnNode(this.node, this.namespace, ...args);
   }
 
   /** A helm command in the release's namespace, which must succeed; its output. */

@@ -180,6 +180,18 @@ export async function makeLearnflowDatabase(address: PostgresqlAddress): Promise
   return passwords;
 }
 
+/** A Namespace that enforces the restricted Pod Security Standard, as LearnFlow's namespaces do. */
+export function restrictedNamespace(name: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
+    },
+  };
+}
+
 /**
  * A release's namespace, enforcing the restricted Pod Security Standard, with the credentials
  * Secret holding the existing roles' passwords (the credentials hook adds the keys that are
@@ -187,14 +199,7 @@ export async function makeLearnflowDatabase(address: PostgresqlAddress): Promise
  */
 export async function releaseNamespace(node: RealNode, namespace: string, passwords: DatabasePasswords, items: readonly object[] = []) {
   const objects = [
-    {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: {
-        name: namespace,
-        labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' },
-      },
-    },
+    restrictedNamespace(namespace),
     ...items,
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'learnflow-credentials', namespace }, stringData: passwords },
   ];
