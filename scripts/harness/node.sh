@@ -18,6 +18,8 @@
 #                        NODE_HOOKS_IMAGE_FILE and NODE_EXAMPLE_IMAGE_FILE)
 #   node.sh stop NAME    stop everything and restore the machine as it was before start
 #                        (interfaces, rules, mounts, kernel settings, cgroups); removes its data
+#   node.sh canary NAME  run the canary start runs on the started node again; fails, naming the
+#                        cause, if NetworkPolicies are not enforced
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -267,6 +269,8 @@ canary_done() {
 }
 
 netpol_canary() { # a policy must close what it selects, or the node does not start
+  # A canary run before, on this node (node.sh canary), is gone first.
+  kubectl_admin delete namespace learnflow-netpol-canary --ignore-not-found --wait --timeout=120s >/dev/null
   sed "s|@IMAGE@|$NODE_BASE_IMAGE|g" "$here/node/netpol-canary.yaml" | kubectl_admin apply -f - >/dev/null
   # The probe gives up after 25 tries of at most 5 s each.
   wait_until "the NetworkPolicy canary" 180 canary_done
@@ -392,5 +396,9 @@ cp_dir=$LEARNFLOW_STATE/$NODE_CONTROLPLANE_FOLDER/$cp_name
 case "$1" in
   start) start ;;
   stop) stop ;;
+  canary)
+    [ -f "$dir/kube-network-policies.pid" ] || die "node $name is not started: run node.sh start $name"
+    netpol_canary
+    ;;
   *) usage ;;
 esac

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
@@ -14,14 +15,23 @@ import {
   type ExampleApp,
 } from '../support/example-service.js';
 import { asSuperuser } from '../support/postgresql-server.js';
-import { expectTopicsAsDeclared, untilGroupsConsuming, withTestAdmin } from '../support/kafka-admin.js';
+import {
+  createTestTopic,
+  expectTopicsAsDeclared,
+  produceTestMessages,
+  topicFacts,
+  untilGroupsConsuming,
+  withTestAdmin,
+} from '../support/kafka-admin.js';
 import { guardDrops, machineState, makeLearnflowDatabase, RealNode, releaseNamespace } from '../support/node.js';
 import { ClusterServers } from '../support/cluster-servers.js';
 import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
 import {
   chartName,
+  chatLines,
   deployOnNode,
+  loggedWarnings,
   namespace,
   nextVersionChart,
   NodeRelease,
@@ -33,6 +43,7 @@ import {
   upgradedCatalogue,
   upgradedTopicValues,
   upOnNode,
+  writeChatLine,
 } from '../support/node-release.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -384,7 +395,7 @@ describe('the chart on a real node', () => {
         { name: 'learning.hints', partitions: 2, replicationFactor: 1, config: { 'min.insync.replicas': '1' } },
       ]);
       await release.services.withApp(async (client) => {
-        expect(await release.chatLines()).toEqual([{ message: 'written before the upgrade' }]);
+        expect(await release.chatLines()).toEqual(['written before the upgrade']);
         expect((await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [next.table])).rows[0].present).toBe(true);
         expect((await client.query('SELECT description FROM topics WHERE topic_name = $1', [next.topicName])).rows[0].description).toBe(
           next.description,
@@ -392,7 +403,7 @@ describe('the chart on a real node', () => {
       });
 
       await release.helmOk('rollback', releaseName, String(revision.version), '--wait', '--timeout', '10m');
-      expect(await release.chatLines()).toEqual([{ message: 'written before the upgrade' }]);
+      expect(await release.chatLines()).toEqual(['written before the upgrade']);
       await release.services.withApp(async (client) => {
         expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
       });
@@ -625,24 +636,48 @@ describe('NetworkPolicies, enforced on the node', () => {
   );
 
   it(
-    'Kafka and PostgreSQL as StatefulSets in a namespace of their own: a release installed against them as existing services; ' +
-      "the hooks' rules reach their Pods (PostgreSQL on its Pod's port, behind its Service's) and no other Pod on those ports",
-    { timeout: 900_000 },
+    'the canary the node starts with fails, naming the cause, while policies are not enforced, and passes once they are again',
+    { timeout: 600_000 },
     async () => {
-      const servers = await ClusterServers.start(node, 'learnflow-data');
-      onTestFinished(() => servers.delete());
-      const other = `${chartName}-incluster`;
-      await releaseNamespace(node, other, await makeLearnflowDatabase(servers.postgres));
-      onTestFinished(async () => {
-        const down = await deployOnNode(node, other, 'down', '--delete-data', '--yes');
-        expect(down.code, down.stdout + down.stderr).toBe(0);
-      });
-      // Dapr's control plane is the first release's: one per cluster.
-      const result = await upOnNode(node, other, release.chart, [...servers.values(), '--set', 'dapr.enabled=false']);
-      expect(result.code, result.stdout + result.stderr + (await node.report(other))).toBe(0);
-      await expectTopicsAsDeclared(servers.kafka, await chartCatalogue(''));
+      const unenforced = await node.withoutEnforcement(() => node.canary());
+      expect(unenforced.code, unenforced.stdout + unenforced.stderr).toBe(1);
+      expect(unenforced.stderr).toContain('not enforced: open connected (should connect), closed connected (should time out)');
+      expect(unenforced.stderr).toContain('the NetworkPolicy canary failed');
+      const enforced = await node.canary();
+      expect(enforced.code, enforced.stdout + enforced.stderr).toBe(0);
+    },
+  );
+});
+
+describe('Kafka and PostgreSQL as StatefulSets of another team in the cluster', () => {
+  // A release in a namespace of its own against them, through the existing-services mode; Dapr's
+  // control plane is the first release's: one per cluster.
+  const other = `${chartName}-incluster`;
+  let servers: ClusterServers;
+
+  beforeAll(async () => {
+    await release.ensureDeployed(upgradedTopicValues);
+    servers = await ClusterServers.start(node, 'learnflow-data');
+    await releaseNamespace(node, other, await makeLearnflowDatabase(servers.postgres));
+    const result = await upOnNode(node, other, release.chart, [...servers.values(), '--set', 'dapr.enabled=false']);
+    expect(result.code, result.stdout + result.stderr + (await node.report(other))).toBe(0);
+  }, 1_200_000);
+
+  afterAll(async () => {
+    const down = await deployOnNode(node, other, 'down', '--delete-data', '--yes');
+    await servers?.delete();
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+  }, 300_000);
+
+  it(
+    "the release's hooks made the topics and tables; the hooks' rules reach their Pods (PostgreSQL on its Pod's port, behind " +
+      "its Service's) and no other Pod on those ports",
+    { timeout: 600_000 },
+    async () => {
+      const { kafka, postgres, namespace: serversNamespace } = servers;
+      await expectTopicsAsDeclared(kafka, await chartCatalogue(''));
       const tables = await asSuperuser(
-        servers.postgres,
+        postgres,
         (client) =>
           client.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'pgmigrations%'"),
         'learnflow',
@@ -652,20 +687,103 @@ describe('NetworkPolicies, enforced on the node', () => {
       // As the hooks' policy selects its Pods, towards the servers' Pods and a decoy beside them on Kafka's port.
       const policy = await node.cluster.kubectlJson<K8sObject>(['get', 'networkpolicy', objectName('hooks'), '--namespace', other]);
       const { matchLabels } = (policy['spec'] as { podSelector: { matchLabels: Record<string, string> } }).podSelector;
-      const kafka = servers.kafka.split(':')[0]!;
+      const broker = kafka.split(':')[0]!;
       const [asHook, decoy] = await Promise.all([
         ProbePod.start(node.cluster, node.baseImage, other, matchLabels),
-        ProbePod.start(node.cluster, node.baseImage, servers.namespace, { app: 'decoy' }, 9092),
+        ProbePod.start(node.cluster, node.baseImage, serversNamespace, { app: 'decoy' }, 9092),
       ]);
       await asHook.until('timed out', decoy.address, decoy.port);
-      expect(await asHook.connect(kafka, 9092), 'a hook Pod to the Kafka Pod').toBe('connected');
-      expect(await asHook.connect(servers.postgres.host, servers.postgres.port), 'a hook Pod to the PostgreSQL Pod').toBe('connected');
-      expect(await asHook.connect(kafka, servers.postgres.port), "a hook Pod to the Kafka Pod on PostgreSQL's port").toBe('timed out');
+      expect(await asHook.connect(broker, 9092), 'a hook Pod to the Kafka Pod').toBe('connected');
+      expect(await asHook.connect(postgres.host, postgres.port), 'a hook Pod to the PostgreSQL Pod').toBe('connected');
+      expect(await asHook.connect(broker, postgres.port), "a hook Pod to the Kafka Pod on PostgreSQL's port").toBe('timed out');
       // The rule names the Pod's port, not the Service's: 5432 on PostgreSQL's Pod is dropped, not refused.
-      expect(await asHook.connect(servers.postgres.host, 5432), "a hook Pod to the PostgreSQL Pod on its Service's port").toBe('timed out');
+      expect(await asHook.connect(postgres.host, 5432), "a hook Pod to the PostgreSQL Pod on its Service's port").toBe('timed out');
+    },
+  );
+
+  it(
+    'both Pods deleted while the reconcile hook runs, and again while helm test runs: the StatefulSets make new Pods on the ' +
+      'same volumes, the hook and the checks, cut off, wait for them within their timeouts, and nothing is lost',
+    { timeout: 900_000 },
+    async () => {
+      // What must outlive the Pods: the volumes themselves, the seeds, a chat line and messages of the test's.
+      const volumes = await servers.volumeIdentities();
+      const kept = 'learnflow-test.kept';
+      await createTestTopic(servers.kafka, kept, 3);
+      await produceTestMessages(servers.kafka, kept, 100);
+      await asSuperuser(servers.postgres, (client) => writeChatLine(client, 'written before the Pods were deleted'), 'learnflow');
+
+      // The seed, in the hook's Pod, waits for its lock, held by the test, when both Pods go.
+      const upStarted = Date.now();
+      const upgrade = await deletedUnder(servers, { lock: `SELECT pg_advisory_lock(${seedLock})`, waitEvent: 'advisory' }, () =>
+        upOnNode(node, other, release.chart, [...servers.values(), '--set', 'dapr.enabled=false']),
+      );
+      const upSeconds = Math.round((Date.now() - upStarted) / 1000);
+      expect(upgrade.code, upgrade.stdout + upgrade.stderr + (await node.report(other))).toBe(0);
+      expect(await loggedWarnings(node, other, `job/${reconcileJob}`, 'postgresql-seed'), 'the seed saw the server go').not.toEqual([]);
+
+      // The PostgreSQL check, the last of helm test's (Helm runs them by name), reads the topics, locked by the test.
+      const testStarted = Date.now();
+      const tested = await deletedUnder(servers, { lock: 'BEGIN; LOCK TABLE topics IN ACCESS EXCLUSIVE MODE', waitEvent: 'relation' }, () =>
+        node.cluster.helm(['test', releaseName, '--namespace', other, '--timeout', '10m']),
+      );
+      const testSeconds = Math.round((Date.now() - testStarted) / 1000);
+      expect(tested.code, tested.stdout + tested.stderr + (await node.report(other))).toBe(0);
+      expect(await loggedWarnings(node, other, `pod/${objectName('postgresql-check')}`), 'the check saw the server go').not.toEqual([]);
+
+      expect(await servers.volumeIdentities()).toEqual(volumes);
+      await withTestAdmin(servers.kafka, async (admin) => expect((await topicFacts(admin, kept)).messages).toBe(100));
+      await expectTopicsAsDeclared(servers.kafka, await chartCatalogue(''));
+      await asSuperuser(
+        servers.postgres,
+        async (client) => {
+          expect(await chatLines(client)).toEqual(['written before the Pods were deleted']);
+          expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
+          expect((await client.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(seededRows.users);
+        },
+        'learnflow',
+      );
+      console.log(`on the node, both server Pods deleted: under the hook, up took ${upSeconds}s; under helm test, ${testSeconds}s`);
     },
   );
 });
+
+/**
+ * Runs `command` while a session of the test's holds a lock (`lock`, SQL) in the release's
+ * database; once a session of the hooks program waits for it (`waitEvent`, as pg_stat_activity
+ * names it), deletes both servers' Pods, and waits until they are back. The command's result.
+ */
+async function deletedUnder<T>(
+  servers: ClusterServers,
+  { lock, waitEvent }: { lock: string; waitEvent: 'advisory' | 'relation' },
+  command: () => Promise<T>,
+): Promise<T> {
+  const { host, port, superuserPassword } = servers.postgres;
+  const holder = new pg.Client({ host, port, user: 'postgres', password: superuserPassword, database: 'learnflow' });
+  holder.on('error', () => undefined);
+  let holderEnded = false;
+  holder.once('end', () => (holderEnded = true));
+  await holder.connect();
+  await holder.query(lock);
+  const running = command();
+  running.catch(() => undefined);
+  try {
+    // Asked in a session of its own each time: within the holder's transaction, pg_stat_activity would not change.
+    const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = $1";
+    await waitUntil(
+      `a session of the hooks program waiting for the test's lock (${waitEvent})`,
+      async () => (await asSuperuser(servers.postgres, (client) => client.query<{ n: number }>(waiting, [waitEvent]))).rows[0]!.n === 1,
+      600_000,
+    );
+  } finally {
+    await servers.deletePods();
+    // The lock is held until PostgreSQL goes: its shutdown ends the holder's session and the hooks
+    // program's at once, so the hooks program never gets past the lock before.
+    await waitUntil("PostgreSQL's shutdown to end the holder's session", () => Promise.resolve(holderEnded), 120_000);
+  }
+  await servers.untilBack();
+  return running;
+}
 
 describe('images that cannot be pulled, on the real node', () => {
   // Dapr's control plane is cluster-wide: the release of this describe, without it, uses the one

@@ -23,6 +23,17 @@ export async function withTestAdmin<T>(brokers: string, work: (admin: Admin) => 
   }
 }
 
+/** Produces `count` messages to a topic of the test's own, each acknowledged by every in-sync replica. */
+export async function produceTestMessages(brokers: string, topic: string, count: number): Promise<void> {
+  const producer = new Kafka({ clientId: 'learnflow-tests', brokers: [brokers], logLevel: 0 }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, index) => ({ value: String(index) })) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 /** Creates a topic of the test's own, once it has its leaders. */
 export async function createTestTopic(brokers: string, topic: string, partitions: number): Promise<void> {
   await withTestAdmin(brokers, (admin) => admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true }));

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type pg from 'pg';
 import { parse } from 'yaml';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { chartCatalogue } from './catalogue.js';
@@ -139,22 +140,13 @@ export class NodeRelease {
   }
 
   /** The chat lines in the database, oldest first: data the tests write and expect kept. */
-  chatLines(): Promise<{ message: string }[]> {
-    return this.services.withApp(
-      async (client) => (await client.query<{ message: string }>('SELECT message FROM chat_history ORDER BY created_at')).rows,
-    );
+  chatLines(): Promise<string[]> {
+    return this.services.withApp(chatLines);
   }
 
   /** Writes a chat line for the seeded test student. */
   async writeChatLine(message: string): Promise<void> {
-    const student = testUsers.find((user) => user.role === 'student')!;
-    await this.services.withApp((client) =>
-      client.query(
-        'INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), ' +
-          "'student', $1::text FROM students s JOIN users u ON u.id = s.user_id WHERE u.email = $2",
-        [message, student.email],
-      ),
-    );
+    await this.services.withApp((client) => writeChatLine(client, message));
   }
 
   /** The Pods of a hook Job, as the Job controller labels them, with their addresses once they have one. */
@@ -177,16 +169,39 @@ export class NodeRelease {
   }
 
   /** The warnings a part of the last reconcile Job logged (the program's JSON lines). */
-  async hookWarnings(part: string): Promise<string[]> {
-    const logs = await this.node.cluster.kubectl(['logs', `job/${reconcileJob}`, '--namespace', this.namespace]);
-    expect(logs.code, logs.stderr).toBe(0);
-    return logs.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: string; part?: string; msg: string })
-      .filter((line) => line.level === 'warn' && line.part === part)
-      .map((line) => line.msg);
+  hookWarnings(part: string): Promise<string[]> {
+    return loggedWarnings(this.node, this.namespace, `job/${reconcileJob}`, part);
   }
+}
+
+/**
+ * The warnings the hooks program logged in a Pod (`pod/<name>`, or `job/<name>` for its Job's),
+ * those of one part of a composite command when `part` is given: its retries, among others.
+ */
+export async function loggedWarnings(node: RealNode, namespace: string, pods: string, part?: string): Promise<string[]> {
+  const logs = await node.cluster.kubectl(['logs', pods, '--namespace', namespace]);
+  expect(logs.code, logs.stderr).toBe(0);
+  return logs.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: string; part?: string; msg: string })
+    .filter((line) => line.level === 'warn' && (part === undefined || line.part === part))
+    .map((line) => line.msg);
+}
+
+/** The chat lines in a release's database, oldest first: data the tests write and expect kept. */
+export async function chatLines(client: pg.ClientBase): Promise<string[]> {
+  return (await client.query<{ message: string }>('SELECT message FROM chat_history ORDER BY created_at')).rows.map((row) => row.message);
+}
+
+/** Writes a chat line for the seeded test student into a release's database. */
+export async function writeChatLine(client: pg.ClientBase, message: string): Promise<void> {
+  const student = testUsers.find((user) => user.role === 'student')!;
+  await client.query(
+    'INSERT INTO chat_history (student_id, session_id, message_type, message) SELECT s.id, gen_random_uuid(), ' +
+      "'student', $1::text FROM students s JOIN users u ON u.id = s.user_id WHERE u.email = $2",
+    [message, student.email],
+  );
 }
 
 /** The one event of a kind the deploy command printed. */

@@ -7,7 +7,7 @@ import { readEnvFile, words } from './env-file.js';
 import { KafkaServer, type KafkaMode } from './kafka-server.js';
 import { nodeEnvFile, nodeScript } from './paths.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from './postgresql-server.js';
-import { run, runOk } from './process.js';
+import { run, runOk, type Finished } from './process.js';
 
 /**
  * The node's facts, as node.sh sources them (scripts/harness/node.env): its addresses, chains,
@@ -71,6 +71,31 @@ export class RealNode {
       await text(['get', 'events', '--namespace', namespace, '--field-selector', 'type=Warning']),
       ...logs,
     ].join('\n');
+  }
+
+  /** The NetworkPolicy canary node.sh runs at start, run again (node.sh canary). */
+  canary(): Promise<Finished> {
+    return run('bash', [nodeScript, 'canary', instance]);
+  }
+
+  /**
+   * Runs `work` without the rule that sends new connections between Pods to the NetworkPolicy
+   * controller (netpol_start in node.sh): policies then judge nothing. The rule is put back as it
+   * was, first in its chain, however `work` ends.
+   */
+  async withoutEnforcement<T>(work: () => Promise<T>): Promise<T> {
+    const [chain] = guardChains() as [string];
+    const table = 'mangle';
+    const listed = (await runOk('iptables', ['-t', table, '-S', chain])).stdout.split('\n');
+    const rule = listed.find((line) => line.includes('-j NFQUEUE'));
+    if (!rule) throw new Error(`no NFQUEUE rule in the ${table} chain ${chain}:\n${listed.join('\n')}`);
+    const spec = words(rule).slice(2); // after "-A <chain>"
+    await runOk('iptables', ['-t', table, '-D', chain, ...spec]);
+    try {
+      return await work();
+    } finally {
+      await runOk('iptables', ['-t', table, '-I', chain, '1', ...spec]);
+    }
   }
 
   async stop(): Promise<void> {
