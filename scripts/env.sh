@@ -19,8 +19,11 @@ export LEARNFLOW_POSTGRESQL_DIR=${LEARNFLOW_POSTGRESQL_DIR:-$_learnflow_pg_root/
 export LEARNFLOW_VALIDATE_DIR=$LEARNFLOW_CACHE/kubernetes-validate/$KUBERNETES_VALIDATE_VERSION
 # The dapr chart, from the Dapr Go module (its Helm repository is not reachable from CI).
 export LEARNFLOW_DAPR_CHARTS=$LEARNFLOW_CACHE/charts/dapr-$DAPR_VERSION
-# Argo CD's CRDs, from the Argo CD Go module.
-export LEARNFLOW_ARGOCD_CRDS=$LEARNFLOW_CACHE/argocd/$ARGOCD_VERSION
+# Argo CD's application controller and repo server, and its CRDs (harness/argocd/build.sh), keyed
+# by what they are built from.
+_learnflow_argocd=$(cat "$_learnflow_root"/scripts/harness/argocd/{go.mod,go.sum,main.go,build.sh} | sha256sum | cut -c1-12)
+export LEARNFLOW_ARGOCD_DIR=$LEARNFLOW_CACHE/argocd/$ARGOCD_VERSION-$_learnflow_argocd
+export LEARNFLOW_ARGOCD_CRDS=$LEARNFLOW_ARGOCD_DIR/crds
 # daprd with LearnFlow's components, keyed by what it is built from.
 _learnflow_daprd=$(cat "$_learnflow_root"/scripts/harness/dapr/{go.mod,go.sum,main.go,components.go,build.sh} | sha256sum | cut -c1-12)
 export LEARNFLOW_DAPRD_DIR=$LEARNFLOW_CACHE/daprd/$DAPR_VERSION-$_learnflow_daprd

@@ -99,7 +99,9 @@ install_shellcheck() { # only the binary, out of the wheel: no Python on PATH be
 }
 
 install_node_packages() {
-  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables) missing=()
+  # redis-server: Argo CD's cache beside the node (node.sh argocd starts its own; on these machines
+  # Debian's policy-rc.d keeps the package from starting one).
+  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server) missing=()
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
@@ -169,16 +171,6 @@ install_dapr_chart() {
   touch "$LEARNFLOW_DAPR_CHARTS/.complete"
 }
 
-install_argocd_crds() {
-  if [ -f "$LEARNFLOW_ARGOCD_CRDS/application-crd.yaml" ]; then step "argo cd CRDs $ARGOCD_VERSION: cached"; return; fi
-  need go "Argo CD's CRDs come from its Go module"
-  step "argo cd CRDs $ARGOCD_VERSION: downloading"
-  local module
-  module=$(module_dir "github.com/argoproj/argo-cd/v3@$ARGOCD_VERSION")
-  mkdir -p "$LEARNFLOW_ARGOCD_CRDS"
-  cp "$module/manifests/crds/application-crd.yaml" "$LEARNFLOW_ARGOCD_CRDS/"
-}
-
 install_nodejs
 install_go_tool helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "$LEARNFLOW_HELM_DIR"
 install_go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION" "$LEARNFLOW_KUBE_SCORE_DIR"
@@ -186,7 +178,6 @@ install_shellcheck
 install_postgresql
 install_node_packages
 install_dapr_chart
-install_argocd_crds
 install_kafka
 install_validator
 need openssl "the test control plane's certificates are made with it"
@@ -195,3 +186,4 @@ bash "$here/harness/dapr/build.sh"
 bash "$here/harness/node/build.sh"
 bash "$here/harness/node/servers/build.sh"
 bash "$here/harness/netpol/build.sh"
+bash "$here/harness/argocd/build.sh"

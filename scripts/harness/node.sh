@@ -20,6 +20,9 @@
 #                        (interfaces, rules, mounts, kernel settings, cgroups); removes its data
 #   node.sh canary NAME  run the canary start runs on the started node again; fails, naming the
 #                        cause, if NetworkPolicies are not enforced
+#   node.sh argocd NAME  start Argo CD on the started node (harness/argocd/build.sh: the
+#                        application controller and repo server, with Redis, on the host), its
+#                        objects in the namespace argocd; stop stops it with the rest
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -283,6 +286,48 @@ netpol_canary() { # a policy must close what it selects, or the node does not st
   kubectl_admin delete namespace learnflow-netpol-canary --wait=false >/dev/null
 }
 
+port_open() { (: </dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+argocd_crds_established() {
+  local crd
+  for crd in applications.argoproj.io appprojects.argoproj.io; do
+    [ "$(kubectl_admin get crd "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] || return 1
+  done
+}
+
+argocd_start() { # what Argo CD needs to sync an Application: no API server, UI or Dex
+  local argocd=$LEARNFLOW_ARGOCD_DIR redis=127.0.0.1:$NODE_ARGOCD_REDIS_PORT
+  [ -f "$argocd/.complete" ] || die "Argo CD is not built: run scripts/install-tools.sh"
+  kubectl_admin apply --server-side -f "$LEARNFLOW_ARGOCD_CRDS/application-crd.yaml" \
+    -f "$LEARNFLOW_ARGOCD_CRDS/appproject-crd.yaml" >/dev/null
+  # Not `kubectl wait`: it fails at once on a CRD whose status has no conditions yet.
+  wait_until "Argo CD's CRDs" 60 argocd_crds_established
+  kubectl_admin apply -f "$here/node/argocd.yaml" >/dev/null
+  # On loopback, no persistence: a cache, as in Argo CD's own manifests.
+  start_process argocd-redis redis-server --bind 127.0.0.1 --port "$NODE_ARGOCD_REDIS_PORT" \
+    --save '' --appendonly no --protected-mode yes
+  wait_until --pid "$dir/argocd-redis.pid" --log "$dir/argocd-redis.log" "Redis" 30 port_open "$NODE_ARGOCD_REDIS_PORT"
+  # Plain gRPC on loopback (no client CA: --client-ca-path= skips mTLS); helm, git and the module's
+  # git-verify-wrapper.sh from PATH; its clones and Helm's caches under the instance folder.
+  mkdir -p "$dir/argocd-repo-server"
+  start_process argocd-repo-server env PATH="$argocd:$LEARNFLOW_HELM_DIR:$PATH" HOME="$dir/argocd-repo-server" \
+    TMPDIR="$dir/argocd-repo-server" ARGOCD_GPG_ENABLED=false \
+    "$argocd/argocd" repo-server --address 127.0.0.1 --port "$NODE_ARGOCD_REPO_SERVER_PORT" \
+    --metrics-address 127.0.0.1 --metrics-port "$NODE_ARGOCD_REPO_SERVER_METRICS_PORT" \
+    --redis "$redis" --disable-tls --client-ca-path=
+  wait_until --pid "$dir/argocd-repo-server.pid" --log "$dir/argocd-repo-server.log" \
+    "Argo CD's repo server" 60 port_open "$NODE_ARGOCD_REPO_SERVER_PORT"
+  # The in-cluster destination (https://kubernetes.default.svc) through the admin kubeconfig, as
+  # Argo CD's own e2e tests run it (ARGOCD_FAKE_IN_CLUSTER). Its metrics listen on every address:
+  # Argo CD has no setting for it.
+  start_process argocd-application-controller env ARGOCD_FAKE_IN_CLUSTER=true KUBECONFIG="$cp_dir/admin.kubeconfig" \
+    "$argocd/argocd" application-controller --kubeconfig "$cp_dir/admin.kubeconfig" --namespace argocd \
+    --repo-server "127.0.0.1:$NODE_ARGOCD_REPO_SERVER_PORT" --repo-server-plaintext --redis "$redis" \
+    --metrics-port "$NODE_ARGOCD_CONTROLLER_METRICS_PORT"
+  wait_until --pid "$dir/argocd-application-controller.pid" --log "$dir/argocd-application-controller.log" \
+    "Argo CD's application controller" 60 curl -sf "http://127.0.0.1:$NODE_ARGOCD_CONTROLLER_METRICS_PORT/healthz"
+}
+
 node_ready() {
   kubectl_admin wait --for=condition=Ready "node/$node_name" --timeout=1s &&
     [ -z "$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.taints}')" ]
@@ -379,7 +424,8 @@ restore_machine() {
 
 stop() {
   local process
-  for process in kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
+  for process in argocd-application-controller argocd-repo-server argocd-redis \
+    kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
   stop_containers
   stop_pid "$dir/containerd.pid"
   bash "$here/controlplane.sh" delete "$cp_name" >/dev/null 2>&1 || true
@@ -396,9 +442,9 @@ cp_dir=$LEARNFLOW_STATE/$NODE_CONTROLPLANE_FOLDER/$cp_name
 case "$1" in
   start) start ;;
   stop) stop ;;
-  canary)
+  canary | argocd)
     [ -f "$dir/kube-network-policies.pid" ] || die "node $name is not started: run node.sh start $name"
-    netpol_canary
+    if [ "$1" = canary ]; then netpol_canary; else argocd_start; fi
     ;;
   *) usage ;;
 esac

@@ -23,7 +23,9 @@ import {
   untilGroupsConsuming,
   withTestAdmin,
 } from '../support/kafka-admin.js';
-import { guardDrops, machineState, makeLearnflowDatabase, RealNode, releaseNamespace } from '../support/node.js';
+import { ExistingServices, guardDrops, machineState, makeLearnflowDatabase, RealNode, releaseNamespace } from '../support/node.js';
+import { parseImageReference } from '../../deploy/tools/image.js';
+import { ArgoCd, ChartFork } from '../support/argocd.js';
 import { ClusterServers } from '../support/cluster-servers.js';
 import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
@@ -744,6 +746,98 @@ describe('Kafka and PostgreSQL as StatefulSets of another team in the cluster', 
         'learnflow',
       );
       console.log(`on the node, both server Pods deleted: under the hook, up took ${upSeconds}s; under helm test, ${testSeconds}s`);
+    },
+  );
+});
+
+describe('Argo CD on the node', () => {
+  // The shipped git Application, pointed at a fork of this checkout on this machine, syncs a
+  // release into a namespace of its own, on a KRaft broker and a PostgreSQL of its own; Dapr's
+  // control plane is the first release's.
+  const target = `${chartName}-argocd`;
+  const applicationName = 'learnflow-infra';
+  let argocd: ArgoCd;
+  let services: ExistingServices;
+  let fork: ChartFork;
+
+  beforeAll(async () => {
+    await release.ensureDeployed(upgradedTopicValues);
+    // One after the other, so that afterAll stops whichever started.
+    services = await ExistingServices.start(node, target, 'kraft');
+    argocd = await ArgoCd.start(node);
+    const image = parseImageReference(node.hooksImage);
+    fork = await ChartFork.create({
+      ...services.chartValues,
+      dapr: { enabled: false },
+      hooks: { image: { registry: image.registry, repository: image.repository, tag: image.tag } },
+    });
+  }, 900_000);
+
+  afterAll(async () => {
+    // Its finalizer has Argo CD delete what it made first.
+    const deleted = argocd
+      ? await node.cluster.kubectl([
+          'delete',
+          'application',
+          applicationName,
+          '--namespace',
+          'argocd',
+          '--ignore-not-found',
+          '--timeout=300s',
+        ])
+      : undefined;
+    await Promise.allSettled([services?.delete(), node.cluster.kubectl(['delete', 'namespace', target, '--wait=false'])]);
+    expect(deleted?.code ?? 0, deleted?.stderr).toBe(0);
+  }, 600_000);
+
+  it(
+    'the git Application syncs to Synced and Healthy: the credentials hook runs as PreSync, the reconcile Job and the ' +
+      'checks as PostSync, in real Pods; the topics and tables are as declared',
+    { timeout: 900_000 },
+    async () => {
+      const revision = await fork.head();
+      await argocd.apply(
+        await ArgoCd.shippedApplication('argocd/application-git.yaml', { repoURL: fork.url, targetRevision: 'main', namespace: target }),
+      );
+      const started = Date.now();
+      const status = await argocd.untilSynced(applicationName, revision);
+      // The hooks' Pods, and the Jobs that make them (their ServiceAccounts and roles are hooks too).
+      const hooks = (status.operationState?.syncResult?.resources ?? [])
+        .filter((resource) => resource.hookType && ['Job', 'Pod'].includes(resource.kind))
+        .map((resource) => `${resource.hookType} ${resource.kind}/${resource.name} ${resource.hookPhase}`);
+      expect(hooks.sort()).toEqual(
+        [
+          `PreSync Job/${objectName('credentials-hook')} Succeeded`,
+          `PostSync Job/${objectName('reconcile')} Succeeded`,
+          `PostSync Job/${objectName('dapr-check')} Succeeded`,
+          `PostSync Pod/${objectName('kafka-check')} Succeeded`,
+          `PostSync Pod/${objectName('postgresql-check')} Succeeded`,
+        ].sort(),
+      );
+      await expectTopicsAsDeclared(services.kafka.bootstrap, await chartCatalogue(''));
+      await services.withApp(async (client) => {
+        expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
+      });
+      console.log(`on the node, Argo CD's first sync of the git Application: ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+  );
+
+  it(
+    'a second sync, after a hard refresh, changes nothing: no object the release holds is written again, the credentials ' +
+      'Secret is byte-identical',
+    { timeout: 900_000 },
+    async () => {
+      const revision = await fork.head();
+      const before = await argocd.resourceVersions(applicationName);
+      const secret = () => node.cluster.kubectlJson<K8sObject>(['get', 'secret', objectName('credentials'), '--namespace', target]);
+      const secretBefore = await secret();
+      await argocd.refresh(applicationName, 'hard');
+      const started = Date.now();
+      await argocd.sync(applicationName, revision);
+      await argocd.untilSynced(applicationName, revision, { after: started });
+      expect(await argocd.resourceVersions(applicationName)).toEqual(before);
+      expect(await secret()).toEqual(secretBefore);
+      console.log(`on the node, Argo CD's sync that changes nothing: ${Math.round((Date.now() - started) / 1000)}s`);
     },
   );
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readEnvFile } from './env-file.js';
-import { existingServicesValues, restrictedNamespace, type RealNode } from './node.js';
+import { existingServicesValues, restrictedNamespace, setFlags, type RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { asSuperuser, type PostgresqlAddress } from './postgresql-server.js';
 import { NotYet, until } from './wait.js';
@@ -165,7 +165,7 @@ export class ClusterServers {
       `networkPolicy.${name}Peers[0].podSelector.matchLabels.app\\.kubernetes\\.io/name=${app}`,
     ];
     return [
-      ...existingServicesValues(this.namespace),
+      ...setFlags(existingServicesValues(this.namespace)),
       ...peers('kafka', 'kafka'),
       ...peers('postgresql', 'postgresql'),
       '--set',

@@ -73,6 +73,11 @@ export class RealNode {
     ].join('\n');
   }
 
+  /** Starts Argo CD beside the node (node.sh argocd); the node's stop stops it. */
+  async startArgoCd(): Promise<void> {
+    await runOk('bash', [nodeScript, 'argocd', instance]);
+  }
+
   /** The NetworkPolicy canary node.sh runs at start, run again (node.sh canary). */
   canary(): Promise<Finished> {
     return run('bash', [nodeScript, 'canary', instance]);
@@ -125,9 +130,14 @@ export class ExistingServices {
     readonly kafka: KafkaServer,
     readonly postgres: PostgresqlServer,
     private readonly appPassword: string,
-    /** The values that point the chart at them. */
-    readonly values: readonly string[],
+    /** The values that point the chart at them (existingServicesValues). */
+    readonly chartValues: Record<string, unknown>,
   ) {}
+
+  /** The values that point the chart at them, as `--set` flags. */
+  get values(): string[] {
+    return setFlags(this.chartValues);
+  }
 
   static async start(node: RealNode, namespace: string, kafkaMode: KafkaMode): Promise<ExistingServices> {
     const [kafka, postgres] = await Promise.all([
@@ -232,21 +242,25 @@ export async function releaseNamespace(node: RealNode, namespace: string, passwo
   if (applied.code !== 0) throw new Error(`creating the namespace ${namespace}: ${applied.stderr}`);
 }
 
+/** Values as Helm's `--set` flags (a dot in a key escaped), for the deploy command and Helm. */
+export function setFlags(values: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(values).flatMap(([key, value]) => {
+    const path = prefix + key.replaceAll('.', '\\.');
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? setFlags(value as Record<string, unknown>, `${path}.`)
+      : ['--set', `${path}=${String(value)}`];
+  });
+}
+
 /** The values that point the chart at Kafka and PostgreSQL behind Services named kafka and postgresql in `namespace`. */
-export function existingServicesValues(namespace: string): string[] {
-  return [
-    '--set',
-    'kafka.enabled=false',
-    '--set',
-    'postgresql.enabled=false',
-    '--set',
-    `kafkaTopics.bootstrapServers=kafka.${namespace}.svc.cluster.local:9092`,
-    '--set',
-    `postgresqlSchema.host=postgresql.${namespace}.svc.cluster.local`,
+export function existingServicesValues(namespace: string): Record<string, unknown> {
+  return {
+    kafka: { enabled: false },
+    postgresql: { enabled: false },
+    kafkaTopics: { bootstrapServers: `kafka.${namespace}.svc.cluster.local:9092` },
     // The test flow seeds the test users, as a development install does.
-    '--set',
-    'postgresqlSchema.testUsers.enabled=true',
-  ];
+    postgresqlSchema: { host: `postgresql.${namespace}.svc.cluster.local`, testUsers: { enabled: true } },
+  };
 }
 
 /**

@@ -22,3 +22,12 @@ describe('the Node.js line', () => {
     expect(major(pinned!) % 2).toBe(0);
   });
 });
+
+describe('the Argo CD version', () => {
+  it("is one: the CRDs the suite applies come from the Argo CD module the node's Argo CD is built from", async () => {
+    const pinned = /^ARGOCD_VERSION=(\S+)$/m.exec(await read('scripts/versions.env'))?.[1];
+    const required = /^\s*github\.com\/argoproj\/argo-cd\/v3 (\S+)$/m.exec(await read('scripts/harness/argocd/go.mod'))?.[1];
+    expect(pinned).toMatch(/^v\d+\.\d+\.\d+$/);
+    expect(required, 'scripts/harness/argocd/go.mod').toBe(pinned);
+  });
+});

@@ -1,0 +1,235 @@
+import { cp, mkdir, mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { subchartsDir, type K8sObject } from './chart.js';
+import type { RealNode } from './node.js';
+import { repoRoot } from './paths.js';
+import { runOk } from './process.js';
+import { NotYet, until } from './wait.js';
+
+// Argo CD beside the real node (node.sh argocd): its application controller and repo server sync
+// the chart's shipped Applications, pointed at a fork of this repository on this machine.
+
+/** The values file of the operator's own in the fork, listed after the shipped profile. */
+export const ownValuesFile = 'values-own.yaml';
+
+/** What the tests read of an Application's status. */
+export interface ApplicationStatus {
+  sync: { status: string; revision?: string };
+  health: { status: string };
+  operationState?: {
+    phase: string;
+    startedAt?: string;
+    message?: string;
+    syncResult?: { revision: string; resources?: { kind: string; name: string; hookPhase?: string; hookType?: string; status?: string }[] };
+  };
+  conditions?: { type: string; message: string }[];
+}
+
+/**
+ * A fork of this repository as an operator keeps one for Argo CD: a bare repository on this
+ * machine (file://, as Argo CD's own end-to-end tests use), its branch main holding the files of
+ * this checkout (uncommitted changes too), the dependency charts in charts/ (Argo CD then renders
+ * without `helm dependency build`, which would need the charts' registries), and ownValuesFile.
+ */
+export class ChartFork {
+  private constructor(
+    /** Where Argo CD clones it from. */
+    readonly url: string,
+    private readonly workTree: string,
+  ) {}
+
+  static async create(ownValues: object): Promise<ChartFork> {
+    const root = await mkdtemp(join(tmpdir(), 'learnflow-fork-'));
+    const bare = join(root, 'fork.git');
+    const workTree = join(root, 'work');
+    await runOk('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare]);
+    const listed = await runOk('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot });
+    for (const file of listed.stdout.split('\0').filter(Boolean)) {
+      await mkdir(dirname(join(workTree, file)), { recursive: true });
+      // A file deleted in this checkout but not yet in git is left out, as a commit would.
+      await cp(join(repoRoot, file), join(workTree, file)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    for (const chart of ['kafka', 'postgresql', 'dapr']) {
+      await cp(await realpath(join(subchartsDir(), chart)), join(workTree, 'charts', chart), { recursive: true, dereference: true });
+    }
+    const fork = new ChartFork(`file://${bare}`, workTree);
+    await fork.git('init', '--quiet', '--initial-branch=main');
+    await fork.git('remote', 'add', 'origin', bare);
+    await fork.commit('the chart, its dependency charts and our values', () =>
+      writeFile(join(workTree, ownValuesFile), stringify(ownValues)),
+    );
+    return fork;
+  }
+
+  /** The id of main's last commit. */
+  async head(): Promise<string> {
+    return (await this.git('rev-parse', 'HEAD')).trim();
+  }
+
+  /** Commits what `change` does to the work tree and pushes it to main; the new commit's id. */
+  async commit(message: string, change: (workTree: string) => Promise<void>): Promise<string> {
+    await change(this.workTree);
+    // charts/ is ignored in this repository (archives from `helm dependency build`): added by force.
+    await this.git('add', '--all', '--force', '.');
+    await this.git('-c', 'user.name=LearnFlow tests', '-c', 'user.email=tests@learnflow.invalid', 'commit', '--quiet', '-m', message);
+    await this.git('push', '--quiet', 'origin', 'main');
+    return this.head();
+  }
+
+  private async git(...args: string[]): Promise<string> {
+    return (await runOk('git', args, { cwd: this.workTree })).stdout;
+  }
+}
+
+/** Argo CD on the node: Applications in its namespace, argocd. */
+export class ArgoCd {
+  private constructor(private readonly node: RealNode) {}
+
+  static async start(node: RealNode): Promise<ArgoCd> {
+    await node.startArgoCd();
+    return new ArgoCd(node);
+  }
+
+  /**
+   * A shipped Application (argocd/), changed only in where it points: its source at `repoURL`
+   * and `targetRevision`, its destination namespace, and, for a git source, the operator's own
+   * values file after the shipped profile.
+   */
+  static async shippedApplication(file: string, where: { repoURL: string; targetRevision: string; namespace: string }): Promise<K8sObject> {
+    const application = parse(await readFile(join(repoRoot, file), 'utf8')) as K8sObject & {
+      spec: { source: { repoURL: string; targetRevision: string; helm: { valueFiles?: string[] } }; destination: { namespace: string } };
+    };
+    const { source, destination } = application.spec;
+    source.repoURL = where.repoURL;
+    source.targetRevision = where.targetRevision;
+    if (source.helm.valueFiles) source.helm.valueFiles.push(ownValuesFile);
+    destination.namespace = where.namespace;
+    return application;
+  }
+
+  async apply(application: K8sObject): Promise<void> {
+    const applied = await this.node.cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(application));
+    if (applied.code !== 0) throw new Error(`applying Application ${application.metadata.name}: ${applied.stderr}`);
+  }
+
+  async status(name: string): Promise<ApplicationStatus> {
+    return (
+      (await this.node.cluster.kubectlJson<{ status?: ApplicationStatus }>(['get', 'application', name, '--namespace', 'argocd']))
+        .status ?? { sync: { status: 'Unknown' }, health: { status: 'Unknown' } }
+    );
+  }
+
+  /**
+   * Asks for a refresh (`hard`: the manifests rendered again, not taken from the cache), as the UI's
+   * Refresh does, and waits until the controller has done it.
+   */
+  async refresh(name: string, kind: 'normal' | 'hard'): Promise<void> {
+    const annotated = await this.node.cluster.kubectl([
+      'annotate',
+      'application',
+      name,
+      '--namespace',
+      'argocd',
+      '--overwrite',
+      `argocd.argoproj.io/refresh=${kind}`,
+    ]);
+    if (annotated.code !== 0) throw new Error(`asking for a refresh of ${name}: ${annotated.stderr}`);
+    await until(`Argo CD to refresh ${name}`, async () => {
+      const { metadata } = await this.node.cluster.kubectlJson<K8sObject>(['get', 'application', name, '--namespace', 'argocd']);
+      if ((metadata.annotations ?? {})['argocd.argoproj.io/refresh']) throw new NotYet('not refreshed yet');
+    });
+  }
+
+  /**
+   * Starts a sync of `revision`, as the UI's Sync does: an operation on the Application, with its
+   * own sync options (without them Argo CD falls back to a client-side apply).
+   */
+  async sync(name: string, revision: string): Promise<void> {
+    const application = await this.node.cluster.kubectlJson<{ spec: { syncPolicy?: { syncOptions?: string[] } } }>([
+      'get',
+      'application',
+      name,
+      '--namespace',
+      'argocd',
+    ]);
+    const operation = {
+      initiatedBy: { username: 'learnflow-tests' },
+      sync: { revision, syncOptions: application.spec.syncPolicy?.syncOptions ?? [] },
+    };
+    const patched = await this.node.cluster.kubectl([
+      'patch',
+      'application',
+      name,
+      '--namespace',
+      'argocd',
+      '--type',
+      'merge',
+      '--patch',
+      JSON.stringify({ operation }),
+    ]);
+    if (patched.code !== 0) throw new Error(`starting a sync of ${name}: ${patched.stderr}`);
+  }
+
+  /** The resourceVersion of every object the Application manages (not its hooks), by kind, namespace and name. */
+  async resourceVersions(name: string): Promise<Record<string, string>> {
+    const { resources = [] } = (
+      await this.node.cluster.kubectlJson<{
+        status: { resources?: { group?: string; kind: string; namespace?: string; name: string; hook?: boolean }[] };
+      }>(['get', 'application', name, '--namespace', 'argocd'])
+    ).status;
+    const versions: Record<string, string> = {};
+    // Hooks are made anew by every sync (their delete policy is BeforeHookCreation).
+    for (const resource of resources.filter((each) => !each.hook)) {
+      const kind = resource.group ? `${resource.kind}.${resource.group}` : resource.kind;
+      const object = await this.node.cluster.kubectlJson<{ metadata: { resourceVersion: string } }>([
+        'get',
+        kind,
+        resource.name,
+        ...(resource.namespace ? ['--namespace', resource.namespace] : []),
+      ]);
+      versions[`${kind} ${resource.namespace ?? ''}/${resource.name}`] = object.metadata.resourceVersion;
+    }
+    return versions;
+  }
+
+  /**
+   * Waits until the Application's last sync of `revision` (one started at `after`, epoch ms, or
+   * later, if given) succeeded and it is Synced and Healthy; its status. A sync that failed ends
+   * the wait at once, with its message.
+   */
+  untilSynced(name: string, revision: string, options: { after?: number; timeoutMs?: number } = {}): Promise<ApplicationStatus> {
+    return until(
+      `Application ${name} synced at ${revision.slice(0, 7)} and healthy`,
+      async () => {
+        const status = await this.status(name);
+        const operation = status.operationState;
+        // Argo CD keeps the start to the second.
+        const current = Date.parse(operation?.startedAt ?? '') >= Math.floor((options.after ?? 0) / 1000) * 1000;
+        if (current && operation?.syncResult?.revision === revision && ['Failed', 'Error'].includes(operation.phase)) {
+          throw new Error(`the sync of ${name} at ${revision} ended ${operation.phase}: ${operation.message ?? ''}`);
+        }
+        const done =
+          current &&
+          operation?.phase === 'Succeeded' &&
+          operation.syncResult?.revision === revision &&
+          status.sync.status === 'Synced' &&
+          status.health.status === 'Healthy';
+        if (!done) {
+          throw new NotYet(
+            [
+              `sync ${status.sync.status}, health ${status.health.status}`,
+              `operation ${operation?.phase ?? 'none'}: ${operation?.message ?? ''}`,
+              ...(status.conditions ?? []).map((condition) => `${condition.type}: ${condition.message}`),
+            ].join('; '),
+          );
+        }
+        return status;
+      },
+      { timeoutMs: options.timeoutMs ?? 900_000 },
+    );
+  }
+}
