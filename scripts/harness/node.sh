@@ -325,7 +325,7 @@ argocd_start() { # what Argo CD needs to sync an Application: no API server, UI 
     --repo-server "127.0.0.1:$NODE_ARGOCD_REPO_SERVER_PORT" --repo-server-plaintext --redis "$redis" \
     --metrics-port "$NODE_ARGOCD_CONTROLLER_METRICS_PORT"
   wait_until --pid "$dir/argocd-application-controller.pid" --log "$dir/argocd-application-controller.log" \
-    "Argo CD's application controller" 60 curl -sf "http://127.0.0.1:$NODE_ARGOCD_CONTROLLER_METRICS_PORT/healthz"
+    "Argo CD's application controller" 60 curl -sf --max-time 2 "http://127.0.0.1:$NODE_ARGOCD_CONTROLLER_METRICS_PORT/healthz"
 }
 
 node_ready() {

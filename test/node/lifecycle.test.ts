@@ -643,7 +643,8 @@ describe('NetworkPolicies, enforced on the node', () => {
     async () => {
       const unenforced = await node.withoutEnforcement(() => node.canary());
       expect(unenforced.code, unenforced.stdout + unenforced.stderr).toBe(1);
-      expect(unenforced.stderr).toContain('not enforced: open connected (should connect), closed connected (should time out)');
+      // The cause: the Pod the policy selects was reached (the other one may not have been up yet on a loaded machine).
+      expect(unenforced.stderr).toMatch(/not enforced: open \S+ \(should connect\), closed connected \(should time out\)/);
       expect(unenforced.stderr).toContain('the NetworkPolicy canary failed');
       const enforced = await node.canary();
       expect(enforced.code, enforced.stdout + enforced.stderr).toBe(0);
@@ -786,7 +787,7 @@ describe('Argo CD on the node', () => {
           '--timeout=300s',
         ])
       : undefined;
-    await Promise.allSettled([services?.delete(), node.cluster.kubectl(['delete', 'namespace', target, '--wait=false'])]);
+    await Promise.allSettled([services?.delete(), fork?.remove(), node.cluster.kubectl(['delete', 'namespace', target, '--wait=false'])]);
     expect(deleted?.code ?? 0, deleted?.stderr).toBe(0);
   }, 600_000);
 
@@ -860,20 +861,32 @@ async function deletedUnder<T>(
   await holder.connect();
   await holder.query(lock);
   const running = command();
-  running.catch(() => undefined);
+  let settled = false;
+  running.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   try {
     // Asked in a session of its own each time: within the holder's transaction, pg_stat_activity would not change.
     const waiting = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'learnflow-hooks' AND wait_event = $1";
     await waitUntil(
       `a session of the hooks program waiting for the test's lock (${waitEvent})`,
-      async () => (await asSuperuser(servers.postgres, (client) => client.query<{ n: number }>(waiting, [waitEvent]))).rows[0]!.n === 1,
-      600_000,
+      async () => {
+        // A command that ended first (a hook that failed, say) never takes the lock: its output says why.
+        if (settled) throw new Error(`the command ended before the lock was waited for: ${JSON.stringify(await running)}`);
+        return (await asSuperuser(servers.postgres, (client) => client.query<{ n: number }>(waiting, [waitEvent]))).rows[0]!.n === 1;
+      },
+      240_000,
     );
   } finally {
     await servers.deletePods();
     // The lock is held until PostgreSQL goes: its shutdown ends the holder's session and the hooks
     // program's at once, so the hooks program never gets past the lock before.
-    await waitUntil("PostgreSQL's shutdown to end the holder's session", () => Promise.resolve(holderEnded), 120_000);
+    try {
+      await waitUntil("PostgreSQL's shutdown to end the holder's session", () => Promise.resolve(holderEnded), 120_000);
+    } finally {
+      if (!holderEnded) await holder.end().catch(() => undefined);
+    }
   }
   await servers.untilBack();
   return running;

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -38,6 +38,8 @@ export class ChartFork {
     /** Where Argo CD clones it from. */
     readonly url: string,
     private readonly workTree: string,
+    /** The folder of both the bare repository and the work tree. */
+    private readonly root: string,
   ) {}
 
   static async create(ownValues: object): Promise<ChartFork> {
@@ -56,7 +58,7 @@ export class ChartFork {
     for (const chart of ['kafka', 'postgresql', 'dapr']) {
       await cp(await realpath(join(subchartsDir(), chart)), join(workTree, 'charts', chart), { recursive: true, dereference: true });
     }
-    const fork = new ChartFork(`file://${bare}`, workTree);
+    const fork = new ChartFork(`file://${bare}`, workTree, root);
     await fork.git('init', '--quiet', '--initial-branch=main');
     await fork.git('remote', 'add', 'origin', bare);
     await fork.commit('the chart, its dependency charts and our values', () =>
@@ -78,6 +80,11 @@ export class ChartFork {
     await this.git('-c', 'user.name=LearnFlow tests', '-c', 'user.email=tests@learnflow.invalid', 'commit', '--quiet', '-m', message);
     await this.git('push', '--quiet', 'origin', 'main');
     return this.head();
+  }
+
+  /** Removes the repository and its work tree. */
+  async remove(): Promise<void> {
+    await rm(this.root, { recursive: true, force: true });
   }
 
   private async git(...args: string[]): Promise<string> {
@@ -229,7 +236,8 @@ export class ArgoCd {
         }
         return status;
       },
-      { timeoutMs: options.timeoutMs ?? 900_000 },
+      // Below the tests' own limit, so that a sync Argo CD keeps retrying ends with its message.
+      { timeoutMs: options.timeoutMs ?? 600_000 },
     );
   }
 }
