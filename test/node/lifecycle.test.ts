@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
@@ -14,7 +13,7 @@ import {
   untilEveryNumber,
   type ExampleApp,
 } from '../support/example-service.js';
-import { asSuperuser } from '../support/postgresql-server.js';
+import { asSuperuser, superuserClient } from '../support/postgresql-server.js';
 import {
   createTestTopic,
   expectTopicsAsDeclared,
@@ -853,8 +852,7 @@ async function deletedUnder<T>(
   { lock, waitEvent }: { lock: string; waitEvent: 'advisory' | 'relation' },
   command: () => Promise<T>,
 ): Promise<T> {
-  const { host, port, superuserPassword } = servers.postgres;
-  const holder = new pg.Client({ host, port, user: 'postgres', password: superuserPassword, database: 'learnflow' });
+  const holder = superuserClient(servers.postgres, 'learnflow');
   holder.on('error', () => undefined);
   let holderEnded = false;
   holder.once('end', () => (holderEnded = true));

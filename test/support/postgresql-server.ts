@@ -98,12 +98,17 @@ export async function freshDatabase(server: PostgresqlAddress): Promise<TestData
   };
 }
 
+/** A client, not yet connected, of the superuser postgres to `database`. */
+export function superuserClient(server: PostgresqlAddress, database = 'postgres'): pg.Client {
+  return new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
+}
+
 export async function asSuperuser<T>(
   server: PostgresqlAddress,
   work: (client: pg.Client) => Promise<T>,
   database = 'postgres',
 ): Promise<T> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
+  const client = superuserClient(server, database);
   await client.connect();
   try {
     return await work(client);
