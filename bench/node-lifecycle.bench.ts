@@ -1,11 +1,14 @@
 // Benchmark: the release on the real node (scripts/harness/node.sh), in one run: `up` to verified, per
 // phase; each hook Job from its creation to its completion, split into its Pod's start and the
 // program's own run; a no-op `helm upgrade` with the hooks beside the same with --no-hooks; and
-// the size of the release record Helm stores, read from the API server.
+// the size of the release record Helm stores, read from the API server. Then Argo CD beside the
+// node: its first sync of the shipped git Application (a fork of this checkout) into a namespace of
+// its own, and no-op syncs beside the no-op `helm upgrade` above.
 //
 //   npm run bench        (as root, after scripts/install-tools.sh and `source scripts/env.sh`)
 import { gunzipSync } from 'node:zlib';
 import { imageValues, parseImageReference } from '../deploy/tools/image.js';
+import { ArgoCd, ChartFork } from '../test/support/argocd.js';
 import { chartCopy, daprChartsDir } from '../test/support/chart.js';
 import { runDeploy } from '../test/support/cli.js';
 import { ExistingServices, RealNode } from '../test/support/node.js';
@@ -72,7 +75,8 @@ async function programTiming(node: RealNode, pod: string): Promise<{ startupMs: 
   }
 }
 
-async function noOpUpgrades(node: RealNode, chart: string, values: readonly string[]): Promise<void> {
+/** Times no-op upgrades with and without hooks, and prints them; the times with hooks. */
+async function noOpUpgrades(node: RealNode, chart: string, values: readonly string[]): Promise<number[]> {
   const upgrade = (extra: string[]) => async () => {
     const result = await node.cluster.helm([
       'upgrade',
@@ -108,6 +112,54 @@ async function noOpUpgrades(node: RealNode, chart: string, values: readonly stri
   );
   const added = (times: number[]) => `${(median(times) - median(without)).toFixed(2)} s`;
   console.log(`the hooks add ${added(withHooks)} to a no-op upgrade (median); ${added(halfCore)} with the former CPU limit of 500m`);
+  return withHooks;
+}
+
+/** Argo CD's first sync of the git Application, then no-op syncs beside `helmUpgrades` (no-op, with hooks). */
+async function argoCdSyncs(node: RealNode, helmUpgrades: readonly number[]): Promise<void> {
+  const target = `${namespace}-argocd`;
+  const application = 'learnflow-infra';
+  const services = await ExistingServices.start(node, target, 'kraft');
+  const image = parseImageReference(node.hooksImage);
+  const fork = await ChartFork.create({
+    ...services.chartValues,
+    dapr: { enabled: false },
+    hooks: { image: { registry: image.registry, repository: image.repository, tag: image.tag } },
+  });
+  try {
+    const argocd = await ArgoCd.start(node);
+    const revision = await fork.head();
+    const first = await timed(async () => {
+      await argocd.apply(
+        await ArgoCd.shippedApplication('argocd/application-git.yaml', { repoURL: fork.url, targetRevision: 'main', namespace: target }),
+      );
+      await argocd.untilSynced(application, revision);
+    });
+    const noOps: number[] = [];
+    for (let index = 0; index < repetitions; index++) {
+      await argocd.refresh(application, 'hard');
+      const started = Date.now();
+      noOps.push(
+        await timed(async () => {
+          await argocd.sync(application, revision);
+          await argocd.untilSynced(application, revision, { after: started });
+        }),
+      );
+    }
+    printComparison(
+      `no-op syncs on the real node (${repetitions} runs each)`,
+      ['first', 'median'],
+      [
+        { label: 'helm upgrade (its hooks: the reconcile Job)', values: [helmUpgrades[0]!, median(helmUpgrades)] },
+        { label: 'Argo CD sync by hand (credentials, reconcile, the checks)', values: [noOps[0]!, median(noOps)] },
+      ],
+      'Argo CD / helm upgrade',
+    );
+    console.log(`Argo CD's first sync of the git Application, to Synced and Healthy with its checks: ${first.toFixed(1)} s`);
+    await node.cluster.kubectl(['delete', 'application', application, '--namespace', 'argocd', '--timeout=300s']);
+  } finally {
+    await Promise.allSettled([services.delete(), fork.remove()]);
+  }
 }
 
 async function releaseRecord(node: RealNode): Promise<void> {
@@ -146,9 +198,10 @@ try {
     console.log('\nup on the real node, to verified');
     for (const timing of report.timings) console.log(`${timing.name.padEnd(36)}${`${(timing.ms / 1000).toFixed(1)} s`.padStart(9)}`);
     await hookTimes(node, 'the install');
-    await noOpUpgrades(node, chart, [...services.values, ...image]);
+    const helmUpgrades = await noOpUpgrades(node, chart, [...services.values, ...image]);
     await hookTimes(node, 'the last no-op upgrade');
     await releaseRecord(node);
+    await argoCdSyncs(node, helmUpgrades);
   } finally {
     await services.delete();
   }

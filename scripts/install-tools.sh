@@ -99,9 +99,10 @@ install_shellcheck() { # only the binary, out of the wheel: no Python on PATH be
 }
 
 install_node_packages() {
-  # redis-server: Argo CD's cache beside the node (node.sh argocd starts its own; on these machines
-  # Debian's policy-rc.d keeps the package from starting one).
-  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server) missing=()
+  # redis-server and docker-registry: Argo CD's cache and the OCI Application's chart registry
+  # beside the node (node.sh argocd starts its own; on these machines Debian's policy-rc.d keeps
+  # the packages from starting theirs).
+  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server docker-registry) missing=()
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done

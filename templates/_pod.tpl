@@ -11,6 +11,20 @@ Usage: {{ include "learnflow.hooks.serviceAccountName" . }}
 {{- end -}}
 
 {{/*
+A digest of the reconcile Job and the checks as rendered, which the hooks' ServiceAccount carries:
+Argo CD compares no hook, so a change to them alone (their image, settings or timeouts) would
+otherwise leave the release Synced and start no automated sync (docs/argocd.md).
+Usage: {{ include "learnflow.hooks.digest" . }}
+*/}}
+{{- define "learnflow.hooks.digest" -}}
+{{- $rendered := list -}}
+{{- range list "reconcile/job.yaml" "tests/kafka-check-pod.yaml" "tests/postgresql-check-pod.yaml" "tests/dapr-check-job.yaml" -}}
+{{- $rendered = append $rendered (include (print $.Template.BasePath "/" .) $) -}}
+{{- end -}}
+{{- join "\n" $rendered | sha256sum -}}
+{{- end -}}
+
+{{/*
 The hooks image reference: registry/repository:tag or @digest, honouring global.imageRegistry.
 Usage: {{ include "learnflow.hooks.image" . }}
 */}}

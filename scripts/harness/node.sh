@@ -52,6 +52,8 @@ read -r -a machine_paths <<<"$NODE_MACHINE_PATHS"
 read -r -a kube_chains <<<"$NODE_KUBE_CHAINS"
 forward_chain=${NODE_GUARD_FORWARD#*:}
 out_chain=${NODE_GUARD_OUT#*:}
+argocd_in_chain=${NODE_GUARD_ARGOCD_IN#*:}
+argocd_local_chain=${NODE_GUARD_ARGOCD_LOCAL#*:}
 bin=$LEARNFLOW_CONTROLPLANE_BIN
 tools=$LEARNFLOW_NODE_DIR
 
@@ -295,18 +297,64 @@ argocd_crds_established() {
   done
 }
 
+argocd_ports() { # every port Argo CD's processes listen on
+  echo "$NODE_ARGOCD_REDIS_PORT" "$NODE_ARGOCD_REPO_SERVER_PORT" "$NODE_ARGOCD_REPO_SERVER_METRICS_PORT" \
+    "$NODE_ARGOCD_CONTROLLER_METRICS_PORT" "$NODE_ARGOCD_REGISTRY_PORT"
+}
+
+argocd_guard() { # Argo CD's ports for Argo CD and root alone (node.env says why)
+  local port
+  iptables -t mangle -N "$argocd_in_chain"
+  iptables -t mangle -N "$argocd_local_chain"
+  for port in $(argocd_ports); do
+    iptables -t mangle -A "$argocd_in_chain" -p tcp --dport "$port" ! -i lo -j DROP
+    iptables -t mangle -A "$argocd_local_chain" -o lo -p tcp --dport "$port" -m owner ! --uid-owner 0 -j DROP
+  done
+  iptables -t mangle -I "${NODE_GUARD_ARGOCD_IN%%:*}" 1 -j "$argocd_in_chain"
+  iptables -t mangle -I "${NODE_GUARD_ARGOCD_LOCAL%%:*}" 1 -j "$argocd_local_chain"
+}
+
 argocd_start() { # what Argo CD needs to sync an Application: no API server, UI or Dex
-  local argocd=$LEARNFLOW_ARGOCD_DIR redis=127.0.0.1:$NODE_ARGOCD_REDIS_PORT
+  local argocd=$LEARNFLOW_ARGOCD_DIR redis=127.0.0.1:$NODE_ARGOCD_REDIS_PORT port
   [ -f "$argocd/.complete" ] || die "Argo CD is not built: run scripts/install-tools.sh"
+  need redis-server "Argo CD's cache (scripts/install-tools.sh installs it)"
+  need docker-registry "the OCI Application's chart registry (scripts/install-tools.sh installs it)"
+  [ ! -f "$dir/argocd-redis.pid" ] || die "Argo CD is already started on node $name"
+  for port in $(argocd_ports); do
+    ! port_open "$port" || die "port $port, one of Argo CD's (scripts/harness/node.env), is taken: stop what listens on it"
+  done
+  argocd_guard
   kubectl_admin apply --server-side -f "$LEARNFLOW_ARGOCD_CRDS/application-crd.yaml" \
     -f "$LEARNFLOW_ARGOCD_CRDS/appproject-crd.yaml" >/dev/null
   # Not `kubectl wait`: it fails at once on a CRD whose status has no conditions yet.
   wait_until "Argo CD's CRDs" 60 argocd_crds_established
   kubectl_admin apply -f "$here/node/argocd.yaml" >/dev/null
-  # On loopback, no persistence: a cache, as in Argo CD's own manifests.
-  start_process argocd-redis redis-server --bind 127.0.0.1 --port "$NODE_ARGOCD_REDIS_PORT" \
-    --save '' --appendonly no --protected-mode yes
+  # On loopback, no persistence: a cache, as in Argo CD's own manifests. Its password, made here,
+  # is in a file only root reads, and reaches Argo CD through the environment, never a command line.
+  local REDIS_PASSWORD
+  REDIS_PASSWORD=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  export REDIS_PASSWORD
+  (
+    umask 077
+    printf '%s\n' "bind 127.0.0.1" "port $NODE_ARGOCD_REDIS_PORT" "save ''" "appendonly no" \
+      "protected-mode yes" "requirepass $REDIS_PASSWORD" >"$dir/argocd-redis.conf"
+  )
+  start_process argocd-redis redis-server "$dir/argocd-redis.conf"
   wait_until --pid "$dir/argocd-redis.pid" --log "$dir/argocd-redis.log" "Redis" 30 port_open "$NODE_ARGOCD_REDIS_PORT"
+  # The OCI registry the OCI Application pulls the chart from (Debian's docker-registry: the
+  # CNCF Distribution registry), on loopback, its storage in the instance folder.
+  mkdir -p "$dir/argocd-registry"
+  cat >"$dir/argocd-registry.yml" <<REGISTRY
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/argocd-registry
+http:
+  addr: 127.0.0.1:$NODE_ARGOCD_REGISTRY_PORT
+REGISTRY
+  start_process argocd-registry docker-registry serve "$dir/argocd-registry.yml"
+  wait_until --pid "$dir/argocd-registry.pid" --log "$dir/argocd-registry.log" "the chart registry" 30 \
+    curl -sf --max-time 2 "http://127.0.0.1:$NODE_ARGOCD_REGISTRY_PORT/v2/"
   # Plain gRPC on loopback (no client CA: --client-ca-path= skips mTLS); helm, git and the module's
   # git-verify-wrapper.sh from PATH; its clones and Helm's caches under the instance folder.
   mkdir -p "$dir/argocd-repo-server"
@@ -318,8 +366,8 @@ argocd_start() { # what Argo CD needs to sync an Application: no API server, UI 
   wait_until --pid "$dir/argocd-repo-server.pid" --log "$dir/argocd-repo-server.log" \
     "Argo CD's repo server" 60 port_open "$NODE_ARGOCD_REPO_SERVER_PORT"
   # The in-cluster destination (https://kubernetes.default.svc) through the admin kubeconfig, as
-  # Argo CD's own e2e tests run it (ARGOCD_FAKE_IN_CLUSTER). Its metrics listen on every address:
-  # Argo CD has no setting for it.
+  # Argo CD's own e2e tests run it (ARGOCD_FAKE_IN_CLUSTER). Its metrics listen on every address
+  # (Argo CD has no setting for it): argocd_guard keeps the Pods off.
   start_process argocd-application-controller env ARGOCD_FAKE_IN_CLUSTER=true KUBECONFIG="$cp_dir/admin.kubeconfig" \
     "$argocd/argocd" application-controller --kubeconfig "$cp_dir/admin.kubeconfig" --namespace argocd \
     --repo-server "127.0.0.1:$NODE_ARGOCD_REPO_SERVER_PORT" --repo-server-plaintext --redis "$redis" \
@@ -392,7 +440,7 @@ restore_machine() {
   done
   # The kubelet's cgroups (cgroupfs driver, v1), leaves first.
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
-  for chain in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT"; do
+  for chain in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT" "$NODE_GUARD_ARGOCD_IN" "$NODE_GUARD_ARGOCD_LOCAL"; do
     iptables -t mangle -D "${chain%%:*}" -j "${chain#*:}" 2>/dev/null || true
     iptables -t mangle -F "${chain#*:}" 2>/dev/null || true
     iptables -t mangle -X "${chain#*:}" 2>/dev/null || true
@@ -424,7 +472,7 @@ restore_machine() {
 
 stop() {
   local process
-  for process in argocd-application-controller argocd-repo-server argocd-redis \
+  for process in argocd-application-controller argocd-repo-server argocd-registry argocd-redis \
     kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
   stop_containers
   stop_pid "$dir/containerd.pid"

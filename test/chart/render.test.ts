@@ -158,6 +158,19 @@ describe('hook and test Pods', () => {
     expect(await image([`hooks.image.digest=${digest}`])).toBe(`ghcr.io/learnflow/learnflow-hooks@${digest}`);
   });
 
+  it('change an object Argo CD compares when they alone change: their ServiceAccount carries their digest', async () => {
+    // Argo CD compares no hook: without it, a commit changing only the hooks would start no automated sync.
+    const digest = async (set: string[]) =>
+      (find(await render({ set }), 'ServiceAccount', 'learnflow-hooks').metadata.annotations ?? {})['checksum/hooks'];
+    const base = await digest([]);
+    expect(base).toMatch(/^[0-9a-f]{64}$/);
+    expect(await digest(['hooks.image.tag=0.2.1'])).not.toBe(base);
+    expect(await digest(['tests.postgresql.timeoutSeconds=121'])).not.toBe(base);
+    expect(await digest(['tests.dapr.timeoutSeconds=121'])).not.toBe(base);
+    // Not what the hooks do not read: the subcharts' own values.
+    expect(await digest(['postgresql.primary.persistence.size=9Gi'])).toBe(base);
+  });
+
   it('are closed to ingress, reach only DNS and their services, and carry the Kafka and PostgreSQL client labels', async () => {
     type Egress = { ports: { port: number; protocol: string }[]; to?: unknown[] }[];
     type Policy = { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress?: unknown[]; egress: Egress };

@@ -1,7 +1,10 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import { seedLock } from '../../hooks/postgresql/seed.js';
 import { chartCatalogue } from '../support/catalogue.js';
-import { chartCopy, subchartsDir } from '../support/chart.js';
+import { chartCopy, mergeValues, subchartsDir } from '../support/chart.js';
 import { platformTables, seededRows, testUsers } from '../support/contract.js';
 import {
   deployExample,
@@ -22,9 +25,17 @@ import {
   untilGroupsConsuming,
   withTestAdmin,
 } from '../support/kafka-admin.js';
-import { ExistingServices, guardDrops, machineState, makeLearnflowDatabase, RealNode, releaseNamespace } from '../support/node.js';
+import {
+  ExistingServices,
+  guardDrops,
+  machineState,
+  makeLearnflowDatabase,
+  nodeAddress,
+  RealNode,
+  releaseNamespace,
+} from '../support/node.js';
 import { parseImageReference } from '../../deploy/tools/image.js';
-import { ArgoCd, ChartFork } from '../support/argocd.js';
+import { ArgoCd, ChartFork, ownValuesFile, type ApplicationStatus } from '../support/argocd.js';
 import { ClusterServers } from '../support/cluster-servers.js';
 import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
@@ -46,7 +57,8 @@ import {
   upOnNode,
   writeChatLine,
 } from '../support/node-release.js';
-import { waitUntil } from '../support/wait.js';
+import { run } from '../support/process.js';
+import { NotYet, until, waitUntil } from '../support/wait.js';
 
 // The whole life cycle on a real node (scripts/harness/node.sh): every hook and check runs in a real Pod
 // from the hooks image built here, the Dapr check's sidecar is injected by the real injector, and
@@ -751,14 +763,17 @@ describe('Kafka and PostgreSQL as StatefulSets of another team in the cluster', 
 });
 
 describe('Argo CD on the node', () => {
-  // The shipped git Application, pointed at a fork of this checkout on this machine, syncs a
-  // release into a namespace of its own, on a KRaft broker and a PostgreSQL of its own; Dapr's
-  // control plane is the first release's.
+  // The shipped Applications, pointed at this machine: first the OCI one, at the chart packaged as
+  // the release pipeline does and pushed to a registry beside the node; then the git one, at a fork
+  // of this checkout, which later commits change. One Application syncs a release into a namespace
+  // of its own, on a KRaft broker and a PostgreSQL of its own; Dapr's control plane is the first
+  // release's.
   const target = `${chartName}-argocd`;
   const applicationName = 'learnflow-infra';
   let argocd: ArgoCd;
   let services: ExistingServices;
   let fork: ChartFork;
+  let ownValues: Record<string, unknown>;
 
   beforeAll(async () => {
     await release.ensureDeployed(upgradedTopicValues);
@@ -766,11 +781,12 @@ describe('Argo CD on the node', () => {
     services = await ExistingServices.start(node, target, 'kraft');
     argocd = await ArgoCd.start(node);
     const image = parseImageReference(node.hooksImage);
-    fork = await ChartFork.create({
+    ownValues = {
       ...services.chartValues,
       dapr: { enabled: false },
       hooks: { image: { registry: image.registry, repository: image.repository, tag: image.tag } },
-    });
+    };
+    fork = await ChartFork.create(ownValues);
   }, 900_000);
 
   afterAll(async () => {
@@ -790,54 +806,215 @@ describe('Argo CD on the node', () => {
     expect(deleted?.code ?? 0, deleted?.stderr).toBe(0);
   }, 600_000);
 
+  /** The hooks' Jobs and Pods of a sync (their ServiceAccounts and roles are hooks too), with their phase. */
+  const syncedHooks = (status: ApplicationStatus) =>
+    (status.operationState?.syncResult?.resources ?? [])
+      .filter((resource) => resource.hookType && ['Job', 'Pod'].includes(resource.kind))
+      .map((resource) => `${resource.hookType} ${resource.kind}/${resource.name} ${resource.hookPhase}`)
+      .sort();
+  const allHooksSucceeded = [
+    `PreSync Job/${objectName('credentials-hook')} Succeeded`,
+    `PostSync Job/${objectName('reconcile')} Succeeded`,
+    `PostSync Job/${objectName('dapr-check')} Succeeded`,
+    `PostSync Pod/${objectName('kafka-check')} Succeeded`,
+    `PostSync Pod/${objectName('postgresql-check')} Succeeded`,
+  ].sort();
+  const credentialsSecret = () => node.cluster.kubectlJson<K8sObject>(['get', 'secret', objectName('credentials'), '--namespace', target]);
+  // Commits `change` to the fork and asks for a hard refresh, as a webhook or the UI's Hard Refresh
+  // does (Argo CD would otherwise see the commit within 3 minutes); the commit's id.
+  const commitAndRefresh = async (message: string, change: (workTree: string) => Promise<void>) => {
+    const revision = await fork.commit(message, change);
+    await argocd.refresh(applicationName, 'hard');
+    return revision;
+  };
+  // Commits the operator's values with `changes` laid over them; the commit's id.
+  const commitValues = async (message: string, changes: Record<string, unknown>, more?: (workTree: string) => Promise<void>) => {
+    ownValues = mergeValues(ownValues, changes);
+    return commitAndRefresh(message, async (workTree) => {
+      await writeFile(join(workTree, ownValuesFile), stringify(ownValues));
+      await more?.(workTree);
+    });
+  };
+  const addMigration = (name: string, sql: string) => (workTree: string) => writeFile(join(workTree, 'migrations', name), sql);
+
   it(
-    'the git Application syncs to Synced and Healthy: the credentials hook runs as PreSync, the reconcile Job and the ' +
-      'checks as PostSync, in real Pods; the topics and tables are as declared',
+    'the OCI Application, at the chart pushed to a registry, syncs to Synced and Healthy: the credentials hook runs as ' +
+      'PreSync, the reconcile Job and the checks as PostSync, in real Pods; the topics and tables are as declared',
     { timeout: 900_000 },
     async () => {
-      const revision = await fork.head();
+      const chart = await argocd.publishChart();
       await argocd.apply(
-        await ArgoCd.shippedApplication('argocd/application-git.yaml', { repoURL: fork.url, targetRevision: 'main', namespace: target }),
+        await ArgoCd.shippedApplication(
+          'argocd/application-oci.yaml',
+          { repoURL: chart.repoURL, targetRevision: chart.version, namespace: target },
+          ownValues,
+        ),
       );
       const started = Date.now();
-      const status = await argocd.untilSynced(applicationName, revision);
-      // The hooks' Pods, and the Jobs that make them (their ServiceAccounts and roles are hooks too).
-      const hooks = (status.operationState?.syncResult?.resources ?? [])
-        .filter((resource) => resource.hookType && ['Job', 'Pod'].includes(resource.kind))
-        .map((resource) => `${resource.hookType} ${resource.kind}/${resource.name} ${resource.hookPhase}`);
-      expect(hooks.sort()).toEqual(
-        [
-          `PreSync Job/${objectName('credentials-hook')} Succeeded`,
-          `PostSync Job/${objectName('reconcile')} Succeeded`,
-          `PostSync Job/${objectName('dapr-check')} Succeeded`,
-          `PostSync Pod/${objectName('kafka-check')} Succeeded`,
-          `PostSync Pod/${objectName('postgresql-check')} Succeeded`,
-        ].sort(),
-      );
+      const status = await argocd.untilSynced(applicationName, chart.version);
+      expect(syncedHooks(status)).toEqual(allHooksSucceeded);
       await expectTopicsAsDeclared(services.kafka.bootstrap, await chartCatalogue(''));
       await services.withApp(async (client) => {
         expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
       });
-      console.log(`on the node, Argo CD's first sync of the git Application: ${Math.round((Date.now() - started) / 1000)}s`);
+      console.log(`on the node, Argo CD's first sync of the OCI Application: ${Math.round((Date.now() - started) / 1000)}s`);
     },
   );
 
   it(
-    'a second sync, after a hard refresh, changes nothing: no object the release holds is written again, the credentials ' +
-      'Secret is byte-identical',
+    'moved to the git Application (a fork holding the same chart), it is Synced at once and starts no sync; a sync by ' +
+      'hand after a hard refresh runs the hooks and writes no object the release holds, the credentials Secret byte-identical',
     { timeout: 900_000 },
     async () => {
-      const revision = await fork.head();
       const before = await argocd.resourceVersions(applicationName);
-      const secret = () => node.cluster.kubectlJson<K8sObject>(['get', 'secret', objectName('credentials'), '--namespace', target]);
-      const secretBefore = await secret();
+      const secretBefore = await credentialsSecret();
+      const lastSynced = (await argocd.status(applicationName)).operationState?.syncResult?.revision;
+      const revision = await fork.head();
+      await argocd.apply(
+        await ArgoCd.shippedApplication('argocd/application-git.yaml', { repoURL: fork.url, targetRevision: 'main', namespace: target }),
+      );
       await argocd.refresh(applicationName, 'hard');
+      // Nothing differs, so automated sync has nothing to do: the last sync is still the registry's chart.
+      const compared = await argocd.untilCompared(applicationName, revision);
+      expect(compared.sync.status).toBe('Synced');
+      expect(compared.operationState?.syncResult?.revision).toBe(lastSynced);
+
       const started = Date.now();
       await argocd.sync(applicationName, revision);
-      await argocd.untilSynced(applicationName, revision, { after: started });
+      const status = await argocd.untilSynced(applicationName, revision, { after: started });
+      expect(syncedHooks(status)).toEqual(allHooksSucceeded);
       expect(await argocd.resourceVersions(applicationName)).toEqual(before);
-      expect(await secret()).toEqual(secretBefore);
+      expect(await credentialsSecret()).toEqual(secretBefore);
       console.log(`on the node, Argo CD's sync that changes nothing: ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+  );
+
+  it(
+    "a commit that changes only the hooks (a check's timeout) is synced by itself, through the digest their " +
+      'ServiceAccount carries: the hooks run with it, and no other object the release holds is written',
+    { timeout: 900_000 },
+    async () => {
+      const before = await argocd.resourceVersions(applicationName);
+      const started = Date.now();
+      const revision = await commitValues("a longer PostgreSQL check's timeout", { tests: { postgresql: { timeoutSeconds: 150 } } });
+      const status = await argocd.untilSynced(applicationName, revision, { after: started });
+      expect(syncedHooks(status)).toEqual(allHooksSucceeded);
+      const after = await argocd.resourceVersions(applicationName);
+      const changed = Object.keys(after).filter((key) => after[key] !== before[key]);
+      expect(changed).toEqual([`ServiceAccount ${target}/${objectName('hooks')}`]);
+      const check = await node.cluster.kubectlJson<{ spec: { containers: { env: { name: string; value?: string }[] }[] } }>([
+        'get',
+        'pod',
+        objectName('postgresql-check'),
+        '--namespace',
+        target,
+      ]);
+      expect(check.spec.containers[0]!.env).toContainEqual({ name: 'LEARNFLOW_HOOKS_TIMEOUT', value: '150' });
+      console.log(`on the node, Argo CD's sync of a commit to the hooks alone: ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+  );
+
+  it(
+    'a commit that adds a topic, grows a partition count and adds a migration is synced by itself, with its hooks; the ' +
+      'messages and rows written before are all kept',
+    { timeout: 900_000 },
+    async () => {
+      const grown = 'learning.query';
+      const added = 'learning.feedback';
+      const partitionsBefore = (await withTestAdmin(services.kafka.bootstrap, (admin) => topicFacts(admin, grown))).partitions;
+      await produceTestMessages(services.kafka.bootstrap, grown, 100);
+      await services.withApp((client) => writeChatLine(client, 'written before the commit'));
+
+      const started = Date.now();
+      const revision = await commitValues(
+        'a topic, more partitions and a migration',
+        { kafkaTopics: { topics: { [grown]: { partitions: partitionsBefore + 1 }, [added]: { partitions: 2 } } } },
+        addMigration('1790000000000_topics-estimated-minutes.sql', 'ALTER TABLE topics ADD COLUMN estimated_minutes integer;\n'),
+      );
+      const status = await argocd.untilSynced(applicationName, revision, { after: started });
+      expect(syncedHooks(status)).toEqual(allHooksSucceeded);
+
+      expect(await withTestAdmin(services.kafka.bootstrap, (admin) => topicFacts(admin, grown))).toMatchObject({
+        partitions: partitionsBefore + 1,
+        messages: 100,
+      });
+      expect(await withTestAdmin(services.kafka.bootstrap, (admin) => topicFacts(admin, added))).toMatchObject({ partitions: 2 });
+      await services.withApp(async (client) => {
+        expect(await chatLines(client)).toEqual(['written before the commit']);
+        const column =
+          "SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'topics' AND column_name = 'estimated_minutes'";
+        expect((await client.query(column)).rows[0].n).toBe(1);
+        expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
+      });
+      console.log(`on the node, Argo CD's sync of a commit: ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+  );
+
+  it(
+    "a commit whose migration breaks the schema services rely on fails the sync at the PostgreSQL check, the check's " +
+      'message in the Application; the fix committed next is synced by the retry, without waiting for the others',
+    { timeout: 900_000 },
+    async () => {
+      const started = Date.now();
+      const broken = await commitAndRefresh(
+        'a migration that renames a column services read',
+        addMigration('1790000000001_alerts-level.sql', 'ALTER TABLE struggle_alerts RENAME COLUMN severity TO level;\n'),
+      );
+      const failed = await argocd.untilHookFailed(applicationName, broken);
+      expect(failed).toMatchObject({ kind: 'Pod', name: objectName('postgresql-check') });
+      expect(failed.message).toContain('column struggle_alerts.severity is missing');
+
+      // The shipped retry policy takes the latest revision (retry.refresh): the fix is the next attempt.
+      const fixed = await commitAndRefresh(
+        'the column back',
+        addMigration('1790000000002_alerts-severity.sql', 'ALTER TABLE struggle_alerts RENAME COLUMN level TO severity;\n'),
+      );
+      const status = await argocd.untilSynced(applicationName, fixed, { after: started });
+      expect(syncedHooks(status)).toEqual(allHooksSucceeded);
+      await services.withApp(async (client) => expect(await chatLines(client)).toEqual(['written before the commit']));
+      console.log(`on the node, a failing commit and its fix through Argo CD: ${Math.round((Date.now() - started) / 1000)}s`);
+    },
+  );
+
+  it('self-heal puts back an object deleted by hand, and runs no hook: it syncs only what drifted', { timeout: 300_000 }, async () => {
+    const topicsConfigMap = objectName('kafka-topics');
+    const started = Date.now();
+    const deleted = await node.cluster.kubectl(['delete', 'configmap', topicsConfigMap, '--namespace', target]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const healed = await until('self-heal to put the ConfigMap back', async () => {
+      const status = await argocd.status(applicationName);
+      const operation = status.operationState;
+      if (Date.parse(operation?.startedAt ?? '') < Math.floor(started / 1000) * 1000 || operation?.phase !== 'Succeeded') {
+        throw new NotYet(`operation ${operation?.phase ?? 'none'} started ${operation?.startedAt ?? 'never'}`);
+      }
+      return status;
+    });
+    expect(healed.operationState?.syncResult?.resources?.map((resource) => `${resource.kind}/${resource.name}`)).toEqual([
+      `ConfigMap/${topicsConfigMap}`,
+    ]);
+    const present = await node.cluster.kubectl(['get', 'configmap', topicsConfigMap, '--namespace', target]);
+    expect(present.code, present.stderr).toBe(0);
+  });
+
+  it(
+    "Argo CD's ports are its own: no Pod reaches the controller's metrics, no local user but root reaches any of them, " +
+      'Redis asks for its password',
+    { timeout: 300_000 },
+    async () => {
+      const ports = node.argocdPorts;
+      const probe = await ProbePod.start(node.cluster, node.baseImage, 'default', { app: 'probe' });
+      try {
+        expect(await probe.connect(nodeAddress, ports['controller_metrics']!)).toBe('timed out');
+      } finally {
+        await probe.delete();
+      }
+      const connect = (port: number, user: string[]) =>
+        run('setpriv', [...user, 'timeout', '2', 'bash', '-c', `: </dev/tcp/127.0.0.1/${port}`]);
+      for (const [name, port] of Object.entries(ports)) {
+        expect((await connect(port, [])).code, `root to ${name}`).toBe(0);
+        expect((await connect(port, ['--reuid=65534', '--regid=65534', '--clear-groups'])).code, `nobody to ${name}`).not.toBe(0);
+      }
+      expect((await run('redis-cli', ['-p', String(ports['redis']), 'ping'])).stdout).toContain('NOAUTH');
     },
   );
 });

@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { subchartsDir, type K8sObject } from './chart.js';
+import { chartCopy, helm, subchartsDir, type K8sObject } from './chart.js';
 import type { RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { runOk } from './process.js';
@@ -22,7 +22,10 @@ export interface ApplicationStatus {
     phase: string;
     startedAt?: string;
     message?: string;
-    syncResult?: { revision: string; resources?: { kind: string; name: string; hookPhase?: string; hookType?: string; status?: string }[] };
+    syncResult?: {
+      revision: string;
+      resources?: { kind: string; name: string; hookPhase?: string; hookType?: string; status?: string; message?: string }[];
+    };
   };
   conditions?: { type: string; message: string }[];
 }
@@ -103,24 +106,65 @@ export class ArgoCd {
 
   /**
    * A shipped Application (argocd/), changed only in where it points: its source at `repoURL`
-   * and `targetRevision`, its destination namespace, and, for a git source, the operator's own
-   * values file after the shipped profile.
+   * and `targetRevision`, its destination namespace, and the operator's own values: for a git
+   * source the fork's ownValuesFile after the shipped profile, for a chart from a registry
+   * `ownValues` beside the shipped inline values.
    */
-  static async shippedApplication(file: string, where: { repoURL: string; targetRevision: string; namespace: string }): Promise<K8sObject> {
+  static async shippedApplication(
+    file: string,
+    where: { repoURL: string; targetRevision: string; namespace: string },
+    ownValues: Record<string, unknown> = {},
+  ): Promise<K8sObject> {
     const application = parse(await readFile(join(repoRoot, file), 'utf8')) as K8sObject & {
-      spec: { source: { repoURL: string; targetRevision: string; helm: { valueFiles?: string[] } }; destination: { namespace: string } };
+      spec: {
+        source: { repoURL: string; targetRevision: string; helm: { valueFiles?: string[]; valuesObject?: Record<string, unknown> } };
+        destination: { namespace: string };
+      };
     };
     const { source, destination } = application.spec;
     source.repoURL = where.repoURL;
     source.targetRevision = where.targetRevision;
     if (source.helm.valueFiles) source.helm.valueFiles.push(ownValuesFile);
+    else source.helm.valuesObject = { ...ownValues, ...source.helm.valuesObject };
     destination.namespace = where.namespace;
     return application;
   }
 
-  async apply(application: K8sObject): Promise<void> {
-    const applied = await this.node.cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(application));
-    if (applied.code !== 0) throw new Error(`applying Application ${application.metadata.name}: ${applied.stderr}`);
+  /**
+   * Packages this checkout's chart with its dependency charts at Chart.yaml's version, as the
+   * release pipeline does (.github/workflows/release.yml), pushes it to the registry beside the
+   * node, and makes that registry an OCI Helm repository of Argo CD's, over plain HTTP (a
+   * repository Secret); the repository and version an Application names.
+   */
+  async publishChart(): Promise<{ repoURL: string; version: string }> {
+    const chart = await chartCopy({ subcharts: subchartsDir() });
+    const out = await mkdtemp(join(tmpdir(), 'learnflow-oci-'));
+    try {
+      const { version } = parse(await readFile(join(chart, 'Chart.yaml'), 'utf8')) as { version: string };
+      const repoURL = `127.0.0.1:${this.node.argocdPorts['registry']}/charts`;
+      for (const args of [
+        ['package', chart, '--destination', out],
+        ['push', join(out, `learnflow-${version}.tgz`), `oci://${repoURL}`, '--plain-http'],
+      ]) {
+        const result = await helm(args);
+        if (result.code !== 0) throw new Error(`helm ${args[0]}: ${result.stderr}`);
+      }
+      await this.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'learnflow-charts', namespace: 'argocd', labels: { 'argocd.argoproj.io/secret-type': 'repository' } },
+        stringData: { type: 'helm', name: 'learnflow-charts', url: repoURL, enableOCI: 'true', insecureOCIForceHttp: 'true' },
+      });
+      return { repoURL, version };
+    } finally {
+      await Promise.all([rm(out, { recursive: true, force: true }), rm(chart, { recursive: true, force: true })]);
+    }
+  }
+
+  /** Applies an object of Argo CD's: an Application, or a repository Secret. */
+  async apply(object: K8sObject): Promise<void> {
+    const applied = await this.node.cluster.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(object));
+    if (applied.code !== 0) throw new Error(`applying ${object.kind} ${object.metadata.name}: ${applied.stderr}`);
   }
 
   async status(name: string): Promise<ApplicationStatus> {
@@ -238,6 +282,38 @@ export class ArgoCd {
       },
       // Below the tests' own limit, so that a sync Argo CD keeps retrying ends with its message.
       { timeoutMs: options.timeoutMs ?? 600_000 },
+    );
+  }
+
+  /** Waits until Argo CD has compared the Application with `revision`; its status then. */
+  untilCompared(name: string, revision: string): Promise<ApplicationStatus> {
+    return until(`Application ${name} compared with ${revision.slice(0, 7)}`, async () => {
+      const status = await this.status(name);
+      if (status.sync.revision !== revision) throw new NotYet(`compared with ${status.sync.revision ?? 'nothing'}`);
+      return status;
+    });
+  }
+
+  /**
+   * Waits until a sync of `revision` has a hook that failed, and returns it: its kind, name and
+   * the message Argo CD shows for it. Argo CD keeps a failed attempt's results only until its
+   * next retry starts; a wait that misses them sees the retry's.
+   */
+  untilHookFailed(name: string, revision: string): Promise<{ kind: string; name: string; message: string }> {
+    return until(
+      `a hook of Application ${name}'s sync at ${revision.slice(0, 7)} to fail`,
+      async () => {
+        const operation = (await this.status(name)).operationState;
+        const failed = (operation?.syncResult?.revision === revision ? (operation.syncResult.resources ?? []) : []).find(
+          (resource) => resource.hookType && resource.hookPhase === 'Failed',
+        );
+        if (!failed)
+          throw new NotYet(
+            `operation ${operation?.phase ?? 'none'} at ${operation?.syncResult?.revision ?? '?'}: ${operation?.message ?? ''}`,
+          );
+        return { kind: failed.kind, name: failed.name, message: failed.message ?? '' };
+      },
+      { timeoutMs: 600_000 },
     );
   }
 }

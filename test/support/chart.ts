@@ -72,6 +72,17 @@ export function ownChartDir(): Promise<string> {
   return ownChart;
 }
 
+/** `values` with `changes` laid over them as Helm lays a later values file over an earlier one: maps merge, anything else is replaced. */
+export function mergeValues(values: Record<string, unknown>, changes: Record<string, unknown>): Record<string, unknown> {
+  const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const merged = { ...values };
+  for (const [key, change] of Object.entries(changes)) {
+    const current = merged[key];
+    merged[key] = isMap(current) && isMap(change) ? mergeValues(current, change) : change;
+  }
+  return merged;
+}
+
 export function helm(args: readonly string[]): Promise<Finished> {
   return run('helm', args);
 }

@@ -73,6 +73,13 @@ export class RealNode {
     ].join('\n');
   }
 
+  /** The ports of Argo CD beside the node (node.env's NODE_ARGOCD_*_PORT), by name. */
+  readonly argocdPorts: Readonly<Record<string, number>> = Object.fromEntries(
+    Object.entries(facts)
+      .filter(([key]) => /^NODE_ARGOCD_\w+_PORT$/.test(key))
+      .map(([key, port]) => [key.slice('NODE_ARGOCD_'.length, -'_PORT'.length).toLowerCase(), Number(port)]),
+  );
+
   /** Starts Argo CD beside the node (node.sh argocd); the node's stop stops it. */
   async startArgoCd(): Promise<void> {
     await runOk('bash', [nodeScript, 'argocd', instance]);
@@ -89,7 +96,7 @@ export class RealNode {
    * was, first in its chain, however `work` ends.
    */
   async withoutEnforcement<T>(work: () => Promise<T>): Promise<T> {
-    const [chain] = guardChains() as [string];
+    const chain = guardChain('NODE_GUARD_FORWARD');
     const table = 'mangle';
     const listed = (await runOk('iptables', ['-t', table, '-S', chain])).stdout.split('\n');
     const rule = listed.find((line) => line.includes('-j NFQUEUE'));
@@ -343,8 +350,16 @@ async function boundQueues(): Promise<string[]> {
 }
 
 /** The node's guard chains in the mangle table (node.env gives each as BUILTIN:CHAIN). */
+/** The chain a guard of node.env (BUILTIN:CHAIN) names. */
+function guardChain(key: string): string {
+  return fact(key).split(':')[1]!;
+}
+
+/** Every guard chain node.env names. */
 function guardChains(): string[] {
-  return [fact('NODE_GUARD_FORWARD'), fact('NODE_GUARD_OUT')].map((guard) => guard.split(':')[1]!);
+  return Object.keys(facts)
+    .filter((key) => key.startsWith('NODE_GUARD_'))
+    .map(guardChain);
 }
 
 /** A path with its symbolic links resolved, as far as it exists. */
