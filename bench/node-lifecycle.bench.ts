@@ -8,7 +8,7 @@
 //   npm run bench        (as root, after scripts/install-tools.sh and `source scripts/env.sh`)
 import { gunzipSync } from 'node:zlib';
 import { imageValues, parseImageReference } from '../deploy/tools/image.js';
-import { ArgoCd, ChartFork } from '../test/support/argocd.js';
+import { ArgoCd, argoCdReleaseValues, ChartFork } from '../test/support/argocd.js';
 import { chartCopy, daprChartsDir } from '../test/support/chart.js';
 import { runDeploy } from '../test/support/cli.js';
 import { ExistingServices, RealNode } from '../test/support/node.js';
@@ -120,12 +120,7 @@ async function argoCdSyncs(node: RealNode, helmUpgrades: readonly number[]): Pro
   const target = `${namespace}-argocd`;
   const application = 'learnflow-infra';
   const services = await ExistingServices.start(node, target, 'kraft');
-  const image = parseImageReference(node.hooksImage);
-  const fork = await ChartFork.create({
-    ...services.chartValues,
-    dapr: { enabled: false },
-    hooks: { image: { registry: image.registry, repository: image.repository, tag: image.tag } },
-  });
+  const fork = await ChartFork.create(argoCdReleaseValues(node, services));
   try {
     const argocd = await ArgoCd.start(node);
     const revision = await fork.head();

@@ -100,9 +100,9 @@ install_shellcheck() { # only the binary, out of the wheel: no Python on PATH be
 
 install_node_packages() {
   # redis-server and docker-registry: Argo CD's cache and the OCI Application's chart registry
-  # beside the node (node.sh argocd starts its own; on these machines Debian's policy-rc.d keeps
-  # the packages from starting theirs).
+  # beside the node (node.sh argocd starts its own).
   local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server docker-registry) missing=()
+  local package service
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
   done
@@ -111,6 +111,13 @@ install_node_packages() {
   step "node packages: installing ${missing[*]} from Debian"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where no policy-rc.d holds them back (these machines have one), Debian starts the packages'
+  # own services, the registry open on every address: the ones installed here are stopped and kept off.
+  if [ -d /run/systemd/system ]; then
+    for service in redis-server docker-registry; do
+      [[ " ${missing[*]} " == *" $service "* ]] && systemctl disable --now "$service" >/dev/null 2>&1 || true
+    done
+  fi
 }
 
 install_postgresql() {

@@ -52,6 +52,8 @@ read -r -a machine_paths <<<"$NODE_MACHINE_PATHS"
 read -r -a kube_chains <<<"$NODE_KUBE_CHAINS"
 forward_chain=${NODE_GUARD_FORWARD#*:}
 out_chain=${NODE_GUARD_OUT#*:}
+# Argo CD's processes beside the node (node.sh argocd), the last started first.
+argocd_processes=(argocd-application-controller argocd-repo-server argocd-registry argocd-redis)
 argocd_in_chain=${NODE_GUARD_ARGOCD_IN#*:}
 argocd_local_chain=${NODE_GUARD_ARGOCD_LOCAL#*:}
 bin=$LEARNFLOW_CONTROLPLANE_BIN
@@ -314,15 +316,25 @@ argocd_guard() { # Argo CD's ports for Argo CD and root alone (node.env says why
   iptables -t mangle -I "${NODE_GUARD_ARGOCD_LOCAL%%:*}" 1 -j "$argocd_local_chain"
 }
 
+argocd_stop() { # its processes, then its guard: what a failed start leaves, so that it can run again
+  local process
+  for process in "${argocd_processes[@]}"; do stop_pid "$dir/$process.pid"; done
+  remove_guard "$NODE_GUARD_ARGOCD_IN"
+  remove_guard "$NODE_GUARD_ARGOCD_LOCAL"
+}
+
 argocd_start() { # what Argo CD needs to sync an Application: no API server, UI or Dex
-  local argocd=$LEARNFLOW_ARGOCD_DIR redis=127.0.0.1:$NODE_ARGOCD_REDIS_PORT port
+  local argocd=$LEARNFLOW_ARGOCD_DIR redis=127.0.0.1:$NODE_ARGOCD_REDIS_PORT port process
   [ -f "$argocd/.complete" ] || die "Argo CD is not built: run scripts/install-tools.sh"
   need redis-server "Argo CD's cache (scripts/install-tools.sh installs it)"
   need docker-registry "the OCI Application's chart registry (scripts/install-tools.sh installs it)"
-  [ ! -f "$dir/argocd-redis.pid" ] || die "Argo CD is already started on node $name"
+  for process in "${argocd_processes[@]}"; do
+    ! running "$dir/$process.pid" || die "Argo CD is already started on node $name ($process runs)"
+  done
   for port in $(argocd_ports); do
     ! port_open "$port" || die "port $port, one of Argo CD's (scripts/harness/node.env), is taken: stop what listens on it"
   done
+  trap argocd_stop EXIT
   argocd_guard
   kubectl_admin apply --server-side -f "$LEARNFLOW_ARGOCD_CRDS/application-crd.yaml" \
     -f "$LEARNFLOW_ARGOCD_CRDS/appproject-crd.yaml" >/dev/null
@@ -374,6 +386,7 @@ REGISTRY
     --metrics-port "$NODE_ARGOCD_CONTROLLER_METRICS_PORT"
   wait_until --pid "$dir/argocd-application-controller.pid" --log "$dir/argocd-application-controller.log" \
     "Argo CD's application controller" 60 curl -sf --max-time 2 "http://127.0.0.1:$NODE_ARGOCD_CONTROLLER_METRICS_PORT/healthz"
+  trap - EXIT
 }
 
 node_ready() {
@@ -427,8 +440,14 @@ stop_containers() { # every container and sandbox of the node, without a kubelet
   pkill -KILL -f "containerd-shim-runc-v2 -namespace k8s.io .*-address $socket" 2>/dev/null || true
 }
 
+remove_guard() { # BUILTIN:CHAIN, as node.env gives a guard: the jump to the chain, and the chain
+  iptables -t mangle -D "${1%%:*}" -j "${1#*:}" 2>/dev/null || true
+  iptables -t mangle -F "${1#*:}" 2>/dev/null || true
+  iptables -t mangle -X "${1#*:}" 2>/dev/null || true
+}
+
 restore_machine() {
-  local mount path line rule
+  local mount path line rule guard
   # Mounts under the instance (the kubelet's root bind-mounts itself; volumes; rootfs; shm), innermost first.
   awk -v dir="$dir/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mount; do
     umount -l "$mount" 2>/dev/null || true
@@ -440,10 +459,8 @@ restore_machine() {
   done
   # The kubelet's cgroups (cgroupfs driver, v1), leaves first.
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
-  for chain in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT" "$NODE_GUARD_ARGOCD_IN" "$NODE_GUARD_ARGOCD_LOCAL"; do
-    iptables -t mangle -D "${chain%%:*}" -j "${chain#*:}" 2>/dev/null || true
-    iptables -t mangle -F "${chain#*:}" 2>/dev/null || true
-    iptables -t mangle -X "${chain#*:}" 2>/dev/null || true
+  for guard in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT" "$NODE_GUARD_ARGOCD_IN" "$NODE_GUARD_ARGOCD_LOCAL"; do
+    remove_guard "$guard"
   done
   [ -x "$bin/kube-proxy" ] && "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # The kubelet's and kube-proxy's chains that --cleanup leaves, in both families.
@@ -472,8 +489,9 @@ restore_machine() {
 
 stop() {
   local process
-  for process in argocd-application-controller argocd-repo-server argocd-registry argocd-redis \
-    kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do stop_pid "$dir/$process.pid"; done
+  for process in "${argocd_processes[@]}" kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do
+    stop_pid "$dir/$process.pid"
+  done
   stop_containers
   stop_pid "$dir/containerd.pid"
   bash "$here/controlplane.sh" delete "$cp_name" >/dev/null 2>&1 || true

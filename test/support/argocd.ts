@@ -2,8 +2,9 @@ import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { chartCopy, helm, subchartsDir, type K8sObject } from './chart.js';
-import type { RealNode } from './node.js';
+import { chartCopy, helm, mergeValues, subchartsDir, type K8sObject } from './chart.js';
+import { parseImageReference } from '../../deploy/tools/image.js';
+import type { ExistingServices, RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { runOk } from './process.js';
 import { NotYet, until } from './wait.js';
@@ -28,6 +29,19 @@ export interface ApplicationStatus {
     };
   };
   conditions?: { type: string; message: string }[];
+}
+
+/**
+ * The operator's own values of a release Argo CD syncs on the node: Kafka and PostgreSQL as
+ * `services`, Dapr's control plane another release's, and the hooks image built for the node.
+ */
+export function argoCdReleaseValues(node: RealNode, services: ExistingServices): Record<string, unknown> {
+  const image = parseImageReference(node.hooksImage);
+  return {
+    ...services.chartValues,
+    dapr: { enabled: false },
+    hooks: { image: { registry: image.registry, repository: image.repository, tag: image.tag } },
+  };
 }
 
 /**
@@ -125,7 +139,8 @@ export class ArgoCd {
     source.repoURL = where.repoURL;
     source.targetRevision = where.targetRevision;
     if (source.helm.valueFiles) source.helm.valueFiles.push(ownValuesFile);
-    else source.helm.valuesObject = { ...ownValues, ...source.helm.valuesObject };
+    // The operator's values over the shipped ones, as their file comes after the profile in git.
+    else source.helm.valuesObject = mergeValues(source.helm.valuesObject ?? {}, ownValues);
     destination.namespace = where.namespace;
     return application;
   }
@@ -285,6 +300,11 @@ export class ArgoCd {
     );
   }
 
+  /** The operation the Application has been asked for and not finished, if any. */
+  async operation(name: string): Promise<unknown> {
+    return (await this.node.cluster.kubectlJson<{ operation?: unknown }>(['get', 'application', name, '--namespace', 'argocd'])).operation;
+  }
+
   /** Waits until Argo CD has compared the Application with `revision`; its status then. */
   untilCompared(name: string, revision: string): Promise<ApplicationStatus> {
     return until(`Application ${name} compared with ${revision.slice(0, 7)}`, async () => {
@@ -299,7 +319,7 @@ export class ArgoCd {
    * the message Argo CD shows for it. Argo CD keeps a failed attempt's results only until its
    * next retry starts; a wait that misses them sees the retry's.
    */
-  untilHookFailed(name: string, revision: string): Promise<{ kind: string; name: string; message: string }> {
+  untilHookFailed(name: string, revision: string, timeoutMs = 600_000): Promise<{ kind: string; name: string; message: string }> {
     return until(
       `a hook of Application ${name}'s sync at ${revision.slice(0, 7)} to fail`,
       async () => {
@@ -313,7 +333,7 @@ export class ArgoCd {
           );
         return { kind: failed.kind, name: failed.name, message: failed.message ?? '' };
       },
-      { timeoutMs: 600_000 },
+      { timeoutMs },
     );
   }
 }

@@ -349,8 +349,7 @@ async function boundQueues(): Promise<string[]> {
     .map((line) => line.trim().split(/\s+/)[0]!);
 }
 
-/** The node's guard chains in the mangle table (node.env gives each as BUILTIN:CHAIN). */
-/** The chain a guard of node.env (BUILTIN:CHAIN) names. */
+/** The mangle-table chain a guard of node.env (BUILTIN:CHAIN) names. */
 function guardChain(key: string): string {
   return fact(key).split(':')[1]!;
 }
@@ -383,10 +382,10 @@ async function listeningPorts(): Promise<number[]> {
   return [...ports].sort((a, b) => a - b);
 }
 
-/** Packets the node's guard rules dropped (both chains), read from the mangle table. */
+/** Packets the node's guard rules on Pod traffic dropped (forwarded and sent), read from the mangle table. */
 export async function guardDrops(): Promise<number> {
   let dropped = 0;
-  for (const chain of guardChains()) {
+  for (const chain of [guardChain('NODE_GUARD_FORWARD'), guardChain('NODE_GUARD_OUT')]) {
     const listing = (await run('iptables', ['-t', 'mangle', '-L', chain, '-v', '-x', '-n'])).stdout;
     for (const line of listing.split('\n')) if (/\bDROP\b/.test(line)) dropped += Number(line.trim().split(/\s+/)[0]);
   }
