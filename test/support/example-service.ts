@@ -11,7 +11,7 @@ import type { RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { freePorts } from './ports.js';
 import { freshDatabase, madeStatestore, withDatabase, type PostgresqlAddress } from './postgresql-server.js';
-import { NotYet, until, waitUntil } from './wait.js';
+import { NotYet, until } from './wait.js';
 
 // The example service (examples/service) as the tests run it: beside a real daprd here, or in
 // Pods of the real node, and the deploy command docs/services.md gives.
@@ -74,6 +74,7 @@ export class ExampleReplica extends ExampleApp {
     readonly daprd: Daprd,
     private readonly exited: Promise<number | null>,
     private readonly stopApp: () => void,
+    private readonly output: readonly string[],
   ) {
     super(appId, name, `http://127.0.0.1:${appPort}`);
   }
@@ -97,20 +98,53 @@ export class ExampleReplica extends ExampleApp {
         HOSTNAME: options.name,
         SUBSCRIBE_TOPICS: options.topics.join(','),
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The app's log lines, to name why a replica that never got ready did not.
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return new ExampleReplica(options.appId, options.name, appPort, daprd, exited, () => child.kill('SIGTERM'));
+    return new ExampleReplica(options.appId, options.name, appPort, daprd, exited, () => child.kill('SIGTERM'), output);
   }
 
-  /** Waits until the sidecar is up, its components loaded and the app reachable (daprd's /v1.0/healthz). */
+  /**
+   * Starts a replica and waits until it is ready. The ports are chosen free but only bound later,
+   * so another process may take one first: a replica that exits on a port in use is started again
+   * on others, up to three times.
+   */
+  static async startReady(options: Parameters<typeof ExampleReplica.start>[0]): Promise<ExampleReplica> {
+    for (let attempt = 1; ; attempt++) {
+      const replica = await ExampleReplica.start(options);
+      try {
+        await replica.untilReady();
+        return replica;
+      } catch (error) {
+        await replica.stop();
+        const portTaken = /address already in use|EADDRINUSE/.test(error instanceof Error ? error.message : '');
+        if (!portTaken || attempt === 3) throw error;
+      }
+    }
+  }
+
+  /**
+   * Waits until the sidecar is up, its components loaded and the app reachable (daprd's
+   * /v1.0/healthz). Ends at once when the app or its sidecar exits; either way a failure carries
+   * the last lines of both logs.
+   */
   async untilReady(): Promise<void> {
-    await waitUntil(`${this.name}'s sidecar to be ready`, () =>
-      fetch(`http://127.0.0.1:${this.daprd.httpPort}/v1.0/healthz`).then(
+    let exited: string | undefined;
+    void this.exited.then((code) => (exited ??= `the app exited with ${code}`));
+    void this.daprd.exited.then((code) => (exited ??= `its sidecar exited with ${code}`));
+    const logs = () => `; the sidecar's last lines:\n${lastLines(this.daprd.log)}\nthe app's:\n${lastLines(this.output.join(''))}`;
+    await until(`${this.name}'s sidecar to be ready`, async () => {
+      if (exited) throw new Error(`${this.name}: ${exited}${logs()}`);
+      const ready = await fetch(`http://127.0.0.1:${this.daprd.httpPort}/v1.0/healthz`).then(
         (response) => response.status === 204,
         () => false,
-      ),
-    );
+      );
+      if (!ready) throw new NotYet(`not ready${logs()}`);
+    });
   }
 
   /** Stops the sidecar alone, gracefully, as Kubernetes stops a deleted Pod's: the app then receives nothing more. */
@@ -179,9 +213,9 @@ export async function examplePlatform(kafka: string, postgresql: PostgresqlAddre
   return {
     /** Starts `count` replicas of `appId` subscribed to `topics`, and waits until each is ready. */
     start: async (appId: string, count: number, topics: readonly string[]): Promise<ExampleReplica[]> => {
-      const replicas = await Promise.all(
+      const results = await Promise.allSettled(
         Array.from({ length: count }, (_, index) =>
-          ExampleReplica.start({
+          ExampleReplica.startReady({
             appId,
             name: `${appId}-${index}-${started.length}`,
             topics,
@@ -191,8 +225,10 @@ export async function examplePlatform(kafka: string, postgresql: PostgresqlAddre
           }),
         ),
       );
+      // Those that started are stopped with the rest, even when another did not.
+      const replicas = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       started.push(...replicas);
-      await Promise.all(replicas.map((replica) => replica.untilReady()));
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
       return replicas;
     },
     /** The distinct events an app id's replicas processed, as its state store rows (Dapr prefixes each key with the app id). */
@@ -335,4 +371,9 @@ export async function examplePods(cluster: Cluster, namespace: string, appId: st
   return pods.items
     .filter((pod) => pod.status.phase === 'Running' && pod.status.podIP && !pod.metadata.deletionTimestamp)
     .map((pod) => new ExampleApp(appId, pod.metadata.name, `http://${pod.status.podIP}:8080`));
+}
+
+/** The last lines of a log, enough to see why a process stopped or waits. */
+function lastLines(log: string, count = 15): string {
+  return log.trimEnd().split('\n').slice(-count).join('\n');
 }
