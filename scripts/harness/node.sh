@@ -21,8 +21,8 @@
 #   node.sh canary NAME  run the canary start runs on the started node again; fails, naming the
 #                        cause, if NetworkPolicies are not enforced
 #   node.sh argocd NAME  start Argo CD on the started node (harness/argocd/build.sh: the
-#                        application controller and repo server, with Redis, on the host), its
-#                        objects in the namespace argocd; stop stops it with the rest
+#                        application controller and repo server, with Redis and a chart registry,
+#                        on the host), its objects in the namespace argocd; stop stops it with the rest
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -299,9 +299,9 @@ argocd_crds_established() {
   done
 }
 
-argocd_ports() { # every port Argo CD's processes listen on
-  echo "$NODE_ARGOCD_REDIS_PORT" "$NODE_ARGOCD_REPO_SERVER_PORT" "$NODE_ARGOCD_REPO_SERVER_METRICS_PORT" \
-    "$NODE_ARGOCD_CONTROLLER_METRICS_PORT" "$NODE_ARGOCD_REGISTRY_PORT"
+argocd_ports() { # every port Argo CD's processes listen on: node.env's NODE_ARGOCD_*_PORT, so none goes unguarded
+  local var
+  for var in ${!NODE_ARGOCD_@}; do if [[ $var == *_PORT ]]; then echo "${!var}"; fi; done
 }
 
 argocd_guard() { # Argo CD's ports for Argo CD and root alone (node.env says why)
@@ -459,9 +459,8 @@ restore_machine() {
   done
   # The kubelet's cgroups (cgroupfs driver, v1), leaves first.
   find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
-  for guard in "$NODE_GUARD_FORWARD" "$NODE_GUARD_OUT" "$NODE_GUARD_ARGOCD_IN" "$NODE_GUARD_ARGOCD_LOCAL"; do
-    remove_guard "$guard"
-  done
+  # Every guard node.env names (NODE_GUARD_*), as the suite's restore check reads them.
+  for guard in ${!NODE_GUARD_@}; do remove_guard "${!guard}"; done
   [ -x "$bin/kube-proxy" ] && "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
   # The kubelet's and kube-proxy's chains that --cleanup leaves, in both families.
   for command in iptables ip6tables; do

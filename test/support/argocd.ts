@@ -15,6 +15,13 @@ import { NotYet, until } from './wait.js';
 /** The values file of the operator's own in the fork, listed after the shipped profile. */
 export const ownValuesFile = 'values-own.yaml';
 
+/** What the tests read of an Application: its sync options, the operation asked for, and its status. */
+interface Application extends K8sObject {
+  spec: { syncPolicy?: { syncOptions?: string[] } };
+  operation?: unknown;
+  status?: ApplicationStatus & { resources?: { group?: string; kind: string; namespace?: string; name: string; hook?: boolean }[] };
+}
+
 /** What the tests read of an Application's status. */
 export interface ApplicationStatus {
   sync: { status: string; revision?: string };
@@ -182,11 +189,12 @@ export class ArgoCd {
     if (applied.code !== 0) throw new Error(`applying ${object.kind} ${object.metadata.name}: ${applied.stderr}`);
   }
 
+  private application(name: string): Promise<Application> {
+    return this.node.cluster.kubectlJson<Application>(['get', 'application', name, '--namespace', 'argocd']);
+  }
+
   async status(name: string): Promise<ApplicationStatus> {
-    return (
-      (await this.node.cluster.kubectlJson<{ status?: ApplicationStatus }>(['get', 'application', name, '--namespace', 'argocd']))
-        .status ?? { sync: { status: 'Unknown' }, health: { status: 'Unknown' } }
-    );
+    return (await this.application(name)).status ?? { sync: { status: 'Unknown' }, health: { status: 'Unknown' } };
   }
 
   /**
@@ -205,7 +213,7 @@ export class ArgoCd {
     ]);
     if (annotated.code !== 0) throw new Error(`asking for a refresh of ${name}: ${annotated.stderr}`);
     await until(`Argo CD to refresh ${name}`, async () => {
-      const { metadata } = await this.node.cluster.kubectlJson<K8sObject>(['get', 'application', name, '--namespace', 'argocd']);
+      const { metadata } = await this.application(name);
       if ((metadata.annotations ?? {})['argocd.argoproj.io/refresh']) throw new NotYet('not refreshed yet');
     });
   }
@@ -215,13 +223,7 @@ export class ArgoCd {
    * own sync options (without them Argo CD falls back to a client-side apply).
    */
   async sync(name: string, revision: string): Promise<void> {
-    const application = await this.node.cluster.kubectlJson<{ spec: { syncPolicy?: { syncOptions?: string[] } } }>([
-      'get',
-      'application',
-      name,
-      '--namespace',
-      'argocd',
-    ]);
+    const application = await this.application(name);
     const operation = {
       initiatedBy: { username: 'learnflow-tests' },
       sync: { revision, syncOptions: application.spec.syncPolicy?.syncOptions ?? [] },
@@ -242,11 +244,7 @@ export class ArgoCd {
 
   /** The resourceVersion of every object the Application manages (not its hooks), by kind, namespace and name. */
   async resourceVersions(name: string): Promise<Record<string, string>> {
-    const { resources = [] } = (
-      await this.node.cluster.kubectlJson<{
-        status: { resources?: { group?: string; kind: string; namespace?: string; name: string; hook?: boolean }[] };
-      }>(['get', 'application', name, '--namespace', 'argocd'])
-    ).status;
+    const resources = (await this.application(name)).status?.resources ?? [];
     const versions: Record<string, string> = {};
     // Hooks are made anew by every sync (their delete policy is BeforeHookCreation).
     for (const resource of resources.filter((each) => !each.hook)) {
@@ -302,7 +300,7 @@ export class ArgoCd {
 
   /** The operation the Application has been asked for and not finished, if any. */
   async operation(name: string): Promise<unknown> {
-    return (await this.node.cluster.kubectlJson<{ operation?: unknown }>(['get', 'application', name, '--namespace', 'argocd'])).operation;
+    return (await this.application(name)).operation;
   }
 
   /** Waits until Argo CD has compared the Application with `revision`; its status then. */
