@@ -166,7 +166,10 @@ nodes_schedulable() {
 wait_node() { wait_for "schedulable nodes" kwok nodes_schedulable; }
 
 stop_all() {
-  for process in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_pid "$dir/$process.pid"; done
+  # The API server's clients at once, then the API server before its store.
+  stop_processes kwok kube-scheduler kube-controller-manager
+  stop_pid "$dir/kube-apiserver.pid"
+  stop_pid "$dir/etcd.pid"
 }
 
 [ $# -ge 2 ] || usage

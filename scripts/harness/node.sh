@@ -317,8 +317,7 @@ argocd_guard() { # Argo CD's ports for Argo CD and root alone (node.env says why
 }
 
 argocd_stop() { # its processes, then its guard: what a failed start leaves, so that it can run again
-  local process
-  for process in "${argocd_processes[@]}"; do stop_pid "$dir/$process.pid"; done
+  stop_processes "${argocd_processes[@]}"
   remove_guard "$NODE_GUARD_ARGOCD_IN"
   remove_guard "$NODE_GUARD_ARGOCD_LOCAL"
 }
@@ -487,10 +486,7 @@ restore_machine() {
 }
 
 stop() {
-  local process
-  for process in "${argocd_processes[@]}" kube-network-policies local-path-provisioner coredns kubelet kube-proxy; do
-    stop_pid "$dir/$process.pid"
-  done
+  stop_processes "${argocd_processes[@]}" kube-network-policies local-path-provisioner coredns kubelet kube-proxy
   stop_containers
   stop_pid "$dir/containerd.pid"
   bash "$here/controlplane.sh" delete "$cp_name" >/dev/null 2>&1 || true

@@ -83,3 +83,14 @@ stop_pid() {
   fi
   rm -f "$pidfile"
 }
+
+# stop_processes NAME...: what start_process started under those names, all at once (for processes
+# that need no order among them: each stop may wait seconds for its process to exit).
+stop_processes() {
+  local name folder=${dir:?the script sets dir, its instance folder} stoppers=()
+  for name in "$@"; do
+    stop_pid "$folder/$name.pid" &
+    stoppers+=($!)
+  done
+  wait "${stoppers[@]}"
+}
