@@ -70,7 +70,8 @@ Usage: {{ include "learnflow.kafka.connectionEnv" . }}
 {{- end -}}
 
 {{/*
-Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password is.
+Environment of the programs that talk to PostgreSQL: where it is, who to be, where the password
+is, and TLS (the same keywords as the state store's connection string; none with TLS off).
 Usage: {{ include "learnflow.postgresql.env" . }}
 */}}
 {{- define "learnflow.postgresql.env" -}}
@@ -86,6 +87,13 @@ Usage: {{ include "learnflow.postgresql.env" . }}
   value: /etc/learnflow/credentials/password
 - name: LEARNFLOW_HOOKS_POSTGRESQL_PASSWORD_SECRET
   value: {{ printf "Secret %s, key password" (include "learnflow.credentials.secretName" .) | quote }}
+{{- range include "learnflow.postgresql.tlsKeywords" . | fromJsonArray }}
+{{- $option := get (dict "sslmode" "MODE" "sslrootcert" "CA_FILE" "sslcert" "CERT_FILE" "sslkey" "KEY_FILE") (index . 0) }}
+{{- if ne (index . 1) "disable" }}
+- name: LEARNFLOW_HOOKS_POSTGRESQL_TLS_{{ $option }}
+  value: {{ index . 1 | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*

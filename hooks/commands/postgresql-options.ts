@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Options } from 'yargs';
+import { tlsModes, type TlsMode } from '../postgresql/tls.js';
 
 /** A folder shipped beside the compiled program (the chart mounts its own copies instead). */
 const besideProgram = (folder: string) => fileURLToPath(new URL(`../../../${folder}`, import.meta.url));
@@ -16,6 +17,17 @@ export const postgresqlOptions = {
     default: 'the password file',
     describe: 'Where the password comes from, named in error messages ("Secret learnflow-credentials, key password")',
   },
+  'postgresql-tls-mode': {
+    choices: tlsModes,
+    default: 'disable' as TlsMode,
+    describe: "TLS as libpq's sslmode: verify-full checks the server's certificate and its name",
+  },
+  'postgresql-tls-ca-file': {
+    type: 'string',
+    describe: "PEM file of the CA that signs the server's certificate (default: Node's trusted roots)",
+  },
+  'postgresql-tls-cert-file': { type: 'string', describe: 'PEM file of a client certificate, for a server that requires one' },
+  'postgresql-tls-key-file': { type: 'string', describe: "PEM file of the client certificate's key" },
 } as const satisfies Record<string, Options>;
 
 export const migrationsOptions = {

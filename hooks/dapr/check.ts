@@ -181,7 +181,7 @@ async function pubsubRoundTrip(app: SubscriberApp, options: SidecarCheckOptions,
 const sidecarHint =
   'check that the Pod has a daprd container (the dapr.io/enabled annotation and a running sidecar injector), and ' +
   'its log: a component that fails to initialise stops it (the state store when PostgreSQL is ' +
-  'unreachable or rejects the password, the pub/sub when Kafka is unreachable)';
+  'unreachable, rejects the password or its certificate fails postgresqlSchema.tls, the pub/sub when Kafka is unreachable)';
 
 /** Until the sidecar says it is healthy, within the check's deadline. */
 async function waitForSidecar(sidecar: DaprSidecar, deadline: number): Promise<void> {

@@ -7,8 +7,9 @@ import { readMountedFile, requireMountedFile } from '../lib/mounted-file.js';
 import { retryOptions, retryUntil, type WaitSettings } from '../lib/retry.js';
 import { classifyPostgresqlFailure } from './failures.js';
 import { isScramSafe } from './scram.js';
+import { connectionTls, tlsValues, type PostgresqlTls, type TlsMode } from './tls.js';
 
-/** Where PostgreSQL is and the application user, who owns the schema (the --postgresql-* options). */
+/** Where PostgreSQL is, how to speak TLS to it, and the application user, who owns the schema (the --postgresql-* options). */
 export interface PostgresqlSettings extends WaitSettings {
   postgresqlHost: string;
   postgresqlPort: number;
@@ -16,6 +17,10 @@ export interface PostgresqlSettings extends WaitSettings {
   postgresqlUser: string;
   postgresqlPasswordFile: string;
   postgresqlPasswordSecret: string;
+  postgresqlTlsMode: TlsMode;
+  postgresqlTlsCaFile?: string | undefined;
+  postgresqlTlsCertFile?: string | undefined;
+  postgresqlTlsKeyFile?: string | undefined;
 }
 
 /** A superuser's login, for the parts that make roles (the --postgresql-admin-* options). */
@@ -71,11 +76,24 @@ export async function withDatabase<T>(
     path: identity.passwordFile,
     from: identity.passwordSecret,
   });
+  const tls = await tlsFiles(settings);
   const source = { user: identity.user, description: identity.passwordSecret };
   return retryUntil(
-    () => withClient(settings, identity, password, work),
-    retryOptions(what, settings, logger, (error) => classifyPostgresqlFailure(error, source)),
+    () => withClient(settings, tls, identity, password, work),
+    retryOptions(what, settings, logger, (error) => classifyPostgresqlFailure(error, source, { host: settings.postgresqlHost, tls })),
   );
+}
+
+/** The TLS mode and the PEM files it names, read once: a file that is not there is the values' mistake. */
+async function tlsFiles(settings: PostgresqlSettings): Promise<PostgresqlTls> {
+  const read = (path: string | undefined, what: string, from: string) =>
+    path ? requireMountedFile({ what, path, from, check: `${from} names a Secret or ConfigMap that holds it` }) : undefined;
+  return {
+    mode: settings.postgresqlTlsMode,
+    ca: await read(settings.postgresqlTlsCaFile, "PostgreSQL's CA certificate", tlsValues.ca),
+    cert: await read(settings.postgresqlTlsCertFile, 'the PostgreSQL client certificate', tlsValues.client),
+    key: await read(settings.postgresqlTlsKeyFile, "the PostgreSQL client certificate's key", tlsValues.client),
+  };
 }
 
 /**
@@ -126,6 +144,7 @@ export async function asPartRole<T>(
 /** Runs `work` with a connected client, and always closes it. */
 async function withClient<T>(
   settings: PostgresqlSettings,
+  tls: PostgresqlTls,
   identity: PostgresqlIdentity,
   password: string,
   work: (client: pg.Client) => Promise<T>,
@@ -138,6 +157,7 @@ async function withClient<T>(
     password,
     connectionTimeoutMillis: 5_000,
     application_name: 'learnflow-hooks',
+    ssl: connectionTls(settings.postgresqlHost, tls),
     // Set at connection start, before the first statement: nothing runs with the default path.
     ...(identity.privileged && { options: `-c search_path=${privilegedSearchPath.replace(' ', '')}` }),
   });

@@ -1,5 +1,6 @@
 import { ActionableError } from '../../common/errors.js';
 import type { FailureClass } from '../lib/retry.js';
+import { tlsFailure, type PostgresqlTls } from './tls.js';
 
 /** Where the hook's database password comes from, for messages: "Secret learnflow-credentials, key password". */
 export interface PasswordSource {
@@ -25,11 +26,17 @@ const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
  * unreachable) or needs a person (credentials, a missing database, a broken migration), with the
  * cause and the fix.
  */
-export function classifyPostgresqlFailure(error: unknown, password: PasswordSource): FailureClass {
+export function classifyPostgresqlFailure(
+  error: unknown,
+  password: PasswordSource,
+  server: { host: string; tls: PostgresqlTls },
+): FailureClass {
   if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; message?: unknown };
   const code = typeof fields.code === 'string' ? fields.code : '';
   const message = String(fields.message ?? error);
+  const tls = tlsFailure(code, message, server.host, server.tls);
+  if (tls) return tls;
 
   if (code === '28P01' || code === '28000') {
     return {

@@ -115,6 +115,87 @@ Usage: {{ include "learnflow.postgresql.connectionString" (list (list "host" $ho
 {{- end -}}
 
 {{/*
+TLS to PostgreSQL (postgresqlSchema.tls): the files its clients read, where the Pods mount them,
+and whether any is named ("true" or empty). One folder for the hooks, the checks and the Dapr
+state store's sidecar, which mounts the same volume (dapr.io/volume-mounts).
+Usage: {{ include "learnflow.postgresql.tlsDir" . }}, {{ if include "learnflow.postgresql.tlsFiles" . }}
+*/}}
+{{- define "learnflow.postgresql.tlsDir" -}}
+/etc/learnflow/postgresql-tls
+{{- end -}}
+
+{{- define "learnflow.postgresql.tlsFiles" -}}
+{{- $tls := .Values.postgresqlSchema.tls -}}
+{{- if and (ne $tls.mode "disable") (or $tls.caCertificate.secretName $tls.caCertificate.configMapName $tls.clientCertificate.secretName) -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The TLS settings as libpq keywords, for a connection string: (keyword value) pairs, sslmode and a path for each file named.
+Usage: {{ include "learnflow.postgresql.tlsKeywords" . | fromJsonArray }}
+*/}}
+{{- define "learnflow.postgresql.tlsKeywords" -}}
+{{- $tls := .Values.postgresqlSchema.tls -}}
+{{- $dir := include "learnflow.postgresql.tlsDir" . -}}
+{{- $keywords := list (list "sslmode" $tls.mode) -}}
+{{- if ne $tls.mode "disable" -}}
+{{- if or $tls.caCertificate.secretName $tls.caCertificate.configMapName -}}
+{{- $keywords = append $keywords (list "sslrootcert" (printf "%s/ca.crt" $dir)) -}}
+{{- end -}}
+{{- if $tls.clientCertificate.secretName -}}
+{{- $keywords = append $keywords (list "sslcert" (printf "%s/tls.crt" $dir)) -}}
+{{- $keywords = append $keywords (list "sslkey" (printf "%s/tls.key" $dir)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson $keywords -}}
+{{- end -}}
+
+{{/*
+The TLS files as one projected volume (the CA from its Secret or ConfigMap, the client certificate
+from its kubernetes.io/tls Secret), and its mount; nothing when no file is named.
+Usage: {{ include "learnflow.postgresql.tlsVolume" . }}, {{ include "learnflow.postgresql.tlsMount" . }}
+*/}}
+{{- define "learnflow.postgresql.tlsVolume" -}}
+{{- if include "learnflow.postgresql.tlsFiles" . -}}
+{{- $tls := .Values.postgresqlSchema.tls -}}
+- name: postgresql-tls
+  projected:
+    defaultMode: 0440
+    sources:
+      {{- with $tls.caCertificate.secretName }}
+      - secret:
+          name: {{ . | quote }}
+          items:
+            - key: {{ $tls.caCertificate.key | quote }}
+              path: ca.crt
+      {{- end }}
+      {{- with $tls.caCertificate.configMapName }}
+      - configMap:
+          name: {{ . | quote }}
+          items:
+            - key: {{ $tls.caCertificate.key | quote }}
+              path: ca.crt
+      {{- end }}
+      {{- with $tls.clientCertificate.secretName }}
+      - secret:
+          name: {{ . | quote }}
+          items:
+            - key: tls.crt
+              path: tls.crt
+            - key: tls.key
+              path: tls.key
+      {{- end }}
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.postgresql.tlsMount" -}}
+{{- if include "learnflow.postgresql.tlsFiles" . -}}
+- name: postgresql-tls
+  mountPath: {{ include "learnflow.postgresql.tlsDir" . }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{/*
 Problems with the PostgreSQL values, one per line (learnflow.validateValues reports them).
 Usage: {{ include "learnflow.postgresql.validateValues" . }}
 */}}
@@ -126,6 +207,16 @@ postgresql.enabled is false and postgresqlSchema.host is empty: set postgresqlSc
 {{- $services := .Values.postgresqlSchema.servicesUsername -}}
 {{- if and $schema.enabled (has $services (list (include "learnflow.postgresql.username" .) .Values.daprComponents.statestore.username)) }}
 postgresqlSchema.servicesUsername is {{ $services | quote }}, the name of the schema's owner or of the Dapr state store's role: the services need a role of their own, with rows and nothing else; choose another name
+{{- end -}}
+{{- $tls := .Values.postgresqlSchema.tls -}}
+{{- if and $tls.caCertificate.secretName $tls.caCertificate.configMapName }}
+postgresqlSchema.tls.caCertificate names both a Secret ({{ $tls.caCertificate.secretName }}) and a ConfigMap ({{ $tls.caCertificate.configMapName }}): keep the one that holds the CA
+{{- end -}}
+{{- if and (eq $tls.mode "disable") (or $tls.caCertificate.secretName $tls.caCertificate.configMapName $tls.clientCertificate.secretName) }}
+postgresqlSchema.tls names a CA or a client certificate but postgresqlSchema.tls.mode is disable, so nothing would use them: set postgresqlSchema.tls.mode=verify-full
+{{- end -}}
+{{- if and (include "learnflow.postgresql.inRelease" .) (ne $tls.mode "disable") (not (.Values.postgresql.tls | default dict).enabled) }}
+postgresqlSchema.tls.mode is {{ $tls.mode }} but this release's PostgreSQL has no TLS: set postgresql.tls.enabled=true with a certificate that names {{ include "learnflow.postgresql.host" . }} (postgresql.tls.certificatesSecret), or leave postgresqlSchema.tls.mode=disable
 {{- end -}}
 {{- if include "learnflow.postgresql.inRelease" . -}}
 {{- range $key := list "database" "username" -}}
@@ -139,7 +230,7 @@ postgresqlSchema.{{ $key }} is {{ $value | quote }} but this release's PostgreSQ
 {{- end -}}
 
 {{/*
-The migrations and seeds ConfigMaps and the credentials Secret's given keys as volumes, and their mounts.
+The migrations and seeds ConfigMaps, the credentials Secret's given keys and the TLS files as volumes, and their mounts.
 Usage: {{ include "learnflow.postgresql.volumes" (dict "context" . "keys" (list "password")) }}, {{ include "learnflow.postgresql.mounts" . }}
 */}}
 {{- define "learnflow.postgresql.volumes" -}}
@@ -150,6 +241,9 @@ Usage: {{ include "learnflow.postgresql.volumes" (dict "context" . "keys" (list 
   configMap:
     name: {{ include "learnflow.componentName" (dict "context" .context "component" "seeds") | quote }}
 {{ include "learnflow.credentials.volume" . }}
+{{- with include "learnflow.postgresql.tlsVolume" .context }}
+{{ . }}
+{{- end }}
 {{- end -}}
 
 {{- define "learnflow.postgresql.mounts" -}}
@@ -160,4 +254,7 @@ Usage: {{ include "learnflow.postgresql.volumes" (dict "context" . "keys" (list 
   mountPath: /etc/learnflow/seeds
   readOnly: true
 {{ include "learnflow.credentials.mount" . }}
+{{- with include "learnflow.postgresql.tlsMount" . }}
+{{ . }}
+{{- end }}
 {{- end -}}

@@ -100,7 +100,7 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     const { check } = await runCheck(inject('kafkaBrokers').kraft, { host: '127.0.0.1', port: stopped.port }, db, 15);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('the Dapr sidecar was not ready in time');
-    expect(failure(check).hint).toContain('the state store when PostgreSQL is unreachable or rejects the password');
+    expect(failure(check).hint).toContain('the state store when PostgreSQL is unreachable, rejects the password');
   });
 
   it('names its app id and the scopes to look at when a component is scoped to other apps', { timeout: 120_000 }, async () => {

@@ -11,21 +11,26 @@ export interface Container {
   env: { name: string; value?: string; valueFrom?: unknown }[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
+type Items = { key: string; path: string }[];
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+  secret?: { secretName: string; optional?: boolean; items?: Items };
+  projected?: { sources: { secret?: { name: string; items: Items }; configMap?: { name: string; items: Items } }[] };
+}
 export interface PodSpec {
   automountServiceAccountToken?: boolean;
   containers: Container[];
-  volumes?: {
-    name: string;
-    configMap?: { name: string };
-    secret?: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] };
-  }[];
+  volumes?: Volume[];
 }
 
 export interface LocalServices {
   /** Environment values to replace: in-cluster addresses by local ones. */
   substitutions: Record<string, string>;
-  /** The content of Secrets the Pod mounts (made at run time by the credentials hook). */
+  /** The content of Secrets the Pod mounts (made at run time by the credentials hook, or by the user). */
   secrets?: Record<string, Record<string, string>>;
+  /** The content of ConfigMaps the Pod mounts that the chart does not make (the user's). */
+  configMaps?: Record<string, Record<string, string>>;
   /** Environment the cluster adds (the sidecar injector's DAPR_HTTP_PORT). */
   env?: Record<string, string>;
   /** For a Pod that mounts its API token: the program's options that stand for the token the kubelet mounts (HookAccount.env). */
@@ -43,21 +48,9 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
   const root = await mkdtemp(join(tmpdir(), 'learnflow-pod-'));
   const mounts = new Map<string, string>();
   for (const mount of container!.volumeMounts ?? []) {
-    const volume = (spec.volumes ?? []).find((candidate) => candidate.name === mount.name)!;
-    const data = volume.configMap
-      ? (find(objects, 'ConfigMap', volume.configMap.name)['data'] as Record<string, string>)
-      : local.secrets?.[volume.secret!.secretName];
-    expect(data, `the content of volume ${mount.name}`).toBeDefined();
     const dir = join(root, mount.mountPath);
     await mkdir(dir, { recursive: true });
-    // A volume with items holds those keys only, each at its path, as the kubelet writes it; an
-    // optional one leaves out the keys the Secret lacks.
-    const files = volume.secret?.items
-      ? volume.secret.items
-          .map(({ key, path }): [string, string | undefined] => [path, data![key]])
-          .filter(([, content]) => content !== undefined || !volume.secret!.optional)
-      : Object.entries(data!);
-    for (const [file, content] of files) {
+    for (const [file, content] of volumeFiles(objects, spec, mount.name, local)) {
       expect(content, `key of ${file} in volume ${mount.name}`).toBeDefined();
       await writeFile(join(dir, file), content!);
     }
@@ -79,4 +72,44 @@ export async function runContainer(objects: readonly K8sObject[], spec: PodSpec,
     spec.automountServiceAccountToken === true,
   );
   return runCli(container!.args, { ...local.env, ...local.apiAccess, ...env });
+}
+
+/**
+ * The files of Pod volume `name`, as the kubelet writes them: a volume with items holds those
+ * keys only, each at its path (an optional one leaves out the keys its Secret lacks); a projected
+ * volume, the files of all its sources.
+ */
+export function volumeFiles(
+  objects: readonly K8sObject[],
+  spec: PodSpec,
+  name: string,
+  local: LocalServices,
+): [string, string | undefined][] {
+  const volume = (spec.volumes ?? []).find((candidate) => candidate.name === name);
+  expect(volume, `volume ${name}`).toBeDefined();
+  const configMap = (configMapName: string) =>
+    local.configMaps?.[configMapName] ??
+    (objects.some((object) => object.kind === 'ConfigMap' && object.metadata.name === configMapName)
+      ? (find(objects, 'ConfigMap', configMapName)['data'] as Record<string, string>)
+      : undefined);
+  const content = (data: Record<string, string> | undefined, what: string) => {
+    expect(data, `the content of ${what} in volume ${name}`).toBeDefined();
+    return data!;
+  };
+  const picked = (data: Record<string, string>, items: Items | undefined, optional = false) =>
+    items
+      ? items
+          .map(({ key, path }): [string, string | undefined] => [path, data[key]])
+          .filter(([, value]) => value !== undefined || !optional)
+      : Object.entries(data);
+  if (volume!.projected) {
+    return volume!.projected.sources.flatMap((source) =>
+      source.secret
+        ? picked(content(local.secrets?.[source.secret.name], `Secret ${source.secret.name}`), source.secret.items)
+        : picked(content(configMap(source.configMap!.name), `ConfigMap ${source.configMap!.name}`), source.configMap!.items),
+    );
+  }
+  if (volume!.configMap) return picked(content(configMap(volume!.configMap.name), `ConfigMap ${volume!.configMap.name}`), undefined);
+  const secret = volume!.secret!;
+  return picked(content(local.secrets?.[secret.secretName], `Secret ${secret.secretName}`), secret.items, secret.optional);
 }

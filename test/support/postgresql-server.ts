@@ -1,17 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { runCli } from './cli.js';
 import { postgresqlServerScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { runOk } from './process.js';
+import type { Certificate } from './tls.js';
+import { waitUntil } from './wait.js';
 
 export interface PostgresqlAddress {
   host: string;
   port: number;
   superuserPassword: string;
+  /** How the test's own sessions speak TLS, once the server requires it (not verified: the hooks' side is what is tested). */
+  ssl?: ConnectionOptions;
 }
 
 /** A real PostgreSQL started by scripts/harness/postgresql-server.sh. */
@@ -45,10 +50,60 @@ export class PostgresqlServer {
     await runOk('bash', [postgresqlServerScript, 'delete', this.name]);
   }
 
+  private ssl: ConnectionOptions | undefined;
+
+  private get dir(): string {
+    return join(process.env['LEARNFLOW_STATE'] ?? join(tmpdir(), 'learnflow-infra'), 'postgresql', this.name);
+  }
+
   async address(): Promise<PostgresqlAddress> {
-    const state = process.env['LEARNFLOW_STATE'] ?? join(tmpdir(), 'learnflow-infra');
-    const superuserPassword = (await readFile(join(state, 'postgresql', this.name, 'superuser.password'), 'utf8')).trim();
-    return { host: this.host, port: this.port, superuserPassword };
+    const superuserPassword = (await readFile(join(this.dir, 'superuser.password'), 'utf8')).trim();
+    return { host: this.host, port: this.port, superuserPassword, ...(this.ssl && { ssl: this.ssl }) };
+  }
+
+  /**
+   * Turns TLS on and admits TLS connections only, as a managed PostgreSQL does: the server shows
+   * `certificate`, trusts `clientCa` for client certificates, and pg_hba.conf holds `rules` (each
+   * `hostssl DATABASE USER METHOD [OPTIONS]`, without the address) before the catch-all
+   * `hostssl all all scram-sha-256`. Done by the superuser and a reload, as an operator would.
+   */
+  async requireTls(certificate: Certificate, clientCa: Certificate, rules: readonly string[] = []): Promise<void> {
+    const owner = await stat(join(this.dir, 'data'));
+    const tls = join(this.dir, 'tls');
+    await mkdir(tls, { recursive: true });
+    const files = { 'server.crt': certificate.cert, 'server.key': certificate.key, 'ca.crt': clientCa.cert };
+    for (const [file, content] of Object.entries(files)) {
+      await writeFile(join(tls, file), content);
+      // PostgreSQL refuses a key others can read.
+      await chmod(join(tls, file), 0o600);
+      await chown(join(tls, file), owner.uid, owner.gid);
+    }
+    const hba = join(this.dir, 'data', 'pg_hba.conf');
+    const local = (await readFile(hba, 'utf8')).split('\n').filter((line) => line.startsWith('local'));
+    const network = this.host === '127.0.0.1' ? '127.0.0.1/32' : `${this.host.replace(/\.\d+$/, '')}.0/24`;
+    const remote = [...rules, 'hostssl all all scram-sha-256'].map((rule) => rule.replace(/^(\S+ \S+ \S+) /, `$1 ${network} `));
+    const address = await this.address();
+    await asSuperuser(address, async (client) => {
+      for (const [setting, value] of Object.entries({
+        ssl: 'on',
+        ssl_cert_file: 'server.crt',
+        ssl_key_file: 'server.key',
+        ssl_ca_file: 'ca.crt',
+      })) {
+        await client.query(`ALTER SYSTEM SET ${setting} = '${setting === 'ssl' ? value : join(tls, value)}'`);
+      }
+      await writeFile(hba, [...local, ...remote, ''].join('\n'));
+      await client.query('SELECT pg_reload_conf()');
+    });
+    const ssl = { rejectUnauthorized: false };
+    this.ssl = ssl;
+    // The reload is the server's to finish: a session over TLS that the server says is TLS.
+    await waitUntil(`PostgreSQL ${this.name} to require TLS`, () =>
+      asSuperuser({ ...address, ssl }, async (client) => {
+        const { rows } = await client.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+        return rows[0]?.ssl === true;
+      }).catch(() => false),
+    );
   }
 }
 
@@ -62,6 +117,8 @@ export interface TestDatabase {
   passwordFile: string;
   /** The hooks program's connection flags for this database. */
   flags: string[];
+  /** As PostgresqlAddress.ssl. */
+  ssl?: ConnectionOptions;
 }
 
 /** A new, empty database owned by a new user, as the postgresql chart creates them. */
@@ -79,6 +136,7 @@ export async function freshDatabase(server: PostgresqlAddress): Promise<TestData
   return {
     host: server.host,
     port: server.port,
+    ...(server.ssl && { ssl: server.ssl }),
     database,
     user,
     password,
@@ -100,7 +158,8 @@ export async function freshDatabase(server: PostgresqlAddress): Promise<TestData
 
 /** A client, not yet connected, of the superuser postgres to `database`. */
 export function superuserClient(server: PostgresqlAddress, database = 'postgres'): pg.Client {
-  return new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: server.superuserPassword, database });
+  const { host, port, ssl } = server;
+  return new pg.Client({ host, port, user: 'postgres', password: server.superuserPassword, database, ...(ssl && { ssl }) });
 }
 
 export async function asSuperuser<T>(
@@ -123,7 +182,8 @@ export async function withDatabase<T>(
   work: (client: pg.Client) => Promise<T>,
   as: { user: string; password: string } = db,
 ): Promise<T> {
-  const client = new pg.Client({ host: db.host, port: db.port, user: as.user, password: as.password, database: db.database });
+  const { host, port, database, ssl } = db;
+  const client = new pg.Client({ host, port, user: as.user, password: as.password, database, ...(ssl && { ssl }) });
   await client.connect();
   try {
     return await work(client);

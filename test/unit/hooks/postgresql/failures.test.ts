@@ -3,6 +3,7 @@ import { classifyPostgresqlFailure } from '../../../../hooks/postgresql/failures
 
 const source = { user: 'learnflow', description: 'Secret learnflow-credentials, key password' };
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+const classify = (error: unknown) => classifyPostgresqlFailure(error, source, { host: 'db', tls: { mode: 'disable' } });
 describe('classifyPostgresqlFailure', () => {
   it('waits out a server that is starting, restarting or unreachable', () => {
     for (const error of [
@@ -11,13 +12,13 @@ describe('classifyPostgresqlFailure', () => {
       pgError('57P01', 'terminating connection due to administrator command'),
       new Error('Connection terminated unexpectedly'),
     ]) {
-      expect(classifyPostgresqlFailure(error, source).retriable, error.message).toBe(true);
+      expect(classify(error).retriable, error.message).toBe(true);
     }
-    expect(classifyPostgresqlFailure(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db'), source).hint).toContain('does not resolve');
+    expect(classify(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db')).hint).toContain('does not resolve');
   });
 
   it('fails fast on a wrong password, naming where it came from', () => {
-    expect(classifyPostgresqlFailure(pgError('28P01', 'password authentication failed for user "learnflow"'), source)).toEqual({
+    expect(classify(pgError('28P01', 'password authentication failed for user "learnflow"'))).toEqual({
       retriable: false,
       reason: 'PostgreSQL rejected the password of user learnflow: password authentication failed for user "learnflow"',
       hint: expect.stringContaining('the password comes from Secret learnflow-credentials, key password'),
@@ -25,7 +26,7 @@ describe('classifyPostgresqlFailure', () => {
   });
 
   it('fails fast on anything else, with the SQLSTATE', () => {
-    expect(classifyPostgresqlFailure(pgError('42P01', 'relation "users" does not exist'), source)).toMatchObject({
+    expect(classify(pgError('42P01', 'relation "users" does not exist'))).toMatchObject({
       retriable: false,
       reason: 'PostgreSQL error 42P01: relation "users" does not exist',
     });
