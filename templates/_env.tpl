@@ -53,7 +53,8 @@ Usage: {{ include "learnflow.kafka.aclEnv" . }}
 {{- end -}}
 
 {{/*
-How a hook or check reaches Kafka: the brokers, and the SASL user and password file when the client listener uses SASL.
+How a hook or check reaches Kafka: the brokers, the SASL user and password file when the client
+listener uses SASL, and TLS with the CA's file when it speaks TLS.
 Usage: {{ include "learnflow.kafka.connectionEnv" . }}
 */}}
 {{- define "learnflow.kafka.connectionEnv" -}}
@@ -66,6 +67,14 @@ Usage: {{ include "learnflow.kafka.connectionEnv" . }}
   value: {{ include "learnflow.kafka.sasl.hooksUser" . | quote }}
 - name: LEARNFLOW_HOOKS_KAFKA_SASL_PASSWORD_FILE
   value: /etc/learnflow/kafka-sasl/password
+{{- end }}
+{{- if include "learnflow.kafka.tls.enabled" . }}
+- name: LEARNFLOW_HOOKS_KAFKA_TLS
+  value: "true"
+{{- if include "learnflow.kafka.tls.caSecret" . }}
+- name: LEARNFLOW_HOOKS_KAFKA_TLS_CA_FILE
+  value: /etc/learnflow/kafka-tls/ca.crt
+{{- end }}
 {{- end }}
 {{- end -}}
 

@@ -16,6 +16,15 @@ export const kafkaConnectionOptions = {
     type: 'string',
     describe: 'File holding the SASL password (the chart mounts it from a Secret; never a flag, which would show in the process list)',
   },
+  'kafka-tls': {
+    type: 'boolean',
+    default: false,
+    describe: 'TLS to the brokers (SASL_SSL), each certificate verified and naming its broker',
+  },
+  'kafka-tls-ca-file': {
+    type: 'string',
+    describe: "PEM file of the CA that signs the brokers' certificates (default: Node's trusted roots)",
+  },
 } as const satisfies Record<string, Options>;
 
 /** The topic commands': the connection and the catalogue. */

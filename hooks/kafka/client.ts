@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '../lib/logger.js';
 import { Kafka, logLevel, type Admin, type LogEntry, type SASLOptions } from './kafkajs.js';
 
@@ -14,8 +15,10 @@ export interface KafkaConnection {
   /** host:port of one or more brokers. */
   brokers: readonly string[];
   clientId: string;
-  /** For a SASL_PLAINTEXT client listener; none for PLAINTEXT. */
+  /** For a SASL client listener; none for PLAINTEXT. */
   sasl?: SaslCredentials | undefined;
+  /** For a TLS client listener (SASL_SSL): kafkajs names each broker as the server, so its certificate must name it. */
+  ssl?: ConnectionOptions | undefined;
 }
 
 /**
@@ -28,6 +31,7 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
     brokers: [...connection.brokers],
     // kafkajs types each mechanism apart; every one of ours takes a username and a password.
     ...(connection.sasl ? { sasl: { ...connection.sasl } as SASLOptions } : {}),
+    ...(connection.ssl ? { ssl: connection.ssl } : {}),
     connectionTimeout: 3_000,
     requestTimeout: 15_000,
     retry: { retries: 2, initialRetryTime: 250, maxRetryTime: 2_000 },

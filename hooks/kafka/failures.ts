@@ -1,5 +1,6 @@
 import { ActionableError } from '../../common/errors.js';
 import type { FailureClass } from '../lib/retry.js';
+import { certificateProblem, type TlsFiles } from '../lib/tls.js';
 
 /** The fields of kafkajs errors (and Node socket errors) that classification reads. */
 interface ErrorFields {
@@ -62,21 +63,81 @@ const slowBrokerErrors = new Set([
   'KafkaJSGroupCoordinatorNotFound',
 ]);
 
+/** The values a user sets for TLS to Kafka, as messages name them. */
+export const kafkaTlsValues = {
+  protocol: 'kafka.listeners.client.protocol',
+  ca: 'kafkaTopics.tls.caCertificate',
+  client: 'kafkaTopics.tls',
+} as const;
+
+/** kafkajs's error for a connection the broker closed before answering, as a TLS listener closes a plaintext one. */
+const closedConnection = (error: unknown): boolean => {
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as ErrorFields;
+  if (fields.name === 'KafkaJSNumberOfRetriesExceeded') return closedConnection(fields.cause);
+  return fields.name === 'KafkaJSConnectionClosedError';
+};
+
+/** Plaintext to a TLS listener: how it shows, and what it means once a TLS handshake with the broker succeeded. */
+export const plaintextToTls = {
+  closedAtOnce: closedConnection,
+  reason: (broker: string) => `the Kafka broker ${broker} speaks TLS, and the hooks connect in plaintext`,
+  hint:
+    `set ${kafkaTlsValues.protocol} to SASL_SSL (a managed Kafka's listener), ` +
+    `and ${kafkaTlsValues.ca} to its CA unless a public one signs it`,
+};
+
+/** A failure to agree on TLS with a broker, with its cause and the value to set; undefined for any other failure. */
+function tlsFailure(code: string, message: string, broker: string, tls: TlsFiles): FailureClass | undefined {
+  const problem = certificateProblem(code);
+  if (problem === 'untrusted') {
+    const signer = tls.ca ? `the CA of ${kafkaTlsValues.ca}` : 'a CA Node trusts (no CA given)';
+    return {
+      retriable: false,
+      reason: `the certificate of the Kafka broker${broker} is not signed by ${signer}: ${message}`,
+      hint: `set ${kafkaTlsValues.ca} to a Secret holding the CA that signed the brokers' certificates (your provider publishes it)`,
+    };
+  }
+  if (problem === 'not-valid-now') {
+    return {
+      retriable: false,
+      reason: `the certificate of the Kafka broker${broker} is not valid now: ${message}`,
+      hint: 'the broker needs a current certificate',
+    };
+  }
+  if (problem === 'wrong-name') {
+    return {
+      retriable: false,
+      reason: `the certificate of the Kafka broker${broker} does not name it: ${message}`,
+      hint:
+        "every address a client uses must be a name the brokers' certificates carry: kafkaTopics.bootstrapServers " +
+        "(your provider's endpoint, not an address or alias) and the addresses the brokers advertise",
+    };
+  }
+  if (/socket disconnected before secure TLS connection/i.test(message)) {
+    return {
+      retriable: true,
+      reason: `the Kafka broker${broker} closed the connection during the TLS handshake: ${message}`,
+      hint: `if this lasts, its listener does not speak TLS: set ${kafkaTlsValues.protocol} to SASL_PLAINTEXT (or PLAINTEXT)`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * Whether a Kafka failure is worth waiting out (the broker is starting, moving a leader, or
- * briefly unreachable) or needs a person (credentials, ACLs, invalid configuration), with the
- * cause and the fix in words.
+ * briefly unreachable) or needs a person (credentials, ACLs, invalid configuration, a certificate
+ * that TLS (`tls`, undefined for plaintext) cannot trust), with the cause and the fix in words.
  */
-export function classifyKafkaFailure(error: unknown): FailureClass {
+export function classifyKafkaFailure(error: unknown, tls?: TlsFiles): FailureClass {
   if (error instanceof ActionableError) return { retriable: false, reason: error.message, hint: error.fix };
   const fields: ErrorFields = typeof error === 'object' && error !== null ? error : { message: String(error) };
   const name = typeof fields.name === 'string' ? fields.name : 'Error';
   const message = String(fields.message ?? error);
 
   // kafkajs wraps the last failure of its own retries, and batches per-topic failures.
-  if (name === 'KafkaJSNumberOfRetriesExceeded' && fields.cause) return classifyKafkaFailure(fields.cause);
+  if (name === 'KafkaJSNumberOfRetriesExceeded' && fields.cause) return classifyKafkaFailure(fields.cause, tls);
   if (name === 'KafkaJSAggregateError' && Array.isArray(fields.errors) && fields.errors.length > 0) {
-    const parts = fields.errors.map(classifyKafkaFailure);
+    const parts = fields.errors.map((part: unknown) => classifyKafkaFailure(part, tls));
     return parts.find((part) => !part.retriable) ?? parts[0]!;
   }
 
@@ -90,6 +151,8 @@ export function classifyKafkaFailure(error: unknown): FailureClass {
   if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError') {
     const code = fields.code ?? (fields.cause as ErrorFields | undefined)?.code;
     const broker = typeof fields.broker === 'string' ? ` ${fields.broker}` : '';
+    const tlsClass = tls && tlsFailure(typeof code === 'string' ? code : '', message, broker, tls);
+    if (tlsClass) return tlsClass;
     return {
       retriable: true,
       reason: `cannot reach the Kafka broker${broker}: ${message}`,

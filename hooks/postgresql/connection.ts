@@ -5,6 +5,7 @@ import { ActionableError, ExitCode } from '../../common/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { readMountedFile, requireMountedFile } from '../lib/mounted-file.js';
 import { retryOptions, retryUntil, type WaitSettings } from '../lib/retry.js';
+import { readTlsFiles } from '../lib/tls.js';
 import { classifyPostgresqlFailure } from './failures.js';
 import { isScramSafe } from './scram.js';
 import { connectionTls, tlsValues, type PostgresqlTls, type TlsMode } from './tls.js';
@@ -86,14 +87,8 @@ export async function withDatabase<T>(
 
 /** The TLS mode and the PEM files it names, read once: a file that is not there is the values' mistake. */
 async function tlsFiles(settings: PostgresqlSettings): Promise<PostgresqlTls> {
-  const read = (path: string | undefined, what: string, from: string) =>
-    path ? requireMountedFile({ what, path, from, check: `${from} names a Secret or ConfigMap that holds it` }) : undefined;
-  return {
-    mode: settings.postgresqlTlsMode,
-    ca: await read(settings.postgresqlTlsCaFile, "PostgreSQL's CA certificate", tlsValues.ca),
-    cert: await read(settings.postgresqlTlsCertFile, 'the PostgreSQL client certificate', tlsValues.client),
-    key: await read(settings.postgresqlTlsKeyFile, "the PostgreSQL client certificate's key", tlsValues.client),
-  };
+  const paths = { ca: settings.postgresqlTlsCaFile, cert: settings.postgresqlTlsCertFile, key: settings.postgresqlTlsKeyFile };
+  return { mode: settings.postgresqlTlsMode, ...(await readTlsFiles('PostgreSQL', paths, tlsValues)) };
 }
 
 /**

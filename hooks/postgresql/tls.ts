@@ -2,16 +2,14 @@
 // node-postgres: what a managed PostgreSQL requires, and how a failure to agree on it reads.
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import type { FailureClass } from '../lib/retry.js';
+import { certificateProblem, type TlsFiles } from '../lib/tls.js';
 
 export const tlsModes = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 export type TlsMode = (typeof tlsModes)[number];
 
 /** The mode and the PEM texts the program was given (the CA, and a client certificate with its key). */
-export interface PostgresqlTls {
+export interface PostgresqlTls extends TlsFiles {
   mode: TlsMode;
-  ca?: string | undefined;
-  cert?: string | undefined;
-  key?: string | undefined;
 }
 
 /** The values a user sets, as messages name them. */
@@ -40,33 +38,24 @@ export function connectionTls(host: string, tls: PostgresqlTls): false | Connect
   };
 }
 
-// Node's codes for a chain it cannot verify (OpenSSL's X509_V_ERR_* names).
-const untrustedChain = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
 /**
  * A failure to agree on TLS with the server, with its cause and the value to set; undefined for
  * any other failure. None of these passes by waiting.
  */
 export function tlsFailure(code: string, message: string, host: string, tls: PostgresqlTls): FailureClass | undefined {
   const fail = (reason: string, hint: string): FailureClass => ({ retriable: false, reason, hint });
-  if (untrustedChain.has(code)) {
+  const problem = certificateProblem(code);
+  if (problem === 'untrusted') {
     const signer = tls.ca ? `the CA of ${tlsValues.ca}` : 'a CA Node trusts (no CA given)';
     return fail(
       `PostgreSQL's certificate at ${host} is not signed by ${signer}: ${message}`,
       `set ${tlsValues.ca} to the CA that signed the server's certificate (your provider publishes it)`,
     );
   }
-  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+  if (problem === 'not-valid-now') {
     return fail(`PostgreSQL's certificate at ${host} is not valid now: ${message}`, 'the server needs a current certificate');
   }
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+  if (problem === 'wrong-name') {
     return fail(
       `PostgreSQL's certificate does not name ${host} (${tls.mode}): ${message}`,
       "set postgresqlSchema.host to a name the certificate carries (your provider's endpoint, not an address or alias), " +

@@ -9,6 +9,9 @@
 #              inter-broker.password and controller.password files
 #   kraft-acl  kraft-scram with the ACL authorizer, as profiles/production.yaml renders it: the
 #              inter-broker and controller users are super users, learnflow has only its ACLs
+#   kraft-scram-tls  kraft-scram whose client listener is SASL_SSL, as a managed Kafka's: its
+#              key and certificate chain are the PEM file tls/server.pem of the instance, which
+#              the caller writes before the first start
 #   kraft3     three combined controller+broker nodes (the production profile's shape), node N's
 #              client listener on PORT+N and its controller on PORT+3+N
 # Broker settings mirror what values.yaml gives the Bitnami brokers for that many nodes.
@@ -106,8 +109,9 @@ password() { # password NAME: the instance's password NAME, made once
   cat "$dir/$1.password"
 }
 
-write_sasl_configs() { # write_sasl_configs MODE PORT: SASL on every listener (kraft-scram, kraft-acl)
-  local mode=$1 port=$2 second=$(($2 + 1))
+write_sasl_configs() { # write_sasl_configs MODE PORT: SASL on every listener (kraft-scram, kraft-acl, kraft-scram-tls)
+  local mode=$1 port=$2 second=$(($2 + 1)) client=SASL_PLAINTEXT
+  [ "$mode" = kraft-scram-tls ] && client=SASL_SSL
   # The SASL listeners replace the plain one advertised above.
   sed -i "s|^advertised.listeners=.*|advertised.listeners=CLIENT://$address:$port,INTERNAL://$address:$((port + 2))|" "$dir/server.properties"
   cat >>"$dir/server.properties" <<PROPS
@@ -117,7 +121,7 @@ controller.quorum.voters=0@$address:$second
 listeners=CLIENT://$address:$port,CONTROLLER://$address:$second,INTERNAL://$address:$((port + 2))
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
-listener.security.protocol.map=CLIENT:SASL_PLAINTEXT,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+listener.security.protocol.map=CLIENT:$client,INTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 sasl.mechanism.controller.protocol=PLAIN
@@ -128,6 +132,13 @@ listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.secu
 listener.name.internal.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="inter_broker_user" password="$(password inter-broker)";
 listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="controller_user" password="$(password controller)" user_controller_user="$(password controller)";
 PROPS
+  if [ "$mode" = kraft-scram-tls ]; then
+    [ -f "$dir/tls/server.pem" ] || die "$mode needs $dir/tls/server.pem (the server's key and certificate chain, PEM)"
+    cat >>"$dir/server.properties" <<PROPS
+listener.name.client.ssl.keystore.type=PEM
+listener.name.client.ssl.keystore.location=$dir/tls/server.pem
+PROPS
+  fi
   if [ "$mode" = kraft-acl ]; then
     cat >>"$dir/server.properties" <<PROPS
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
@@ -190,7 +201,9 @@ start_kraft3() { # start_kraft3 PORT: the three nodes, formatted once with one c
 
 start() { # start NAME MODE PORT
   local mode=$2 port=$3
-  case "$mode" in zookeeper | kraft | kraft-scram | kraft-acl | kraft3) ;; *) die "MODE must be zookeeper, kraft, kraft-scram, kraft-acl or kraft3, not '$mode'" ;; esac
+  case "$mode" in zookeeper | kraft | kraft-scram | kraft-acl | kraft-scram-tls | kraft3) ;;
+    *) die "MODE must be zookeeper, kraft, kraft-scram, kraft-acl, kraft-scram-tls or kraft3, not '$mode'" ;;
+  esac
   [[ "$port" =~ ^[0-9]+$ ]] || die "PORT must be a number, not '$port'"
   stop_pid "$dir/kafka.pid"
   # A start that fails part-way leaves nothing running.
@@ -210,7 +223,7 @@ start() { # start NAME MODE PORT
   elif [ ! -f "$dir/data/meta.properties" ]; then
     # A KRaft log directory is formatted once with a cluster id; a restart keeps it.
     local scram=()
-    if [[ "$mode" = kraft-scram || "$mode" = kraft-acl ]]; then
+    if [[ "$mode" = kraft-scram* || "$mode" = kraft-acl ]]; then
       # SCRAM users live in the cluster metadata: they are created with the log directory.
       scram=(--add-scram "SCRAM-SHA-512=[name=learnflow,password=$(password client)]"
         --add-scram "SCRAM-SHA-512=[name=inter_broker_user,password=$(password inter-broker)]")

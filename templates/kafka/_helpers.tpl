@@ -61,7 +61,15 @@ Whether Kafka's client listener uses SASL (kafka.listeners.client.protocol): "tr
 Usage: {{ if include "learnflow.kafka.sasl.enabled" . }}
 */}}
 {{- define "learnflow.kafka.sasl.enabled" -}}
-{{- if eq .Values.kafka.listeners.client.protocol "SASL_PLAINTEXT" -}}true{{- end -}}
+{{- if hasPrefix "SASL_" .Values.kafka.listeners.client.protocol -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Whether the client listener speaks TLS (SASL_SSL: an existing Kafka's; this release's speaks none): "true" or empty.
+Usage: {{ if include "learnflow.kafka.tls.enabled" . }}
+*/}}
+{{- define "learnflow.kafka.tls.enabled" -}}
+{{- if eq .Values.kafka.listeners.client.protocol "SASL_SSL" -}}true{{- end -}}
 {{- end -}}
 
 {{/*
@@ -143,22 +151,32 @@ Usage: {{ include "learnflow.kafka.sasl.secretKeys" . }}
 {{- end -}}
 
 {{/*
-The catalogue volume (and the SASL password's), as volumes: entries.
+The catalogue volume (and the connection's), as volumes: entries.
 Usage: {{ include "learnflow.kafka.volumes" . }}
 */}}
 {{- define "learnflow.kafka.volumes" -}}
 - name: kafka-topics
   configMap:
     name: {{ include "learnflow.kafka.topicsConfigMapName" . | quote }}
-{{- with include "learnflow.kafka.saslVolume" . }}
+{{- with include "learnflow.kafka.connectionVolumes" . }}
 {{ . }}
 {{- end }}
 {{- end -}}
 
 {{/*
-The SASL password file's volume and mount, when the client listener uses SASL (else nothing).
-Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka.saslMount" . }}
+What a client mounts to connect, as volumes and their mounts (nothing for a PLAINTEXT listener
+without a CA): the SASL password file when the client listener uses SASL, and the CA of
+kafkaTopics.tls.caCertificate when it speaks TLS.
+Usage: {{ include "learnflow.kafka.connectionVolumes" . }}, {{ include "learnflow.kafka.connectionMounts" . }}
 */}}
+{{- define "learnflow.kafka.connectionVolumes" -}}
+{{- list (include "learnflow.kafka.saslVolume" .) (include "learnflow.kafka.tlsVolume" .) | compact | join "\n" -}}
+{{- end -}}
+
+{{- define "learnflow.kafka.connectionMounts" -}}
+{{- list (include "learnflow.kafka.saslMount" .) (include "learnflow.kafka.tlsMount" .) | compact | join "\n" -}}
+{{- end -}}
+
 {{- define "learnflow.kafka.saslVolume" -}}
 {{- if include "learnflow.kafka.sasl.enabled" . -}}
 - name: kafka-sasl
@@ -179,15 +197,46 @@ Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka
 {{- end -}}
 {{- end -}}
 
+{{- define "learnflow.kafka.tlsVolume" -}}
+{{- with include "learnflow.kafka.tls.caSecret" . -}}
+- name: kafka-tls
+  secret:
+    secretName: {{ . | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ $.Values.kafkaTopics.tls.caCertificate.key | quote }}
+        path: ca.crt
+{{- end -}}
+{{- end -}}
+
+{{- define "learnflow.kafka.tlsMount" -}}
+{{- if include "learnflow.kafka.tls.caSecret" . -}}
+- name: kafka-tls
+  mountPath: /etc/learnflow/kafka-tls
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
 {{/*
-The catalogue's mount (and the SASL password's), as volumeMounts: entries.
+The Secret holding the CA of a TLS client listener (kafkaTopics.tls.caCertificate.secretName;
+empty without TLS, or when a CA the images trust signs the brokers' certificates).
+Usage: {{ include "learnflow.kafka.tls.caSecret" . }}
+*/}}
+{{- define "learnflow.kafka.tls.caSecret" -}}
+{{- if include "learnflow.kafka.tls.enabled" . -}}
+{{- .Values.kafkaTopics.tls.caCertificate.secretName -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The catalogue's mount (and the connection's), as volumeMounts: entries.
 Usage: {{ include "learnflow.kafka.mounts" . }}
 */}}
 {{- define "learnflow.kafka.mounts" -}}
 - name: kafka-topics
   mountPath: /etc/learnflow/kafka
   readOnly: true
-{{- with include "learnflow.kafka.saslMount" . }}
+{{- with include "learnflow.kafka.connectionMounts" . }}
 {{ . }}
 {{- end }}
 {{- end -}}
@@ -241,8 +290,15 @@ kafkaTopics.topics: the replication factor of {{ join ", " $tooMany }} is more t
 kafkaTopics.deleteUnmanaged lists {{ . | quote }}, which kafkaTopics.topics still declares: take it out of one of them
 {{- end -}}
 {{- end -}}
-{{- if hasSuffix "SSL" .Values.kafka.listeners.client.protocol }}
-kafka.listeners.client.protocol {{ .Values.kafka.listeners.client.protocol }}: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT (inside the cluster, behind NetworkPolicies); TLS is not supported yet
+{{- $protocol := .Values.kafka.listeners.client.protocol -}}
+{{- if eq $protocol "SSL" }}
+kafka.listeners.client.protocol SSL: the hooks, the checks and the Dapr pub/sub speak TLS with SASL (SASL_SSL, a managed Kafka's listener), not TLS alone; use SASL_SSL with kafka.sasl (docs/kafka.md)
+{{- end -}}
+{{- if and .Values.kafka.enabled (eq $protocol "SASL_SSL") }}
+kafka.listeners.client.protocol SASL_SSL is for an existing Kafka (kafka.enabled=false): this release's Kafka is reached inside the cluster, behind its NetworkPolicy, and speaks no TLS; use SASL_PLAINTEXT (profiles/kafka-sasl.yaml)
+{{- end -}}
+{{- if and .Values.kafkaTopics.tls.caCertificate.secretName (ne $protocol "SASL_SSL") }}
+kafkaTopics.tls.caCertificate names a CA but kafka.listeners.client.protocol is {{ $protocol }}, so nothing would use it: set kafka.listeners.client.protocol=SASL_SSL
 {{- end -}}
 {{- if and .Values.kafka.enabled (include "learnflow.kafka.sasl.enabled" .) }}
 {{- range $name := list "interbroker" "controller" }}

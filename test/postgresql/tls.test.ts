@@ -1,13 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { find, mergeValues, render, type K8sObject } from '../support/chart.js';
 import { failure, type CliResult } from '../support/cli.js';
-import { Daprd } from '../support/daprd.js';
 import { makeLearnflowDatabase, type DatabasePasswords } from '../support/node.js';
-import { runContainer, volumeFiles, type LocalServices, type PodSpec } from '../support/pod.js';
-import { freePorts } from '../support/ports.js';
+import { runContainer, runDaprCheck, type LocalServices, type PodSpec } from '../support/pod.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from '../support/postgresql-server.js';
 import { CertificateAuthority, type Certificate } from '../support/tls.js';
 
@@ -46,9 +41,14 @@ describe('TLS to an existing PostgreSQL that requires it, with a CA made at test
     await server?.delete();
   });
 
-  /** The Dapr tests' values: the components, and a Kafka for them to name. */
+  /** The Dapr tests' values: the components, and a Kafka for them to name, which is the suite's. */
+  const daprKafka = 'kafka.example:9092';
   const withDapr = (more: Record<string, unknown> = {}) =>
-    mergeValues({ daprComponents: { enabled: true }, kafkaTopics: { bootstrapServers: 'kafka.example:9092' } }, more);
+    mergeValues({ daprComponents: { enabled: true }, kafkaTopics: { bootstrapServers: daprKafka } }, more);
+  const withKafka = async (services: LocalServices): Promise<LocalServices> => ({
+    ...services,
+    substitutions: { ...services.substitutions, [daprKafka]: inject('kafkaBrokers').kraft },
+  });
   /** The chart for this server: existing services, no Kafka part, postgresqlSchema.tls as given. */
   const renderFor = (tls: object, schema: object = {}, more: Record<string, unknown> = {}) =>
     render({
@@ -143,8 +143,8 @@ describe('TLS to an existing PostgreSQL that requires it, with a CA made at test
     { timeout: 120_000 },
     async () => {
       const objects = await renderFor(verifyFull, {}, withDapr());
-      const { daprd, check } = await daprCheck(objects, await local());
-      expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
+      const { check, sidecarLog } = await runDaprCheck(objects, await withKafka(await local()));
+      expect(check.code, `${check.stdout}\n${sidecarLog}`).toBe(0);
       expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
         'sidecar',
         'components',
@@ -157,46 +157,9 @@ describe('TLS to an existing PostgreSQL that requires it, with a CA made at test
   it('the Dapr state store with a wrong CA: the sidecar cannot start it, and says why', { timeout: 120_000 }, async () => {
     const other = await CertificateAuthority.create('another-ca');
     const objects = await renderFor(verifyFull, {}, withDapr({ tests: { dapr: { timeoutSeconds: 15 } } }));
-    const { daprd, check } = await daprCheck(objects, await local(other.certificate.cert));
+    const { check, sidecarLog } = await runDaprCheck(objects, await withKafka(await local(other.certificate.cert)));
     expect(check.code).toBe(1);
     expect(failure(check).hint).toContain('its certificate fails postgresqlSchema.tls');
-    expect(daprd.log).toContain('certificate signed by unknown authority');
+    expect(sidecarLog).toContain('certificate signed by unknown authority');
   });
 });
-
-/**
- * The Dapr check Job as rendered, beside a real daprd loading the rendered components: the
- * sidecar gets the Pod's postgresql-tls volume where dapr.io/volume-mounts puts it.
- */
-async function daprCheck(objects: K8sObject[], services: LocalServices) {
-  const template = (
-    find(objects, 'Job', 'learnflow-dapr-check')['spec'] as {
-      template: { metadata: { annotations: Record<string, string> }; spec: PodSpec };
-    }
-  ).template;
-  const [volume, mountPath] = template.metadata.annotations['dapr.io/volume-mounts']!.split(':') as [string, string];
-  const sidecarMount = await mkdtemp(join(tmpdir(), 'learnflow-sidecar-tls-'));
-  for (const [file, content] of volumeFiles(objects, template.spec, volume, services)) await writeFile(join(sidecarMount, file), content!);
-  const kafka = inject('kafkaBrokers').kraft;
-  const inClusterKafka = objects
-    .filter((object) => object.kind === 'Component')
-    .flatMap((component) => (component['spec'] as { metadata: { name: string; value?: string }[] }).metadata)
-    .find((item) => item.name === 'brokers')!.value!;
-  const appPort = await freePorts(1);
-  const daprd = await Daprd.start({
-    appId: template.metadata.annotations['dapr.io/app-id']!,
-    appPort,
-    components: objects.filter((object) => object.kind === 'Component'),
-    secrets: { 'learnflow-credentials': services.secrets!['learnflow-credentials']! },
-    substitutions: { [mountPath]: sidecarMount, [inClusterKafka]: kafka },
-  });
-  try {
-    const check = await runContainer(objects, template.spec, {
-      substitutions: { [inClusterKafka]: kafka, '8080': String(appPort) },
-      env: { DAPR_HTTP_PORT: String(daprd.httpPort) },
-    });
-    return { daprd, check };
-  } finally {
-    await daprd.stop();
-  }
-}

@@ -1,3 +1,4 @@
+import type { KafkaConfig } from 'kafkajs';
 import { expect } from 'vitest';
 import type { TopicSpec } from '../../hooks/kafka/catalogue.js';
 import { classifyKafkaFailure } from '../../hooks/kafka/failures.js';
@@ -13,8 +14,13 @@ export const quietLogger = createLogger('error');
  * An admin client of the tests' own, to set up and inspect the broker independently of the
  * code under test.
  */
-export async function withTestAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const admin = new Kafka({ clientId: 'learnflow-tests', brokers: [brokers], logLevel: 0 }).admin();
+export async function withTestAdmin<T>(
+  brokers: string,
+  work: (admin: Admin) => Promise<T>,
+  /** How to log in, for a SASL or TLS listener. */
+  login: Partial<Pick<KafkaConfig, 'sasl' | 'ssl'>> = {},
+): Promise<T> {
+  const admin = new Kafka({ clientId: 'learnflow-tests', brokers: [brokers], logLevel: 0, ...login }).admin();
   await admin.connect();
   try {
     return await work(admin);

@@ -1,9 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaServerScript } from './paths.js';
 import { freePorts } from './ports.js';
 import { run, runOk, type Finished } from './process.js';
+import type { Certificate } from './tls.js';
 
 export type KafkaMode = 'zookeeper' | 'kraft';
 export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
@@ -11,11 +12,19 @@ export const kafkaModes: readonly KafkaMode[] = ['zookeeper', 'kraft'];
  * kraft-scram: a KRaft node with SASL on every listener, as profiles/kafka-sasl.yaml renders it
  * (client learnflow and inter-broker inter_broker_user with SCRAM-SHA-512, controller_user with PLAIN);
  * kraft-acl: the same with the ACL authorizer, as profiles/production.yaml renders it;
+ * kraft-scram-tls: kraft-scram whose client listener is SASL_SSL, as a managed Kafka's (startTls);
  * kraft3: three combined KRaft nodes, the production profile's shape.
  */
-export type KafkaServerMode = KafkaMode | 'kraft-scram' | 'kraft-acl' | 'kraft3';
+export type KafkaServerMode = KafkaMode | 'kraft-scram' | 'kraft-acl' | 'kraft-scram-tls' | 'kraft3';
 
-const portsOf: Record<KafkaServerMode, number> = { zookeeper: 2, kraft: 2, 'kraft-scram': 3, 'kraft-acl': 3, kraft3: 6 };
+const portsOf: Record<KafkaServerMode, number> = {
+  zookeeper: 2,
+  kraft: 2,
+  'kraft-scram': 3,
+  'kraft-acl': 3,
+  'kraft-scram-tls': 3,
+  kraft3: 6,
+};
 
 /** The listeners of a SASL node (kraft-scram, kraft-acl): their ports follow its client port. */
 export const saslListeners = { client: 0, controller: 1, internal: 2 } as const;
@@ -53,6 +62,15 @@ export class KafkaServer {
     return server;
   }
 
+  /** A kraft-scram-tls node whose client listener shows `certificate` (its key and chain, as Kafka reads PEM). */
+  static async startTls(label: string, certificate: Certificate): Promise<KafkaServer> {
+    const server = await KafkaServer.allocate(label, 'kraft-scram-tls');
+    await mkdir(join(server.dir, 'tls'), { recursive: true });
+    await writeFile(join(server.dir, 'tls', 'server.pem'), `${certificate.key}${certificate.cert}`);
+    await server.start();
+    return server;
+  }
+
   /** Starts (or restarts, keeping data) whatever is not running. */
   async start(): Promise<void> {
     await runOk('bash', [kafkaServerScript, 'start', this.name, this.mode, String(this.port), this.address]);
@@ -74,7 +92,7 @@ export class KafkaServer {
   }
 
   /**
-   * A SASL password as the script generated it (kraft-scram, kraft-acl): the client user
+   * A SASL password as the script generated it (kraft-scram, kraft-acl, kraft-scram-tls): the client user
    * learnflow's, the inter-broker user's or the controller user's.
    */
   async saslPassword(user: 'client' | 'inter-broker' | 'controller' = 'client'): Promise<string> {

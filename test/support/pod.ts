@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { find, type K8sObject } from './chart.js';
-import { runCli } from './cli.js';
+import { runCli, type CliResult } from './cli.js';
+import { Daprd } from './daprd.js';
+import { freePorts } from './ports.js';
 
 export interface Container {
   command: string[];
@@ -112,4 +114,42 @@ export function volumeFiles(
   if (volume!.configMap) return picked(content(configMap(volume!.configMap.name), `ConfigMap ${volume!.configMap.name}`), undefined);
   const secret = volume!.secret!;
   return picked(content(local.secrets?.[secret.secretName], `Secret ${secret.secretName}`), secret.items, secret.optional);
+}
+
+/**
+ * The rendered Dapr check Job run as in its Pod, beside a real daprd loading the rendered
+ * components: the sidecar gets the Pod's volumes that dapr.io/volume-mounts names, where it names
+ * them, and `local` points both at the local services. daprd is stopped on return.
+ */
+export async function runDaprCheck(objects: readonly K8sObject[], local: LocalServices): Promise<{ check: CliResult; sidecarLog: string }> {
+  const template = (
+    find(objects, 'Job', 'learnflow-dapr-check')['spec'] as {
+      template: { metadata: { annotations: Record<string, string> }; spec: PodSpec };
+    }
+  ).template;
+  const sidecarMounts: Record<string, string> = {};
+  for (const entry of (template.metadata.annotations['dapr.io/volume-mounts'] ?? '').split(',').filter(Boolean)) {
+    const [volume, mountPath] = entry.split(':') as [string, string];
+    const dir = await mkdtemp(join(tmpdir(), 'learnflow-sidecar-'));
+    for (const [file, content] of volumeFiles(objects, template.spec, volume, local)) await writeFile(join(dir, file), content!);
+    sidecarMounts[mountPath] = dir;
+  }
+  const appPort = await freePorts(1);
+  const daprd = await Daprd.start({
+    appId: template.metadata.annotations['dapr.io/app-id']!,
+    appPort,
+    components: objects.filter((object) => object.kind === 'Component'),
+    secrets: local.secrets ?? {},
+    substitutions: { ...local.substitutions, ...sidecarMounts },
+  });
+  try {
+    const check = await runContainer(objects, template.spec, {
+      ...local,
+      substitutions: { ...local.substitutions, '8080': String(appPort) },
+      env: { ...local.env, DAPR_HTTP_PORT: String(daprd.httpPort) },
+    });
+    return { check, sidecarLog: daprd.log };
+  } finally {
+    await daprd.stop();
+  }
 }

@@ -106,10 +106,7 @@ describe('the Dapr components', () => {
       saslPassword: { name: 'learnflow-kafka-user-passwords', key: 'system-user-password' },
       disableTls: 'true',
     });
-    // TLS client listeners are refused, since the hooks do not speak TLS yet.
-    expect(await renderError({ set: ['kafka.listeners.client.protocol=SASL_SSL'] })).toContain(
-      'kafka.listeners.client.protocol SASL_SSL: the hooks, the checks and the Dapr pub/sub speak PLAINTEXT or SASL_PLAINTEXT',
-    );
+    // TLS (SASL_SSL) is for an existing Kafka: test/chart/kafka/tls.test.ts.
   });
 
   it("keep Dapr's tables in a schema of their own, apart from the platform's", async () => {
