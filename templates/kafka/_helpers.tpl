@@ -177,6 +177,10 @@ Usage: {{ include "learnflow.kafka.connectionVolumes" . }}, {{ include "learnflo
 {{- list (include "learnflow.kafka.saslMount" .) (include "learnflow.kafka.tlsMount" .) | compact | join "\n" -}}
 {{- end -}}
 
+{{/*
+Its parts: the SASL password file, and the CA of a TLS listener.
+Usage: {{ include "learnflow.kafka.saslVolume" . }}, {{ include "learnflow.kafka.saslMount" . }}, {{ include "learnflow.kafka.tlsVolume" . }}, {{ include "learnflow.kafka.tlsMount" . }}
+*/}}
 {{- define "learnflow.kafka.saslVolume" -}}
 {{- if include "learnflow.kafka.sasl.enabled" . -}}
 - name: kafka-sasl

@@ -62,9 +62,10 @@ export class KafkaServer {
     return server;
   }
 
-  /** A kraft-scram-tls node whose client listener shows `certificate` (its key and chain, as Kafka reads PEM). */
+  /** A kraft-scram-tls node on localhost whose client listener shows `certificate` (its key and chain, as Kafka reads PEM). */
   static async startTls(label: string, certificate: Certificate): Promise<KafkaServer> {
-    const server = await KafkaServer.allocate(label, 'kraft-scram-tls');
+    // Named, not an address: the name it advertises is the one its certificate carries.
+    const server = await KafkaServer.allocate(label, 'kraft-scram-tls', 'localhost');
     await mkdir(join(server.dir, 'tls'), { recursive: true });
     await writeFile(join(server.dir, 'tls', 'server.pem'), `${certificate.key}${certificate.cert}`);
     await server.start();
