@@ -161,7 +161,7 @@ export async function chartValues(): Promise<ChartValues> {
 }
 
 export interface ChartValues {
-  hooks: { podSecurityContext: { runAsUser: number; runAsGroup: number } };
+  hooks: { podSecurityContext: { runAsUser: number; runAsGroup: number }; activeDeadlineSeconds: number };
   kafkaTopics: {
     replicationFactor: number;
     topics: Record<string, { partitions: number; replicationFactor?: number; config?: Record<string, string> }>;
