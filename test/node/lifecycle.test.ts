@@ -40,6 +40,7 @@ import { ProbePod } from '../support/probe-pod.js';
 import type { K8sObject } from '../support/chart.js';
 import {
   chartName,
+  grownPartitions,
   chatLines,
   deployOnNode,
   loggedWarnings,
@@ -385,13 +386,21 @@ describe('the chart on a real node', () => {
   );
 
   it(
-    'upgrade: a new topic, more partitions, a dropped topic config, a new migration, a changed seed; data kept, also by a rollback',
+    'upgrade: a new topic, more partitions, a dropped topic config, a new migration, a changed seed; data kept, also by a rollback, ' +
+      'which leaves topics and migrations as they are: the checks say so',
     { timeout: 900_000 },
     async () => {
       // Starts from the release the install left (installed with the chart's defaults, when run alone).
       await release.ensureDeployed();
       await release.writeChatLine('written before the upgrade');
       const revision = JSON.parse(await release.helmOk('status', releaseName, '--output', 'json')) as { version: number };
+      const partitions = () =>
+        withTestAdmin(release.services.kafka.bootstrap, async (admin) => {
+          const { topics } = await admin.fetchTopicMetadata({ topics: ['struggle.detected'] });
+          return topics[0]!.partitions.length;
+        });
+      const declared = (await chartCatalogue('')).find((topic) => topic.name === 'struggle.detected')!.partitions;
+      expect(await partitions()).toBe(declared);
 
       const next = await nextVersionChart();
       const result = await release.up({
@@ -422,7 +431,44 @@ describe('the chart on a real node', () => {
       expect(await release.chatLines()).toEqual(['written before the upgrade']);
       await release.services.withApp(async (client) => {
         expect((await client.query('SELECT count(*)::int AS n FROM topics')).rows[0].n).toBe(seededRows.topics);
+        // No down migration runs: the table the newer version made stays, and so does its record.
+        expect((await client.query('SELECT to_regclass($1) IS NOT NULL AS present', [next.table])).rows[0].present).toBe(true);
       });
+      // A rollback runs no hook of the chart's (they are install and upgrade hooks): Kafka keeps
+      // the partitions, which it cannot take back, and the rolled-back check says so and how to settle it.
+      expect(await partitions()).toBe(grownPartitions);
+      const test = (check: string) =>
+        node.cluster.helm([
+          'test',
+          releaseName,
+          '--namespace',
+          namespace,
+          '--filter',
+          `name=${objectName(check)}`,
+          '--logs',
+          '--timeout',
+          '5m',
+        ]);
+      const kafka = await test('kafka-check');
+      expect(kafka.code, kafka.stdout + kafka.stderr).not.toBe(0);
+      expect(kafka.stdout + kafka.stderr).toContain(
+        `it has ${grownPartitions} partitions and the catalogue asks for ${declared}: Kafka cannot remove partitions; ` +
+          `set partitions to ${grownPartitions} or more`,
+      );
+      // The older chart's migrations are all applied (the newer one beyond them is not its concern),
+      // but a seed row the newer version changed is not what the older seeds say.
+      const postgresql = await test('postgresql-check');
+      expect(postgresql.code, postgresql.stdout + postgresql.stderr).not.toBe(0);
+      expect(postgresql.stdout).toContain('"msg":"migrations: ok"');
+      expect(postgresql.stdout).toContain('"msg":"PostgreSQL is not as the chart sets it up: topic');
+      expect(postgresql.stdout).toContain(next.description);
+      // up has no rollback: with the older chart it upgrades to it, and the hook refuses the partitions.
+      const older = await release.up({ values: ['--set', 'hooks.backoffLimit=0'] });
+      expect(older.code, older.stdout + older.stderr).toBe(1);
+      const error = only(older, 'error') as unknown as { message: string; details: string[] };
+      expect(error.message + error.details.join('\n')).toContain(
+        `refuse to change struggle.detected: it has ${grownPartitions} partitions`,
+      );
     },
   );
 
