@@ -38,6 +38,7 @@ export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   nodeName?: string;
+  imagePullSecrets?: { name: string }[];
 }
 
 export interface ContainerStatus {

@@ -77,12 +77,36 @@ export function imagePull(pod: Pod, events: readonly Event[]): Diagnosis | undef
     key: `image-pull/${pod.metadata.name}/${failing.image}`,
     problem: 'image-pull',
     message: `${what} cannot pull image ${failing.image}: ${registryError}`,
-    fix:
-      `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull, or ` +
-      `global.imageRegistry (dapr.global.registry for Dapr's images) to a mirror that holds every image of the ` +
-      `release (learnflow-infra images lists them; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
+    fix: refusedCredentials.test(registryError)
+      ? pullCredentialsFix(pod, failing.image)
+      : `set ${part?.imageValue ?? 'the image values of its chart'} to an image the cluster can pull, or ` +
+        `global.imageRegistry (dapr.global.registry for Dapr's images) to a mirror that holds every image of the ` +
+        `release (learnflow-infra images lists them; credentials go in global.imagePullSecrets), or fix the nodes' access to the registry`,
     details: [],
   };
+}
+
+// How containerd and the registries word a pull the registry refused for its credentials.
+const refusedCredentials = /401 Unauthorized|403 Forbidden|unauthorized|authorization failed|no basic auth credentials|denied/i;
+
+/** The pull Secrets the Pod used, or that it had none, and how each must match the registry. */
+function pullCredentialsFix(pod: Pod, image: string): string {
+  const registry = image.includes('/') ? image.slice(0, image.indexOf('/')) : 'docker.io';
+  const namespace = pod.metadata.namespace ?? '';
+  const secrets = (pod.spec.imagePullSecrets ?? []).map((secret) => secret.name);
+  if (secrets.length === 0) {
+    return (
+      `the registry ${registry} wants credentials and the Pod has no image pull Secret: create one ` +
+      `(kubectl create secret docker-registry NAME --docker-server=${registry} --docker-username=... --docker-password=... ` +
+      `--namespace ${namespace}) and set hooks.imagePullSecrets (the hooks image) or global.imagePullSecrets (every image)`
+    );
+  }
+  return (
+    `the registry ${registry} refused the credentials of Secret(s) ${secrets.join(', ')} (hooks.imagePullSecrets and ` +
+    `global.imagePullSecrets): check in namespace ${namespace} that each exists, that its server is exactly ${registry}, ` +
+    `and that its user and password log in (kubectl get secret ${secrets[0]} --namespace ${namespace} ` +
+    "-o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d)"
+  );
 }
 
 function crashLoop(pod: Pod): Diagnosis | undefined {

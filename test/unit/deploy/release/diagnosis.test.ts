@@ -45,6 +45,40 @@ describe('diagnoses', () => {
     expect(imagePull(backOff, [])?.message).toContain('Back-off pulling image');
   });
 
+  it('names the pull Secrets and the registry they must match when the registry refuses the credentials, or says there are none', () => {
+    const refused = (imagePullSecrets?: { name: string }[]) =>
+      pod('p', {
+        spec: { containers: [], ...(imagePullSecrets && { imagePullSecrets }) },
+        status: {
+          containerStatuses: [
+            {
+              name: 'c',
+              image: '127.0.0.1:5000/learnflow/learnflow-hooks:1',
+              ready: false,
+              state: {
+                waiting: {
+                  reason: 'ErrImagePull',
+                  message:
+                    'failed to pull and unpack image "127.0.0.1:5000/learnflow/learnflow-hooks:1": failed to resolve reference: ' +
+                    'pulling from host 127.0.0.1:5000 failed with status code [manifests 1]: 401 Unauthorized',
+                },
+              },
+            },
+          ],
+        },
+      });
+    expect(imagePull(refused([{ name: 'hooks-pull' }]), [])?.fix).toBe(
+      'the registry 127.0.0.1:5000 refused the credentials of Secret(s) hooks-pull (hooks.imagePullSecrets and ' +
+        'global.imagePullSecrets): check in namespace ns that each exists, that its server is exactly 127.0.0.1:5000, ' +
+        'and that its user and password log in (kubectl get secret hooks-pull --namespace ns ' +
+        "-o jsonpath='{.data.\\.dockerconfigjson}' | base64 -d)",
+    );
+    expect(imagePull(refused(), [])?.fix).toContain(
+      'the registry 127.0.0.1:5000 wants credentials and the Pod has no image pull Secret: create one ' +
+        '(kubectl create secret docker-registry NAME --docker-server=127.0.0.1:5000',
+    );
+  });
+
   it("names the Pod Security Standard or quota that refuses a controller's Pods, and the values to change", () => {
     const replicaSet: Workload = {
       apiVersion: 'apps/v1',
