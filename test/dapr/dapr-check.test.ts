@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { find, inClusterKafka, inClusterPostgresql, type K8sObject, render } from '../support/chart.js';
-import { failure } from '../support/cli.js';
+import { failure, passedChecks, runCli } from '../support/cli.js';
 import { Daprd } from '../support/daprd.js';
 import { KafkaServer } from '../support/kafka-server.js';
 import { withTestAdmin } from '../support/kafka-admin.js';
@@ -15,7 +15,6 @@ import {
   type TestDatabase,
   type TestPartRole,
 } from '../support/postgresql-server.js';
-import { runCli } from '../support/cli.js';
 import { waitUntil } from '../support/wait.js';
 import { DaprSidecar } from '../../hooks/dapr/sidecar.js';
 import { checkPrefix } from '../../hooks/kafka/round-trip.js';
@@ -81,12 +80,7 @@ describe('the Dapr check against a real daprd, with the components as the chart 
     const kafka = inject('kafkaBrokers').kraft;
     const { check, daprd } = await runCheck(kafka, inject('postgresql'), db);
     expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
-    expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
-      'sidecar',
-      'components',
-      'state',
-      'pubsub',
-    ]);
+    expect(passedChecks(check)).toEqual(['sidecar', 'components', 'state', 'pubsub']);
     expect(await daprd.exited).toBe(0);
     const leftovers = await withTestAdmin(kafka, async (admin) =>
       (await admin.listTopics()).filter((topic) => topic.startsWith(checkPrefix)),

@@ -6,7 +6,7 @@ import { chartCopy, find, inClusterKafka, inClusterPostgresql, render, subcharts
 import { createKafka, withAdmin, type SaslCredentials } from '../../hooks/kafka/client.js';
 import { quietLogger } from '../support/kafka-admin.js';
 import { writeCatalogue, chartCatalogue } from '../support/catalogue.js';
-import { failure, runCli } from '../support/cli.js';
+import { failure, runCli, passedChecks } from '../support/cli.js';
 import { Daprd } from '../support/daprd.js';
 import { briefClient, kafkaTool, KafkaServer, saslListeners } from '../support/kafka-server.js';
 import { runContainer, type PodSpec } from '../support/pod.js';
@@ -217,12 +217,7 @@ describe('Kafka with SASL (profiles/kafka-sasl.yaml), against a real node with S
         env: { DAPR_HTTP_PORT: String(daprd.httpPort) },
       });
       expect(check.code, `${check.stdout}\n${daprd.log}`).toBe(0);
-      expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
-        'sidecar',
-        'components',
-        'state',
-        'pubsub',
-      ]);
+      expect(passedChecks(check)).toEqual(['sidecar', 'components', 'state', 'pubsub']);
     } finally {
       await daprd.stop();
     }

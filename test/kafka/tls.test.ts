@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { find, inClusterPostgresql, mergeValues, render, type K8sObject } from '../support/chart.js';
-import { failure, type CliResult } from '../support/cli.js';
+import { failure, type CliResult, passedChecks } from '../support/cli.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 import { withTestAdmin } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
@@ -118,12 +118,7 @@ describe('TLS to an existing Kafka whose client listener is SASL_SSL, with a CA 
         secrets: { ...services.secrets, 'learnflow-credentials': { 'dapr-password': store.password } },
       });
       expect(check.code, `${check.stdout}\n${sidecarLog}`).toBe(0);
-      expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
-        'sidecar',
-        'components',
-        'state',
-        'pubsub',
-      ]);
+      expect(passedChecks(check)).toEqual(['sidecar', 'components', 'state', 'pubsub']);
     },
   );
 });

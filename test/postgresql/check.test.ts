@@ -2,7 +2,7 @@ import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { failure, runCli } from '../support/cli.js';
+import { failure, runCli, passedChecks } from '../support/cli.js';
 import { repoRoot } from '../support/paths.js';
 import { credentialsDir, freshDatabase, withDatabase } from '../support/postgresql-server.js';
 
@@ -27,13 +27,7 @@ describe('the PostgreSQL check', () => {
     const db = await seededDatabase();
     const result = await runCli(['postgresql-check', ...db.flags, '--test-users']);
     expect(result.code, result.stdout).toBe(0);
-    expect(result.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
-      'schema',
-      'migrations',
-      'topics',
-      'test users',
-      'write',
-    ]);
+    expect(passedChecks(result)).toEqual(['schema', 'migrations', 'topics', 'test users', 'write']);
   });
 
   it('names a pending migration, which postgresql-migrate then applies from the same folder', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { find, mergeValues, render, type K8sObject } from '../support/chart.js';
-import { failure, type CliResult } from '../support/cli.js';
+import { failure, type CliResult, passedChecks } from '../support/cli.js';
 import { makeLearnflowDatabase, type DatabasePasswords } from '../support/node.js';
 import { runContainer, runDaprCheck, type LocalServices, type PodSpec } from '../support/pod.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from '../support/postgresql-server.js';
@@ -145,12 +145,7 @@ describe('TLS to an existing PostgreSQL that requires it, with a CA made at test
       const objects = await renderFor(verifyFull, {}, withDapr());
       const { check, sidecarLog } = await runDaprCheck(objects, await withKafka(await local()));
       expect(check.code, `${check.stdout}\n${sidecarLog}`).toBe(0);
-      expect(check.lines.filter((line) => line['ok'] === true).map((line) => line['check'])).toEqual([
-        'sidecar',
-        'components',
-        'state',
-        'pubsub',
-      ]);
+      expect(passedChecks(check)).toEqual(['sidecar', 'components', 'state', 'pubsub']);
     },
   );
 

@@ -62,6 +62,11 @@ export function loggedMs(result: CliResult): number {
   return times.at(-1)! - times[0]!;
 }
 
+/** The checks a check command logged as passed ("ok": true), in order: what its steps proved. */
+export function passedChecks(result: CliResult): unknown[] {
+  return result.lines.filter((line) => line['ok'] === true).map((line) => line['check']);
+}
+
 /** The message of the program's last error line, with its hint. */
 export function failure(result: CliResult): { msg: string; hint: string } {
   const line = result.lines.findLast((entry) => entry.level === 'error' || entry.level === 'fatal');
