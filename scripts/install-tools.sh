@@ -100,8 +100,9 @@ install_shellcheck() { # only the binary, out of the wheel: no Python on PATH be
 
 install_node_packages() {
   # redis-server and docker-registry: Argo CD's cache and the OCI Application's chart registry
-  # beside the node (node.sh argocd starts its own).
-  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server docker-registry) missing=()
+  # beside the node (node.sh argocd starts its own); docker-registry and apache2-utils' htpasswd:
+  # the private registry the node pulls the hooks image from with a login (node.sh registry).
+  local packages=(containerd runc containernetworking-plugins buildah mmdebstrap iptables redis-server docker-registry apache2-utils) missing=()
   local package service
   for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

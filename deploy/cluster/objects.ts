@@ -102,6 +102,11 @@ export interface PersistentVolumeClaim extends K8sObject {
 
 export type StorageClass = K8sObject;
 
+export interface Secret extends K8sObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
 export interface List<T> {
   items: T[];
 }

@@ -1,4 +1,5 @@
-import type { K8sObject, StorageClass, Workload } from '../cluster/objects.js';
+import { podTemplates } from '../cluster/manifest.js';
+import type { K8sObject, Secret, StorageClass, Workload } from '../cluster/objects.js';
 
 /** The oldest versions the chart and these commands are tested with. */
 const minimumVersions = {
@@ -71,4 +72,34 @@ export function storageProblem(claims: readonly Claim[], classes: readonly Stora
     );
   }
   return undefined;
+}
+
+/** The image pull Secrets the release's Pods in `namespace` name (hooks.imagePullSecrets, global.imagePullSecrets and the subcharts'). */
+export function pullSecretNames(objects: readonly K8sObject[], namespace: string): string[] {
+  const names = podTemplates(objects)
+    .filter((template) => (template.owner.metadata.namespace ?? namespace) === namespace)
+    .flatMap((template) => template.spec.imagePullSecrets ?? [])
+    .map((secret) => secret.name);
+  return [...new Set(names)].sort();
+}
+
+// The Secret types the kubelet reads a registry login from, and the key of each: it ignores any other.
+const pullSecretKeys: Record<string, string> = {
+  'kubernetes.io/dockerconfigjson': '.dockerconfigjson',
+  'kubernetes.io/dockercfg': '.dockercfg',
+};
+
+/**
+ * Why the kubelet would not use pull Secrets the release names, one line each: missing from the
+ * namespace, or not a registry login. It pulls without them then, and a private registry refuses.
+ */
+export function pullSecretProblems(names: readonly string[], found: readonly Secret[]): string[] {
+  return names.flatMap((name) => {
+    const secret = found.find((candidate) => candidate.metadata.name === name);
+    if (!secret) return [`Secret ${name} does not exist`];
+    const key = pullSecretKeys[secret.type ?? ''];
+    if (!key) return [`Secret ${name} is of type ${secret.type ?? 'Opaque'}, not kubernetes.io/dockerconfigjson: the kubelet ignores it`];
+    if (!secret.data?.[key]) return [`Secret ${name} has no ${key} key: the kubelet ignores it`];
+    return [];
+  });
 }

@@ -5,8 +5,8 @@ import { isPresent, parseDependencyList, type Helm } from '../tools/helm.js';
 import { localClusterOf, type ImageReference } from '../tools/image.js';
 import { unreachable, type Kubectl } from '../tools/kubectl.js';
 import { parseManifest, podTemplates } from '../cluster/manifest.js';
-import type { K8sObject, Node, Pod, StorageClass } from '../cluster/objects.js';
-import { claimsOf, storageProblem, versionProblem } from './preflight-problems.js';
+import type { K8sObject, Node, Pod, Secret, StorageClass } from '../cluster/objects.js';
+import { claimsOf, pullSecretNames, pullSecretProblems, storageProblem, versionProblem } from './preflight-problems.js';
 import { lastLines, run } from '../tools/process.js';
 import type { Progress } from '../output/progress.js';
 import { formatResources } from '../cluster/quantity.js';
@@ -183,6 +183,31 @@ export async function checkFit(
     progress.info('StorageClasses not checked: no permission to list them');
   }
   await checkDaprCrds(kubectl, objects);
+}
+
+/**
+ * The image pull Secrets the values name are in the release's namespace, as registry logins the
+ * kubelet reads: it would pull without them, and a private registry refuses the pull only once
+ * the release is half installed. Skipped, with a note, when RBAC hides Secrets.
+ */
+export async function checkPullSecrets(kubectl: Kubectl, objects: readonly K8sObject[], progress: Progress): Promise<void> {
+  const namespace = kubectl.target.namespace;
+  const names = pullSecretNames(objects, namespace);
+  if (names.length === 0) return;
+  const found = await kubectl.getIfAllowed<Secret>('secrets', names);
+  if (!found) {
+    progress.info(`image pull Secrets ${names.join(', ')} not checked: no permission to read Secrets`);
+    return;
+  }
+  const problems = pullSecretProblems(names, found);
+  if (problems.length === 0) return;
+  throw new ActionableError(
+    `the image pull Secrets the values name cannot be used in namespace ${namespace}`,
+    `create each before up, as a registry login: kubectl create secret docker-registry NAME --docker-server=REGISTRY ` +
+      `--docker-username=... --docker-password=... --namespace ${namespace}; or remove the name from hooks.imagePullSecrets ` +
+      `or global.imagePullSecrets (docs/deployment.md#the-hooks-image)`,
+    problems,
+  );
 }
 
 /** Whether a render holds the Dapr control plane (the dapr subchart's Deployments). */

@@ -10,7 +10,7 @@ import { installRelease } from './install.js';
 import { createKindCluster } from '../tools/kind.js';
 import { Kubectl, type Target } from '../tools/kubectl.js';
 import { chartRoot } from '../paths.js';
-import { checkDaprKept, checkFit, checkPrerequisites, crdsToSkip, prepareChart } from './preflight.js';
+import { checkDaprKept, checkFit, checkPrerequisites, checkPullSecrets, crdsToSkip, prepareChart } from './preflight.js';
 import type { Progress } from '../output/progress.js';
 import { verify, type VerifyReport } from './verify.js';
 
@@ -62,6 +62,7 @@ export async function up(options: UpOptions, progress: Progress): Promise<UpRepo
     const chosen = await keepVolumeSizes(kubectl, helm, options, [...development, ...options.valueArgs, ...image], progress);
     await checkFit(kubectl, options, chosen.rendered, progress);
     await checkDaprKept(helm, options.release, chosen.rendered);
+    await checkPullSecrets(kubectl, chosen.rendered, progress);
     return chosen;
   });
   await timed('image', () => prepareImage(options, context, rendered, progress));

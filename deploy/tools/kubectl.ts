@@ -50,6 +50,15 @@ function listArgs(resource: string, options: ListOptions, namespace: string): st
   return ['get', resource, ...scope, ...(options.selector ? ['--selector', options.selector] : [])];
 }
 
+/** undefined when RBAC forbade a read, which the caller then skips; any other failure with its reason. */
+function forbiddenOrThrow(resource: string, result: Finished): undefined {
+  if (/forbidden/i.test(result.stderr)) return undefined;
+  throw (
+    unreachable(result.stderr) ??
+    new ActionableError(`kubectl get ${resource} failed`, "see kubectl's message below", lastLines(result.stderr))
+  );
+}
+
 export class Kubectl {
   constructor(readonly target: Target) {}
 
@@ -83,11 +92,26 @@ export class Kubectl {
   async listIfAllowed<T>(resource: string, options: ListOptions = {}): Promise<T[] | undefined> {
     const result = await this.run([...listArgs(resource, options, this.target.namespace), '--output', 'json']);
     if (result.code === 0) return (JSON.parse(result.stdout) as List<T>).items;
-    if (/forbidden/i.test(result.stderr)) return undefined;
-    throw (
-      unreachable(result.stderr) ??
-      new ActionableError(`kubectl get ${resource} failed`, "see kubectl's message below", lastLines(result.stderr))
-    );
+    return forbiddenOrThrow(resource, result);
+  }
+
+  /** The named objects of the namespace that exist, or undefined when RBAC does not allow reading them. */
+  async getIfAllowed<T extends object>(resource: string, names: readonly string[]): Promise<T[] | undefined> {
+    const result = await this.run([
+      'get',
+      resource,
+      ...names,
+      '--namespace',
+      this.target.namespace,
+      '--ignore-not-found',
+      '--output',
+      'json',
+    ]);
+    if (result.code !== 0) return forbiddenOrThrow(resource, result);
+    if (!result.stdout.trim()) return [];
+    // One name gives the object itself, several a List.
+    const parsed = JSON.parse(result.stdout) as T | List<T>;
+    return 'items' in parsed ? parsed.items : [parsed];
   }
 
   /** The last lines a Job's Pod printed, or nothing when the logs cannot be read. */

@@ -23,6 +23,9 @@
 #   node.sh argocd NAME  start Argo CD on the started node (harness/argocd/build.sh: the
 #                        application controller and repo server, with Redis and a chart registry,
 #                        on the host), its objects in the namespace argocd; stop stops it with the rest
+#   node.sh registry NAME  start a private registry beside the started node, which wants a login
+#                        (node.env's NODE_REGISTRY_*), and push the hooks image to it under its tag
+#                        and under <tag>-unpulled (for a pull no earlier Pod made); stop stops it
 # One node at a time: the bridge and the address ranges are the machine's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -388,6 +391,55 @@ REGISTRY
   trap - EXIT
 }
 
+registry_start() { # a team's private registry, as the node's containerd pulls from it
+  local host=127.0.0.1:$NODE_REGISTRY_PORT hooks pushed tag password
+  need docker-registry "the private registry (scripts/install-tools.sh installs it)"
+  need htpasswd "the private registry's logins (scripts/install-tools.sh installs apache2-utils)"
+  ! running "$dir/private-registry.pid" || die "the private registry already runs on node $name"
+  ! port_open "$NODE_REGISTRY_PORT" || die "port $NODE_REGISTRY_PORT, the private registry's (scripts/harness/node.env), is taken: stop what listens on it"
+  # A start that fails part-way stops the registry, so that it can run again.
+  trap 'stop_processes private-registry' EXIT
+  # The password, made here, is only in files root reads: never on a command line but ctr's push.
+  password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  (
+    umask 077
+    printf '%s\n' "$password" >"$dir/$NODE_REGISTRY_PASSWORD_FILE"
+    htpasswd -iBn "$NODE_REGISTRY_USER" <<<"$password" >"$dir/private-registry.htpasswd"
+  )
+  mkdir -p "$dir/private-registry"
+  cat >"$dir/private-registry.yml" <<REGISTRY
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $dir/private-registry
+http:
+  addr: $host
+auth:
+  htpasswd:
+    realm: learnflow
+    path: $dir/private-registry.htpasswd
+REGISTRY
+  start_process private-registry docker-registry serve "$dir/private-registry.yml"
+  wait_until --pid "$dir/private-registry.pid" --log "$dir/private-registry.log" "the private registry" 30 \
+    registry_asks_login "$host"
+  # Over plain HTTP on loopback: containerd reads its registries' folder at each pull.
+  mkdir -p "$dir/containerd/registries/$host"
+  printf 'server = "http://%s"\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' "$host" "$host" \
+    >"$dir/containerd/registries/$host/hosts.toml"
+  # Pushed from the node's own store, then untagged there: a Pod that names it makes the node pull it.
+  hooks=$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")
+  tag=${hooks##*:}
+  for pushed in "$host/learnflow/learnflow-hooks:$tag" "$host/learnflow/learnflow-hooks:$tag-unpulled"; do
+    ctr --address "$dir/containerd.sock" -n k8s.io images tag "$hooks" "$pushed" >/dev/null
+    ctr --address "$dir/containerd.sock" -n k8s.io images push --plain-http --user "$NODE_REGISTRY_USER:$password" "$pushed" >/dev/null
+    ctr --address "$dir/containerd.sock" -n k8s.io images rm "$pushed" >/dev/null
+  done
+  trap - EXIT
+}
+
+# Whether the registry at $1 answers, and wants a login.
+registry_asks_login() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$1/v2/")" = 401 ]; }
+
 node_ready() {
   kubectl_admin wait --for=condition=Ready "node/$node_name" --timeout=1s &&
     [ -z "$(kubectl_admin get node "$node_name" -o jsonpath='{.spec.taints}')" ]
@@ -486,7 +538,7 @@ restore_machine() {
 }
 
 stop() {
-  stop_processes "${argocd_processes[@]}" kube-network-policies local-path-provisioner coredns kubelet kube-proxy
+  stop_processes "${argocd_processes[@]}" private-registry kube-network-policies local-path-provisioner coredns kubelet kube-proxy
   stop_containers
   stop_pid "$dir/containerd.pid"
   bash "$here/controlplane.sh" delete "$cp_name" >/dev/null 2>&1 || true
@@ -503,9 +555,13 @@ cp_dir=$LEARNFLOW_STATE/$NODE_CONTROLPLANE_FOLDER/$cp_name
 case "$1" in
   start) start ;;
   stop) stop ;;
-  canary | argocd)
+  canary | argocd | registry)
     [ -f "$dir/kube-network-policies.pid" ] || die "node $name is not started: run node.sh start $name"
-    if [ "$1" = canary ]; then netpol_canary; else argocd_start; fi
+    case "$1" in
+      canary) netpol_canary ;;
+      argocd) argocd_start ;;
+      registry) registry_start ;;
+    esac
     ;;
   *) usage ;;
 esac

@@ -342,6 +342,30 @@ describe('up explains what stops a release instead of timing out', () => {
     expect(result.events.some((entry) => entry.event === 'problem' && entry['problem'] === 'image-pull')).toBe(true);
   });
 
+  it('pull Secrets the kubelet would not use, missing or not a registry login: named before anything is installed', async () => {
+    const namespace = 'pull-secrets';
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'registry-token', namespace }, stringData: { token: 'x' } });
+    const result = await deploy(
+      'up',
+      ...common,
+      ...elsewhere(namespace),
+      '--image',
+      'registry.example.com/platform/learnflow-hooks:0.2.0',
+      '--set',
+      'hooks.imagePullSecrets={registry-token,registry-login}',
+    );
+    expect(result.code).toBe(1);
+    const error = errorOf(result);
+    expect(error.message).toBe(`the image pull Secrets the values name cannot be used in namespace ${namespace}`);
+    expect(error.details).toEqual([
+      'Secret registry-login does not exist',
+      'Secret registry-token is of type Opaque, not kubernetes.io/dockerconfigjson: the kubelet ignores it',
+    ]);
+    expect(error.fix).toContain(`kubectl create secret docker-registry NAME --docker-server=REGISTRY`);
+    expect((await cluster.helm(['status', 'learnflow', '--namespace', namespace])).stderr).toContain('not found');
+  });
+
   it('a hook that fails: which hook, its exit code and its last log lines', { timeout: 120_000 }, async () => {
     const values = join(tmpdir(), `failing-hook-${process.pid}.yaml`);
     await writeFile(values, 'hooks:\n  backoffLimit: 0\n  podAnnotations:\n    learnflow.test/simulated-exit-code: "1"\n');

@@ -27,12 +27,17 @@ import {
 } from '../support/kafka-admin.js';
 import {
   ExistingServices,
+  existingServicesValues,
   guardDrops,
   machineState,
   makeLearnflowDatabase,
   nodeAddress,
+  pullSecret,
   RealNode,
   releaseNamespace,
+  restrictedNamespace,
+  setFlags,
+  type PrivateRegistry,
 } from '../support/node.js';
 import { ArgoCd, argoCdReleaseValues, ChartFork, ownValuesFile, type ApplicationStatus } from '../support/argocd.js';
 import { ClusterServers } from '../support/cluster-servers.js';
@@ -50,6 +55,7 @@ import {
   objectName,
   only,
   podRequestPending,
+  pullSecretName,
   reconcileJob,
   releaseName,
   upgradedCatalogue,
@@ -75,6 +81,7 @@ import { NotYet, until, waitUntil } from '../support/wait.js';
 // Every other describe sets up what it needs itself and undoes what would change a later one.
 
 let node: RealNode;
+let registry: PrivateRegistry;
 let release: NodeRelease;
 let machineBefore: Record<string, string>;
 let stopped = false;
@@ -82,7 +89,9 @@ let stopped = false;
 beforeAll(async () => {
   machineBefore = await machineState();
   node = await RealNode.start();
-  release = await NodeRelease.on(node);
+  // The release's hooks image comes from a registry that wants a login, as a team's own does.
+  registry = await node.startRegistry();
+  release = await NodeRelease.on(node, { registry });
 }, 600_000);
 
 // A failure on a real node is explained by what ran there.
@@ -126,7 +135,8 @@ describe('the node', () => {
 describe('the chart on a real node', () => {
   // Steps of one release's life, in order: install; upgrade and roll back; down and up again.
   it(
-    'up installs in a restricted namespace: every hook runs in a Pod, helm test passes all three checks, verify passes',
+    'up installs in a restricted namespace, the hooks image pulled from a private registry with a pull Secret: every ' +
+      'hook runs in a Pod, helm test passes all three checks, verify passes',
     { timeout: 900_000 },
     async () => {
       // Starts from no release, and Kafka and PostgreSQL as the file's beforeAll made them. The
@@ -156,6 +166,21 @@ describe('the chart on a real node', () => {
 
       const verified = await release.deploy('verify');
       expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+
+      // The node had no such image: its kubelet pulled it from the registry, with the Secret's login.
+      const events = await node.cluster.kubectlJson<{ items: { reason: string; message: string }[] }>([
+        'get',
+        'events',
+        '--namespace',
+        namespace,
+        '--field-selector',
+        'reason=Pulled',
+      ]);
+      const pulled = events.items.map((event) => event.message);
+      expect(
+        pulled.filter((message) => message.startsWith(`Successfully pulled image "${registry.hooksImage}"`)),
+        pulled.join('\n'),
+      ).not.toEqual([]);
 
       // What the test's own clients find, from outside the cluster.
       await expectTopicsAsDeclared(release.services.kafka.bootstrap, await chartCatalogue(''));
@@ -1128,11 +1153,37 @@ async function deletedUnder<T>(
 }
 
 describe('images that cannot be pulled, on the real node', () => {
-  // Dapr's control plane is cluster-wide: the release of this describe, without it, uses the one
-  // the chart's release in its own namespace brings, which is deployed first if it is not.
+  // Dapr's control plane is cluster-wide: the releases of this describe, without it, use the one
+  // the chart's release in its own namespace brings, which is deployed first if it is not. Its
+  // two tests wait on stalls of their own, at once.
   beforeAll(() => release.ensureDeployed(upgradedTopicValues), 900_000);
 
-  it(
+  it.concurrent(
+    'up with the hooks image in the private registry and a pull Secret whose password is wrong stops within its ' +
+      'stall time and names the Secret and the registry server it must match',
+    { timeout: 600_000 },
+    async () => {
+      const denied = `${chartName}-denied`;
+      const objects = [restrictedNamespace(denied), pullSecret(pullSecretName, denied, registry, 'not-the-password')];
+      const applied = await node.cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+      expect(applied.code, applied.stderr).toBe(0);
+      const values = [...setFlags(existingServicesValues(denied)), '--set', 'dapr.enabled=false'];
+      const pull = ['--set', `hooks.imagePullSecrets[0]=${pullSecretName}`, '--stall-seconds', '20'];
+      // A tag no Pod pulled: the node has no copy, so the kubelet must log in to the registry.
+      const result = await upOnNode(node, denied, release.chart, [...values, ...pull], registry.unpulledHooksImage);
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      const error = only(result, 'error') as unknown as { message: string; details: string[] };
+      const at = error.details.findIndex((line) => line.includes(`cannot pull image ${registry.unpulledHooksImage}`));
+      expect(at, error.details.join('\n')).toBeGreaterThanOrEqual(0);
+      expect(error.details[at]).toMatch(/401 Unauthorized/);
+      expect(error.details[at + 1]).toContain(`refused the credentials of Secret(s) ${pullSecretName}`);
+      expect(error.details[at + 1]).toContain(`its server is exactly ${registry.server}`);
+      const cleaned = await deployOnNode(node, denied, 'down', '--delete-data', '--yes');
+      expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
+    },
+  );
+
+  it.concurrent(
     'up on the default release (the Bitnami charts) stops within its stall time and ' +
       "names the image, the registry's error and the values to change",
     { timeout: 600_000 },

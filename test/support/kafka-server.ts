@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kafkaServerScript } from './paths.js';
+import { kafkaServerScript, stateFolder } from './paths.js';
 import { freePorts } from './ports.js';
 import { run, runOk, type Finished } from './process.js';
 import type { Certificate } from './tls.js';
@@ -106,9 +106,7 @@ export class KafkaServer {
   }
 
   private get dir(): string {
-    const state = process.env['LEARNFLOW_STATE'];
-    if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
-    return join(state, 'kafka', this.name);
+    return join(stateFolder(), 'kafka', this.name);
   }
 
   async delete(): Promise<void> {

@@ -10,7 +10,7 @@ import { chartCopy, daprChartsDir } from './chart.js';
 import { runDeploy, type DeployEvent, type DeployResult } from './cli.js';
 import { testUsers } from './contract.js';
 import type { KafkaMode } from './kafka-server.js';
-import { ExistingServices, type RealNode } from './node.js';
+import { ExistingServices, pullSecret, type PrivateRegistry, type RealNode } from './node.js';
 import { repoRoot } from './paths.js';
 import { runOk } from './process.js';
 import { NotYet, until, waitUntil } from './wait.js';
@@ -33,6 +33,9 @@ export const objectName = (component: string) => `${releaseName}-${component}`;
 
 /** The reconcile Job (topics, migrations, seeds), whose Pods the fault tests act on. */
 export const reconcileJob = objectName('reconcile');
+
+/** The image pull Secret a release whose hooks image is in the private registry names (hooks.imagePullSecrets). */
+export const pullSecretName = 'learnflow-registry';
 
 /** struggle.detected's partitions after the upgrade: more than the chart declares. */
 export const grownPartitions = 4;
@@ -61,13 +64,18 @@ export async function upgradedCatalogue(): Promise<TopicSpec[]> {
 }
 
 /**
- * The chart on the real node: the node, Kafka and PostgreSQL as existing services behind Services
- * in the release's namespace, and a copy of the chart with the dapr chart, which `up` installs.
+ * `learnflow-infra up` of a release named releaseName in `namespace` on the node, with the hooks
+ * image (the node's own unless `image` names another); `args` after.
  */
-/** `learnflow-infra up` of a release named releaseName in `namespace` on the node, with its hooks image; `args` after. */
-export function upOnNode(node: RealNode, namespace: string, chart: string, args: readonly string[]): Promise<DeployResult> {
+export function upOnNode(
+  node: RealNode,
+  namespace: string,
+  chart: string,
+  args: readonly string[],
+  image = node.hooksImage,
+): Promise<DeployResult> {
   return runDeploy(
-    ['up', '--chart', chart, '--release', releaseName, '--namespace', namespace, '--image', node.hooksImage, '--output', 'json', ...args],
+    ['up', '--chart', chart, '--release', releaseName, '--namespace', namespace, '--image', image, '--output', 'json', ...args],
     node.cluster.kubeconfig,
   );
 }
@@ -77,6 +85,10 @@ export function deployOnNode(node: RealNode, namespace: string, ...args: string[
   return runDeploy([...args, '--release', releaseName, '--namespace', namespace, '--output', 'json'], node.cluster.kubeconfig);
 }
 
+/**
+ * The chart on the real node: the node, Kafka and PostgreSQL as existing services behind Services
+ * in the release's namespace, and a copy of the chart with the dapr chart, which `up` installs.
+ */
 export class NodeRelease {
   private constructor(
     readonly node: RealNode,
@@ -84,21 +96,38 @@ export class NodeRelease {
     readonly services: ExistingServices,
     /** The chart the installs take unless told otherwise. */
     readonly chart: string,
+    /** The private registry the hooks image is pulled from, with the pull Secret pullSecretName, if any. */
+    readonly registry: PrivateRegistry | undefined,
   ) {}
 
-  /** Starts the existing services on the node (a broker in `kafkaMode`) and copies the chart. */
-  static async on(node: RealNode, options: { namespace?: string; kafkaMode?: KafkaMode } = {}): Promise<NodeRelease> {
+  /**
+   * Starts the existing services on the node (a broker in `kafkaMode`) and copies the chart. With
+   * a `registry`, the hooks image comes from it, with the login in pullSecretName, as a team with
+   * a private registry installs.
+   */
+  static async on(
+    node: RealNode,
+    options: { namespace?: string; kafkaMode?: KafkaMode; registry?: PrivateRegistry } = {},
+  ): Promise<NodeRelease> {
     const releaseNamespace = options.namespace ?? namespace;
+    const secrets = options.registry ? [pullSecret(pullSecretName, releaseNamespace, options.registry)] : [];
     const [services, chart] = await Promise.all([
-      ExistingServices.start(node, releaseNamespace, options.kafkaMode ?? 'zookeeper'),
+      ExistingServices.start(node, releaseNamespace, options.kafkaMode ?? 'zookeeper', secrets),
       chartCopy({ subcharts: daprChartsDir() }),
     ]);
-    return new NodeRelease(node, releaseNamespace, services, chart);
+    return new NodeRelease(node, releaseNamespace, services, chart, options.registry);
   }
 
   /** `learnflow-infra up` of the release, pointed at the existing services, with `values` (--set pairs) after theirs. */
   up(options: { chart?: string; values?: readonly string[] } = {}): Promise<DeployResult> {
-    return upOnNode(this.node, this.namespace, options.chart ?? this.chart, [...this.services.values, ...(options.values ?? [])]);
+    const pull = this.registry ? ['--set', `hooks.imagePullSecrets[0]=${pullSecretName}`] : [];
+    return upOnNode(
+      this.node,
+      this.namespace,
+      options.chart ?? this.chart,
+      [...this.services.values, ...pull, ...(options.values ?? [])],
+      this.registry?.hooksImage,
+    );
   }
 
   /** Another command of the deploy command (down, verify) on the release. */

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Cluster } from './controlplane.js';
 import { readEnvFile, words } from './env-file.js';
 import { KafkaServer, type KafkaMode } from './kafka-server.js';
-import { nodeEnvFile, nodeScript } from './paths.js';
+import { nodeEnvFile, nodeScript, stateFolder } from './paths.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from './postgresql-server.js';
 import { run, runOk, type Finished } from './process.js';
 
@@ -40,9 +40,7 @@ export class RealNode {
 
   static async start(): Promise<RealNode> {
     const { stdout } = await runOk('bash', [nodeScript, 'start', instance]);
-    const state = process.env['LEARNFLOW_STATE'];
-    if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
-    const image = async (file: string) => (await readFile(join(instanceFolder(state), fact(file)), 'utf8')).trim();
+    const image = async (file: string) => (await readFile(join(instanceFolder(stateFolder()), fact(file)), 'utf8')).trim();
     return new RealNode(
       new Cluster(stdout.trim().split('\n').at(-1)!),
       await image('NODE_HOOKS_IMAGE_FILE'),
@@ -85,6 +83,24 @@ export class RealNode {
     await runOk('bash', [nodeScript, 'argocd', instance]);
   }
 
+  /**
+   * Starts the private registry beside the node (node.sh registry), with the hooks image pushed
+   * to it and untagged on the node: the first Pod that names it makes the node pull it with a login.
+   */
+  async startRegistry(): Promise<PrivateRegistry> {
+    await runOk('bash', [nodeScript, 'registry', instance]);
+    const server = `127.0.0.1:${fact('NODE_REGISTRY_PORT')}`;
+    const passwordFile = join(instanceFolder(stateFolder()), fact('NODE_REGISTRY_PASSWORD_FILE'));
+    const hooksImage = `${server}/learnflow/learnflow-hooks:${this.hooksImage.split(':').at(-1)}`;
+    return {
+      server,
+      user: fact('NODE_REGISTRY_USER'),
+      password: (await readFile(passwordFile, 'utf8')).trim(),
+      hooksImage,
+      unpulledHooksImage: `${hooksImage}-unpulled`,
+    };
+  }
+
   /** The NetworkPolicy canary node.sh runs at start, run again (node.sh canary). */
   canary(): Promise<Finished> {
     return run('bash', [nodeScript, 'canary', instance]);
@@ -117,6 +133,34 @@ export class RealNode {
 
 const instance = 'e2e';
 
+/** The private registry beside the node (node.sh registry): a team's own registry, which wants a login. */
+export interface PrivateRegistry {
+  /** host:port, as image references and a pull Secret's server name it. */
+  readonly server: string;
+  readonly user: string;
+  readonly password: string;
+  /** The hooks image there, which no Pod on the node has pulled until one names it. */
+  readonly hooksImage: string;
+  /** The same image under a second tag, for a pull no earlier Pod made (IfNotPresent skips the registry otherwise). */
+  readonly unpulledHooksImage: string;
+}
+
+/**
+ * An image pull Secret with a login to `registry` (the password given, or the registry's), as
+ * `kubectl create secret docker-registry` makes it.
+ */
+export function pullSecret(name: string, namespace: string, registry: PrivateRegistry, password = registry.password): object {
+  const auth = Buffer.from(`${registry.user}:${password}`).toString('base64');
+  const config = { auths: { [registry.server]: { username: registry.user, password, auth } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: 'kubernetes.io/dockerconfigjson',
+    stringData: { '.dockerconfigjson': JSON.stringify(config) },
+  };
+}
+
 /** The instance's folder, and its control plane's, under LEARNFLOW_STATE. */
 function instanceFolder(state: string): string {
   return join(state, fact('NODE_STATE_FOLDER'), instance);
@@ -146,7 +190,8 @@ export class ExistingServices {
     return setFlags(this.chartValues);
   }
 
-  static async start(node: RealNode, namespace: string, kafkaMode: KafkaMode): Promise<ExistingServices> {
+  /** Starts them for a release in `namespace`, which is made with the credentials Secret and `items` of the caller's. */
+  static async start(node: RealNode, namespace: string, kafkaMode: KafkaMode, items: readonly object[] = []): Promise<ExistingServices> {
     const [kafka, postgres] = await Promise.all([
       KafkaServer.start('node', kafkaMode, nodeAddress),
       PostgresqlServer.start('node', nodeAddress),
@@ -166,6 +211,7 @@ export class ExistingServices {
     await releaseNamespace(node, namespace, passwords, [
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
+      ...items,
     ]);
     return new ExistingServices(kafka, postgres, passwords.password, existingServicesValues(namespace));
   }
@@ -278,8 +324,7 @@ export function existingServicesValues(namespace: string): Record<string, unknow
  * holds the NetworkPolicy controller's queue.
  */
 export async function machineState(): Promise<Record<string, string>> {
-  const state = process.env['LEARNFLOW_STATE'];
-  if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
+  const state = stateFolder();
   const saved = { iptables: (await runOk('iptables-save', [])).stdout, ip6tables: (await runOk('ip6tables-save', [])).stdout };
   // A table with only its built-in chains, accepting, and no rule is no change: the kernel
   // keeps a table once anything has used it, and stop cannot unload it.

@@ -19,3 +19,10 @@ export const postgresqlServerScript = join(repoRoot, 'scripts', 'harness', 'post
 export const nodeScript = join(repoRoot, 'scripts', 'harness', 'node.sh');
 /** The real node's facts, which node.sh sources and the tests read (test/support/node.ts). */
 export const nodeEnvFile = join(repoRoot, 'scripts', 'harness', 'node.env');
+
+/** The suite's state folder (LEARNFLOW_STATE), which scripts/env.sh sets: the harness scripts' instances live there. */
+export function stateFolder(): string {
+  const state = process.env['LEARNFLOW_STATE'];
+  if (!state) throw new Error('LEARNFLOW_STATE is not set: source scripts/env.sh');
+  return state;
+}

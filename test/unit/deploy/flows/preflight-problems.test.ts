@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { claimsOf, storageProblem, versionProblem } from '../../../../deploy/flows/preflight-problems.js';
+import {
+  claimsOf,
+  pullSecretNames,
+  pullSecretProblems,
+  storageProblem,
+  versionProblem,
+} from '../../../../deploy/flows/preflight-problems.js';
 
 describe('prerequisites', () => {
   it('compares versions as Kubernetes and Helm print them', () => {
@@ -31,5 +37,43 @@ describe('prerequisites', () => {
     expect(storageProblem([{ owner: 'StatefulSet db', storageClassName: 'gp3' }], [storageClass('fast', true)])).toBe(
       'StorageClass gp3 does not exist (asked for by StatefulSet db)',
     );
+  });
+
+  it("names the release's pull Secrets in its namespace, and those the kubelet would not use", () => {
+    const pod = (kind: string, name: string, secrets: string[], namespace?: string) => ({
+      apiVersion: 'v1',
+      kind,
+      metadata: { name, ...(namespace ? { namespace } : {}) },
+      spec: { template: { spec: { containers: [], imagePullSecrets: secrets.map((secret) => ({ name: secret })) } } },
+    });
+    const objects = [
+      pod('Job', 'reconcile', ['registry', 'mirror']),
+      pod('Deployment', 'injector', ['mirror'], 'learnflow'),
+      pod('Deployment', 'elsewhere', ['other'], 'dapr-system'),
+    ];
+    expect(pullSecretNames(objects, 'learnflow')).toEqual(['mirror', 'registry']);
+
+    const secret = (name: string, type: string | undefined, data: Record<string, string> = {}) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name },
+      ...(type ? { type } : {}),
+      data,
+    });
+    expect(
+      pullSecretProblems(
+        ['login', 'old-login', 'opaque', 'empty', 'missing'],
+        [
+          secret('login', 'kubernetes.io/dockerconfigjson', { '.dockerconfigjson': 'e30=' }),
+          secret('old-login', 'kubernetes.io/dockercfg', { '.dockercfg': 'e30=' }),
+          secret('opaque', undefined, { '.dockerconfigjson': 'e30=' }),
+          secret('empty', 'kubernetes.io/dockerconfigjson'),
+        ],
+      ),
+    ).toEqual([
+      'Secret opaque is of type Opaque, not kubernetes.io/dockerconfigjson: the kubelet ignores it',
+      'Secret empty has no .dockerconfigjson key: the kubelet ignores it',
+      'Secret missing does not exist',
+    ]);
   });
 });
