@@ -119,7 +119,7 @@ async function noOpUpgrades(node: RealNode, chart: string, values: readonly stri
 async function argoCdSyncs(node: RealNode, helmUpgrades: readonly number[]): Promise<void> {
   const target = `${namespace}-argocd`;
   const application = 'learnflow-infra';
-  const services = await ExistingServices.start(node, target, 'kraft');
+  const services = await ExistingServices.start(node, target, { kafkaMode: 'kraft' });
   const fork = await ChartFork.create(argoCdReleaseValues(node, services));
   try {
     const argocd = await ArgoCd.start(node);
@@ -178,7 +178,7 @@ async function releaseRecord(node: RealNode): Promise<void> {
 const node = await RealNode.start();
 try {
   const [services, chart] = await Promise.all([
-    ExistingServices.start(node, namespace, 'zookeeper'),
+    ExistingServices.start(node, namespace, { kafkaMode: 'zookeeper' }),
     chartCopy({ subcharts: daprChartsDir() }),
   ]);
   try {

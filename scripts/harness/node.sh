@@ -208,6 +208,10 @@ resolvConf: $dir/resolv.conf
 imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1% }
 serializeImagePulls: false
+# The hooks image is imported and also pulled from the private registry under its name there
+# (node.sh registry): once a Secret pulled it, the default policy (KEP-2535) would make Pods that
+# name the imported copy pull it again, from no registry. A cluster holds one name per image.
+imagePullCredentialsVerificationPolicy: NeverVerify
 YAML
   start_process kubelet "$bin/kubelet" --config "$dir/kubelet/config.yaml" --kubeconfig "$cp_dir/kubelet.kubeconfig" \
     --container-runtime-endpoint "unix://$dir/containerd.sock" --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki" \
@@ -430,7 +434,7 @@ REGISTRY
   hooks=$(cat "$dir/$NODE_HOOKS_IMAGE_FILE")
   tag=${hooks##*:}
   for pushed in "$host/learnflow/learnflow-hooks:$tag" "$host/learnflow/learnflow-hooks:$tag-unpulled"; do
-    ctr --address "$dir/containerd.sock" -n k8s.io images tag "$hooks" "$pushed" >/dev/null
+    ctr --address "$dir/containerd.sock" -n k8s.io images tag --force "$hooks" "$pushed" >/dev/null
     ctr --address "$dir/containerd.sock" -n k8s.io images push --plain-http --user "$NODE_REGISTRY_USER:$password" "$pushed" >/dev/null
     ctr --address "$dir/containerd.sock" -n k8s.io images rm "$pushed" >/dev/null
   done

@@ -30,6 +30,7 @@ import {
   existingServicesValues,
   guardDrops,
   machineState,
+  managedTlsSources,
   makeLearnflowDatabase,
   nodeAddress,
   pullSecret,
@@ -94,9 +95,9 @@ beforeAll(async () => {
   release = await NodeRelease.on(node, { registry });
 }, 600_000);
 
-// A failure on a real node is explained by what ran there.
-beforeEach(() => {
-  onTestFailed(async () => {
+// A failure on a real node is explained by what ran there (the test's own context: two may run at once).
+beforeEach((context) => {
+  context.onTestFailed(async () => {
     console.log(await node.report(namespace));
   });
 });
@@ -627,16 +628,17 @@ describe('faults on real Pods', () => {
 
 describe('two releases in one cluster', () => {
   it(
-    'a second release in a namespace of its own, Dapr off, on its own KRaft broker: topics created, helm test passes; ' +
-      "the example in each namespace loads its namespace's components and receives only its own release's messages, " +
-      'one deployed after them too',
+    'a second release in a namespace of its own, Dapr off, on managed-like services over TLS (Kafka SASL_SSL, ' +
+      'PostgreSQL TLS only, both verified by name): topics created, helm test passes; the example in each namespace ' +
+      "loads its namespace's components and receives only its own release's messages, one deployed after them too",
     { timeout: 900_000 },
     async () => {
       // Starts from whatever the tests before left: the first release is deployed if it is not, since
       // its Dapr control plane serves the whole cluster. The second (staging beside it) has Kafka and
-      // PostgreSQL of its own, its broker in KRaft mode as a managed Kafka moved to KRaft would be.
+      // PostgreSQL of its own, as managed services run them: a KRaft broker whose client listener is
+      // SASL_SSL, a PostgreSQL that takes TLS only, certificates from a private CA (ExistingServices).
       await release.ensureDeployed(upgradedTopicValues);
-      const staging = await NodeRelease.on(node, { namespace: `${namespace}-staging`, kafkaMode: 'kraft' });
+      const staging = await NodeRelease.on(node, { namespace: `${namespace}-staging`, tls: true });
       const namespaces = [namespace, staging.namespace];
       const examples = [...namespaces.map((each) => ['progress', each] as const), ['alerts', staging.namespace] as const];
       onTestFailed(async () => {
@@ -648,18 +650,21 @@ describe('two releases in one cluster', () => {
       });
       const result = await staging.up({ values: ['--set', 'dapr.enabled=false'] });
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      await expectTopicsAsDeclared(staging.services.kafka.bootstrap, await chartCatalogue(''));
+      await expectTopicsAsDeclared(staging.services.kafka.bootstrap, await chartCatalogue(''), staging.services.kafkaLogin);
 
       // The same app id in both namespaces, each its own consumer group on its own release's Kafka.
-      for (const appNamespace of namespaces) await deployExample(node, 'progress', appNamespace);
+      // In staging, the app and its sidecar's state store read the CA the connection ConfigMap names.
+      const exampleValues = (appNamespace: string) =>
+        appNamespace === staging.namespace ? ['--set-json', `learnflow.postgresqlTlsSources=${JSON.stringify(managedTlsSources)}`] : [];
+      for (const appNamespace of namespaces) await deployExample(node, 'progress', appNamespace, exampleValues(appNamespace));
       const apps = await Promise.all(namespaces.map((appNamespace) => examplePods(node.cluster, appNamespace, 'progress')));
       for (const { namespace: groupPrefix, services } of [release, staging])
-        await untilGroupsConsuming(services.kafka.bootstrap, { [`${groupPrefix}.progress`]: 2 });
+        await untilGroupsConsuming(services.kafka.bootstrap, { [`${groupPrefix}.progress`]: 2 }, services.kafkaLogin);
       const count = 50;
       for (const [index, replicas] of apps.entries())
         for (let n = 0; n < count; n++) await replicas[0]!.publish('exercise.graded', { n, release: namespaces[index] }, `student-${n}`);
       // A service deployed after the messages were published receives them too (initialOffset: oldest).
-      await deployExample(node, 'alerts', staging.namespace);
+      await deployExample(node, 'alerts', staging.namespace, exampleValues(staging.namespace));
       const receivers = [
         { namespace, replicas: apps[0]! },
         { namespace: staging.namespace, replicas: apps[1]! },
@@ -863,7 +868,10 @@ describe('Argo CD on the node', () => {
   beforeAll(async () => {
     await release.ensureDeployed(upgradedTopicValues);
     // Side by side; afterAll stops whichever started.
-    const [started, argocdStarted] = await Promise.allSettled([ExistingServices.start(node, target, 'kraft'), ArgoCd.start(node)]);
+    const [started, argocdStarted] = await Promise.allSettled([
+      ExistingServices.start(node, target, { kafkaMode: 'kraft' }),
+      ArgoCd.start(node),
+    ]);
     if (started.status === 'fulfilled') services = started.value;
     if (argocdStarted.status === 'fulfilled') argocd = argocdStarted.value;
     for (const result of [started, argocdStarted]) if (result.status === 'rejected') throw result.reason;

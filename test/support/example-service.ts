@@ -336,9 +336,10 @@ export async function documentedServicesNamespace(cluster: Cluster): Promise<{ n
 
 /**
  * Deploys the example on the real node with docs/services.md's deploy-example command, as
- * `appId` (its release and app id) in `namespace`, with the image built here.
+ * `appId` (its release and app id) in `namespace`, with the image built here; `values` (Helm's
+ * flags) after.
  */
-export async function deployExample(node: RealNode, appId: string, namespace: string): Promise<void> {
+export async function deployExample(node: RealNode, appId: string, namespace: string, values: readonly string[] = []): Promise<void> {
   const [helm, ...documented] = (await documentedCommands('deploy-example'))[0]!;
   expect(helm).toBe('helm');
   expect(documented).toContain('--namespace');
@@ -359,6 +360,7 @@ export async function deployExample(node: RealNode, appId: string, namespace: st
     ...args,
     ...['--set', 'image.registry=localhost', '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`],
     ...['--set', 'image.pullPolicy=Never', '--timeout', '5m'],
+    ...values,
   ]);
   expect(installed.code, installed.stdout + installed.stderr).toBe(0);
 }

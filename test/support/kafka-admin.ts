@@ -7,6 +7,9 @@ import { retryUntil } from '../../hooks/lib/retry.js';
 import { Kafka, ConfigResourceTypes, ConfigSource, type Admin } from '../../hooks/kafka/kafkajs.js';
 import { NotYet, until } from './wait.js';
 
+/** How a test's client logs in to a SASL or TLS listener. */
+export type KafkaLogin = Partial<Pick<KafkaConfig, 'sasl' | 'ssl'>>;
+
 /** A quiet logger for in-process calls of the hooks' functions. */
 export const quietLogger = createLogger('error');
 
@@ -14,12 +17,7 @@ export const quietLogger = createLogger('error');
  * An admin client of the tests' own, to set up and inspect the broker independently of the
  * code under test.
  */
-export async function withTestAdmin<T>(
-  brokers: string,
-  work: (admin: Admin) => Promise<T>,
-  /** How to log in, for a SASL or TLS listener. */
-  login: Partial<Pick<KafkaConfig, 'sasl' | 'ssl'>> = {},
-): Promise<T> {
+export async function withTestAdmin<T>(brokers: string, work: (admin: Admin) => Promise<T>, login: KafkaLogin = {}): Promise<T> {
   const admin = new Kafka({ clientId: 'learnflow-tests', brokers: [brokers], logLevel: 0, ...login }).admin();
   await admin.connect();
   try {
@@ -124,33 +122,41 @@ export async function setTopicOverridesByHand(brokers: string, topic: string, ov
 }
 
 /** Every topic exists exactly as declared, and holds no message. */
-export async function expectTopicsAsDeclared(brokers: string, topics: readonly TopicSpec[]): Promise<void> {
-  await withTestAdmin(brokers, async (admin) => {
-    for (const topic of topics) {
-      expect(await topicFacts(admin, topic.name), topic.name).toEqual({
-        partitions: topic.partitions,
-        replicationFactor: topic.replicationFactor,
-        overrides: topic.config,
-        messages: 0,
-      });
-    }
-  });
+export async function expectTopicsAsDeclared(brokers: string, topics: readonly TopicSpec[], login: KafkaLogin = {}): Promise<void> {
+  await withTestAdmin(
+    brokers,
+    async (admin) => {
+      for (const topic of topics) {
+        expect(await topicFacts(admin, topic.name), topic.name).toEqual({
+          partitions: topic.partitions,
+          replicationFactor: topic.replicationFactor,
+          overrides: topic.config,
+          messages: 0,
+        });
+      }
+    },
+    login,
+  );
 }
 
 /**
  * Waits until each consumer group is stable with its number of members, each assigned a share of
  * the partitions: from then on every message has one member to go to.
  */
-export async function untilGroupsConsuming(brokers: string, members: Record<string, number>): Promise<void> {
+export async function untilGroupsConsuming(brokers: string, members: Record<string, number>, login: KafkaLogin = {}): Promise<void> {
   await until(`the consumer groups ${Object.keys(members).join(', ')} to be stable with their members`, () =>
-    withTestAdmin(brokers, async (admin) => {
-      const { groups } = await admin.describeGroups(Object.keys(members));
-      for (const group of groups) {
-        const assigned = group.members.filter((member) => member.memberAssignment.length > 0).length;
-        if (group.state !== 'Stable' || assigned !== members[group.groupId]) {
-          throw new NotYet(`${group.groupId} is ${group.state} with ${assigned} assigned member(s) of ${members[group.groupId]}`);
+    withTestAdmin(
+      brokers,
+      async (admin) => {
+        const { groups } = await admin.describeGroups(Object.keys(members));
+        for (const group of groups) {
+          const assigned = group.members.filter((member) => member.memberAssignment.length > 0).length;
+          if (group.state !== 'Stable' || assigned !== members[group.groupId]) {
+            throw new NotYet(`${group.groupId} is ${group.state} with ${assigned} assigned member(s) of ${members[group.groupId]}`);
+          }
         }
-      }
-    }),
+      },
+      login,
+    ),
   );
 }

@@ -62,10 +62,13 @@ export class KafkaServer {
     return server;
   }
 
-  /** A kraft-scram-tls node on localhost whose client listener shows `certificate` (its key and chain, as Kafka reads PEM). */
-  static async startTls(label: string, certificate: Certificate): Promise<KafkaServer> {
-    // Named, not an address: the name it advertises is the one its certificate carries.
-    const server = await KafkaServer.allocate(label, 'kraft-scram-tls', 'localhost');
+  /**
+   * A kraft-scram-tls node whose client listener shows `certificate` (its key and chain, as Kafka
+   * reads PEM), listening on and advertising `address`: a name or an address the certificate
+   * carries, since a client verifies each broker by the address it advertises.
+   */
+  static async startTls(label: string, certificate: Certificate, address = 'localhost'): Promise<KafkaServer> {
+    const server = await KafkaServer.allocate(label, 'kraft-scram-tls', address);
     await mkdir(join(server.dir, 'tls'), { recursive: true });
     await writeFile(join(server.dir, 'tls', 'server.pem'), `${certificate.key}${certificate.cert}`);
     await server.start();

@@ -101,18 +101,19 @@ export class NodeRelease {
   ) {}
 
   /**
-   * Starts the existing services on the node (a broker in `kafkaMode`) and copies the chart. With
+   * Starts the existing services on the node (a broker in `kafkaMode`, or managed-like over TLS
+   * with `tls`: ExistingServices) and copies the chart. With
    * a `registry`, the hooks image comes from it, with the login in pullSecretName, as a team with
    * a private registry installs.
    */
   static async on(
     node: RealNode,
-    options: { namespace?: string; kafkaMode?: KafkaMode; registry?: PrivateRegistry } = {},
+    options: { namespace?: string; kafkaMode?: KafkaMode; tls?: boolean; registry?: PrivateRegistry } = {},
   ): Promise<NodeRelease> {
     const releaseNamespace = options.namespace ?? namespace;
-    const secrets = options.registry ? [pullSecret(pullSecretName, releaseNamespace, options.registry)] : [];
+    const items = options.registry ? [pullSecret(pullSecretName, releaseNamespace, options.registry)] : [];
     const [services, chart] = await Promise.all([
-      ExistingServices.start(node, releaseNamespace, options.kafkaMode ?? 'zookeeper', secrets),
+      ExistingServices.start(node, releaseNamespace, { kafkaMode: options.kafkaMode ?? 'zookeeper', tls: options.tls ?? false, items }),
       chartCopy({ subcharts: daprChartsDir() }),
     ]);
     return new NodeRelease(node, releaseNamespace, services, chart, options.registry);

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { access, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
+import { mergeValues } from './chart.js';
 import { Cluster } from './controlplane.js';
 import { readEnvFile, words } from './env-file.js';
+import type { KafkaLogin } from './kafka-admin.js';
 import { KafkaServer, type KafkaMode } from './kafka-server.js';
 import { nodeEnvFile, nodeScript, stateFolder } from './paths.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from './postgresql-server.js';
 import { run, runOk, type Finished } from './process.js';
+import { CertificateAuthority } from './tls.js';
 
 /**
  * The node's facts, as node.sh sources them (scripts/harness/node.env): its addresses, chains,
@@ -175,14 +178,19 @@ function controlPlaneFolder(state: string): string {
  * Services without selectors in a namespace that enforces the restricted Pod Security Standard; a
  * database and its owner, the services' role, and the Dapr state store's role and schema; and the credentials Secret
  * holding the passwords those roles were given (the credentials hook adds the keys that are missing).
+ * With `tls`, as managed services run them: a KRaft broker whose client listener is SASL_SSL, a
+ * PostgreSQL that accepts TLS only, each certificate from a CA made at start and naming the
+ * Service and the node's address; the chart verifies both by name.
  */
 export class ExistingServices {
   private constructor(
     readonly kafka: KafkaServer,
     readonly postgres: PostgresqlServer,
     private readonly appPassword: string,
-    /** The values that point the chart at them (existingServicesValues). */
+    /** The values that point the chart at them (existingServicesValues, and the TLS values). */
     readonly chartValues: Record<string, unknown>,
+    /** How the test's own Kafka clients log in: SASL and the CA with `tls`, nothing without. */
+    readonly kafkaLogin: KafkaLogin,
   ) {}
 
   /** The values that point the chart at them, as `--set` flags. */
@@ -191,12 +199,22 @@ export class ExistingServices {
   }
 
   /** Starts them for a release in `namespace`, which is made with the credentials Secret and `items` of the caller's. */
-  static async start(node: RealNode, namespace: string, kafkaMode: KafkaMode, items: readonly object[] = []): Promise<ExistingServices> {
+  static async start(
+    node: RealNode,
+    namespace: string,
+    options: { kafkaMode: KafkaMode; tls?: boolean; items?: readonly object[] },
+  ): Promise<ExistingServices> {
+    const ca = options.tls ? await CertificateAuthority.create('learnflow-managed-services') : undefined;
+    const serverCertificate = (name: string) =>
+      ca!.server({ commonName: name, dns: [`${name}.${namespace}.svc.cluster.local`], ips: [nodeAddress] });
     const [kafka, postgres] = await Promise.all([
-      KafkaServer.start('node', kafkaMode, nodeAddress),
+      ca
+        ? KafkaServer.startTls('node', await serverCertificate('kafka'), nodeAddress)
+        : KafkaServer.start('node', options.kafkaMode, nodeAddress),
       PostgresqlServer.start('node', nodeAddress),
     ]);
     const passwords = await makeLearnflowDatabase(await postgres.address());
+    if (ca) await postgres.requireTls(await serverCertificate('postgresql'), ca.certificate);
     const external = (name: string, port: number, targetPort: number) => [
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
       {
@@ -211,9 +229,16 @@ export class ExistingServices {
     await releaseNamespace(node, namespace, passwords, [
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
-      ...items,
+      ...(options.items ?? []),
+      ...(ca ? managedTlsSecrets(namespace, ca, await kafka.saslPassword()) : []),
     ]);
-    return new ExistingServices(kafka, postgres, passwords.password, existingServicesValues(namespace));
+    const values = existingServicesValues(namespace);
+    if (!ca) return new ExistingServices(kafka, postgres, passwords.password, values, {});
+    const login = {
+      sasl: { mechanism: 'scram-sha-512' as const, username: 'learnflow', password: await kafka.saslPassword() },
+      ssl: { ca: ca.certificate.cert },
+    };
+    return new ExistingServices(kafka, postgres, passwords.password, mergeValues(values, managedTlsValues), login);
   }
 
   /** Runs `work` connected to the database as its owner, from outside the cluster. */
@@ -228,9 +253,11 @@ export class ExistingServices {
 
   /** A client connected as the database's owner, from outside the cluster; the caller ends it. */
   async appClient(): Promise<pg.Client> {
+    const { ssl } = await this.postgres.address();
     const client = new pg.Client({
       host: this.postgres.host,
       port: this.postgres.port,
+      ...(ssl && { ssl }),
       user: 'learnflow',
       password: this.appPassword,
       database: 'learnflow',
@@ -243,6 +270,27 @@ export class ExistingServices {
     await Promise.all([this.kafka.delete(), this.postgres.delete()]);
   }
 }
+
+/** The Secrets a user of managed services makes: the SASL password, and the provider's CA. */
+function managedTlsSecrets(namespace: string, ca: CertificateAuthority, saslPassword: string): object[] {
+  const secret = (name: string, stringData: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    stringData,
+  });
+  return [secret('kafka-sasl', { 'client-passwords': saslPassword }), secret('managed-ca', { 'ca.crt': ca.certificate.cert })];
+}
+
+/** The values for managed services over TLS (docs/kafka.md, docs/postgresql.md): SASL_SSL with the CA, and verify-full. */
+const managedTlsValues = {
+  kafka: { listeners: { client: { protocol: 'SASL_SSL' } }, sasl: { existingSecret: 'kafka-sasl' } },
+  kafkaTopics: { tls: { caCertificate: { secretName: 'managed-ca' } } },
+  postgresqlSchema: { tls: { mode: 'verify-full', caCertificate: { secretName: 'managed-ca' } } },
+};
+
+/** The managed PostgreSQL's CA as projected-volume sources, for a service's Pod (the example chart's learnflow.postgresqlTlsSources). */
+export const managedTlsSources = [{ secret: { name: 'managed-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } }];
 
 /** The passwords of the roles an existing PostgreSQL's owner makes for the chart, keyed as the credentials Secret holds them. */
 export type DatabasePasswords = Record<'password' | 'services-password' | 'dapr-password', string>;

@@ -1,16 +1,35 @@
 // An example LearnFlow service (docs/services.md): it subscribes to catalogue topics through the
 // Dapr pub/sub, records each event it processed in the Dapr state store, publishes through its
 // sidecar, and reads the curriculum from PostgreSQL as the services' role.
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { Sidecar } from './dapr.ts';
-import { settingsFromEnv } from './settings.ts';
+import { settingsFromEnv, type DatabaseTls } from './settings.ts';
 
 const settings = settingsFromEnv(process.env);
 const sidecar = new Sidecar(settings.daprHttpPort);
-// PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD come from the environment, as pg reads them.
-const database = new pg.Pool({ max: 2 });
+
+/**
+ * node-postgres's ssl as libpq's sslmode means it: require verifies nothing, or the chain alone
+ * when given a CA (as verify-ca); verify-full the server's name too.
+ */
+function poolTls(tls: DatabaseTls): ConnectionOptions {
+  const read = (file: string | undefined) => (file ? readFileSync(file, 'utf8') : undefined);
+  return {
+    ca: read(tls.rootCert),
+    cert: read(tls.cert),
+    key: read(tls.key),
+    rejectUnauthorized: tls.mode !== 'require' || tls.rootCert !== undefined,
+    ...(tls.mode !== 'verify-full' && { checkServerIdentity: () => undefined }),
+  };
+}
+
+// PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD come from the environment, as pg reads them;
+// TLS from PGSSL*, which it reads only in part.
+const database = new pg.Pool({ max: 2, ...(settings.databaseTls && { ssl: poolTls(settings.databaseTls) }) });
 // In a Pod, HOSTNAME is the Pod's name.
 const replica = process.env['HOSTNAME'] ?? hostname();
 

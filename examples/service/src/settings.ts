@@ -8,6 +8,24 @@ export interface Settings {
   statestoreName: string;
   /** Catalogue topics this service subscribes to (docs/contract.md). */
   topics: string[];
+  /** TLS to PostgreSQL, when the release's connection ConfigMap sets PGSSLMODE to more than disable. */
+  databaseTls: DatabaseTls | undefined;
+}
+
+/** libpq's PGSSLMODE and the files PGSSLROOTCERT, PGSSLCERT and PGSSLKEY name: node-postgres reads PGSSLMODE alone. */
+export interface DatabaseTls {
+  mode: 'require' | 'verify-ca' | 'verify-full';
+  rootCert?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+function databaseTls(env: NodeJS.ProcessEnv): DatabaseTls | undefined {
+  const mode = env['PGSSLMODE'];
+  if (mode === undefined || mode === 'disable') return undefined;
+  if (mode !== 'require' && mode !== 'verify-ca' && mode !== 'verify-full')
+    throw new Error(`PGSSLMODE must be disable, require, verify-ca or verify-full, not ${mode}`);
+  return { mode, rootCert: env['PGSSLROOTCERT'], cert: env['PGSSLCERT'], key: env['PGSSLKEY'] };
 }
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
@@ -25,5 +43,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
       .split(',')
       .map((topic) => topic.trim())
       .filter(Boolean),
+    databaseTls: databaseTls(env),
   };
 }
