@@ -61,6 +61,17 @@ describe.each(kafkaModes)('the rendered hook and check, run by the real program 
     const check = await runContainer(drifted, find(drifted, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
     expect(check.code).toBe(1);
     expect(failure(check).msg).toContain('difference(s) between Kafka and the topic catalogue: add partitions to learning.query: 3 -> 5');
+    expect(failure(check).hint).toContain('run helm upgrade to run it again');
+
+    // Fewer partitions than Kafka holds, as after a rollback: no run of the hook would make it.
+    const shrunk = await render({
+      ...profiles[mode],
+      set: ['kafkaTopics.topics.learning\\.query.partitions=2', 'tests.kafka.timeoutSeconds=5'],
+    });
+    const refused = await runContainer(shrunk, find(shrunk, 'Pod', 'learnflow-kafka-check')['spec'] as PodSpec, kafka);
+    expect(refused.code).toBe(1);
+    expect(failure(refused).msg).toContain('refuse to change learning.query: it has 3 partitions and the catalogue asks for 2');
+    expect(failure(refused).hint).toMatch(/^no run of the hook makes what it refuses: change the values as each refusal says/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { find, inClusterPostgresql, mergeValues, render, type K8sObject } from '../support/chart.js';
-import { failure, type CliResult, passedChecks } from '../support/cli.js';
+import { failedAtOnce, passedChecks } from '../support/cli.js';
 import { reconcileApiAccess } from '../support/hook-account.js';
 import { withTestAdmin } from '../support/kafka-admin.js';
 import { KafkaServer } from '../support/kafka-server.js';
@@ -57,13 +57,6 @@ describe('TLS to an existing Kafka whose client listener is SASL_SSL, with a CA 
       ...services,
       apiAccess: await reconcileApiAccess(),
     });
-
-  /** Failed at once: the failure is not one that waiting passes, so no attempt was retried. */
-  const failedAtOnce = (result: CliResult) => {
-    expect(result.code, result.stdout).toBe(1);
-    expect(result.lines.filter((line) => line['attempt'] !== undefined)).toEqual([]);
-    return failure(result);
-  };
 
   it('verifies each broker: the Job makes the topics over SASL_SSL with the CA, and the check passes', { timeout: 120_000 }, async () => {
     const objects = await renderFor('SASL_SSL');

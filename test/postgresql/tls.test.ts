@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { find, mergeValues, render, type K8sObject } from '../support/chart.js';
-import { failure, type CliResult, passedChecks } from '../support/cli.js';
+import { failedAtOnce, failure, passedChecks } from '../support/cli.js';
 import { makeLearnflowDatabase, type DatabasePasswords } from '../support/node.js';
 import { runContainer, runDaprCheck, type LocalServices, type PodSpec } from '../support/pod.js';
 import { asSuperuser, PostgresqlServer, type PostgresqlAddress } from '../support/postgresql-server.js';
@@ -80,13 +80,6 @@ describe('TLS to an existing PostgreSQL that requires it, with a CA made at test
   const reconcile = async (objects: K8sObject[], services?: LocalServices) =>
     runContainer(objects, jobSpec(objects), services ?? (await local()));
   const verifyFull = { mode: 'verify-full', caCertificate: { secretName: 'postgresql-ca' } };
-
-  /** Failed at once: the failure is not one that waiting passes, so no attempt was retried. */
-  const failedAtOnce = (result: CliResult) => {
-    expect(result.code, result.stdout).toBe(1);
-    expect(result.lines.filter((line) => line['attempt'] !== undefined)).toEqual([]);
-    return failure(result);
-  };
 
   it(
     'verify-full with the CA from a Secret: the Job migrates and seeds; the check, with the CA from a ConfigMap, passes',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { cliPath, deployCliPath } from './paths.js';
 import { run, type Finished } from './process.js';
 
@@ -72,6 +73,13 @@ export function failure(result: CliResult): { msg: string; hint: string } {
   const line = result.lines.findLast((entry) => entry.level === 'error' || entry.level === 'fatal');
   if (!line) throw new Error(`no error line in:\n${result.stdout}\n${result.stderr}`);
   return { msg: line.msg, hint: line.hint ?? '' };
+}
+
+/** The failure of a run that failed at once: one that waiting does not pass, so no attempt was retried. */
+export function failedAtOnce(result: CliResult): { msg: string; hint: string } {
+  expect(result.code, result.stdout).toBe(1);
+  expect(result.lines.filter((line) => line['attempt'] !== undefined)).toEqual([]);
+  return failure(result);
 }
 
 /** One JSON line of the deploy command (--output json). */

@@ -53,7 +53,9 @@ export class Daprd {
     for (const [inCluster, local] of Object.entries(options.substitutions)) manifests = manifests.replaceAll(inCluster, local);
     await writeFile(join(dir, 'components.yaml'), `${stringify(secretStore)}---\n${manifests}`);
 
-    const base = await freePorts(4);
+    // Four ports of its own, apart from the app's (free until the app listens, so freePorts may offer it).
+    let base = await freePorts(4);
+    while (options.appPort >= base && options.appPort < base + 4) base = await freePorts(4);
     const bin = process.env['LEARNFLOW_DAPRD_DIR'];
     if (!bin) throw new Error('LEARNFLOW_DAPRD_DIR is not set: run scripts/install-tools.sh and source scripts/env.sh');
     const child = spawn(join(bin, 'daprd'), [
