@@ -102,9 +102,8 @@ export class NodeRelease {
 
   /**
    * Starts the existing services on the node (a broker in `kafkaMode`, or managed-like over TLS
-   * with `tls`: ExistingServices) and copies the chart. With
-   * a `registry`, the hooks image comes from it, with the login in pullSecretName, as a team with
-   * a private registry installs.
+   * with `tls`: ExistingServices) and copies the chart. With a `registry`, the hooks image comes
+   * from it, with the login in pullSecretName, as a team with a private registry installs.
    */
   static async on(
     node: RealNode,

@@ -215,6 +215,7 @@ export class ExistingServices {
     ]);
     const passwords = await makeLearnflowDatabase(await postgres.address());
     if (ca) await postgres.requireTls(await serverCertificate('postgresql'), ca.certificate);
+    const tls = ca && { ca, saslPassword: await kafka.saslPassword() };
     const external = (name: string, port: number, targetPort: number) => [
       { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name, port, targetPort }] } },
       {
@@ -230,13 +231,13 @@ export class ExistingServices {
       ...external('kafka', 9092, kafka.port),
       ...external('postgresql', 5432, postgres.port),
       ...(options.items ?? []),
-      ...(ca ? managedTlsSecrets(namespace, ca, await kafka.saslPassword()) : []),
+      ...(tls ? managedTlsSecrets(namespace, tls.ca, tls.saslPassword) : []),
     ]);
     const values = existingServicesValues(namespace);
-    if (!ca) return new ExistingServices(kafka, postgres, passwords.password, values, {});
+    if (!tls) return new ExistingServices(kafka, postgres, passwords.password, values, {});
     const login = {
-      sasl: { mechanism: 'scram-sha-512' as const, username: 'learnflow', password: await kafka.saslPassword() },
-      ssl: { ca: ca.certificate.cert },
+      sasl: { mechanism: 'scram-sha-512' as const, username: 'learnflow', password: tls.saslPassword },
+      ssl: { ca: tls.ca.certificate.cert },
     };
     return new ExistingServices(kafka, postgres, passwords.password, mergeValues(values, managedTlsValues), login);
   }
